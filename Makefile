@@ -1,0 +1,102 @@
+# macext — one Makefile. `make` builds build/macext and the Apple tool links;
+# `make check` builds a sanitized copy in build-check/ and runs every test;
+# `make run` is the demo; `make bench` and `make fuzz` are separate.
+CC      ?= cc
+PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd
+DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
+           libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev clang \
+           python3 python3-macholib llvm-14 llvm-19 xxd
+B       ?= build
+SAN     ?=
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
+           -Wno-unused-parameter -Wno-format-truncation -Iinclude -Isrc -MMD -MP
+OPT     ?= -O2 -g
+CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+FORMATS_SRC = $(wildcard src/formats/*.c)
+CORE_SRC    = $(wildcard src/core/*.c)
+STORE_SRC   = $(wildcard src/store/*.c)
+TOOLS_SRC   = $(wildcard src/tools/*.c)
+DAEMON_SRC  = $(wildcard src/daemon/*.c)
+LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC)
+UNIT_SRC    = $(wildcard tests/unit/*.c)
+
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
+TOOLS_OBJ = $(TOOLS_SRC:%.c=$(B)/obj/%.o) $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+UNIT_OBJ  = $(UNIT_SRC:%.c=$(B)/obj/%.o)
+# the CLI's command code is linked into the unit tests too, without main()
+TOOLS_NOMAIN_OBJ = $(filter-out $(B)/obj/src/tools/main.o,$(TOOLS_OBJ))
+
+LINKS = systemextensionsctl kmutil spctl csrutil bputil profiles kextstat kextload kextunload
+
+all: $(B)/macext links
+
+deps: $(B)/.deps-ok
+$(B)/.deps-ok:
+	@mkdir -p $(B)
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing Debian packages:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi; touch $@
+
+$(B)/obj/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo '  CC  $<'; $(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/libmacext.a: $(LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/macext: $(TOOLS_OBJ) $(B)/libmacext.a
+	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $(TOOLS_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
+
+links: $(B)/macext
+	@for l in $(LINKS); do ln -sf macext $(B)/$$l; done
+
+$(B)/unit: $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
+	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
+
+# Fuzz replay: every tests/fuzz/<name>/fuzz.c linked with a standalone driver
+FUZZ_DIRS = $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
+$(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
+	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) -o $@ tests/fuzz/$*/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a $(LDLIBS_ALL)
+
+CHECK_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
+	  build-check/macext links build-check/unit \
+	  $(patsubst %,build-check/fuzz-replay-%,$(FUZZ_DIRS))
+	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
+
+check-update: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
+	@B=build-check UPDATE=1 sh tests/run.sh cli
+
+run: all
+	@sh tools/demo.sh $(B)
+
+bench: all
+	@sh bench/run.sh $(B)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined" OPT="-O1 -g" build-fuzz/libmacext.a
+	@for t in $(FUZZ_DIRS); do \
+	  clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
+	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c build-fuzz/libmacext.a $(LDLIBS_ALL) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/$$t/crashes/ \
+	    build-fuzz/corpus-$$t tests/fuzz/$$t/corpus || exit 1; \
+	done
+
+clean:
+	rm -rf build build-check build-fuzz
+
+.PHONY: all deps links check check-update run bench fuzz clean
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,102 @@
+/*
+ * store.h — SQLite persistence for every device of a state directory.
+ *
+ * One database (state/macext.db, WAL) for all devices; bundles live in a
+ * content-addressed tree (state/cas/) shared by all devices.  Every command
+ * runs inside one IMMEDIATE transaction: mx_store_begin, changes,
+ * mx_store_commit — or mx_store_rollback and nothing happened.
+ * Only src/store/ includes <sqlite3.h>.
+ *
+ * Domain tables (sysext, kext policy, ...) have their own functions in
+ * src/store/<domain>.c, declared in that domain's header section below.
+ */
+#ifndef MACEXT_STORE_H
+#define MACEXT_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macext/err.h"
+#include "macext/core.h"
+
+typedef struct mx_store mx_store;
+
+/* Opens (creating and migrating when needed) the state in dir. */
+int mx_store_open(mx_store **out, const char *dir, mx_err *err);
+void mx_store_close(mx_store *st);
+const char *mx_store_dir(const mx_store *st);
+int mx_store_begin(mx_store *st, mx_err *err);     /* BEGIN IMMEDIATE, waits while busy */
+int mx_store_commit(mx_store *st, mx_err *err);
+void mx_store_rollback(mx_store *st);
+int mx_store_schema_version(mx_store *st);
+int mx_store_integrity_check(mx_store *st, mx_err *err);
+
+/* Test hook: MACEXT_FAULT=N makes the Nth write statement fail (EIO) or,
+ * with MACEXT_FAULT_KILL=1, kill the process (SIGKILL) just before it. */
+int mx_store_fault_point(mx_store *st, mx_err *err);
+
+/* ---- devices ---- */
+int mx_store_device_insert(mx_store *st, mx_device *d, mx_err *err);   /* sets d->id */
+int mx_store_device_update(mx_store *st, const mx_device *d, mx_err *err);
+/* name NULL: the only device (error if none or several). */
+int mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err);
+int mx_store_device_delete(mx_store *st, int64_t id, mx_err *err);
+int mx_store_device_count(mx_store *st, int64_t *out, mx_err *err);
+/* Calls fn for each device in name order; stops on non-zero. */
+int mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *arg,
+    mx_err *err);
+
+/* ---- event log (append-only) ---- */
+int mx_store_event(mx_store *st, int64_t device_id, int64_t time, const char *actor,
+    const char *what, const char *why, mx_err *err);
+typedef struct mx_event { int64_t id, time; char actor[64]; char what[512]; char why[512]; } mx_event;
+int mx_store_event_each(mx_store *st, int64_t device_id, int (*fn)(const mx_event *, void *),
+    void *arg, mx_err *err);
+
+/* ---- alerts: the dialogs and notices a user currently sees ---- */
+typedef struct mx_alert {
+	int64_t id;
+	char kind[48];          /* "sysext-blocked", "kext-blocked", "restart-required", ... */
+	char subject[256];      /* bundle id or other key, so an alert can be withdrawn */
+	char title[128];
+	char text[1024];
+	char actions[256];      /* JSON array of button titles */
+	int64_t time;
+} mx_alert;
+int mx_store_alert_add(mx_store *st, int64_t device_id, mx_alert *a, mx_err *err); /* sets id */
+/* Removes alerts of kind (NULL: any) about subject (NULL: any). */
+int mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind,
+    const char *subject, mx_err *err);
+int mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
+    void *arg, mx_err *err);
+
+/* ---- blobs: small content-addressed byte strings (profile bodies, AuxKC) ---- */
+int mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65],
+    mx_err *err);
+/* *out is malloc'd; caller frees. */
+int mx_store_blob_get(mx_store *st, const char *hash, uint8_t **out, size_t *len, mx_err *err);
+
+/* ---- the device's file tree: path -> content-addressed bundle tree ---- */
+/* Copies the directory (or file) at src into state/cas/ once per content and
+ * returns its hash.  The tree keeps its base name: cas/<hh>/<hash>/<basename>. */
+int mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err);
+/* Path of the stored copy (cas/<hh>/<hash>/<basename>) in out. */
+int mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err);
+int mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,
+    mx_err *err);
+/* ENOTFOUND when absent; out_hash may be NULL to test existence. */
+int mx_store_file_get(mx_store *st, int64_t device_id, const char *path, char out_hash[65],
+    mx_err *err);
+int mx_store_file_remove(mx_store *st, int64_t device_id, const char *path, mx_err *err);
+/* Each file whose path starts with prefix, in path order. */
+int mx_store_file_each(mx_store *st, int64_t device_id, const char *prefix,
+    int (*fn)(const char *path, const char *hash, void *), void *arg, mx_err *err);
+
+/* ---- generic per-device key/value (small settings of any module) ---- */
+int mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char *value,
+    mx_err *err);
+/* value NULL when absent (returns 0); *value malloc'd. */
+int mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value,
+    mx_err *err);
+
+#endif

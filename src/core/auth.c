@@ -1,0 +1,146 @@
+/*
+ * auth.c — local users and password checks, as the dialogs of macOS ask
+ * for them: "USER:PASSWORD", an administrator where macOS wants one.
+ * Passwords are kept as PBKDF2-HMAC-SHA256 (OpenSSL) with a 16-byte salt.
+ * A verified (hash, password) pair is remembered for the process, since a
+ * fleet run checks the same credentials on thousands of devices.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "macext/core.h"
+
+#define PBKDF2_ITER 20000
+
+static void
+tohex(char *out, const uint8_t *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+fromhex(uint8_t *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			v <<= 4;
+			if (c >= '0' && c <= '9') v |= c - '0';
+			else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+			else return -1;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return s[2 * n] == '\0' || s[2 * n] == '$' ? 0 : -1;
+}
+
+static int
+derive(uint8_t out[32], const char *password, const uint8_t *salt, int iter)
+{
+	return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, 16, iter, EVP_sha256(),
+	    32, out) == 1 ? 0 : -1;
+}
+
+int
+mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16])
+{
+	uint8_t dk[32];
+	char sh[33], hh[65];
+	if (derive(dk, password, salt, PBKDF2_ITER) != 0)
+		return -1;
+	tohex(sh, salt, 16);
+	tohex(hh, dk, 32);
+	snprintf(out, MX_PWHASH_LEN, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ITER, sh, hh);
+	return 0;
+}
+
+/* One remembered success: (hash, sha256(password)). */
+static struct { char hash[MX_PWHASH_LEN]; uint8_t pw[32]; bool valid; } memo;
+
+bool
+mx_pw_verify(const char *hash, const char *password)
+{
+	uint8_t pwd[32];
+	SHA256((const uint8_t *)password, strlen(password), pwd);
+	if (memo.valid && strcmp(memo.hash, hash) == 0 && CRYPTO_memcmp(memo.pw, pwd, 32) == 0)
+		return true;
+	int iter;
+	char salthex[33], dkhex[65];
+	if (sscanf(hash, "pbkdf2-sha256$%d$%32[0-9a-f]$%64[0-9a-f]", &iter, salthex, dkhex) != 3
+	    || iter < 1000 || iter > 10000000)
+		return false;
+	uint8_t salt[16], want[32], got[32];
+	if (fromhex(salt, salthex, 16) || fromhex(want, dkhex, 32))
+		return false;
+	if (derive(got, password, salt, iter) != 0 || CRYPTO_memcmp(got, want, 32) != 0)
+		return false;
+	snprintf(memo.hash, sizeof memo.hash, "%s", hash);
+	memcpy(memo.pw, pwd, 32);
+	memo.valid = true;
+	return true;
+}
+
+int
+mx_device_add_user(mx_device *d, const char *name, const char *password, bool admin,
+    const uint8_t salt[16], mx_err *err)
+{
+	if (name == NULL || *name == '\0' || strlen(name) >= sizeof d->users[0].name
+	    || strchr(name, ':'))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s'", name ? name : "");
+	for (int i = 0; i < d->nusers; i++)
+		if (strcmp(d->users[i].name, name) == 0)
+			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "user '%s' already exists", name);
+	if (d->nusers == MX_MAX_USERS)
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "at most %d users per device",
+		    MX_MAX_USERS);
+	mx_user *u = &d->users[d->nusers];
+	memset(u, 0, sizeof *u);
+	snprintf(u->name, sizeof u->name, "%s", name);
+	u->admin = admin;
+	if (mx_pw_hash(u->pwhash, password, salt) != 0)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "password hashing failed");
+	d->nusers++;
+	return 0;
+}
+
+int
+mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_user **out,
+    mx_err *err)
+{
+	if (out)
+		*out = NULL;
+	if (cred == NULL)
+		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
+		    "authentication required: an administrator's name and password (--as USER:PASSWORD)");
+	const char *colon = strchr(cred, ':');
+	if (colon == NULL || colon == cred)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--as takes USER:PASSWORD");
+	size_t nlen = (size_t)(colon - cred);
+	for (int i = 0; i < d->nusers; i++) {
+		const mx_user *u = &d->users[i];
+		if (strlen(u->name) != nlen || strncmp(u->name, cred, nlen) != 0)
+			continue;
+		if (!mx_pw_verify(u->pwhash, colon + 1))
+			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
+			    "authentication failed: wrong password for user '%s'", u->name);
+		if (need_admin && !u->admin)
+			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
+			    "user '%s' is not an administrator; an administrator's name and password are required",
+			    u->name);
+		if (out)
+			*out = u;
+		return 0;
+	}
+	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%.*s' on %s",
+	    (int)nlen, cred, d->name);
+}

@@ -1,0 +1,394 @@
+/*
+ * cas.c — content-addressed storage shared by all devices of a state.
+ *
+ * Small byte strings (profile bodies, kernel collections) go in the blobs
+ * table; bundle trees go in state/cas/<hh>/<hash>/<basename>/, written once
+ * per content so 100,000 devices with the same kext hold one copy.  A tree's
+ * hash is SHA-256 over its sorted entries: "path\0type\0size\0" + content
+ * (symlinks are refused: a bundle we import must not point outside itself).
+ * A tree is copied to a temporary name and renamed into place, so a crash
+ * never leaves a half-written entry under its final name.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "store_int.h"
+
+#define CAS_MAX_FILES 20000
+#define CAS_MAX_BYTES (512ull << 20)
+
+static void
+hexify(char out[65], const uint8_t d[32])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int
+mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65], mx_err *err)
+{
+	uint8_t d[32];
+	unsigned dl;
+	EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
+	hexify(out_hash, d);
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "INSERT OR IGNORE INTO blobs (hash, data) VALUES (?, ?)", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, out_hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob64(s, 2, data, len, SQLITE_STATIC);
+	return st_write(st, s, "store blob", err);
+}
+
+int
+mx_store_blob_get(mx_store *st, const char *hash, uint8_t **out, size_t *len, mx_err *err)
+{
+	sqlite3_stmt *s;
+	*out = NULL;
+	*len = 0;
+	int rc = st_prepare(st, &s, "SELECT data FROM blobs WHERE hash = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			return st_fail(st, err, "read blob");
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no blob %s in the store", hash);
+	}
+	*len = (size_t)sqlite3_column_bytes(s, 0);
+	*out = mx_xmalloc(*len);
+	memcpy(*out, sqlite3_column_blob(s, 0), *len);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* ---- trees ---- */
+
+struct entry { char *rel; int isdir; off_t size; };
+struct walk { struct entry *v; size_t n, cap; uint64_t bytes; };
+
+static int
+by_rel(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->rel, ((const struct entry *)b)->rel);
+}
+
+static int
+walk(const char *root, const char *rel, struct walk *w, mx_err *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *dir = opendir(path);
+	if (dir == NULL)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char sub[PATH_MAX], full[PATH_MAX];
+		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		snprintf(full, sizeof full, "%s/%s", root, sub);
+		struct stat sb;
+		if (lstat(full, &sb) != 0) {
+			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", full, strerror(errno));
+			break;
+		}
+		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
+			    "%s: not a regular file or directory (links are not accepted in bundles)",
+			    full);
+			break;
+		}
+		if (w->n == CAS_MAX_FILES || (w->bytes += (uint64_t)sb.st_size) > CAS_MAX_BYTES) {
+			rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET,
+			    "%s: more than %d files or %llu bytes", root, CAS_MAX_FILES,
+			    (unsigned long long)CAS_MAX_BYTES);
+			break;
+		}
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 64;
+			w->v = mx_xrealloc(w->v, w->cap * sizeof *w->v);
+		}
+		w->v[w->n++] = (struct entry){ mx_xstrdup(sub), S_ISDIR(sb.st_mode), sb.st_size };
+		if (S_ISDIR(sb.st_mode))
+			rc = walk(root, sub, w, err);
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int
+read_file(const char *path, uint8_t **out, size_t *len, mx_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
+	struct stat sb;
+	fstat(fileno(f), &sb);
+	*len = (size_t)sb.st_size;
+	*out = mx_xmalloc(*len);
+	size_t got = fread(*out, 1, *len, f);
+	fclose(f);
+	if (got != *len) {
+		free(*out);
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: short read", path);
+	}
+	return 0;
+}
+
+static int
+write_file(const char *path, const uint8_t *data, size_t len, mx_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n <= 0) {
+			int e = errno;
+			close(fd);
+			return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path,
+			    n < 0 ? strerror(e) : "short write");
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static void
+rmtree(const char *path)
+{
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char sub[PATH_MAX];
+			snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+			rmtree(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+int
+mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
+{
+	char dir[PATH_MAX];
+	if (strlen(hash) != 64)
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "bad content hash '%s'", hash);
+	snprintf(dir, sizeof dir, "%s/cas/%.2s/%s", st->dir, hash, hash);
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: missing from the store", dir);
+	struct dirent *de;
+	int found = 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(out, len, "%s/%s", dir, de->d_name);
+			found = 1;
+			break;
+		}
+	closedir(d);
+	return found ? 0 : MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: empty store entry", dir);
+}
+
+int
+mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
+{
+	struct stat sb;
+	if (stat(src, &sb) != 0)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: %s", src, strerror(errno));
+	char srcbuf[PATH_MAX];
+	snprintf(srcbuf, sizeof srcbuf, "%s", src);
+	size_t sl = strlen(srcbuf);
+	while (sl > 1 && srcbuf[sl - 1] == '/')
+		srcbuf[--sl] = '\0';
+	const char *base = strrchr(srcbuf, '/');
+	base = base ? base + 1 : srcbuf;
+
+	struct walk w = { 0 };
+	int rc = 0;
+	if (S_ISDIR(sb.st_mode))
+		rc = walk(srcbuf, "", &w, err);
+	else if (!S_ISREG(sb.st_mode))
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: not a file or directory", src);
+	if (rc)
+		goto out;
+	qsort(w.v, w.n, sizeof *w.v, by_rel);
+
+	/* hash: base name, then each entry */
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, base, strlen(base) + 1);
+	uint8_t **contents = mx_xcalloc(w.n + 1, sizeof *contents);
+	size_t *lens = mx_xcalloc(w.n + 1, sizeof *lens);
+	if (!S_ISDIR(sb.st_mode)) {
+		rc = read_file(srcbuf, &contents[0], &lens[0], err);
+		if (rc == 0)
+			EVP_DigestUpdate(ctx, contents[0], lens[0]);
+	}
+	for (size_t i = 0; rc == 0 && i < w.n; i++) {
+		char hdr[64];
+		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", w.v[i].isdir ? 'd' : 'f', 0,
+		    (unsigned long long)w.v[i].size, 0);
+		EVP_DigestUpdate(ctx, w.v[i].rel, strlen(w.v[i].rel) + 1);
+		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
+		if (!w.v[i].isdir) {
+			char full[PATH_MAX];
+			snprintf(full, sizeof full, "%s/%s", srcbuf, w.v[i].rel);
+			rc = read_file(full, &contents[i], &lens[i], err);
+			if (rc == 0)
+				EVP_DigestUpdate(ctx, contents[i], lens[i]);
+		}
+	}
+	uint8_t d[32];
+	unsigned dl;
+	EVP_DigestFinal_ex(ctx, d, &dl);
+	EVP_MD_CTX_free(ctx);
+	if (rc)
+		goto free_contents;
+	hexify(out_hash, d);
+
+	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];
+	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);
+	if (stat(final, &sb) == 0)
+		goto free_contents;             /* already stored */
+	snprintf(p, sizeof p, "%s/cas", st->dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
+	mkdir(p, 0755);
+	uint8_t rnd[8];
+	RAND_bytes(rnd, sizeof rnd);
+	snprintf(tmp, sizeof tmp, "%s/cas/.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", st->dir,
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (mkdir(tmp, 0755) != 0) {
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
+		goto free_contents;
+	}
+	snprintf(p, sizeof p, "%s/%s", tmp, base);
+	if (!S_ISDIR(sb.st_mode)) {
+		rc = write_file(p, contents[0], lens[0], err);
+	} else if (mkdir(p, 0755) != 0) {
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", p, strerror(errno));
+	}
+	for (size_t i = 0; rc == 0 && i < w.n; i++) {
+		snprintf(p, sizeof p, "%s/%s/%s", tmp, base, w.v[i].rel);
+		if (w.v[i].isdir) {
+			if (mkdir(p, 0755) != 0)
+				rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", p, strerror(errno));
+		} else {
+			rc = write_file(p, contents[i], lens[i], err);
+		}
+	}
+	if (rc == 0 && rename(tmp, final) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	rmtree(tmp);   /* no-op after a successful rename; cleans up a lost race or failure */
+free_contents:
+	for (size_t i = 0; i <= w.n; i++)
+		free(contents[i]);
+	free(contents);
+	free(lens);
+out:
+	for (size_t i = 0; i < w.n; i++)
+		free(w.v[i].rel);
+	free(w.v);
+	return rc;
+}
+
+int
+mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,
+    mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s,
+	    "INSERT OR REPLACE INTO files (device_id, path, hash) VALUES (?,?,?)", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, hash, -1, SQLITE_TRANSIENT);
+	return st_write(st, s, "set file", err);
+}
+
+int
+mx_store_file_get(mx_store *st, int64_t device_id, const char *path, char out_hash[65],
+    mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "SELECT hash FROM files WHERE device_id = ? AND path = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (out_hash)
+			st_text(s, 0, out_hash, 65);
+		sqlite3_reset(s);
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return st_fail(st, err, "get file");
+	return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: no such file on the device", path);
+}
+
+int
+mx_store_file_remove(mx_store *st, int64_t device_id, const char *path, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "DELETE FROM files WHERE device_id = ? AND path = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	return st_write(st, s, "remove file", err);
+}
+
+int
+mx_store_file_each(mx_store *st, int64_t device_id, const char *prefix,
+    int (*fn)(const char *path, const char *hash, void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT path, hash FROM files WHERE device_id = ?"
+	    " AND substr(path, 1, length(?2)) = ?2 ORDER BY path", -1, &s, NULL) != SQLITE_OK)
+		return st_fail(st, err, "list files");
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, prefix ? prefix : "", -1, SQLITE_TRANSIENT);
+	int rc = 0, step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = fn((const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1), arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "list files");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,427 @@
+/*
+ * device.c (store) — the devices and users tables, the event log, alerts
+ * and per-device key/values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static const char *
+recovery_col(enum mx_recovery_entry r)
+{
+	return mx_recovery_entry_name(r);
+}
+
+static void
+bind_device(sqlite3_stmt *s, const mx_device *d)
+{
+	char os[32];
+	mx_version_str(d->os, os, sizeof os);
+	sqlite3_bind_text(s, 1, d->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, d->serial, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, d->udid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, mx_arch_name(d->arch), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, os, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, d->csr);
+	sqlite3_bind_text(s, 7, mx_secpolicy_name(d->policy), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 8, d->kext_user_management);
+	sqlite3_bind_int(s, 9, d->kext_remote_management);
+	sqlite3_bind_text(s, 10, mx_enroll_name(d->enroll), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 11, d->user_approved);
+	sqlite3_bind_int(s, 12, d->supervised);
+	sqlite3_bind_int(s, 13, d->in_abm);
+	sqlite3_bind_int(s, 14, d->bootstrap_escrowed);
+	sqlite3_bind_text(s, 15, mx_env_name(d->env), -1, SQLITE_STATIC);
+	if (recovery_col(d->recovery_entry))
+		sqlite3_bind_text(s, 16, recovery_col(d->recovery_entry), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 16);
+	sqlite3_bind_int(s, 17, d->recovery_authenticated);
+	sqlite3_bind_text(s, 18, d->boot_session, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 19, (sqlite3_int64)d->boot_count);
+	sqlite3_bind_int(s, 20, d->restart_pending);
+	sqlite3_bind_text(s, 21, d->trust_anchor, -1, SQLITE_TRANSIENT);
+}
+
+static int
+save_users(mx_store *st, const mx_device *d, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = st_prepare(st, &s, "DELETE FROM users WHERE device_id = ?", err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, d->id);
+	if ((rc = st_write(st, s, "save users", err)))
+		return rc;
+	for (int i = 0; i < d->nusers; i++) {
+		if ((rc = st_prepare(st, &s,
+		    "INSERT INTO users (device_id, name, admin, pwhash) VALUES (?,?,?,?)", err)))
+			return rc;
+		sqlite3_bind_int64(s, 1, d->id);
+		sqlite3_bind_text(s, 2, d->users[i].name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 3, d->users[i].admin);
+		sqlite3_bind_text(s, 4, d->users[i].pwhash, -1, SQLITE_TRANSIENT);
+		if ((rc = st_write(st, s, "save users", err)))
+			return rc;
+	}
+	return 0;
+}
+
+int
+mx_store_device_insert(mx_store *st, mx_device *d, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s,
+	    "INSERT INTO devices (name, serial, udid, arch, os, csr, policy, kext_user_management,"
+	    " kext_remote_management, enroll, user_approved, supervised, in_abm, bootstrap_escrowed,"
+	    " env, recovery_entry, recovery_authenticated, boot_session, boot_count, restart_pending,"
+	    " trust_anchor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (rc)
+		return rc;
+	bind_device(s, d);
+	if ((rc = mx_store_fault_point(st, err)))
+		return rc;
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CONSTRAINT)
+			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET,
+			    "a device named '%s' or with serial %s already exists", d->name, d->serial);
+		return st_fail(st, err, "insert device");
+	}
+	d->id = sqlite3_last_insert_rowid(st->db);
+	return save_users(st, d, err);
+}
+
+int
+mx_store_device_update(mx_store *st, const mx_device *d, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s,
+	    "UPDATE devices SET name=?1, serial=?2, udid=?3, arch=?4, os=?5, csr=?6, policy=?7,"
+	    " kext_user_management=?8, kext_remote_management=?9, enroll=?10, user_approved=?11,"
+	    " supervised=?12, in_abm=?13, bootstrap_escrowed=?14, env=?15, recovery_entry=?16,"
+	    " recovery_authenticated=?17, boot_session=?18, boot_count=?19, restart_pending=?20,"
+	    " trust_anchor=?21 WHERE id=?22", err);
+	if (rc)
+		return rc;
+	bind_device(s, d);
+	sqlite3_bind_int64(s, 22, d->id);
+	if ((rc = st_write(st, s, "update device", err)))
+		return rc;
+	return save_users(st, d, err);
+}
+
+#define DEVICE_COLS "id, name, serial, udid, arch, os, csr, policy, kext_user_management," \
+	" kext_remote_management, enroll, user_approved, supervised, in_abm, bootstrap_escrowed," \
+	" env, recovery_entry, recovery_authenticated, boot_session, boot_count, restart_pending," \
+	" trust_anchor"
+
+static int
+read_device(mx_store *st, sqlite3_stmt *s, mx_device *d, mx_err *err)
+{
+	char buf[64];
+	int rc;
+	memset(d, 0, sizeof *d);
+	d->id = sqlite3_column_int64(s, 0);
+	st_text(s, 1, d->name, sizeof d->name);
+	st_text(s, 2, d->serial, sizeof d->serial);
+	st_text(s, 3, d->udid, sizeof d->udid);
+	st_text(s, 4, buf, sizeof buf);
+	if ((rc = mx_arch_parse(&d->arch, buf, err)))
+		return rc;
+	st_text(s, 5, buf, sizeof buf);
+	if ((rc = mx_version_parse(&d->os, buf, err)))
+		return rc;
+	d->csr = (uint32_t)sqlite3_column_int64(s, 6);
+	st_text(s, 7, buf, sizeof buf);
+	if ((rc = mx_secpolicy_parse(&d->policy, buf, err)))
+		return rc;
+	d->kext_user_management = sqlite3_column_int(s, 8);
+	d->kext_remote_management = sqlite3_column_int(s, 9);
+	st_text(s, 10, buf, sizeof buf);
+	if ((rc = mx_enroll_parse(&d->enroll, buf, err)))
+		return rc;
+	d->user_approved = sqlite3_column_int(s, 11);
+	d->supervised = sqlite3_column_int(s, 12);
+	d->in_abm = sqlite3_column_int(s, 13);
+	d->bootstrap_escrowed = sqlite3_column_int(s, 14);
+	st_text(s, 15, buf, sizeof buf);
+	d->env = strcmp(buf, "recovery") == 0 ? MX_ENV_RECOVERY :
+	    strcmp(buf, "off") == 0 ? MX_ENV_OFF : MX_ENV_MACOS;
+	st_text(s, 16, buf, sizeof buf);
+	d->recovery_entry = strcmp(buf, "power-button") == 0 ? MX_RECOVERY_POWER_BUTTON :
+	    strcmp(buf, "software") == 0 ? MX_RECOVERY_SOFTWARE : MX_RECOVERY_NONE;
+	d->recovery_authenticated = sqlite3_column_int(s, 17);
+	st_text(s, 18, d->boot_session, sizeof d->boot_session);
+	d->boot_count = (uint64_t)sqlite3_column_int64(s, 19);
+	d->restart_pending = sqlite3_column_int(s, 20);
+	st_text(s, 21, d->trust_anchor, sizeof d->trust_anchor);
+	return 0;
+}
+
+static int
+load_users(mx_store *st, mx_device *d, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s,
+	    "SELECT name, admin, pwhash FROM users WHERE device_id = ? ORDER BY rowid", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, d->id);
+	d->nusers = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->nusers < MX_MAX_USERS) {
+		mx_user *u = &d->users[d->nusers++];
+		st_text(s, 0, u->name, sizeof u->name);
+		u->admin = sqlite3_column_int(s, 1);
+		st_text(s, 2, u->pwhash, sizeof u->pwhash);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return st_fail(st, err, "load users");
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (name) {
+		rc = st_prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", err);
+		if (rc)
+			return rc;
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	} else {
+		rc = st_prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY name LIMIT 2", err);
+		if (rc)
+			return rc;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			return st_fail(st, err, "load device");
+		if (name)
+			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no device named '%s' in %s",
+			    name, st->dir);
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
+		    "no device in %s: create one with 'macext device create NAME'", st->dir);
+	}
+	if ((rc = read_device(st, s, out, err)))
+		return rc;
+	if (!name && sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_reset(s);
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+		    "%s holds several devices: name one with --device NAME or $MACEXT_DEVICE", st->dir);
+	}
+	sqlite3_reset(s);
+	return load_users(st, out, err);
+}
+
+int
+mx_store_device_delete(mx_store *st, int64_t id, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	/* events are kept on purpose (append-only log) except the device row's own */
+	static const char *const sqls[] = {
+		"DELETE FROM kv WHERE device_id = ?",
+		"DELETE FROM devices WHERE id = ?",
+	};
+	for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
+		if ((rc = st_prepare(st, &s, sqls[i], err)))
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		if ((rc = st_write(st, s, "delete device", err)))
+			return rc;
+	}
+	return 0;
+}
+
+int
+mx_store_device_count(mx_store *st, int64_t *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "SELECT count(*) FROM devices", err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return st_fail(st, err, "count devices");
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	/* not cached: fn may itself use the store */
+	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices ORDER BY name", -1, &s,
+	    NULL) != SQLITE_OK)
+		return st_fail(st, err, "list devices");
+	int rc = 0, step;
+	mx_device d;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = read_device(st, s, &d, err)) || (rc = load_users(st, &d, err)))
+			break;
+		if ((rc = fn(&d, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "list devices");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+mx_store_event(mx_store *st, int64_t device_id, int64_t time, const char *actor,
+    const char *what, const char *why, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s,
+	    "INSERT INTO events (device_id, time, actor, what, why) VALUES (?,?,?,?,?)", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_int64(s, 2, time);
+	sqlite3_bind_text(s, 3, actor ? actor : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, what ? what : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, why ? why : "", -1, SQLITE_TRANSIENT);
+	return st_write(st, s, "log event", err);
+}
+
+int
+mx_store_event_each(mx_store *st, int64_t device_id, int (*fn)(const mx_event *, void *),
+    void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, time, actor, what, why FROM events"
+	    " WHERE device_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return st_fail(st, err, "list events");
+	sqlite3_bind_int64(s, 1, device_id);
+	int rc = 0, step;
+	mx_event e;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.time = sqlite3_column_int64(s, 1);
+		st_text(s, 2, e.actor, sizeof e.actor);
+		st_text(s, 3, e.what, sizeof e.what);
+		st_text(s, 4, e.why, sizeof e.why);
+		if ((rc = fn(&e, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "list events");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+mx_store_alert_add(mx_store *st, int64_t device_id, mx_alert *a, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "INSERT INTO alerts (device_id, kind, subject, title, text,"
+	    " actions, time) VALUES (?,?,?,?,?,?,?)", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, a->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, a->subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, a->title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, a->text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, a->actions[0] ? a->actions : "[]", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, a->time);
+	if ((rc = st_write(st, s, "add alert", err)))
+		return rc;
+	a->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind, const char *subject,
+    mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "DELETE FROM alerts WHERE device_id = ?1"
+	    " AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR subject = ?3)", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	if (kind)
+		sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+	if (subject)
+		sqlite3_bind_text(s, 3, subject, -1, SQLITE_TRANSIENT);
+	return st_write(st, s, "remove alert", err);
+}
+
+int
+mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
+    void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, kind, subject, title, text, actions, time"
+	    " FROM alerts WHERE device_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return st_fail(st, err, "list alerts");
+	sqlite3_bind_int64(s, 1, device_id);
+	int rc = 0, step;
+	mx_alert a;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(s, 0);
+		st_text(s, 1, a.kind, sizeof a.kind);
+		st_text(s, 2, a.subject, sizeof a.subject);
+		st_text(s, 3, a.title, sizeof a.title);
+		st_text(s, 4, a.text, sizeof a.text);
+		st_text(s, 5, a.actions, sizeof a.actions);
+		a.time = sqlite3_column_int64(s, 6);
+		if ((rc = fn(&a, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "list alerts");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char *value,
+    mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (value == NULL) {
+		rc = st_prepare(st, &s, "DELETE FROM kv WHERE device_id = ? AND key = ?", err);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(s, 1, device_id);
+		sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+		return st_write(st, s, "kv", err);
+	}
+	rc = st_prepare(st, &s, "INSERT OR REPLACE INTO kv (device_id, key, value) VALUES (?,?,?)",
+	    err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
+	return st_write(st, s, "kv", err);
+}
+
+int
+mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value, mx_err *err)
+{
+	sqlite3_stmt *s;
+	*value = NULL;
+	int rc = st_prepare(st, &s, "SELECT value FROM kv WHERE device_id = ? AND key = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = mx_xstrdup((const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		return st_fail(st, err, "kv");
+	sqlite3_reset(s);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * schema.c — the database schema as numbered migrations.  Migration N takes
+ * a database at user_version N-1 to N, inside the opening transaction.
+ * Names follow macOS where macOS has them: KextPolicy's kext_policy,
+ * kext_policy_mdm, kext_load_history_v3 and settings (kernel-extensions.md
+ * §2.2), and sysextd's db.plist record fields (system-extensions.md §2.3),
+ * each with a device_id column since one database holds the whole fleet.
+ */
+#include <stddef.h>
+
+#include "store_int.h"
+
+extern const char *const mx_schema_migrations[];
+extern const int mx_schema_nmigrations;
+
+const char *const mx_schema_migrations[] = {
+/* 1: the foundation */
+"CREATE TABLE devices ("
+"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, serial TEXT NOT NULL UNIQUE,"
+"  udid TEXT NOT NULL, arch TEXT NOT NULL, os TEXT NOT NULL, csr INTEGER NOT NULL,"
+"  policy TEXT NOT NULL, kext_user_management INTEGER NOT NULL,"
+"  kext_remote_management INTEGER NOT NULL, enroll TEXT NOT NULL,"
+"  user_approved INTEGER NOT NULL, supervised INTEGER NOT NULL, in_abm INTEGER NOT NULL,"
+"  bootstrap_escrowed INTEGER NOT NULL, env TEXT NOT NULL, recovery_entry TEXT,"
+"  recovery_authenticated INTEGER NOT NULL, boot_session TEXT NOT NULL,"
+"  boot_count INTEGER NOT NULL, restart_pending INTEGER NOT NULL, trust_anchor TEXT NOT NULL);"
+"CREATE TABLE users (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  name TEXT NOT NULL, admin INTEGER NOT NULL, pwhash TEXT NOT NULL,"
+"  PRIMARY KEY (device_id, name));"
+"CREATE TABLE events (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, time INTEGER NOT NULL,"
+"  actor TEXT NOT NULL, what TEXT NOT NULL, why TEXT NOT NULL);"
+"CREATE INDEX events_device ON events(device_id, id);"
+"CREATE TABLE alerts (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL REFERENCES devices(id)"
+"  ON DELETE CASCADE, kind TEXT NOT NULL, subject TEXT NOT NULL, title TEXT NOT NULL,"
+"  text TEXT NOT NULL, actions TEXT NOT NULL, time INTEGER NOT NULL);"
+"CREATE INDEX alerts_device ON alerts(device_id);"
+"CREATE TABLE blobs (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;"
+"CREATE TABLE files (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  path TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (device_id, path)) WITHOUT ROWID;"
+"CREATE TABLE kv (device_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+"  PRIMARY KEY (device_id, key)) WITHOUT ROWID;"
+/* installed configuration profiles; body in blobs */
+"CREATE TABLE profiles (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  identifier TEXT NOT NULL, uuid TEXT NOT NULL, display_name TEXT NOT NULL,"
+"  organization TEXT NOT NULL, source TEXT NOT NULL, signer TEXT NOT NULL,"
+"  installed_at INTEGER NOT NULL, body TEXT NOT NULL,"
+"  PRIMARY KEY (device_id, identifier)) WITHOUT ROWID;"
+/* ---- system extensions: sysextd's db.plist records ---- */
+"CREATE TABLE sysext (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  uniqueID TEXT NOT NULL, identifier TEXT NOT NULL, teamID TEXT NOT NULL,"
+"  bundleVersion TEXT NOT NULL, bundleShortVersion TEXT NOT NULL, categories TEXT NOT NULL,"
+"  state TEXT NOT NULL, originPath TEXT NOT NULL, container TEXT NOT NULL,"
+"  \"references\" TEXT NOT NULL, stagedCdhashes TEXT NOT NULL, stagedBundle TEXT NOT NULL,"
+"  entitlements TEXT NOT NULL, created_at INTEGER NOT NULL,"
+"  PRIMARY KEY (device_id, uniqueID)) WITHOUT ROWID;"
+"CREATE TABLE sysext_settings (device_id INTEGER PRIMARY KEY REFERENCES devices(id)"
+"  ON DELETE CASCADE, developerMode INTEGER NOT NULL, bootUUID TEXT NOT NULL);"
+/* ---- kernel extensions: KextPolicy ---- */
+"CREATE TABLE kext_policy (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  team_id TEXT, bundle_id TEXT, allowed BOOLEAN, developer_name TEXT, flags INTEGER,"
+"  PRIMARY KEY (device_id, team_id, bundle_id));"
+"CREATE TABLE kext_policy_mdm (device_id INTEGER NOT NULL REFERENCES devices(id)"
+"  ON DELETE CASCADE, team_id TEXT, bundle_id TEXT, allowed BOOLEAN, payload_uuid TEXT,"
+"  PRIMARY KEY (device_id, team_id, bundle_id));"
+"CREATE TABLE kext_load_history_v3 (device_id INTEGER NOT NULL REFERENCES devices(id)"
+"  ON DELETE CASCADE, path TEXT, team_id TEXT, bundle_id TEXT, boot_uuid TEXT,"
+"  created_at TEXT, last_seen TEXT, flags INTEGER, cdhash TEXT,"
+"  PRIMARY KEY (device_id, path));"
+"CREATE TABLE settings (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  name TEXT, value TEXT, PRIMARY KEY (device_id, name));"
+};
+const int mx_schema_nmigrations = (int)(sizeof mx_schema_migrations / sizeof mx_schema_migrations[0]);

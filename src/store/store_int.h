@@ -1,0 +1,37 @@
+/*
+ * store_int.h — what the store's files share: the handle, a prepared
+ * statement cache keyed by the SQL text's address (the SQL is always a
+ * string literal), and error mapping.  Only src/store/ includes this.
+ */
+#ifndef MACEXT_STORE_INT_H
+#define MACEXT_STORE_INT_H
+
+#include <sqlite3.h>
+#include <limits.h>
+
+#include "macext/store.h"
+
+#define ST_CACHE 128
+
+struct mx_store {
+	sqlite3 *db;
+	char dir[PATH_MAX];
+	int in_tx;
+	long writes;            /* write statements run, for the fault hook */
+	long fault_at;          /* MACEXT_FAULT: fail the Nth write (0 = off) */
+	int fault_kill;         /* MACEXT_FAULT_KILL: SIGKILL instead of failing */
+	struct { const char *sql; sqlite3_stmt *stmt; } cache[ST_CACHE];
+};
+
+/* A reset, bound-cleared statement for sql (a string literal). */
+int st_prepare(mx_store *st, sqlite3_stmt **out, const char *sql, mx_err *err);
+/* MX_EIO / MX_EBUSY from the connection's last error, naming what. */
+int st_fail(mx_store *st, mx_err *err, const char *what);
+/* sqlite3_step for a write statement: runs the fault hook, maps errors. */
+int st_write(mx_store *st, sqlite3_stmt *s, const char *what, mx_err *err);
+/* Runs a one-shot statement with no result rows. */
+int st_exec(mx_store *st, const char *sql, mx_err *err);
+/* Copies column text into buf (empty when NULL). */
+void st_text(sqlite3_stmt *s, int col, char *buf, size_t len);
+
+#endif

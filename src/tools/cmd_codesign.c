@@ -1,0 +1,9 @@
+/* cmd_codesign.c — placeholder until the code signatures (issue 3) module lands; replaced by it. */
+#include "tools.h"
+
+int
+cmd_codesign(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
+}
+

@@ -1,0 +1,9 @@
+/* cmd_mdm.c — placeholder, being written (foundation). */
+#include "tools.h"
+
+int
+cmd_mdm(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
+}
+

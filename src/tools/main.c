@@ -1,0 +1,136 @@
+/*
+ * main.c — the multi-call binary.  As `macext` it dispatches on its first
+ * word (the command table below); under an Apple tool's name (a link named
+ * kmutil, csrutil, ...) it behaves as that tool.  Global options --state,
+ * --device, --json, --debug may appear anywhere.  Errors print as one line,
+ * "PROG: WHERE: MESSAGE", and exit with the code of err.c's table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tools.h"
+
+static const struct { const char *name; mx_cmd_fn fn; const char *help; } commands[] = {
+	{ "device",   cmd_device,   "create|list|show|delete  simulated Macs" },
+	{ "restart",  cmd_restart,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
+	{ "shutdown", cmd_shutdown, "turn the Mac off" },
+	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
+	{ "security", cmd_security, "set full|reduced|permissive  Startup Security Utility" },
+	{ "mdm",      cmd_mdm,      "enroll|unenroll|install-profile|remove-profile|restart|command" },
+	{ "profiles", cmd_profiles, "list|show|validate  configuration profiles" },
+	{ "app",      cmd_app,      "install|delete  apps in /Applications" },
+	{ "sysext",   cmd_sysext,   "activate|deactivate|list  system extensions" },
+	{ "kext",     cmd_kext,     "install|list  kernel extensions" },
+	{ "alerts",   cmd_alerts,   "dialogs and notices the user sees now" },
+	{ "approve",  cmd_approve,  "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
+	{ "codesign", cmd_codesign, "verify PATH  code signatures" },
+	{ "forge",    cmd_forge,    "ca|kext|sysext|dext|app  signed test material" },
+	{ "log",      cmd_log,      "the device's event log" },
+	{ "fleet",    cmd_fleet,    "create|apply|summary  many devices at once" },
+};
+
+static const struct { const char *name; mx_cmd_fn fn; } apple_tools[] = {
+	{ "systemextensionsctl", apple_systemextensionsctl },
+	{ "kmutil",     apple_kmutil },
+	{ "spctl",      apple_spctl },
+	{ "csrutil",    apple_csrutil },
+	{ "bputil",     apple_bputil },
+	{ "profiles",   apple_profiles },
+	{ "kextstat",   apple_kextstat },
+	{ "kextload",   apple_kextload },
+	{ "kextunload", apple_kextunload },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: macext [--state DIR] [--device NAME] [--json] COMMAND ...\n\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nAs systemextensionsctl, kmutil, spctl, csrutil, bputil, profiles, kextstat,\n"
+	    "kextload or kextunload (a link of that name) it behaves as that macOS tool.\n");
+}
+
+static void
+print_err(const struct mx_cli *cli, const mx_err *err)
+{
+	fprintf(stderr, "%s: %s%s%s", cli->prog, err->where, err->where[0] ? ": " : "", err->msg);
+	if (err->offset != MX_NO_OFFSET && strstr(err->msg, "offset") == NULL)
+		fprintf(stderr, " (at offset %llu)", (unsigned long long)err->offset);
+	fputc('\n', stderr);
+	if (cli->debug && err->src_file)
+		fprintf(stderr, "%s: [%s] raised at %s:%d\n", cli->prog, mx_code_name(err->code),
+		    err->src_file, err->src_line);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mx_cli cli = { 0 };
+	mx_err err;
+	mx_err_clear(&err);
+	const char *base = strrchr(argv[0], '/');
+	cli.prog = base ? base + 1 : argv[0];
+
+	const char *st = arg_value(&argc, argv, "--state");
+	cli.state_dir = st ? st : getenv("MACEXT_STATE") ? getenv("MACEXT_STATE") : "./macext-state";
+	const char *dev = arg_value(&argc, argv, "--device");
+	cli.device_name = dev ? dev : getenv("MACEXT_DEVICE");
+	if (cli.device_name && *cli.device_name == '\0')
+		cli.device_name = NULL;
+	cli.json = arg_flag(&argc, argv, "--json");
+	cli.debug = arg_flag(&argc, argv, "--debug");
+	const char *ft = getenv("MACEXT_FAKE_TIME");
+	cli.in.now = ft ? strtoll(ft, NULL, 10) : (int64_t)time(NULL);
+	const char *seed = getenv("MACEXT_SEED");
+	cli.seed_state = seed ? strtoull(seed, NULL, 10) : 0;
+	cli_random(&cli);
+
+	mx_cmd_fn fn = NULL;
+	int rc;
+	for (size_t i = 0; i < sizeof apple_tools / sizeof apple_tools[0]; i++)
+		if (strcmp(cli.prog, apple_tools[i].name) == 0)
+			fn = apple_tools[i].fn;
+	if (fn) {
+		rc = fn(&cli, argc, argv, &err);
+	} else {
+		cli.prog = "macext";
+		if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0
+		    || strcmp(argv[1], "-h") == 0) {
+			usage(argc < 2 ? stderr : stdout);
+			return argc < 2 ? mx_exit_code(MX_EUSAGE) : 0;
+		}
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				fn = commands[i].fn;
+		/* `macext kmutil ...` and friends reach the Apple tools too */
+		for (size_t i = 0; fn == NULL && i < sizeof apple_tools / sizeof apple_tools[0]; i++)
+			if (strcmp(argv[1], apple_tools[i].name) == 0 && strcmp(argv[1], "profiles")) {
+				fn = apple_tools[i].fn;
+				cli.prog = apple_tools[i].name;
+			}
+		if (fn == NULL) {
+			fprintf(stderr, "macext: unknown command '%s'\n", argv[1]);
+			usage(stderr);
+			return mx_exit_code(MX_EUSAGE);
+		}
+		rc = fn(&cli, argc - 1, argv + 1, &err);
+	}
+	/* Apple tools return their own exit codes as negative numbers (kmutil's 27/28) */
+	if (rc < 0) {
+		cli_rollback(&cli);
+		if (err.msg[0])
+			print_err(&cli, &err);
+		mx_store_close(cli.st);
+		return -rc;
+	}
+	if (rc != 0) {
+		cli_rollback(&cli);
+		print_err(&cli, &err);
+	}
+	mx_store_close(cli.st);
+	fflush(stdout);
+	return mx_exit_code(rc);
+}

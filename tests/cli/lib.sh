@@ -1,0 +1,57 @@
+# lib.sh — sourced by every tests/cli/*.sh scenario.
+#
+# Each scenario runs in its own empty state directory ($MACEXT_STATE) and
+# records one line per assertion: "PASS <case>.<name>" or "FAIL ...", which
+# tests/run.sh counts.  $MX is the macext binary under test (sanitized build);
+# Apple tool names are links beside it ($BIN/kmutil, ...).
+#
+#   t NAME CMD...            CMD must exit 0
+#   t_exit CODE NAME CMD...  CMD must exit with CODE
+#   t_out NAME EXPECTED CMD...   CMD's stdout must equal EXPECTED exactly
+#   t_grep NAME REGEX CMD...     CMD's stdout+stderr must match REGEX (grep -E)
+#   t_json NAME JQ-LIKE-PY EXPECTED CMD...  see below
+#   skip NAME WHY
+set -u
+: "${B:=build-check}"
+BIN=$(cd "$(dirname "$0")/../../$B" 2>/dev/null && pwd) || BIN="$PWD/$B"
+MX="$BIN/macext"
+CASE=$(basename "$0" .sh)
+TMP=$(mktemp -d "/tmp/macext-cli-$CASE-XXXXXX")
+export MACEXT_STATE="$TMP/state"
+unset MACEXT_DEVICE
+TESTDATA=${MACEXT_TESTDATA:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/testdata}
+[ -d "$TESTDATA" ] || TESTDATA=""
+trap 'rm -rf "$TMP"' EXIT
+export PATH="$BIN:$PATH"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+_pass() { echo "PASS $CASE.$1"; }
+_fail() { echo "FAIL $CASE.$1"; shift; for l in "$@"; do printf '  %s\n' "$l"; done; }
+
+# Last command's outputs, for follow-up assertions.
+OUT=""; ERR=""; RC=0
+_run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr"); }
+
+t() { n=$1; shift; _run "$@"
+  if [ $RC -eq 0 ]; then _pass "$n"; else _fail "$n" "exit $RC: $*" "$ERR"; fi; }
+t_exit() { code=$1; n=$2; shift 2; _run "$@"
+  if [ $RC -eq "$code" ]; then _pass "$n"; else _fail "$n" "exit $RC (wanted $code): $*" "$OUT" "$ERR"; fi; }
+t_out() { n=$1; want=$2; shift 2; _run "$@"
+  if [ $RC -eq 0 ] && [ "$OUT" = "$want" ]; then _pass "$n"
+  else _fail "$n" "exit $RC: $*" "--- got:" "$OUT" "--- wanted:" "$want" "$ERR"; fi; }
+t_grep() { n=$1; re=$2; shift 2; _run "$@"
+  if printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -- "$re"; then _pass "$n"
+  else _fail "$n" "no match for /$re/: $*" "$OUT" "$ERR"; fi; }
+# t_json NAME EXPR WANT CMD...: EXPR is a Python expression over `j` (the parsed stdout)
+t_json() { n=$1; expr=$2; want=$3; shift 3; _run "$@"
+  got=$(printf '%s' "$OUT" | python3 -c "import json,sys
+j=json.load(sys.stdin)
+v=($expr)
+print(json.dumps(v) if not isinstance(v,str) else v)" 2>&1)
+  if [ $RC -eq 0 ] && [ "$got" = "$want" ]; then _pass "$n"
+  else _fail "$n" "exit $RC: $*" "$expr = $got, wanted $want" "$ERR"; fi; }
+# check NAME CONDITION-COMMAND: for assertions on files and earlier outputs
+check() { n=$1; shift; if "$@"; then _pass "$n"; else _fail "$n" "failed: $*"; fi; }
+skip() { echo "SKIP $CASE.$1"; echo "  skipped: $2"; }
+need_testdata() { [ -n "$TESTDATA" ] || { skip "$1" "../shared/testdata is absent"; return 1; }; }
