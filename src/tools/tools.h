@@ -44,6 +44,23 @@ int cli_event(struct mx_cli *cli, const mx_device *d, const char *actor, const c
 /* Path of the device's extra trust anchor (in the CAS), or NULL. */
 const char *cli_trust_anchor(struct mx_cli *cli, const mx_device *d, char *buf, size_t len);
 
+/* ---- installed profiles and apps (cmd_profiles.c, cmd_app.c) ---- */
+#include <plist/plist.h>
+/* Calls fn for each payload of payload_type in the device's installed
+ * profiles, in install order (the merge order).  payload is borrowed. */
+typedef int (*mx_payload_fn)(plist_t payload, const char *profile_id, const char *payload_uuid,
+    void *arg);
+int cli_payloads_each(struct mx_cli *cli, const mx_device *d, const char *payload_type,
+    mx_payload_fn fn, void *arg, mx_err *err);
+/* Finds the app with CFBundleIdentifier bundle_id in the device's
+ * /Applications: devpath gets "/Applications/X.app", realpath the stored
+ * copy to read.  MX_ENOTFOUND when absent. */
+int cli_app_find(struct mx_cli *cli, const mx_device *d, const char *bundle_id,
+    char *devpath, size_t devlen, char *realpath_out, size_t reallen, mx_err *err);
+/* Shows an alert (replacing one of the same kind and subject). */
+int cli_alert(struct mx_cli *cli, const mx_device *d, const char *kind, const char *subject,
+    const char *title, const char *text, const char *actions_json, mx_err *err);
+
 /* ---- arguments: flags may appear anywhere after the command words ---- */
 /* Removes "--flag VALUE" (or "--flag=VALUE") from argv; returns VALUE or NULL. */
 const char *arg_value(int *argc, char **argv, const char *flag);
