@@ -223,6 +223,9 @@ int
 mx_store_begin(mx_store *st, mx_err *err)
 {
 	/* inside a batch a command's transaction is a savepoint of the batch's */
+	if (st->batch && sqlite3_get_autocommit(st->db))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
+		    " an earlier store error (state store %s/macext.db)", st->dir);
 	int rc = st_exec(st, st->batch ? "SAVEPOINT cmd" : "BEGIN IMMEDIATE", err);
 	if (rc == 0)
 		st->in_tx = 1;
