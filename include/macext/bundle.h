@@ -1,6 +1,6 @@
 /*
  * bundle.h — extension and app bundles: .kext (also codeless and nested),
- * .dext, .systemextension, .app with Contents/Library/SystemExtensions/*.
+ * .dext, .systemextension, .app with Contents/Library/SystemExtensions/<ext>.
  * Reads Info.plist (XML or binary) with every value's type checked.
  * Owner: src/formats/bundle.c.  Spec: formats-and-peers.md §1.16,
  * system-extensions.md §2.9 and §4.
