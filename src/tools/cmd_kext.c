@@ -14,24 +14,6 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 }
 
 int
-apple_spctl(struct mx_cli *cli, int argc, char **argv, mx_err *err)
-{
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
-}
-
-int
-apple_csrutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
-{
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
-}
-
-int
-apple_bputil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
-{
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
-}
-
-int
 apple_kextstat(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
@@ -45,12 +27,6 @@ apple_kextload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 
 int
 apple_kextunload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
-{
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
-}
-
-int
-cmd_security(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s: not in this build yet", argv[0]);
 }
