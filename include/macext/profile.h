@@ -64,19 +64,6 @@ void mx_problems_free(mx_problems *ps);
  * the number of errors found. */
 size_t mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out);
 
-/* Payload-level delivery rules from Apple's schema (supportedOS.macOS). */
-typedef struct mx_payload_rules {
-	bool known;
-	char introduced[16];
-	bool allow_manual_install;
-	bool requires_user_approved_mdm;
-	bool requires_supervision;
-	bool user_enrollment_forbidden;
-	bool multiple;
-} mx_payload_rules;
-/* false when the payload type is not in the schema table. */
-bool mx_schema_rules(const char *payload_type, mx_payload_rules *out);
-
 /* Schema facts for one payload type, NULL when unknown. */
 typedef struct mx_schema_payload mx_schema_payload;
 const mx_schema_payload *mx_schema_find(const char *payload_type);
