@@ -12,6 +12,11 @@ for f in "$P"/*.mobileconfig; do
 	n=$((n + 1))
 	t "install_$(basename "$f" .mobileconfig)" "$MX" mdm install-profile "$f"
 done
+# two vendor profiles share a PayloadIdentifier: the later one replaces the earlier
+ids=$(python3 -c "import plistlib,sys
+print(len({plistlib.loads(open(f,'rb').read().lstrip())['PayloadIdentifier'] for f in sys.argv[1:]}))" "$P"/*.mobileconfig)
+check distinct_identifiers_fewer_than_files [ "$ids" -lt "$n" ]
+n=$ids
 t_json all_installed 'len(j["profiles"])' "$n" "$MX" profiles list --json
 # merged system-extension policy: lists are unions, AllowUserOverrides is an AND
 t_json merged_sysext_teams 'sorted(set(["EQHXZ8M8AV","ZMCG7MLDV9","X9E956P446","4AYE5J54KN","2H5GFH3774"]) - set(j["merged_policy"]["system_extensions"].get("AllowedTeamIdentifiers",[]) + list(j["merged_policy"]["system_extensions"].get("AllowedSystemExtensions",{}).keys())))' '[]' "$MX" profiles list --json
@@ -41,7 +46,7 @@ t_grep user_enrollment_msg "not allowed with User Enrollment" env MACEXT_DEVICE=
 t_exit 77 sysext_payload_refused_on_user_enrollment env MACEXT_DEVICE=u "$MX" mdm install-profile "$P/google__system-extension-policy.santa.example.mobileconfig"
 t_exit 77 manual_install_refused env MACEXT_DEVICE=mac "$MX" profiles install "$P/kandji__Dropbox.mobileconfig" --as admin:pw
 t_grep manual_install_msg 'can only be installed by an MDM server' env MACEXT_DEVICE=mac "$MX" profiles install "$P/kandji__Dropbox.mobileconfig" --as admin:pw
-t_exit 77 apple_profiles_install_refused_on_11_plus env MACEXT_DEVICE=mac profiles install -path "$P/kandji__Dropbox.mobileconfig"
+t_exit 1 apple_profiles_install_refused_on_11_plus env MACEXT_DEVICE=mac profiles install -path "$P/kandji__Dropbox.mobileconfig"
 t_grep apple_profiles_install_msg 'profiles tool no longer supports installs' env MACEXT_DEVICE=mac profiles install -path "$P/kandji__Dropbox.mobileconfig"
 t_out apple_profiles_status "Enrolled via DEP: No
 MDM enrollment: Yes (User Approved)" env MACEXT_DEVICE=mac profiles status -type enrollment
