@@ -825,6 +825,12 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 		int code = fleet_run(cli, s->argc, av, &e);
 		s->ran++;
 		step_record(s, code);
+		if (code != 0 && (e.code == MX_EIO || e.code == MX_EBUSY)) {
+			/* the store failed, not the device: stop the run, roll back the batch */
+			*err = e;
+			mx_err_where(err, "%s: %s: ", name, s->text);
+			return e.code;
+		}
 		if (step_expects(s, code)) {
 			s->ok++;
 			continue;
