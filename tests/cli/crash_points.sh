@@ -60,7 +60,7 @@ fi
 CRASH=$BIN/../build/crash
 [ -x "$CRASH" ] || CRASH=$BIN/crash
 "$CRASH" "$OPS" --sequences "${CRASH_SEQUENCES:-40}" --ops 40 \
-    --kills-per-seq "${CRASH_KILLS:-30}" --devices 3 --seed "${CRASH_SEED:-1}" --dir "$ROOT" \
+    --kills-per-seq "${CRASH_KILLS:-50}" --devices 3 --seed "${CRASH_SEED:-1}" --dir "$ROOT" \
     >"$TMP/crash.out" 2>&1
 rc=$?
 grep -E '^(FAIL|  )' "$TMP/crash.out" | head -n 40
