@@ -123,13 +123,20 @@ cmd_profiles_validate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		printf("%zu error%s, %zu warning%s\n", nerr, nerr == 1 ? "" : "s", nwarn,
 		    nwarn == 1 ? "" : "s");
 	}
+	if (nerr > 0) {
+		/* the one stderr line names the first error; the report has all */
+		const mx_problem *first = NULL;
+		for (size_t i = 0; i < ps.n && first == NULL; i++)
+			if (ps.v[i].severity == MX_SEV_ERROR)
+				first = &ps.v[i];
+		if (nerr == 1)
+			MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s", first->msg);
+		else
+			MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s (and %zu more errors)", first->msg,
+			    nerr - 1);
+		snprintf(err->where, sizeof err->where, "%s: %s", file, first->path);
+	}
 	mx_problems_free(&ps);
 	mx_profile_free(p);
-	if (nerr > 0) {
-		MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%zu error%s (see above)", nerr,
-		    nerr == 1 ? "" : "s");
-		snprintf(err->where, sizeof err->where, "%s", file);
-		return MX_EINVALID;
-	}
-	return 0;
+	return nerr > 0 ? MX_EINVALID : 0;
 }

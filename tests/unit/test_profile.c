@@ -217,6 +217,9 @@ MX_TEST(plist_binary_table)
 		{ "long_string", { 0x5F, 0x10, 0x7F, 'a' }, 4, { 0 }, 1, MX_EFORMAT, "runs past" },
 		/* unknown marker */
 		{ "bad_marker", { 0x70 }, 1, { 0 }, 1, MX_EFORMAT, "unknown marker" },
+		/* {"\0": true} as UTF-16: libplist 2.2 would abort on its strlen assertion */
+		{ "nul_key_utf16", { 0xD1, 1, 2, 0x61, 0, 0, 0x09 }, 7, { 0, 3, 6 }, 3, MX_EFORMAT, "NUL character" },
+		{ "nul_string", { 0x53, 'a', 0, 'b' }, 4, { 0 }, 1, MX_EFORMAT, "NUL character" },
 		/* 32-byte integer */
 		{ "int_2p5", { 0x15 }, 1, { 0 }, 1, MX_EFORMAT, "integer of 2^5" },
 	};
