@@ -99,14 +99,30 @@ int mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char
 int mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value,
     mx_err *err);
 
+/* ---- system extensions: sysextd's db.plist (src/store/sysext.c) ---- */
+struct mx_sx_rec;
+/* Inserts or replaces the record (by unique_id); a record with seq 0 gets
+ * the next creation sequence number. */
+int mx_store_sysext_put(mx_store *st, int64_t device_id, struct mx_sx_rec *r, mx_err *err);
+int mx_store_sysext_delete(mx_store *st, int64_t device_id, const char *unique_id, mx_err *err);
+/* Every record of the device in creation order; *out malloc'd (may be NULL when *n is 0). */
+int mx_store_sysext_load(mx_store *st, int64_t device_id, struct mx_sx_rec **out, size_t *n,
+    mx_err *err);
+/* db.plist's developerMode and bootUUID (false and "" when never set). */
+int mx_store_sysext_settings_get(mx_store *st, int64_t device_id, bool *developer_mode,
+    char boot_uuid[40], mx_err *err);
+int mx_store_sysext_settings_set(mx_store *st, int64_t device_id, bool developer_mode,
+    const char *boot_uuid, mx_err *err);
+
 /* ---- kernel extensions: KextPolicy and kext records (src/store/kext.c) ---- */
-#include "macext/kext.h"
-int mx_store_kext_put(mx_store *st, int64_t device_id, const mx_kext *k, mx_err *err);
+struct mx_kext;
+struct mx_kext_policy;
+int mx_store_kext_put(mx_store *st, int64_t device_id, const struct mx_kext *k, mx_err *err);
 /* MX_ENOTFOUND when absent. */
-int mx_store_kext_get(mx_store *st, int64_t device_id, const char *bundle_id, mx_kext *out,
+int mx_store_kext_get(mx_store *st, int64_t device_id, const char *bundle_id, struct mx_kext *out,
     mx_err *err);
 /* Every kext of the device in bundle-id order; *out malloc'd (free it). */
-int mx_store_kext_list(mx_store *st, int64_t device_id, mx_kext **out, int *n, mx_err *err);
+int mx_store_kext_list(mx_store *st, int64_t device_id, struct mx_kext **out, int *n, mx_err *err);
 int mx_store_kext_delete(mx_store *st, int64_t device_id, const char *bundle_id, mx_err *err);
 /* kext_policy: the user's decisions (team_id "" for unsigned kexts). */
 int mx_store_kext_policy_set(mx_store *st, int64_t device_id, const char *team_id,
@@ -115,10 +131,10 @@ int mx_store_kext_policy_allowed(mx_store *st, int64_t device_id, const char *te
     const char *bundle_id, bool *out, mx_err *err);
 int mx_store_kext_policy_clear(mx_store *st, int64_t device_id, mx_err *err);
 /* kext_policy_mdm: replaced as a whole from the merged payloads. */
-int mx_store_kext_policy_mdm_replace(mx_store *st, int64_t device_id, const mx_kext_policy *p,
+int mx_store_kext_policy_mdm_replace(mx_store *st, int64_t device_id, const struct mx_kext_policy *p,
     mx_err *err);
 /* kext_load_history_v3: a path evaluated in boot session boot_uuid at now. */
-int mx_store_kext_history_seen(mx_store *st, int64_t device_id, const mx_kext *k,
+int mx_store_kext_history_seen(mx_store *st, int64_t device_id, const struct mx_kext *k,
     const char *boot_uuid, int64_t now, int flags, mx_err *err);
 int mx_store_kext_setting_set(mx_store *st, int64_t device_id, const char *name,
     const char *value, mx_err *err);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "macext/kext.h"
 #include "store_int.h"
 
 int

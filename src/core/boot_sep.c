@@ -1,0 +1,108 @@
+/*
+ * boot_sep.c — the simulated Secure Enclave's LocalPolicy signing key and
+ * the measurements it signs (kernel-extensions.md §4.2-§4.5).
+ *
+ * On a real Mac the SEP signs the LocalPolicy with the Owner Identity Key,
+ * unlocked only by an owner's password in recoveryOS.  Here each device has
+ * an Ed25519 key whose 32-byte private seed the tools layer generates at
+ * first use and keeps in the store (never printed); Ed25519 is
+ * deterministic, so signing needs no randomness and stays pure.
+ * Hashes are SHA-384, the size of the LocalPolicy's auxp/auxi/auxr.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "macext/boot.h"
+
+static EVP_PKEY *
+key_from_seed(const uint8_t seed[32])
+{
+	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+}
+
+int
+mx_sep_public(const uint8_t seed[32], uint8_t pub[32], mx_err *err)
+{
+	EVP_PKEY *k = key_from_seed(seed);
+	size_t n = 32;
+	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
+	EVP_PKEY_free(k);
+	return ok ? 0 : MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "SEP: cannot derive the public key");
+}
+
+int
+mx_sep_sign_lp(const uint8_t seed[32], mx_localpolicy *lp, mx_err *err)
+{
+	uint8_t buf[MX_LP_MAX_LEN];
+	size_t n = mx_lp_encode(lp, false, buf, sizeof buf);
+	if (n == 0)
+		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "SEP: LocalPolicy does not fit");
+	EVP_PKEY *k = key_from_seed(seed);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t siglen = MX_LP_SIG_LEN;
+	int ok = k && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1
+	    && EVP_DigestSign(ctx, lp->sig, &siglen, buf, n) == 1 && siglen == MX_LP_SIG_LEN;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	if (!ok)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "SEP: signing the LocalPolicy failed");
+	lp->has_sig = true;
+	return 0;
+}
+
+int
+mx_sep_verify_lp(const uint8_t pub[32], const mx_localpolicy *lp, mx_err *err)
+{
+	if (!lp->has_sig)
+		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET, "LocalPolicy is not signed");
+	uint8_t buf[MX_LP_MAX_LEN];
+	size_t n = mx_lp_encode(lp, false, buf, sizeof buf);
+	if (n == 0)
+		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "LocalPolicy does not fit");
+	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1
+	    && EVP_DigestVerify(ctx, lp->sig, MX_LP_SIG_LEN, buf, n) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return ok ? 0 : MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+	    "LocalPolicy signature does not verify with this Mac's Secure Enclave key");
+}
+
+void
+mx_boot_sha384(const uint8_t *data, size_t len, uint8_t out[MX_LP_HASH_LEN])
+{
+	SHA384(data ? data : (const uint8_t *)"", len, out);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void
+mx_boot_uakl_hash(const char *const *entries, size_t n, uint8_t out[MX_LP_HASH_LEN])
+{
+	const char **v = mx_xcalloc(n ? n : 1, sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = entries[i];
+	qsort(v, n, sizeof *v, cmp_str);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		abort();
+	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;       /* duplicates count once */
+		EVP_DigestUpdate(ctx, v[i], strlen(v[i]));
+		EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	unsigned int ol = MX_LP_HASH_LEN;
+	EVP_DigestFinal_ex(ctx, out, &ol);
+	EVP_MD_CTX_free(ctx);
+	free(v);
+}

@@ -1,0 +1,375 @@
+/*
+ * boot_store.c — the device's LocalPolicy as stored state: created and
+ * signed by the simulated SEP at first use, re-signed at a new nonce on
+ * every change, verified whenever it is read; the AuxKC measurement written
+ * after a build and checked at boot; the ADE bootstrap-token downgrade; SIP
+ * taking effect at boot; Intel's kext-consent NVRAM.
+ *
+ * kv keys (per device): boot.lp (hex of the signed record), boot.sep.seed
+ * (the SEP key; never printed), boot.sep.nonce, nvram.csr-active-config
+ * (Intel, the SIP word csrutil wrote), nvram.kext-consent and
+ * nvram.kext-allowed-teams (spctl kext-consent).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot_tools.h"
+
+static void
+tohex(char *out, const uint8_t *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes hex into out[0..cap); returns the length or -1. */
+static long
+fromhex(uint8_t *out, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int a = hexval(s[2 * i]), b = hexval(s[2 * i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		out[i] = (uint8_t)(a << 4 | b);
+	}
+	return (long)(n / 2);
+}
+
+/* The SEP key of the device, generated at first use. */
+static int
+sep_seed(struct mx_cli *cli, const mx_device *d, uint8_t seed[32], bool create, bool *found,
+    mx_err *err)
+{
+	char *v = NULL;
+	int rc = mx_store_kv_get(cli->st, d->id, "boot.sep.seed", &v, err);
+	if (rc)
+		return rc;
+	*found = v != NULL;
+	if (v) {
+		long n = fromhex(seed, 32, v);
+		free(v);
+		if (n != 32)
+			*found = false;
+		return 0;
+	}
+	if (!create)
+		return 0;
+	cli_random(cli);
+	memcpy(seed, cli->in.random, 32);
+	char hex[65];
+	tohex(hex, seed, 32);
+	*found = true;
+	return mx_store_kv_set(cli->st, d->id, "boot.sep.seed", hex, err);
+}
+
+static int
+sep_nonce(struct mx_cli *cli, const mx_device *d, uint64_t *out, mx_err *err)
+{
+	char *v = NULL;
+	int rc = mx_store_kv_get(cli->st, d->id, "boot.sep.nonce", &v, err);
+	if (rc)
+		return rc;
+	*out = v ? strtoull(v, NULL, 10) : 0;
+	free(v);
+	return 0;
+}
+
+/* Signs lp at the next nonce and stores it; does not touch the device. */
+static int
+lp_put(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
+{
+	uint8_t seed[32], buf[MX_LP_MAX_LEN];
+	bool found;
+	uint64_t nonce;
+	int rc;
+	if ((rc = sep_seed(cli, d, seed, true, &found, err)) || (rc = sep_nonce(cli, d, &nonce, err)))
+		return rc;
+	nonce++;
+	lp->nonce = nonce;
+	snprintf(lp->vuid, sizeof lp->vuid, "%s", d->udid);
+	rc = mx_sep_sign_lp(seed, lp, err);
+	memset(seed, 0, sizeof seed);
+	if (rc)
+		return rc;
+	size_t n = mx_lp_encode(lp, true, buf, sizeof buf);
+	if (n == 0)
+		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "LocalPolicy does not fit");
+	char *hex = mx_xmalloc(2 * n + 1), ns[24];
+	tohex(hex, buf, n);
+	snprintf(ns, sizeof ns, "%llu", (unsigned long long)nonce);
+	if ((rc = mx_store_kv_set(cli->st, d->id, "boot.lp", hex, err)) == 0)
+		rc = mx_store_kv_set(cli->st, d->id, "boot.sep.nonce", ns, err);
+	free(hex);
+	return rc;
+}
+
+int
+boot_lp_load(struct mx_cli *cli, const mx_device *d, mx_localpolicy *out, bool *valid,
+    mx_err *err)
+{
+	memset(out, 0, sizeof *out);
+	*valid = true;
+	if (d->arch != MX_ARCH_ARM64)
+		return 0;
+	char *v = NULL;
+	int rc = mx_store_kv_get(cli->st, d->id, "boot.lp", &v, err);
+	if (rc)
+		return rc;
+	if (v == NULL) {
+		/* first use: the policy the Mac was set up with, signed now */
+		mx_lp_from_device(out, d);
+		return lp_put(cli, d, out, err);
+	}
+	uint8_t buf[MX_LP_MAX_LEN];
+	long n = fromhex(buf, sizeof buf, v);
+	free(v);
+	mx_err e2;
+	mx_err_clear(&e2);
+	if (n < 0 || mx_lp_decode(out, buf, (size_t)n, &e2) != 0) {
+		/* unreadable: nothing of it is trusted */
+		mx_lp_init(out, d->udid);
+		*valid = false;
+		return 0;
+	}
+	uint8_t seed[32], pub[32];
+	bool found;
+	uint64_t nonce;
+	if ((rc = sep_seed(cli, d, seed, false, &found, err)) || (rc = sep_nonce(cli, d, &nonce, err)))
+		return rc;
+	if (!found || mx_sep_public(seed, pub, &e2) != 0 || mx_sep_verify_lp(pub, out, &e2) != 0
+	    || out->nonce != nonce || strcmp(out->vuid, d->udid) != 0)
+		*valid = false;
+	memset(seed, 0, sizeof seed);
+	return 0;
+}
+
+int
+boot_lp_store(struct mx_cli *cli, mx_device *d, mx_localpolicy *lp, mx_err *err)
+{
+	if (d->arch != MX_ARCH_ARM64)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "an Intel Mac has no LocalPolicy");
+	int rc = lp_put(cli, d, lp, err);
+	if (rc)
+		return rc;
+	mx_lp_to_device(lp, d);
+	return mx_store_device_update(cli->st, d, err);
+}
+
+int
+boot_kext_gate(struct mx_cli *cli, const mx_device *d, enum mx_kext_approver who,
+    mx_boot_gate *out, mx_err *err)
+{
+	mx_localpolicy lp;
+	bool valid;
+	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	if (rc)
+		return rc;
+	mx_boot_kext_gate(d, d->arch == MX_ARCH_ARM64 ? &lp : NULL, valid, who, out);
+	return 0;
+}
+
+static bool
+kexts_enabled(const mx_localpolicy *lp)
+{
+	return lp->smb0 && (lp->smb2 || lp->smb3 || lp->smb4);
+}
+
+int
+boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kclen,
+    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, mx_err *err)
+{
+	if (d->arch != MX_ARCH_ARM64)
+		return 0;
+	mx_localpolicy lp;
+	bool valid;
+	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	if (rc)
+		return rc;
+	if (!valid)
+		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+		    "the LocalPolicy failed verification by the Secure Enclave; the AuxKC "
+		    "measurement was not recorded");
+	if (kc == NULL) {
+		if (!lp.has_auxi && !lp.has_auxr && !lp.has_auxp)
+			return 0;
+		lp.has_auxp = lp.has_auxi = lp.has_auxr = false;
+	} else {
+		if (!kexts_enabled(&lp))
+			return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET,
+			    "the security policy (%s Security) does not allow third-party kernel "
+			    "extensions; the AuxKC measurement was not recorded",
+			    lp.smb0 ? (lp.smb1 ? "Permissive" : "Reduced") : "Full");
+		mx_boot_sha384(kc, kclen, lp.auxi);
+		mx_boot_sha384(receipt, receipt ? rlen : 0, lp.auxr);
+		mx_boot_uakl_hash(uakl, uakl ? n : 0, lp.auxp);
+		lp.has_auxp = lp.has_auxi = lp.has_auxr = true;
+	}
+	if ((rc = boot_lp_store(cli, d, &lp, err)))
+		return rc;
+	char why[160];
+	snprintf(why, sizeof why, "%s", kc ? "AuxKC built: auxi, auxr and auxp signed into the LocalPolicy"
+	    : "AuxKC removed: auxi, auxr and auxp cleared");
+	return cli_event(cli, d, "secure-enclave", "LocalPolicy updated", why, err);
+}
+
+int
+boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, size_t kclen,
+    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, bool *ok,
+    char *reason, size_t reasonlen, mx_err *err)
+{
+	*ok = true;
+	if (reasonlen)
+		reason[0] = '\0';
+	if (d->arch != MX_ARCH_ARM64)
+		return 0;
+	mx_localpolicy lp;
+	bool valid;
+	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	if (rc)
+		return rc;
+	const char *why = NULL;
+	uint8_t h[MX_LP_HASH_LEN];
+	if (!valid)
+		why = "LocalPolicy signature is invalid";
+	else if (!kexts_enabled(&lp))
+		why = "third-party kernel extensions are disabled by the security policy";
+	else if (!lp.has_auxi || !lp.has_auxr || !lp.has_auxp)
+		why = "the LocalPolicy has no AuxKC measurement";
+	if (why == NULL) {
+		mx_boot_sha384(kc, kc ? kclen : 0, h);
+		if (kc == NULL || memcmp(h, lp.auxi, sizeof h) != 0)
+			why = "AuxKC measurement does not match the LocalPolicy (auxi)";
+	}
+	if (why == NULL) {
+		mx_boot_sha384(receipt, receipt ? rlen : 0, h);
+		if (memcmp(h, lp.auxr, sizeof h) != 0)
+			why = "kext receipt does not match the LocalPolicy (auxr)";
+	}
+	if (why == NULL) {
+		mx_boot_uakl_hash(uakl, uakl ? n : 0, h);
+		if (memcmp(h, lp.auxp, sizeof h) != 0)
+			why = "user-authorized kext list does not match the LocalPolicy (auxp)";
+	}
+	if (why) {
+		*ok = false;
+		if (reasonlen)
+			snprintf(reason, reasonlen, "%s", why);
+	}
+	return 0;
+}
+
+int
+boot_mdm_enable_kexts(struct mx_cli *cli, mx_device *d, mx_err *err)
+{
+	if (d->arch != MX_ARCH_ARM64)
+		return 0;
+	mx_localpolicy lp, next;
+	bool valid;
+	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	if (rc)
+		return rc;
+	if (!valid)
+		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+		    "the LocalPolicy failed verification by the Secure Enclave");
+	mx_boot_gate g;
+	mx_boot_kext_gate(d, &lp, true, MX_APPROVER_MDM, &g);
+	if (g.allowed)
+		return 0;
+	mx_lp_request req = { .origin = MX_ORIGIN_MDM_BOOTSTRAP, .level = MX_SEC_REDUCED };
+	if ((rc = mx_boot_authorize(d, &lp, &req, NULL, &next, err)))
+		return rc;
+	if ((rc = boot_lp_store(cli, d, &next, err)))
+		return rc;
+	return cli_event(cli, d, "mdm",
+	    "security policy: Reduced Security, DEP-allowed MDM control of kernel extensions (smb4)",
+	    "Automated Device Enrollment: the escrowed bootstrap token authorised the change", err);
+}
+
+int
+boot_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
+{
+	int rc;
+	uint32_t before = d->csr;
+	if (d->arch != MX_ARCH_ARM64) {
+		char *v = NULL;
+		if ((rc = mx_store_kv_get(cli->st, d->id, "nvram.csr-active-config", &v, err)))
+			return rc;
+		if (v) {
+			d->csr = (uint32_t)strtoul(v, NULL, 0);
+			free(v);
+		}
+	} else {
+		mx_localpolicy lp;
+		bool valid;
+		if ((rc = boot_lp_load(cli, d, &lp, &valid, err)))
+			return rc;
+		if (!valid)
+			return cli_event(cli, d, "iboot", "LocalPolicy failed verification",
+			    "the Secure Enclave signature or nonce does not match; third-party kernel "
+			    "extensions will not be loaded", err);
+		/* the kernel's csr config comes from the LocalPolicy's sip0 (§4.6) */
+		d->csr = lp.has_sip0 ? lp.sip0 : 0;
+		mx_lp_to_device(&lp, d);
+	}
+	if ((rc = mx_store_device_update(cli->st, d, err)))
+		return rc;
+	if (d->csr != before) {
+		char what[96];
+		snprintf(what, sizeof what, "SIP configuration 0x%x is active", d->csr);
+		return cli_event(cli, d, "boot", what, "set in recoveryOS before this restart", err);
+	}
+	return 0;
+}
+
+/* ---- spctl kext-consent (Intel NVRAM) ---- */
+
+int
+boot_consent_get(struct mx_cli *cli, const mx_device *d, bool *enabled, char **teams, int max,
+    int *n, mx_err *err)
+{
+	*enabled = true;
+	*n = 0;
+	if (d->arch == MX_ARCH_ARM64)
+		return 0;       /* [INF] Q5: the LocalPolicy is the mechanism on Apple silicon */
+	char *v = NULL;
+	int rc = mx_store_kv_get(cli->st, d->id, "nvram.kext-consent", &v, err);
+	if (rc)
+		return rc;
+	if (v)
+		*enabled = strcmp(v, "disabled") != 0;
+	free(v);
+	v = NULL;
+	if ((rc = mx_store_kv_get(cli->st, d->id, "nvram.kext-allowed-teams", &v, err)))
+		return rc;
+	if (v == NULL)
+		return 0;
+	char *save = NULL;
+	for (char *t = strtok_r(v, " ", &save); t && *n < max; t = strtok_r(NULL, " ", &save))
+		teams[(*n)++] = mx_xstrdup(t);
+	free(v);
+	return 0;
+}
+
+void
+boot_consent_free(char **teams, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(teams[i]);
+}
