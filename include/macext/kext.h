@@ -47,8 +47,9 @@ void mx_kext_policy_free(mx_kext_policy *p);
 int mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
     mx_err *err);
 /* Merge rule (kernel-extension-policy has none documented, §1.3/Q14; we take
- * the sibling payload's): a relaxing boolean holds when some payload sets it
- * true and none sets it false.  Kext AllowUserOverrides defaults to false. */
+ * the sibling payload's: false if any payload has it false): each payload's
+ * value is its key or the default (false for both), and the relaxing
+ * booleans are ANDed, so one payload without the key keeps them false. */
 bool mx_kext_policy_user_overrides(const mx_kext_policy *p);
 bool mx_kext_policy_nonadmin_approvals(const mx_kext_policy *p);
 

@@ -208,13 +208,13 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 bool
 mx_kext_policy_user_overrides(const mx_kext_policy *p)
 {
-	return p->overrides_true > 0 && p->overrides_false == 0;
+	return p->npayloads > 0 && p->overrides_true == p->npayloads;
 }
 
 bool
 mx_kext_policy_nonadmin_approvals(const mx_kext_policy *p)
 {
-	return p->nonadmin_true > 0 && p->nonadmin_false == 0;
+	return p->npayloads > 0 && p->nonadmin_true == p->npayloads;
 }
 
 bool

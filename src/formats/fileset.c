@@ -14,7 +14,7 @@
  *              LC_FILESET_ENTRY × n          { cmd 0x80000035, cmdsize, vmaddr u64,
  *                                              fileoff u64, entry_id lc_str (32),
  *                                              reserved u32 } + id NUL, padded to 8
- *   page     each kext image, page aligned; fileoff points at its mach_header_64
+ *   page     each kext image, page aligned (4 KiB x86_64, 16 KiB arm64); fileoff points at its mach_header_64
  *   ...      prelink plist, receipt plist (page aligned)
  *
  * The prelink plist follows xnu's prelink.h keys: _PrelinkInfoDictionary
@@ -34,7 +34,6 @@
 #include "macext/fileset.h"
 #include "macext/rd.h"
 
-#define PAGE            0x4000u
 #define SEG_CMD_SIZE    72u
 #define SECT_SIZE       80u
 #define UUID_CMD_SIZE   24u
@@ -115,6 +114,8 @@ mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpus
 		    MX_FILESET_MAX_ENTRIES);
 	const uint64_t base = cputype == MX_CPU_TYPE_X86_64 ? 0xffffff8000000000ull :
 	    0xfffffe0007004000ull;
+	/* 4 KiB pages on Intel, 16 KiB on Apple silicon */
+	const uint64_t PAGE = cputype == MX_CPU_TYPE_X86_64 ? 0x1000u : 0x4000u;
 	/* load command area */
 	uint64_t cmds = SEG_CMD_SIZE * 2 + (SEG_CMD_SIZE + SECT_SIZE) * 2 + UUID_CMD_SIZE;
 	for (int i = 0; i < n; i++) {

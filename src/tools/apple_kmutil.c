@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/sha.h>
 
@@ -74,7 +75,7 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	}
 	static char ids[64][256];
-	const char *need_approval[64], *need_reboot[64], *rejected[64], *noarch[64];
+	const char *need_approval[64], *need_reboot[64], *rejected[64];
 	int na = 0, nr = 0, nx = 0, nar = 0;
 	for (int i = 0; i < nn && rc == 0; i++) {
 		mx_kext k;
@@ -101,7 +102,7 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		else if (r == MX_KLOAD_NEEDS_REBOOT)
 			need_reboot[nr++] = ids[i];
 		else if (r == MX_KLOAD_REJECTED && !k.has_arch)
-			noarch[nar++] = ids[i];
+			nar++;
 		else if (r == MX_KLOAD_REJECTED) {
 			rejected[nx++] = ids[i];
 			char ev[1400];
