@@ -12,11 +12,6 @@
 #include "boot_tools.h"
 #include "tools.h"
 
-/* From the foundation's tools.h (cli.c); repeated until it lands there. */
-int cli_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
-    mx_err *err);
-int cli_save_device(struct mx_cli *cli, const mx_device *d, mx_err *err);
-
 #define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
 #define KEXT_STAGED_PREFIX "/Library/StagedExtensions"
 
