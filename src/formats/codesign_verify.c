@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "formats/codesign_int.h"
+#include "macext/plist_util.h"
 
 #define REASON(out, ...) snprintf((out)->reason, sizeof (out)->reason, __VA_ARGS__)
 
@@ -122,9 +123,11 @@ check_agility_v1(X509_ATTRIBUTE *a, const cs_sig *sig, char *why, size_t wl)
 		return "hash agility v1 attribute is not one OCTET STRING";
 	const ASN1_OCTET_STRING *os = t->value.octet_string;
 	plist_t p = NULL;
+	mx_err pe;
+	mx_err_clear(&pe);
 	if (ASN1_STRING_length(os) > 0 && ASN1_STRING_length(os) < (1 << 20))
-		plist_from_xml((const char *)ASN1_STRING_get0_data(os), (uint32_t)ASN1_STRING_length(os),
-		    &p);
+		mx_plist_parse(&p, ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os),
+		    "cdhashes", &pe);
 	plist_t arr = p && plist_get_node_type(p) == PLIST_DICT ? plist_dict_get_item(p, "cdhashes")
 	    : NULL;
 	const char *r = NULL;

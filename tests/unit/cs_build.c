@@ -21,7 +21,6 @@
 #include "macext/cs_blobs.h"
 #include "macext/rd.h"
 
-#define SIG_ALLOC 32768
 #define NSPECIAL 5
 
 static void
@@ -258,7 +257,7 @@ build_sig(uint8_t *out, const tb_opts *o, const uint8_t *code, size_t code_size)
 			memcpy(out + at, blobs[i].p, blobs[i].n);
 		at += blobs[i].n;
 	}
-	if (at > SIG_ALLOC)
+	if (at > (o->sig_alloc ? o->sig_alloc : 32768))
 		die("signature too large");
 	mx_put_u32be(out, MX_CSMAGIC_EMBEDDED_SIGNATURE);
 	mx_put_u32be(out + 4, (uint32_t)at);
@@ -305,7 +304,8 @@ segment(uint8_t **p, const char *name, uint64_t vm, uint64_t fileoff, uint64_t f
 void
 tb_macho(uint8_t **out, size_t *len, const tb_opts *o)
 {
-	size_t total = o->code_size + (o->unsigned_ ? 0 : SIG_ALLOC);
+	size_t sig_alloc = o->sig_alloc ? o->sig_alloc : 32768;
+	size_t total = o->code_size + (o->unsigned_ ? 0 : sig_alloc);
 	uint8_t *b = calloc(1, total);
 	for (size_t i = 0; i < o->code_size; i++)
 		b[i] = (uint8_t)(i * 7 + 3);
@@ -321,7 +321,7 @@ tb_macho(uint8_t **out, size_t *len, const tb_opts *o)
 	put32(&p, 0);
 	put32(&p, 0);
 	segment(&p, "__TEXT", 0x100000000ull, 0, o->code_size);
-	segment(&p, "__LINKEDIT", 0x100100000ull, o->code_size, o->unsigned_ ? 0 : SIG_ALLOC);
+	segment(&p, "__LINKEDIT", 0x100100000ull, o->code_size, o->unsigned_ ? 0 : sig_alloc);
 	put32(&p, MX_LC_UUID);
 	put32(&p, 24);
 	for (int i = 0; i < 16; i++)
@@ -330,7 +330,7 @@ tb_macho(uint8_t **out, size_t *len, const tb_opts *o)
 		put32(&p, MX_LC_CODE_SIGNATURE);
 		put32(&p, 16);
 		put32(&p, (uint32_t)o->code_size);
-		put32(&p, SIG_ALLOC);
+		put32(&p, (uint32_t)sig_alloc);
 		build_sig(b + o->code_size, o, b, o->code_size);
 	}
 	*out = b;

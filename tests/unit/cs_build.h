@@ -34,6 +34,7 @@ typedef struct tb_opts {
 	int agility;                    /* 0 none, 1 v1 plist, 2 v2, 3 both */
 	bool agility_extra;             /* name a CD that does not exist */
 	int64_t signing_time;           /* 0: now */
+	size_t sig_alloc;               /* LC_CODE_SIGNATURE datasize; 0: 32 KiB */
 } tb_opts;
 
 void tb_defaults(tb_opts *o);

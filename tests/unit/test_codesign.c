@@ -595,7 +595,7 @@ MX_TEST(bundle_info_plist_types)
 		  "<string>1</string><key>NSExtension</key><string>x</string></dict>",
 		  "NSExtension: expected dict, got string" },
 		{ "<array/>", "expected dict, got array" },
-		{ "garbage", "not a property list" },
+		{ "garbage", "malformed" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char xml[1024];
