@@ -88,6 +88,10 @@ int mx_store_blob_get(mx_store *st, const char *hash, uint8_t **out, size_t *len
 /* Copies the directory (or file) at src into state/cas/ once per content and
  * returns its hash.  The tree keeps its base name: cas/<hh>/<hash>/<basename>. */
 int mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err);
+/* Stores data as a one-file tree named name (the hash mx_cas_put_tree would
+ * give that file) without a temporary copy; writes only when absent. */
+int mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len,
+    char out_hash[65], mx_err *err);
 /* Path of the stored copy (cas/<hh>/<hash>/<basename>) in out. */
 int mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err);
 int mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,

@@ -25,7 +25,8 @@
 #include "fleet.h"
 
 #define CREATE_USAGE "macext fleet create --count N --mix SPEC [--prefix NAME]" \
-	" [--admin USER:PASSWORD]... [--user USER:PASSWORD]... [--batch N]"
+	" [--admin USER:PASSWORD]... [--user USER:PASSWORD]... [--trust-anchor CERT.pem]" \
+	" [--batch N]"
 #define APPLY_USAGE "macext fleet apply STEPS-FILE [--devices FILTER] [--batch N] [--json]"
 #define SUMMARY_USAGE "macext fleet summary [--devices FILTER] [--json]"
 #define MAX_MIX 32
@@ -215,7 +216,7 @@ parse_creds(struct mx_cli *cli, struct cred *out, int *n, const char **v, int nv
 
 static int
 create_one(struct mx_cli *cli, const char *name, const struct mix *x, const struct cred *creds,
-    int ncreds, mx_err *err)
+    int ncreds, const char *anchor_hash, mx_err *err)
 {
 	mx_device d;
 	int rc = MX_EEXIST;
@@ -227,6 +228,7 @@ create_one(struct mx_cli *cli, const char *name, const struct mix *x, const stru
 			if (x->arch == MX_ARCH_ARM64)
 				d.policy = MX_SEC_PERMISSIVE;   /* as `device create --sip off` */
 		}
+		snprintf(d.trust_anchor, sizeof d.trust_anchor, "%s", anchor_hash);
 		for (int i = 0; i < ncreds; i++) {
 			mx_user *u = &d.users[d.nusers++];
 			memset(u, 0, sizeof *u);
@@ -275,6 +277,7 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const char *mix_s = arg_value(&argc, argv, "--mix");
 	const char *prefix = arg_value(&argc, argv, "--prefix");
 	const char *batch_s = arg_value(&argc, argv, "--batch");
+	const char *anchor = arg_value(&argc, argv, "--trust-anchor");
 	const char *admins[MX_MAX_USERS], *users[MX_MAX_USERS];
 	int nadmins = arg_values(&argc, argv, "--admin", admins, MX_MAX_USERS);
 	int nusers = arg_values(&argc, argv, "--user", users, MX_MAX_USERS);
@@ -311,6 +314,21 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	if ((rc = cli_store(cli, err)))
 		return rc;
+	char anchor_hash[65] = "";
+	if (anchor) {
+		/* as `device create --trust-anchor`: stored once, shared by every device */
+		FILE *f = fopen(anchor, "r");
+		char head[64] = "";
+		if (f == NULL)
+			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: cannot read", anchor);
+		size_t hn = fread(head, 1, sizeof head - 1, f);
+		fclose(f);
+		head[hn] = '\0';
+		if (strstr(head, "-----BEGIN CERTIFICATE-----") == NULL)
+			return MX_FAIL(err, MX_EFORMAT, 0, "%s: not a PEM certificate", anchor);
+		if ((rc = mx_cas_put_tree(cli->st, anchor, anchor_hash, err)))
+			return rc;
+	}
 	int width = 6;
 	for (long c = count; c >= 1000000; c /= 10)
 		width++;
@@ -327,7 +345,8 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		for (long i = done; i < done + n && rc == 0; i++) {
 			char name[64];
 			snprintf(name, sizeof name, "%s-%0*ld", prefix, width, i + 1);
-			rc = create_one(cli, name, &m[mix_pick(m, nm, i, count)], creds, ncreds, err);
+			rc = create_one(cli, name, &m[mix_pick(m, nm, i, count)], creds, ncreds,
+			    anchor_hash, err);
 		}
 		if (rc) {
 			mx_store_batch_rollback(cli->st);
@@ -378,6 +397,7 @@ struct step {
 	int expect[MAX_CODES];
 	/* outcome */
 	long ran, skipped, ok, failed;
+	double secs;
 	int ncodes;
 	int code[MAX_CODES];
 	long code_n[MAX_CODES];
@@ -629,25 +649,19 @@ sel_free(struct sel *s)
 
 /* ---- the summary ---- */
 
-/* The user action an alert asks for, by its kind. */
-static const char *
-action_of(const char *kind)
-{
-	static const struct { const char *key, *action; } map[] = {
-		{ "recovery", "restart into recoveryOS (hold the power button) and lower security" },
-		{ "security", "restart into recoveryOS (hold the power button) and lower security" },
-		{ "restart", "restart the Mac" },
-		{ "reboot", "restart the Mac" },
-		{ "blocked", "allow in System Settings (administrator approval)" },
-		{ "approv", "allow in System Settings (administrator approval)" },
-		{ "uninstall", "administrator authentication to remove" },
-		{ "deactivat", "administrator authentication to remove" },
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strstr(kind, map[i].key))
-			return map[i].action;
-	return NULL;
-}
+/* The user action an alert asks for, from its kind and text (the alerts
+ * macOS shows: "System Extension Blocked" with or without the Recovery
+ * instructions of Apple silicon, "Restart Required", ...). */
+#define ACTION_SQL \
+	"CASE WHEN kind LIKE '%restart%' THEN 'restart the Mac'" \
+	" WHEN text LIKE '%Recovery%' OR text LIKE '%recoveryOS%' OR text LIKE '%power button%'" \
+	" THEN 'restart into recoveryOS (hold the power button), lower security, restart'" \
+	" WHEN text LIKE '%policy does not allow%' THEN 'none possible: policy forbids approval'" \
+	" WHEN kind LIKE '%blocked%' OR kind LIKE '%approv%'" \
+	" THEN 'allow in System Settings (administrator approval)'" \
+	" WHEN kind LIKE '%uninstall%' OR kind LIKE '%deactivat%'" \
+	" THEN 'administrator authentication to remove'" \
+	" ELSE 'other: ' || kind || ' (' || title || ')' END"
 
 struct counts { json_t *obj; };
 
@@ -671,9 +685,9 @@ summary_json(struct mx_cli *cli, const struct sel *s, json_t **out, mx_err *err)
 	/* kext and system extension tables belong to their modules; a table
 	 * not (yet) in this schema counts nothing */
 	if ((rc = mx_store_fleet_count(cli->st, "kexts", "state", count_into, kext, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "kext", "state", count_into, kext, err)) ||
 	    (rc = mx_store_fleet_count(cli->st, "sysext", "state", count_into, sx, err)) ||
 	    (rc = mx_store_fleet_count(cli->st, "alerts", "kind", count_into, alerts, err)) ||
+	    (rc = mx_store_fleet_count(cli->st, "alerts", ACTION_SQL, count_into, actions, err)) ||
 	    (rc = mx_store_fleet_count(cli->st, "devices", "env", count_into, env, err)) ||
 	    (rc = mx_store_fleet_count(cli->st, "devices", "enroll", count_into, enroll, err)) ||
 	    (rc = mx_store_fleet_count(cli->st, "devices",
@@ -682,19 +696,6 @@ summary_json(struct mx_cli *cli, const struct sel *s, json_t **out, mx_err *err)
 		json_decref(kext); json_decref(sx); json_decref(alerts); json_decref(actions);
 		json_decref(env); json_decref(pending); json_decref(enroll);
 		return rc;
-	}
-	const char *k;
-	json_t *v;
-	json_object_foreach(alerts, k, v) {
-		const char *a = action_of(k);
-		char other[128];
-		if (a == NULL) {
-			snprintf(other, sizeof other, "other (%s)", k);
-			a = other;
-		}
-		json_t *cur = json_object_get(actions, a);
-		json_object_set_new(actions, a, json_integer(json_integer_value(v) +
-		    (cur ? json_integer_value(cur) : 0)));
 	}
 	json_object_set_new(j, "devices", json_integer(s->n));
 	json_object_set_new(j, "enrollment", enroll);
@@ -717,7 +718,7 @@ print_counts(const char *title, json_t *o)
 	const char *k;
 	json_t *v;
 	json_object_foreach(o, k, v)
-		printf("  %-62s %8lld\n", k, (long long)json_integer_value(v));
+		printf("  %-72s %8lld\n", k, (long long)json_integer_value(v));
 }
 
 static void
@@ -765,7 +766,9 @@ fleet_summary(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 
 /* Commands print their own results; a fleet run keeps stdout and stderr
  * for its progress and summary, so the steps write to /dev/null. */
-struct hush { int out, err; };
+struct hush { int out, err, cap; };
+
+static struct hush *hushed;
 
 static void
 hush_on(struct hush *h)
@@ -777,9 +780,42 @@ hush_on(struct hush *h)
 	int nul = open("/dev/null", O_WRONLY);
 	if (nul >= 0) {
 		dup2(nul, 1);
-		dup2(nul, 2);
 		close(nul);
 	}
+	/* stderr goes to a scratch file: an Apple tool's own message (kmutil's
+	 * "Error Domain=...") is what a failed step reports */
+	FILE *tf = tmpfile();
+	h->cap = tf ? dup(fileno(tf)) : -1;
+	if (tf)
+		fclose(tf);
+	if (h->cap >= 0)
+		dup2(h->cap, 2);
+	hushed = h;
+}
+
+/* The last line a step wrote to stderr (empty if none); resets the capture. */
+static void
+hush_take(char *out, size_t len)
+{
+	out[0] = '\0';
+	if (hushed == NULL || hushed->cap < 0)
+		return;
+	fflush(stderr);
+	off_t end = lseek(hushed->cap, 0, SEEK_END);
+	if (end > 0) {
+		char buf[1024];
+		off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+		ssize_t n = pread(hushed->cap, buf, (size_t)(end - from), from);
+		if (n > 0) {
+			buf[n] = '\0';
+			while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+				buf[--n] = '\0';
+			char *nl = strrchr(buf, '\n');
+			snprintf(out, len, "%s", nl ? nl + 1 : buf);
+		}
+	}
+	if (ftruncate(hushed->cap, 0) == 0)
+		lseek(hushed->cap, 0, SEEK_SET);
 }
 
 static void
@@ -795,6 +831,9 @@ hush_off(struct hush *h)
 		dup2(h->err, 2);
 		close(h->err);
 	}
+	if (h->cap >= 0)
+		close(h->cap);
+	hushed = NULL;
 }
 
 static int
@@ -822,7 +861,11 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 		av[s->argc] = NULL;
 		mx_err e;
 		cli_random(cli);
+		char junk[8];
+		hush_take(junk, sizeof junk);
+		double t = now_s();
 		int code = fleet_run(cli, s->argc, av, &e);
+		s->secs += now_s() - t;
 		s->ran++;
 		step_record(s, code);
 		if (code != 0 && (e.code == MX_EIO || e.code == MX_EBUSY)) {
@@ -836,9 +879,16 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 			continue;
 		}
 		s->failed++;
-		if (s->first_failure[0] == '\0')
-			snprintf(s->first_failure, sizeof s->first_failure, "%s: exit %d: %s%s%s", name,
-			    code, e.where, e.where[0] ? ": " : "", e.msg);
+		if (s->first_failure[0] == '\0') {
+			char said[512];
+			hush_take(said, sizeof said);
+			if (e.msg[0])
+				snprintf(s->first_failure, sizeof s->first_failure, "%s: exit %d: %s%s%s",
+				    name, code, e.where, e.where[0] ? ": " : "", e.msg);
+			else
+				snprintf(s->first_failure, sizeof s->first_failure, "%s: exit %d: %s", name,
+				    code, said);
+		}
 		*failed = true;
 		return 0;
 	}
@@ -927,10 +977,10 @@ fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			snprintf(k, sizeof k, "%d", st->code[c]);
 			json_object_set_new(codes, k, json_integer(st->code_n[c]));
 		}
-		json_array_append_new(steps, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:o, s:s?}",
+		json_array_append_new(steps, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:s?}",
 		    "line", st->line, "step", st->text, "ran", (json_int_t)st->ran,
 		    "skipped", (json_int_t)st->skipped, "ok", (json_int_t)st->ok,
-		    "failed", (json_int_t)st->failed, "exit_codes", codes,
+		    "failed", (json_int_t)st->failed, "seconds", st->secs, "exit_codes", codes,
 		    "first_failure", st->first_failure[0] ? st->first_failure : NULL));
 	}
 	json_object_set_new(j, "completed", json_integer(done - failed));
@@ -954,6 +1004,8 @@ fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 				printf(", exit %d: %ld", st->code[c], st->code_n[c]);
 			if (st->failed)
 				printf(", FAILED %ld", st->failed);
+			if (st->ran)
+				printf(" (%.2f ms each)", st->secs * 1000 / (double)st->ran);
 			putchar('\n');
 			if (st->first_failure[0])
 				printf("       first failure: %s\n", st->first_failure);
