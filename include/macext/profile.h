@@ -45,6 +45,7 @@ size_t mx_profile_payload_count(const mx_profile *p);
 plist_t mx_profile_payload(const mx_profile *p, size_t i);  /* borrowed dict */
 const char *mx_profile_payload_type(const mx_profile *p, size_t i);
 const char *mx_profile_payload_uuid(const mx_profile *p, size_t i);
+const char *mx_profile_payload_identifier(const mx_profile *p, size_t i);
 /* The unwrapped plist as a binary plist (malloc'd), for the store. */
 int mx_profile_to_bin(const mx_profile *p, uint8_t **out, size_t *len, mx_err *err);
 
@@ -63,21 +64,27 @@ void mx_problems_free(mx_problems *ps);
  * the number of errors found. */
 size_t mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out);
 
-/* Payload-level delivery rules from Apple's schema (supportedOS.macOS). */
-typedef struct mx_payload_rules {
-	bool known;
-	char introduced[16];
-	bool allow_manual_install;
-	bool requires_user_approved_mdm;
-	bool requires_supervision;
-	bool user_enrollment_forbidden;
-	bool multiple;
-} mx_payload_rules;
-/* false when the payload type is not in the schema table. */
-bool mx_schema_rules(const char *payload_type, mx_payload_rules *out);
-
 /* Schema facts for one payload type, NULL when unknown. */
 typedef struct mx_schema_payload mx_schema_payload;
 const mx_schema_payload *mx_schema_find(const char *payload_type);
+
+/* The macOS delivery rules of a payload type (supportedOS.macOS in Apple's
+ * YAML; facts the YAML lacks are encoded from the reference, cited in
+ * src/formats/schema.c).  known is false (and the rest permissive) for a
+ * payload type the schema does not know. */
+typedef struct mx_payload_rules {
+	bool known;
+	char introduced[16];              /* macOS version, "" if not on macOS */
+	char deprecated[16], removed[16]; /* "" when not */
+	bool on_macos;                    /* false: "n/a" for macOS */
+	bool allow_manual_install;        /* false: installs only through MDM */
+	bool requires_user_approved_mdm;
+	bool requires_supervision;
+	bool requires_dep;                /* Automated Device Enrollment */
+	bool user_enrollment_forbidden;
+	bool multiple;                    /* more than one such payload per profile */
+	bool device_channel, user_channel;
+} mx_payload_rules;
+bool mx_schema_rules(const char *payload_type, mx_payload_rules *out);
 
 #endif

@@ -99,4 +99,19 @@ int mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char
 int mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value,
     mx_err *err);
 
+/* ---- system extensions: sysextd's db.plist (src/store/sysext.c) ---- */
+struct mx_sx_rec;
+/* Inserts or replaces the record (by unique_id); a record with seq 0 gets
+ * the next creation sequence number. */
+int mx_store_sysext_put(mx_store *st, int64_t device_id, struct mx_sx_rec *r, mx_err *err);
+int mx_store_sysext_delete(mx_store *st, int64_t device_id, const char *unique_id, mx_err *err);
+/* Every record of the device in creation order; *out malloc'd (may be NULL when *n is 0). */
+int mx_store_sysext_load(mx_store *st, int64_t device_id, struct mx_sx_rec **out, size_t *n,
+    mx_err *err);
+/* db.plist's developerMode and bootUUID (false and "" when never set). */
+int mx_store_sysext_settings_get(mx_store *st, int64_t device_id, bool *developer_mode,
+    char boot_uuid[40], mx_err *err);
+int mx_store_sysext_settings_set(mx_store *st, int64_t device_id, bool developer_mode,
+    const char *boot_uuid, mx_err *err);
+
 #endif

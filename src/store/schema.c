@@ -45,14 +45,16 @@ const char *const mx_schema_migrations[] = {
 "  organization TEXT NOT NULL, source TEXT NOT NULL, signer TEXT NOT NULL,"
 "  installed_at INTEGER NOT NULL, body TEXT NOT NULL,"
 "  PRIMARY KEY (device_id, identifier)) WITHOUT ROWID;"
-/* ---- system extensions: sysextd's db.plist records ---- */
+/* ---- system extensions: sysextd's db.plist records (system-extensions.md §2.3) ---- */
 "CREATE TABLE sysext (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
-"  uniqueID TEXT NOT NULL, identifier TEXT NOT NULL, teamID TEXT NOT NULL,"
-"  bundleVersion TEXT NOT NULL, bundleShortVersion TEXT NOT NULL, categories TEXT NOT NULL,"
-"  state TEXT NOT NULL, originPath TEXT NOT NULL, container TEXT NOT NULL,"
-"  \"references\" TEXT NOT NULL, stagedCdhashes TEXT NOT NULL, stagedBundle TEXT NOT NULL,"
-"  entitlements TEXT NOT NULL, created_at INTEGER NOT NULL,"
+"  uniqueID TEXT NOT NULL, seq INTEGER NOT NULL, identifier TEXT NOT NULL, teamID TEXT NOT NULL,"
+"  bundleVersion TEXT NOT NULL, bundleShortVersion TEXT NOT NULL, name TEXT NOT NULL,"
+"  developerName TEXT NOT NULL, categories TEXT NOT NULL, state TEXT NOT NULL,"
+"  approval TEXT NOT NULL, originPath TEXT NOT NULL, container TEXT NOT NULL,"
+"  app_id TEXT NOT NULL, \"references\" TEXT NOT NULL, stagedCdhashes TEXT NOT NULL,"
+"  stagedBundle TEXT NOT NULL, entitlements TEXT NOT NULL, created_at INTEGER NOT NULL,"
 "  PRIMARY KEY (device_id, uniqueID)) WITHOUT ROWID;"
+"CREATE INDEX sysext_seq ON sysext(device_id, seq);"
 "CREATE TABLE sysext_settings (device_id INTEGER PRIMARY KEY REFERENCES devices(id)"
 "  ON DELETE CASCADE, developerMode INTEGER NOT NULL, bootUUID TEXT NOT NULL);"
 /* ---- kernel extensions: KextPolicy ---- */

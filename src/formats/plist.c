@@ -1,0 +1,1024 @@
+/*
+ * plist.c — safe property-list reading on top of libplist 2.2.
+ *
+ * Before libplist sees a byte we scan the input ourselves:
+ *  - XML: a small tokenizer walks the element structure (no entity or
+ *    DTD expansion), enforcing depth <= 512, key/value alternation in
+ *    dicts, known element names, and no duplicate key in one dict (libplist
+ *    keeps the last value silently).  It names the offset and key path.
+ *  - binary (formats-and-peers.md §1.15): trailer, offset table, every
+ *    object marker and size, every reference in range, dict keys are
+ *    strings and unique, no reference cycle, depth <= 512, and the tree
+ *    libplist will build (it copies shared objects) stays under
+ *    MX_PLIST_MAX_NODES.  libplist 2.2 recurses per level and crashes on a
+ *    100,000-deep binary or 1,000,000-deep XML plist: this scan is the guard.
+ * After parsing, the tree is checked again (depth, node count, XML key count
+ * equals the tree's dict entry count: catches duplicates that only differ
+ * by entity encoding).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macext/plist_util.h"
+#include "macext/rd.h"
+
+/* ---- messages ---- */
+
+static int
+failp(mx_err *err, int code, uint64_t off, const char *name, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int
+failp(mx_err *err, int code, uint64_t off, const char *name, const char *path,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	MX_FAIL(err, code, off, "%s", msg);
+	if (err != NULL) {
+		if (path != NULL && path[0] != '\0')
+			snprintf(err->where, sizeof err->where, "%s: %s", name, path);
+		else
+			snprintf(err->where, sizeof err->where, "%s", name);
+	}
+	return code;
+}
+
+void
+mx_path_key(char *out, size_t len, const char *path, const char *key)
+{
+	if (path == NULL || path[0] == '\0')
+		snprintf(out, len, "%s", key);
+	else
+		snprintf(out, len, "%s.%s", path, key);
+}
+
+void
+mx_path_index(char *out, size_t len, const char *path, size_t i)
+{
+	snprintf(out, len, "%s[%zu]", path ? path : "", i);
+}
+
+/* ---- XML pre-scan ---- */
+
+enum { XK_PLIST, XK_DICT, XK_ARRAY };
+
+struct xframe {
+	int kind;
+	uint64_t serial;        /* identifies the dict for duplicate detection */
+	size_t index;           /* array: next item index */
+	bool have_key;          /* dict: a key waits for its value */
+	const uint8_t *key;     /* dict: the current key (raw text) */
+	size_t keylen;
+};
+
+struct keyent { uint64_t serial; const uint8_t *s; size_t n; };
+
+struct xscan {
+	const uint8_t *b;
+	size_t len, i;
+	const char *name;
+	mx_err *err;
+	struct xframe st[MX_PLIST_MAX_DEPTH + 2];
+	int sp;                 /* number of frames */
+	uint64_t serials;
+	size_t nkeys;
+	struct keyent *tab;     /* open addressing, power-of-two size */
+	size_t tabcap, tabn;
+	bool root_done;
+};
+
+static void
+xpath(const struct xscan *x, char *out, size_t len)
+{
+	out[0] = '\0';
+	size_t n = 0;
+	for (int f = 0; f < x->sp && n + 1 < len; f++) {
+		const struct xframe *fr = &x->st[f];
+		int w = 0;
+		if (fr->kind == XK_DICT && fr->have_key) {
+			w = snprintf(out + n, len - n, "%s%.*s", n ? "." : "",
+			    (int)(fr->keylen > 100 ? 100 : fr->keylen), (const char *)fr->key);
+		} else if (fr->kind == XK_ARRAY) {
+			w = snprintf(out + n, len - n, "[%zu]", fr->index);
+		}
+		if (w < 0)
+			break;
+		n += (size_t)w;
+		if (n >= len) {
+			out[len - 1] = '\0';
+			break;
+		}
+	}
+}
+
+static int
+xfail(struct xscan *x, uint64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+xfail(struct xscan *x, uint64_t off, const char *fmt, ...)
+{
+	char msg[400], path[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	xpath(x, path, sizeof path);
+	return failp(x->err, MX_EFORMAT, off, x->name, path, "%s", msg);
+}
+
+static uint32_t
+fnv1a(uint64_t serial, const uint8_t *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (int k = 0; k < 8; k++) {
+		h ^= (uint8_t)(serial >> (8 * k));
+		h *= 16777619u;
+	}
+	for (size_t k = 0; k < n; k++) {
+		h ^= s[k];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Records (serial, key); returns true when it was already there. */
+static bool
+key_seen(struct xscan *x, uint64_t serial, const uint8_t *s, size_t n)
+{
+	if ((x->tabn + 1) * 2 > x->tabcap) {
+		size_t ncap = x->tabcap ? x->tabcap * 2 : 256;
+		struct keyent *nt = mx_xcalloc(ncap, sizeof *nt);
+		for (size_t k = 0; k < x->tabcap; k++) {
+			if (x->tab[k].s == NULL)
+				continue;
+			size_t h = fnv1a(x->tab[k].serial, x->tab[k].s, x->tab[k].n) & (ncap - 1);
+			while (nt[h].s != NULL)
+				h = (h + 1) & (ncap - 1);
+			nt[h] = x->tab[k];
+		}
+		free(x->tab);
+		x->tab = nt;
+		x->tabcap = ncap;
+	}
+	size_t h = fnv1a(serial, s, n) & (x->tabcap - 1);
+	while (x->tab[h].s != NULL) {
+		if (x->tab[h].serial == serial && x->tab[h].n == n && memcmp(x->tab[h].s, s, n) == 0)
+			return true;
+		h = (h + 1) & (x->tabcap - 1);
+	}
+	/* an empty key has a non-NULL pointer too: s points into the buffer */
+	x->tab[h] = (struct keyent){ serial, s, n };
+	x->tabn++;
+	return false;
+}
+
+static bool
+xstarts(const struct xscan *x, size_t at, const char *lit)
+{
+	size_t n = strlen(lit);
+	return at <= x->len && x->len - at >= n && memcmp(x->b + at, lit, n) == 0;
+}
+
+/* Finds lit at or after x->i; returns its offset or SIZE_MAX. */
+static size_t
+xfind(const struct xscan *x, size_t from, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (x->len < n)
+		return SIZE_MAX;
+	for (size_t k = from; k + n <= x->len; k++)
+		if (x->b[k] == (uint8_t)lit[0] && memcmp(x->b + k, lit, n) == 0)
+			return k;
+	return SIZE_MAX;
+}
+
+static bool
+is_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+is_namech(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '-' || c == ':' || c == '.';
+}
+
+/* Skips markup that carries no structure: <?..?>, <!--..-->, <!DOCTYPE ..>. */
+static int
+xskip_misc(struct xscan *x, bool *skipped)
+{
+	*skipped = false;
+	size_t at = x->i, e;
+	if (xstarts(x, at, "<?")) {
+		if ((e = xfind(x, at + 2, "?>")) == SIZE_MAX)
+			return xfail(x, at, "unterminated processing instruction");
+		x->i = e + 2;
+	} else if (xstarts(x, at, "<!--")) {
+		if ((e = xfind(x, at + 4, "-->")) == SIZE_MAX)
+			return xfail(x, at, "unterminated comment");
+		x->i = e + 3;
+	} else if (xstarts(x, at, "<!DOCTYPE")) {
+		/* an internal subset [...] may contain '>' */
+		size_t k = at + 9;
+		int inbr = 0;
+		for (; k < x->len; k++) {
+			if (x->b[k] == '[')
+				inbr++;
+			else if (x->b[k] == ']' && inbr > 0)
+				inbr--;
+			else if (x->b[k] == '>' && inbr == 0)
+				break;
+		}
+		if (k >= x->len)
+			return xfail(x, at, "unterminated DOCTYPE");
+		x->i = k + 1;
+	} else {
+		return 0;
+	}
+	*skipped = true;
+	return 0;
+}
+
+/* Reads a tag at x->i ('<' there).  Sets name (pointer, length), whether it
+ * is an end tag and whether it is self-closing; x->i moves past '>'. */
+static int
+xtag(struct xscan *x, const uint8_t **nm, size_t *nmlen, bool *end, bool *selfclose)
+{
+	size_t at = x->i, k = at + 1;
+	*end = false;
+	*selfclose = false;
+	if (k < x->len && x->b[k] == '/') {
+		*end = true;
+		k++;
+	}
+	size_t ns = k;
+	while (k < x->len && is_namech(x->b[k]))
+		k++;
+	if (k == ns)
+		return xfail(x, at, "malformed tag");
+	*nm = x->b + ns;
+	*nmlen = k - ns;
+	/* attributes: skip to '>' honouring quotes */
+	uint8_t q = 0;
+	for (; k < x->len; k++) {
+		uint8_t c = x->b[k];
+		if (q) {
+			if (c == q)
+				q = 0;
+		} else if (c == '"' || c == '\'') {
+			q = c;
+		} else if (c == '>') {
+			break;
+		} else if (c == '<') {
+			return xfail(x, at, "malformed tag <%.*s", (int)*nmlen, (const char *)*nm);
+		}
+	}
+	if (k >= x->len)
+		return xfail(x, at, "unterminated tag <%.*s", (int)*nmlen, (const char *)*nm);
+	if (k > at && x->b[k - 1] == '/' && !*end)
+		*selfclose = true;
+	x->i = k + 1;
+	return 0;
+}
+
+static bool
+nameis(const uint8_t *nm, size_t n, const char *s)
+{
+	return strlen(s) == n && memcmp(nm, s, n) == 0;
+}
+
+/* Text content of a scalar element up to its end tag </name>.  CDATA is
+ * allowed; any other markup inside is an error. */
+static int
+xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, size_t *txtlen)
+{
+	size_t start = x->i, k = x->i;
+	for (;;) {
+		if (k >= x->len)
+			return xfail(x, start, "unterminated <%.*s>", (int)nmlen, (const char *)nm);
+		if (x->b[k] != '<') {
+			k++;
+			continue;
+		}
+		if (xstarts(x, k, "<![CDATA[")) {
+			size_t e = xfind(x, k + 9, "]]>");
+			if (e == SIZE_MAX)
+				return xfail(x, k, "unterminated CDATA");
+			k = e + 3;
+			continue;
+		}
+		if (xstarts(x, k, "<!--")) {
+			size_t e = xfind(x, k + 4, "-->");
+			if (e == SIZE_MAX)
+				return xfail(x, k, "unterminated comment");
+			k = e + 3;
+			continue;
+		}
+		break;
+	}
+	*txt = x->b + start;
+	*txtlen = k - start;
+	x->i = k;
+	const uint8_t *en;
+	size_t enlen;
+	bool end, sc;
+	if (xtag(x, &en, &enlen, &end, &sc) != 0)
+		return x->err ? x->err->code : MX_EFORMAT;
+	if (!end || enlen != nmlen || memcmp(en, nm, nmlen) != 0)
+		return xfail(x, k, "<%.*s> closed by <%s%.*s>", (int)nmlen, (const char *)nm,
+		    end ? "/" : "", (int)enlen, (const char *)en);
+	return 0;
+}
+
+/* A value (anything but a key) is about to be added to the top frame. */
+static int
+xvalue_slot(struct xscan *x, uint64_t off)
+{
+	if (x->sp == 0)
+		return xfail(x, off, "content outside <plist>");
+	struct xframe *fr = &x->st[x->sp - 1];
+	if (fr->kind == XK_DICT && !fr->have_key)
+		return xfail(x, off, "dictionary value without a key");
+	if (fr->kind == XK_PLIST && x->root_done)
+		return xfail(x, off, "more than one top-level value");
+	return 0;
+}
+
+/* The value is complete: advance the top frame. */
+static void
+xvalue_done(struct xscan *x)
+{
+	struct xframe *fr = &x->st[x->sp - 1];
+	if (fr->kind == XK_DICT)
+		fr->have_key = false;
+	else if (fr->kind == XK_ARRAY)
+		fr->index++;
+	else
+		x->root_done = true;
+}
+
+static int
+xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *err)
+{
+	struct xscan *x = mx_xcalloc(1, sizeof *x);
+	x->b = b;
+	x->len = len;
+	x->name = name;
+	x->err = err;
+	int rc = 0;
+	bool seen_plist = false, plist_closed = false;
+
+	while (x->i < x->len && rc == 0) {
+		uint8_t c = x->b[x->i];
+		if (c == 0) {
+			rc = xfail(x, x->i, "NUL byte in XML");
+			break;
+		}
+		if (c != '<') {
+			if (!is_ws(c)) {
+				rc = xfail(x, x->i, "unexpected text outside an element");
+				break;
+			}
+			x->i++;
+			continue;
+		}
+		bool skipped;
+		if ((rc = xskip_misc(x, &skipped)) != 0 || skipped)
+			continue;
+		size_t at = x->i;
+		const uint8_t *nm;
+		size_t nl;
+		bool end, sc;
+		if ((rc = xtag(x, &nm, &nl, &end, &sc)) != 0)
+			break;
+		if (plist_closed) {
+			rc = xfail(x, at, "content after </plist>");
+			break;
+		}
+		if (end) {
+			if (x->sp == 0) {
+				rc = xfail(x, at, "unexpected </%.*s>", (int)nl, (const char *)nm);
+				break;
+			}
+			struct xframe *fr = &x->st[x->sp - 1];
+			const char *want = fr->kind == XK_DICT ? "dict" : fr->kind == XK_ARRAY ? "array" : "plist";
+			if (!nameis(nm, nl, want)) {
+				rc = xfail(x, at, "<%s> closed by </%.*s>", want, (int)nl, (const char *)nm);
+				break;
+			}
+			if (fr->kind == XK_DICT && fr->have_key) {
+				rc = xfail(x, at, "key without a value");
+				break;
+			}
+			x->sp--;
+			if (fr->kind == XK_PLIST)
+				plist_closed = true;
+			else
+				xvalue_done(x);
+			continue;
+		}
+		if (nameis(nm, nl, "plist")) {
+			if (seen_plist || sc) {
+				rc = xfail(x, at, seen_plist ? "nested <plist>" : "empty <plist/>");
+				break;
+			}
+			seen_plist = true;
+			x->st[x->sp++] = (struct xframe){ .kind = XK_PLIST };
+			continue;
+		}
+		if (!seen_plist) {
+			rc = xfail(x, at, "expected <plist>, found <%.*s>", (int)nl, (const char *)nm);
+			break;
+		}
+		if (nameis(nm, nl, "key")) {
+			struct xframe *fr = x->sp ? &x->st[x->sp - 1] : NULL;
+			if (fr == NULL || fr->kind != XK_DICT) {
+				rc = xfail(x, at, "<key> outside a dictionary");
+				break;
+			}
+			if (fr->have_key) {
+				rc = xfail(x, at, "key without a value");
+				break;
+			}
+			const uint8_t *t = x->b + x->i;
+			size_t tl = 0;
+			if (!sc && (rc = xtext(x, nm, nl, &t, &tl)) != 0)
+				break;
+			fr->key = t;
+			fr->keylen = tl;
+			fr->have_key = true;
+			x->nkeys++;
+			if (key_seen(x, fr->serial, t, tl)) {
+				rc = xfail(x, at, "duplicate key");
+				break;
+			}
+			continue;
+		}
+		if ((rc = xvalue_slot(x, at)) != 0)
+			break;
+		if (nameis(nm, nl, "dict") || nameis(nm, nl, "array")) {
+			if (sc) {
+				xvalue_done(x);
+				continue;
+			}
+			int containers = x->sp - 1;   /* frames minus <plist> */
+			if (containers >= MX_PLIST_MAX_DEPTH) {
+				rc = xfail(x, at, "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
+				break;
+			}
+			bool d = nm[0] == 'd';
+			x->st[x->sp++] = (struct xframe){ .kind = d ? XK_DICT : XK_ARRAY,
+			    .serial = ++x->serials };
+			continue;
+		}
+		if (nameis(nm, nl, "true") || nameis(nm, nl, "false")) {
+			if (!sc) {
+				const uint8_t *t;
+				size_t tl;
+				if ((rc = xtext(x, nm, nl, &t, &tl)) != 0)
+					break;
+			}
+			xvalue_done(x);
+			continue;
+		}
+		if (nameis(nm, nl, "string") || nameis(nm, nl, "integer") ||
+		    nameis(nm, nl, "real") || nameis(nm, nl, "date") || nameis(nm, nl, "data")) {
+			if (!sc) {
+				const uint8_t *t;
+				size_t tl;
+				if ((rc = xtext(x, nm, nl, &t, &tl)) != 0)
+					break;
+			}
+			xvalue_done(x);
+			continue;
+		}
+		rc = xfail(x, at, "unknown element <%.*s>", (int)(nl > 40 ? 40 : nl), (const char *)nm);
+	}
+	if (rc == 0 && !seen_plist)
+		rc = xfail(x, 0, "no <plist> element");
+	else if (rc == 0 && !plist_closed)
+		rc = xfail(x, x->len, "unterminated <plist> (truncated?)");
+	else if (rc == 0 && !x->root_done)
+		rc = xfail(x, x->len, "empty <plist>");
+	*nkeys = x->nkeys;
+	free(x->tab);
+	free(x);
+	return rc;
+}
+
+/* ---- binary pre-scan (formats-and-peers.md §1.15) ---- */
+
+struct bscan {
+	mx_rd rd;               /* the whole file */
+	const char *name;
+	mx_err *err;
+	uint8_t offsize, refsize;
+	uint64_t nobj, top, offtab;
+};
+
+static int
+bfail(struct bscan *s, uint64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+bfail(struct bscan *s, uint64_t off, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return failp(s->err, MX_EFORMAT, off, s->name, NULL, "binary plist: %s", msg);
+}
+
+static uint64_t
+getn(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned k = 0; k < n; k++)
+		v = (v << 8) | p[k];
+	return v;
+}
+
+/* What one object is: its children (refs) and, for strings, its bytes. */
+struct bobj {
+	uint8_t type;           /* high nibble of the marker */
+	uint64_t off;
+	uint64_t count;         /* items (containers), bytes/units (strings, data) */
+	const uint8_t *refs;    /* containers: count (dict: 2*count) refs */
+	const uint8_t *bytes;   /* strings */
+};
+
+static int
+bobject(struct bscan *s, uint64_t idx, struct bobj *o)
+{
+	const uint8_t *ent;
+	mx_rd r = s->rd;
+	if (mx_rd_seek(&r, s->offtab + idx * s->offsize, s->err) != 0 ||
+	    mx_rd_bytes(&r, &ent, s->offsize, s->err) != 0)
+		return bfail(s, s->offtab, "offset table entry %llu out of range", (unsigned long long)idx);
+	uint64_t off = getn(ent, s->offsize);
+	if (off < 8 || off >= s->offtab)
+		return bfail(s, s->offtab + idx * s->offsize,
+		    "object %llu at offset %llu outside the object area",
+		    (unsigned long long)idx, (unsigned long long)off);
+	/* objects live in [off, offtab) */
+	mx_rd o_rd;
+	if (mx_rd_sub(&o_rd, &s->rd, off, s->offtab - off, "object", s->err) != 0)
+		return bfail(s, off, "object %llu out of range", (unsigned long long)idx);
+	uint8_t m;
+	if (mx_rd_u8(&o_rd, &m, s->err) != 0)
+		return bfail(s, off, "truncated object");
+	memset(o, 0, sizeof *o);
+	o->type = m >> 4;
+	o->off = off;
+	uint8_t lo = m & 0x0F;
+	uint64_t count = lo;
+	const uint8_t *p;
+	switch (o->type) {
+	case 0x0:
+		if (lo != 0 && lo != 8 && lo != 9 && lo != 0xF)
+			return bfail(s, off, "unknown marker 0x%02x", m);
+		return 0;
+	case 0x1:
+		if (lo > 4)
+			return bfail(s, off, "integer of 2^%u bytes", lo);
+		if (mx_rd_skip(&o_rd, (size_t)1 << lo, s->err) != 0)
+			return bfail(s, off, "truncated integer");
+		return 0;
+	case 0x2:
+		if (lo != 2 && lo != 3)
+			return bfail(s, off, "real of 2^%u bytes", lo);
+		if (mx_rd_skip(&o_rd, (size_t)1 << lo, s->err) != 0)
+			return bfail(s, off, "truncated real");
+		return 0;
+	case 0x3:
+		if (lo != 3)
+			return bfail(s, off, "unknown marker 0x%02x", m);
+		if (mx_rd_skip(&o_rd, 8, s->err) != 0)
+			return bfail(s, off, "truncated date");
+		return 0;
+	case 0x8:
+		if (mx_rd_skip(&o_rd, (size_t)lo + 1, s->err) != 0)
+			return bfail(s, off, "truncated uid");
+		return 0;
+	case 0x4: case 0x5: case 0x6: case 0xA: case 0xC: case 0xD:
+		break;
+	default:
+		return bfail(s, off, "unknown marker 0x%02x", m);
+	}
+	if (lo == 0xF) {
+		uint8_t im;
+		if (mx_rd_u8(&o_rd, &im, s->err) != 0 || (im >> 4) != 0x1 || (im & 0xF) > 3)
+			return bfail(s, off, "bad length marker");
+		unsigned n = 1u << (im & 0xF);
+		if (mx_rd_bytes(&o_rd, &p, n, s->err) != 0)
+			return bfail(s, off, "truncated length");
+		count = getn(p, n);
+	}
+	uint64_t unit = o->type == 0x6 ? 2 : o->type == 0xD ? 2u * s->refsize :
+	    (o->type == 0xA || o->type == 0xC) ? s->refsize : 1;
+	size_t left = mx_rd_left(&o_rd);
+	if (count > left / unit)
+		return bfail(s, off, "object of %llu items runs past the object area",
+		    (unsigned long long)count);
+	o->count = count;
+	if (mx_rd_bytes(&o_rd, &p, (size_t)(count * unit), s->err) != 0)
+		return bfail(s, off, "truncated object");
+	if (o->type >= 0xA)
+		o->refs = p;
+	else
+		o->bytes = p;
+	return 0;
+}
+
+static uint64_t
+bref(const struct bscan *s, const struct bobj *o, uint64_t k)
+{
+	return getn(o->refs + k * s->refsize, s->refsize);
+}
+
+/* A dict key compared by characters, whatever its encoding: ASCII (0x5)
+ * and UTF-16BE (0x6) spellings of one string are the same key. */
+struct bkey { const uint8_t *p; uint64_t n; uint8_t type; };
+
+static unsigned
+bkey_ch(const struct bkey *k, uint64_t i)
+{
+	return k->type == 0x5 ? k->p[i] : ((unsigned)k->p[2 * i] << 8) | k->p[2 * i + 1];
+}
+
+static int
+bkey_cmp(const void *a, const void *b)
+{
+	const struct bkey *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	for (uint64_t i = 0; i < x->n; i++) {
+		unsigned cx = bkey_ch(x, i), cy = bkey_ch(y, i);
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+bdict_keys(struct bscan *s, const struct bobj *o)
+{
+	struct bkey *ks = mx_xcalloc(o->count ? o->count : 1, sizeof *ks);
+	int rc = 0;
+	for (uint64_t k = 0; k < o->count && rc == 0; k++) {
+		struct bobj ko;
+		uint64_t r = bref(s, o, k);
+		if (r >= s->nobj) {
+			rc = bfail(s, o->off, "dictionary key reference %llu out of range",
+			    (unsigned long long)r);
+			break;
+		}
+		if ((rc = bobject(s, r, &ko)) != 0)
+			break;
+		if (ko.type != 0x5 && ko.type != 0x6) {
+			rc = bfail(s, ko.off, "dictionary key is not a string");
+			break;
+		}
+		ks[k] = (struct bkey){ ko.bytes, ko.count, ko.type };
+	}
+	if (rc == 0 && o->count > 1) {
+		qsort(ks, (size_t)o->count, sizeof *ks, bkey_cmp);
+		for (uint64_t k = 1; k < o->count; k++)
+			if (bkey_cmp(&ks[k - 1], &ks[k]) == 0) {
+				bool show = ks[k].type == 0x5 && ks[k].n < 100;
+				rc = failp(s->err, MX_EFORMAT, o->off, s->name, NULL,
+				    "binary plist: duplicate key \"%.*s\" in the dictionary at offset %llu",
+				    show ? (int)ks[k].n : 0, show ? (const char *)ks[k].p : "",
+				    (unsigned long long)o->off);
+				break;
+			}
+	}
+	free(ks);
+	return rc;
+}
+
+struct bframe { uint64_t idx, next; };
+
+static int
+bin_scan(const uint8_t *b, size_t len, const char *name, mx_err *err)
+{
+	struct bscan s = { .name = name, .err = err };
+	mx_rd_init(&s.rd, b, len, 0, "binary plist");
+	if (len < 8 + 1 + 32)
+		return bfail(&s, 0, "%zu bytes is too short", len);
+	const uint8_t *t = b + len - 32;
+	s.offsize = t[6];
+	s.refsize = t[7];
+	s.nobj = getn(t + 8, 8);
+	s.top = getn(t + 16, 8);
+	s.offtab = getn(t + 24, 8);
+	uint64_t toff = len - 32;
+	if (s.offsize < 1 || s.offsize > 8 || s.refsize < 1 || s.refsize > 8)
+		return bfail(&s, toff + 6, "offset size %u / reference size %u not in 1..8",
+		    s.offsize, s.refsize);
+	if (s.nobj == 0 || s.top >= s.nobj)
+		return bfail(&s, toff + 8, "%llu objects, top object %llu",
+		    (unsigned long long)s.nobj, (unsigned long long)s.top);
+	if (s.offtab < 9 || s.offtab > toff || s.nobj > (toff - s.offtab) / s.offsize)
+		return bfail(&s, toff + 24, "offset table at %llu with %llu entries does not fit",
+		    (unsigned long long)s.offtab, (unsigned long long)s.nobj);
+
+	/* iterative DFS from the top object, memoised, cycle-checked */
+	uint8_t *state = mx_xcalloc((size_t)s.nobj, 1);           /* 0 new, 1 open, 2 done */
+	uint16_t *height = mx_xcalloc((size_t)s.nobj, sizeof *height);
+	uint32_t *nodes = mx_xcalloc((size_t)s.nobj, sizeof *nodes);  /* saturating */
+	struct bframe *st = mx_xcalloc(MX_PLIST_MAX_DEPTH + 2, sizeof *st);
+	int sp = 0, rc = 0;
+	st[sp++] = (struct bframe){ s.top, 0 };
+	state[s.top] = 1;
+	while (sp > 0 && rc == 0) {
+		struct bframe *f = &st[sp - 1];
+		struct bobj o;
+		if ((rc = bobject(&s, f->idx, &o)) != 0)
+			break;
+		uint64_t nchild = o.type == 0xD ? o.count : (o.type == 0xA || o.type == 0xC) ? o.count : 0;
+		if (f->next == 0 && o.type == 0xD && (rc = bdict_keys(&s, &o)) != 0)
+			break;
+		if (f->next < nchild) {
+			/* dict values follow the keys */
+			uint64_t r = bref(&s, &o, o.type == 0xD ? o.count + f->next : f->next);
+			f->next++;
+			if (r >= s.nobj) {
+				rc = bfail(&s, o.off, "reference %llu out of range", (unsigned long long)r);
+				break;
+			}
+			if (state[r] == 2)
+				continue;
+			if (state[r] == 1) {
+				rc = bfail(&s, o.off, "reference cycle through object %llu",
+				    (unsigned long long)r);
+				break;
+			}
+			if (sp > MX_PLIST_MAX_DEPTH) {
+				rc = bfail(&s, o.off, "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
+				break;
+			}
+			state[r] = 1;
+			st[sp++] = (struct bframe){ r, 0 };
+			continue;
+		}
+		/* all children done: height and expanded node count */
+		uint32_t h = 0;
+		uint64_t n = 1 + (o.type == 0xD ? o.count : 0);   /* libplist adds key nodes */
+		for (uint64_t k = 0; k < nchild; k++) {
+			uint64_t r = bref(&s, &o, o.type == 0xD ? o.count + k : k);
+			if (height[r] > h)
+				h = height[r];
+			n += nodes[r];
+		}
+		if (nchild > 0 && h + 1u > MX_PLIST_MAX_DEPTH) {
+			rc = bfail(&s, o.off, "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
+			break;
+		}
+		if (n > MX_PLIST_MAX_NODES) {
+			rc = bfail(&s, o.off, "object graph expands to more than %u nodes",
+			    MX_PLIST_MAX_NODES);
+			break;
+		}
+		height[f->idx] = (uint16_t)(nchild > 0 ? h + 1 : 0);
+		nodes[f->idx] = (uint32_t)n;
+		state[f->idx] = 2;
+		sp--;
+	}
+	free(state);
+	free(height);
+	free(nodes);
+	free(st);
+	return rc;
+}
+
+/* ---- the tree ---- */
+
+struct tstat { size_t nodes, dict_entries; int maxdepth; bool too_deep; };
+
+static void
+walk_tree(plist_t n, int depth, struct tstat *ts)
+{
+	ts->nodes++;
+	if (ts->too_deep || ts->nodes > MX_PLIST_MAX_NODES)
+		return;
+	plist_type t = plist_get_node_type(n);
+	if (t != PLIST_ARRAY && t != PLIST_DICT)
+		return;
+	if (depth + 1 > ts->maxdepth)
+		ts->maxdepth = depth + 1;
+	if (depth + 1 > MX_PLIST_MAX_DEPTH) {
+		ts->too_deep = true;
+		return;
+	}
+	if (t == PLIST_ARRAY) {
+		uint32_t c = plist_array_get_size(n);
+		for (uint32_t i = 0; i < c; i++)
+			walk_tree(plist_array_get_item(n, i), depth + 1, ts);
+		return;
+	}
+	ts->dict_entries += plist_dict_get_size(n);
+	plist_dict_iter it = NULL;
+	plist_dict_new_iter(n, &it);
+	for (;;) {
+		char *k = NULL;
+		plist_t v = NULL;
+		plist_dict_next_item(n, it, &k, &v);
+		free(k);
+		if (v == NULL)
+			break;
+		walk_tree(v, depth + 1, ts);
+	}
+	free(it);
+}
+
+int
+mx_plist_check_tree(plist_t root, const char *name, mx_err *err)
+{
+	struct tstat ts = { 0 };
+	walk_tree(root, 0, &ts);
+	if (ts.too_deep)
+		return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+		    "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
+	if (ts.nodes > MX_PLIST_MAX_NODES)
+		return failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
+		    "more than %u plist nodes", MX_PLIST_MAX_NODES);
+	return 0;
+}
+
+int
+mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name, mx_err *err)
+{
+	*out = NULL;
+	if (len > MX_PLIST_MAX_BYTES)
+		return failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
+		    "%zu bytes is over the %u-byte limit", len, MX_PLIST_MAX_BYTES);
+	plist_t p = NULL;
+	if (len >= 8 && memcmp(buf, "bplist00", 8) == 0) {
+		int rc = bin_scan(buf, len, name, err);
+		if (rc != 0)
+			return rc;
+		plist_from_bin((const char *)buf, (uint32_t)len, &p);
+		if (p == NULL)
+			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			    "malformed binary plist");
+	} else {
+		size_t skip = 0;
+		if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
+			skip = 3;
+		while (skip < len && is_ws(buf[skip]))
+			skip++;
+		if (skip >= len || buf[skip] != '<')
+			return failp(err, MX_EFORMAT, skip, name, NULL,
+			    skip >= len ? "empty input: not a property list" :
+			    "not a property list (neither XML nor bplist00)");
+		size_t nkeys = 0;
+		int rc = xml_scan(buf + skip, len - skip, name, &nkeys, err);
+		if (rc != 0) {
+			if (err != NULL && err->offset != MX_NO_OFFSET)
+				err->offset += skip;
+			return rc;
+		}
+		plist_from_xml((const char *)buf + skip, (uint32_t)(len - skip), &p);
+		if (p == NULL)
+			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			    "malformed XML plist (a value libplist rejects)");
+		struct tstat ts = { 0 };
+		walk_tree(p, 0, &ts);
+		if (!ts.too_deep && ts.nodes <= MX_PLIST_MAX_NODES && ts.dict_entries != nkeys) {
+			plist_free(p);
+			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			    "duplicate dictionary key (%zu keys in the text, %zu in the tree)",
+			    nkeys, ts.dict_entries);
+		}
+	}
+	int rc = mx_plist_check_tree(p, name, err);
+	if (rc != 0) {
+		plist_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* ---- typed access ---- */
+
+const char *
+mx_plist_type_name(plist_t node)
+{
+	if (node == NULL)
+		return "nothing";
+	switch (plist_get_node_type(node)) {
+	case PLIST_BOOLEAN: return "boolean";
+	case PLIST_UINT:    return "integer";
+	case PLIST_REAL:    return "real";
+	case PLIST_STRING:  return "string";
+	case PLIST_ARRAY:   return "array";
+	case PLIST_DICT:    return "dictionary";
+	case PLIST_DATE:    return "date";
+	case PLIST_DATA:    return "data";
+	case PLIST_KEY:     return "key";
+	case PLIST_UID:     return "uid";
+	default:            return "unknown";
+	}
+}
+
+static const char *
+want_name(plist_type t)
+{
+	switch (t) {
+	case PLIST_BOOLEAN: return "boolean";
+	case PLIST_UINT:    return "integer";
+	case PLIST_REAL:    return "real";
+	case PLIST_STRING:  return "string";
+	case PLIST_ARRAY:   return "array";
+	case PLIST_DICT:    return "dictionary";
+	case PLIST_DATE:    return "date";
+	case PLIST_DATA:    return "data";
+	default:            return "value";
+	}
+}
+
+int
+mx_plist_expect(plist_t node, plist_type want, const char *name, const char *path, mx_err *err)
+{
+	if (node != NULL && plist_get_node_type(node) == want)
+		return 0;
+	return failp(err, MX_EINVALID, MX_NO_OFFSET, name, path, "expected %s, got %s",
+	    want_name(want), mx_plist_type_name(node));
+}
+
+int
+mx_plist_get_node(plist_t *out, plist_t dict, const char *key, plist_type want, bool required,
+    const char *name, const char *path, mx_err *err)
+{
+	char kp[256];
+	mx_path_key(kp, sizeof kp, path, key);
+	plist_t v = dict ? plist_dict_get_item(dict, key) : NULL;
+	if (v == NULL) {
+		if (required)
+			return failp(err, MX_EINVALID, MX_NO_OFFSET, name, kp, "required key missing");
+		return 0;
+	}
+	int rc = mx_plist_expect(v, want, name, kp, err);
+	if (rc == 0)
+		*out = v;
+	return rc;
+}
+
+int
+mx_plist_get_string(const char **out, plist_t dict, const char *key, bool required,
+    const char *name, const char *path, mx_err *err)
+{
+	plist_t v = NULL;
+	int rc = mx_plist_get_node(&v, dict, key, PLIST_STRING, required, name, path, err);
+	if (rc == 0 && v != NULL)
+		*out = mx_plist_str(v);
+	return rc;
+}
+
+int
+mx_plist_get_bool(bool *out, plist_t dict, const char *key, bool required,
+    const char *name, const char *path, mx_err *err)
+{
+	plist_t v = NULL;
+	int rc = mx_plist_get_node(&v, dict, key, PLIST_BOOLEAN, required, name, path, err);
+	if (rc == 0 && v != NULL) {
+		uint8_t b = 0;
+		plist_get_bool_val(v, &b);
+		*out = b != 0;
+	}
+	return rc;
+}
+
+int
+mx_plist_get_int(int64_t *out, plist_t dict, const char *key, bool required,
+    const char *name, const char *path, mx_err *err)
+{
+	plist_t v = NULL;
+	int rc = mx_plist_get_node(&v, dict, key, PLIST_UINT, required, name, path, err);
+	if (rc == 0 && v != NULL) {
+		uint64_t u = 0;
+		plist_get_uint_val(v, &u);
+		*out = (int64_t)u;   /* libplist 2.2 keeps negative integers two's-complement */
+	}
+	return rc;
+}
+
+const char *
+mx_plist_str(plist_t node)
+{
+	if (node == NULL || plist_get_node_type(node) != PLIST_STRING)
+		return NULL;
+	uint64_t n = 0;
+	return plist_get_string_ptr(node, &n);
+}

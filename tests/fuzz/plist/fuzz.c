@@ -1,0 +1,32 @@
+/*
+ * fuzz.c — libFuzzer target for mx_plist_parse (XML and binary plists:
+ * our pre-scan, then libplist 2.2) and the typed getters.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "macext/plist_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	plist_t p = NULL;
+	mx_err err = { 0 };
+	if (mx_plist_parse(&p, data, size, "fuzz", &err) != 0)
+		return 0;
+	if (plist_get_node_type(p) == PLIST_DICT) {
+		const char *s = NULL;
+		int64_t i = 0;
+		bool b = false;
+		plist_t n = NULL;
+		mx_plist_get_string(&s, p, "PayloadType", false, "fuzz", "", &err);
+		mx_plist_get_int(&i, p, "PayloadVersion", false, "fuzz", "", &err);
+		mx_plist_get_bool(&b, p, "AllowUserOverrides", false, "fuzz", "", &err);
+		mx_plist_get_node(&n, p, "PayloadContent", PLIST_ARRAY, false, "fuzz", "", &err);
+	}
+	mx_plist_check_tree(p, "fuzz", &err);
+	plist_free(p);
+	return 0;
+}
