@@ -141,6 +141,10 @@ int mx_store_check(mx_store *st, mx_check_fn fn, void *arg, long *violations, mx
 int mx_store_check_query(mx_store *st, const char *rule, const char *sql, mx_check_fn fn,
     void *arg, long *violations, mx_err *err);
 int mx_store_has_table(mx_store *st, const char *table);
+/* Runs a read-only query; fn gets each row's columns as text ("" for NULL,
+ * at most 16); a non-zero return stops and is returned. */
+int mx_store_query_rows(mx_store *st, const char *sql, int (*fn)(const char *const *cols, int n,
+    void *), void *arg, mx_err *err);
 /* SHA-256 over every table's rows in key order: equal logical states give
  * equal digests (the crash tests compare against an uninterrupted run). */
 int mx_store_digest(mx_store *st, char out[65], mx_err *err);

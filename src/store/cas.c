@@ -411,8 +411,21 @@ mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len
 	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];
 	struct stat sb;
 	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);
-	if (stat(final, &sb) == 0)
-		return 0;               /* already stored: nothing to write */
+	int repair = 0;
+	if (stat(final, &sb) == 0) {
+		/* already stored: nothing to write, unless the stored copy was
+		 * altered behind the store's back (a tampered AuxKC): then this
+		 * write repairs it */
+		snprintf(p, sizeof p, "%s/%s", final, name);
+		uint8_t *old = NULL;
+		size_t oldlen = 0;
+		int same = read_file(p, &old, &oldlen, NULL) == 0 && oldlen == len &&
+		    memcmp(old, data, len) == 0;
+		free(old);
+		if (same)
+			return 0;
+		repair = 1;
+	}
 	snprintf(p, sizeof p, "%s/cas", st->dir);
 	mkdir(p, 0755);
 	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
@@ -425,7 +438,11 @@ mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
 	snprintf(p, sizeof p, "%s/%s", tmp, name);
 	int rc = write_file(p, data, len, err);
-	if (rc == 0 && rename(tmp, final) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+	/* a repair swaps the good copy in atomically; tmp then holds the bad one */
+	if (rc == 0 && repair && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	else if (rc == 0 && !repair && rename(tmp, final) != 0 && errno != ENOTEMPTY &&
+	    errno != EEXIST)
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
 	rmtree(tmp);
 	return rc;

@@ -156,6 +156,31 @@ mx_store_check(mx_store *st, mx_check_fn fn, void *arg, long *violations, mx_err
 }
 
 int
+mx_store_query_rows(mx_store *st, const char *sql, int (*fn)(const char *const *cols, int n,
+    void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return st_fail(st, err, "query");
+	int rc = 0, step, n = sqlite3_column_count(s);
+	const char *cols[16];
+	if (n > 16)
+		n = 16;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(s, i);
+			cols[i] = t ? (const char *)t : "";
+		}
+		if ((rc = fn(cols, n, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "query");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
 mx_store_check_query(mx_store *st, const char *rule, const char *sql, mx_check_fn fn,
     void *arg, long *violations, mx_err *err)
 {

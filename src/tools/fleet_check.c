@@ -9,9 +9,12 @@
  * The crash, I/O-fault and concurrency tests run it after every fault.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "macext/fileset.h"
 #include "fleet.h"
+#include "kext_tools.h"
 
 /* Extension invariants as SQL over the modules' tables; each is checked
  * only when its table exists in this schema. */
@@ -38,6 +41,81 @@ static const struct { const char *table, *rule, *sql; } ext_invariants[] = {
 	  "'terminated_waiting_to_uninstall_on_reboot','uninstalling','uninstalled')" },
 };
 
+/* A loaded kext's code must be in the AuxKC the device holds: each
+ * distinct AuxKC is read and parsed once (a fleet shares a few), then every
+ * loaded kext must be one of its fileset entries. */
+struct kc_seen { char hash[65]; int ok; char **ids; int n; };
+struct kc_ctx {
+	struct mx_cli *cli;
+	struct kc_seen seen[16];
+	int nseen;
+	mx_check_fn fn;
+	void *arg;
+	long *violations;
+};
+
+static struct kc_seen *
+kc_load(struct kc_ctx *c, const char *hash)
+{
+	for (int i = 0; i < c->nseen; i++)
+		if (strcmp(c->seen[i].hash, hash) == 0)
+			return &c->seen[i];
+	struct kc_seen *k = &c->seen[c->nseen < 16 ? c->nseen++ : 15];
+	for (int i = 0; i < k->n; i++)
+		free(k->ids[i]);
+	free(k->ids);
+	memset(k, 0, sizeof *k);
+	snprintf(k->hash, sizeof k->hash, "%s", hash);
+	char path[4096];
+	if (mx_cas_path(c->cli->st, hash, path, sizeof path, NULL) != 0)
+		return k;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return k;
+	uint8_t *buf = mx_xmalloc(MX_FILESET_MAX_SIZE);
+	size_t len = fread(buf, 1, MX_FILESET_MAX_SIZE, f);
+	fclose(f);
+	mx_fileset *fs = NULL;
+	if (mx_fileset_parse(&fs, buf, len, NULL) == 0) {
+		k->ok = 1;
+		k->ids = mx_xcalloc((size_t)fs->nentries + 1, sizeof *k->ids);
+		for (int i = 0; i < fs->nentries; i++)
+			k->ids[k->n++] = mx_xstrdup(fs->entries[i].id);
+		mx_fileset_free(fs);
+	}
+	free(buf);
+	return k;
+}
+
+static int
+kc_row(const char *const *col, int n, void *arg)
+{
+	struct kc_ctx *c = arg;
+	char detail[600];
+	if (n < 3)
+		return 0;
+	if (col[2][0] == '\0') {
+		snprintf(detail, sizeof detail, "%s: %s is loaded but the Mac has no AuxKC", col[0],
+		    col[1]);
+	} else {
+		struct kc_seen *k = kc_load(c, col[2]);
+		if (!k->ok) {
+			snprintf(detail, sizeof detail, "%s: its AuxKC %s is missing or unreadable",
+			    col[0], col[2]);
+		} else {
+			for (int i = 0; i < k->n; i++)
+				if (strcmp(k->ids[i], col[1]) == 0)
+					return 0;
+			snprintf(detail, sizeof detail, "%s: %s is loaded but not in its AuxKC",
+			    col[0], col[1]);
+		}
+	}
+	(*c->violations)++;
+	if (c->fn)
+		c->fn("a loaded kext's code is in the device's AuxKC", detail, c->arg);
+	return 0;
+}
+
 int
 fleet_check_all(struct mx_cli *cli, mx_check_fn fn, void *arg, long *violations, mx_err *err)
 {
@@ -46,6 +124,18 @@ fleet_check_all(struct mx_cli *cli, mx_check_fn fn, void *arg, long *violations,
 		if (mx_store_has_table(cli->st, ext_invariants[i].table))
 			rc = mx_store_check_query(cli->st, ext_invariants[i].rule, ext_invariants[i].sql,
 			    fn, arg, violations, err);
+	if (rc == 0 && mx_store_has_table(cli->st, "kexts")) {
+		struct kc_ctx c = { .cli = cli, .fn = fn, .arg = arg, .violations = violations };
+		rc = mx_store_query_rows(cli->st, "SELECT d.name, k.bundle_id, coalesce(f.hash, '')"
+		    " FROM kexts k JOIN devices d ON d.id = k.device_id LEFT JOIN files f"
+		    " ON f.device_id = k.device_id AND f.path = '" KEXT_AUXKC_PATH "'"
+		    " WHERE k.state = 'loaded' AND NOT k.codeless", kc_row, &c, err);
+		for (int i = 0; i < c.nseen; i++) {
+			for (int j = 0; j < c.seen[i].n; j++)
+				free(c.seen[i].ids[j]);
+			free(c.seen[i].ids);
+		}
+	}
 	return rc;
 }
 
