@@ -50,6 +50,9 @@ typedef struct mx_siginfo {
 	char cdhash[41];                /* effective cdhash of the first slice */
 	int64_t signing_time;           /* CMS signing time (unix), 0 when absent */
 	bool kext_requirement_met;      /* the third-party kext requirement of kernel-extensions.md §5.1 */
+	bool devid_requirement_met;     /* the Developer ID requirement of MDM designated requirements
+	                                 * (anchor apple generic, cert 1 …6.2.6, leaf …6.1.13): what a
+	                                 * Developer ID system extension / dext satisfies */
 	int narch;
 	mx_sig_arch arch[MX_SIG_MAX_ARCH];
 	plist_t entitlements;           /* owned dict, or NULL */
@@ -67,5 +70,8 @@ int mx_codesign_verify_path(mx_siginfo *out, const char *path, const mx_trust *t
 int mx_codesign_verify_buf(mx_siginfo *out, const uint8_t *buf, size_t len,
     const uint8_t *info_plist, size_t info_len, const mx_trust *trust, mx_err *err);
 void mx_siginfo_free(mx_siginfo *si);
+/* The entitlements of the first signed slice of the Mach-O at path, without
+ * verifying anything (bundle reading).  *out is a new dict or NULL. */
+int mx_codesign_copy_entitlements(plist_t *out, const char *path, mx_err *err);
 
 #endif
