@@ -336,6 +336,10 @@ find_ext(struct found_ext *fe, const mx_bundle *app, const char *ext_id, mx_err 
 		mx_err e;
 		mx_err_clear(&e);
 		if (mx_bundle_open(&b, app->embedded[i], &e) != 0) {
+			if (strcmp(stem, ext_id) == 0 && (strstr(e.msg, "CFBundleIdentifier") ||
+			    strstr(e.where, "CFBundleIdentifier")))
+				return mx_sx_fail(err, MX_SXERR_EXTENSION_MISSING_IDENTIFIER, "%s: the "
+				    "extension's Info.plist has no usable CFBundleIdentifier", base);
 			if (strcmp(stem, ext_id) == 0)
 				return mx_sx_fail(err, MX_SXERR_VALIDATION_FAILED, "%s: %s%s%s", base, e.where,
 				    e.where[0] ? ": " : "", e.msg);
@@ -477,6 +481,7 @@ sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		f.entitlements = (const char *const *)q.ee.keys;
 		f.nentitlements = q.ee.n;
 		f.category = q.fe.b->category;
+		f.cat_ent_value_ok = q.fe.b->has_category_entitlement;
 		f.has_usage_description = q.fe.b->has_usage_description;
 		f.is_dext = q.fe.b->kind == MX_BUNDLE_DEXT;
 		f.bundle_version = q.fe.b->version;
