@@ -241,7 +241,8 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: not a file or directory", src);
 	if (rc)
 		goto out;
-	qsort(w.v, w.n, sizeof *w.v, by_rel);
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof *w.v, by_rel);
 
 	/* hash: base name, then each entry */
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
