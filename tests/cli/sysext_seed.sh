@@ -12,19 +12,19 @@ NPS_ID=com.northpolesec.santa.system-extension-policy.40C19D5B-76D7-4C1C-BC9D-2F
 sx_ca
 
 # the identities
-sx_ext santad.systemextension com.northpolesec.santa.daemon ZMCG7MLDV9 endpoint-security \
+sx_ext nps/com.northpolesec.santa.daemon.systemextension com.northpolesec.santa.daemon ZMCG7MLDV9 endpoint-security \
   --executable santad --team-name "North Pole Security, Inc." --version 2024.10.49 --short-version 2024.10
-sx_app Santa.app com.northpolesec.santa ZMCG7MLDV9 santad.systemextension
-sx_ext gsantad.systemextension com.google.santa.daemon EQHXZ8M8AV endpoint-security \
+sx_app Santa.app com.northpolesec.santa ZMCG7MLDV9 nps/com.northpolesec.santa.daemon.systemextension
+sx_ext g/com.google.santa.daemon.systemextension com.google.santa.daemon EQHXZ8M8AV endpoint-security \
   --executable com.google.santa.daemon --team-name "Google LLC" --version 2022.1
-sx_app GSanta.app com.google.santa EQHXZ8M8AV gsantad.systemextension
-sx_ext s1net.systemextension com.sentinelone.network-monitoring 4AYE5J54KN network --team-name "SentinelOne Inc."
-sx_ext s1es.systemextension com.sentinelone.endpoint-security 4AYE5J54KN endpoint-security --team-name "SentinelOne Inc."
-sx_app SentinelOne.app com.sentinelone.sentinel-extensions 4AYE5J54KN s1net.systemextension s1es.systemextension
-sx_ext falcon-net.systemextension com.crowdstrike.falcon.Agent X9E956P446 network --team-name "CrowdStrike Inc."
-sx_app Falcon.app com.crowdstrike.falcon.App X9E956P446 falcon-net.systemextension
-sx_ext falcon-drv.systemextension com.crowdstrike.falcon.Agent X9E956P446 driver --team-name "CrowdStrike Inc."
-sx_app FalconDrv.app com.crowdstrike.falcon.App X9E956P446 falcon-drv.systemextension
+sx_app GSanta.app com.google.santa EQHXZ8M8AV g/com.google.santa.daemon.systemextension
+sx_ext s1/com.sentinelone.network-monitoring.systemextension com.sentinelone.network-monitoring 4AYE5J54KN network --team-name "SentinelOne Inc."
+sx_ext s1/com.sentinelone.endpoint-security.systemextension com.sentinelone.endpoint-security 4AYE5J54KN endpoint-security --team-name "SentinelOne Inc."
+sx_app SentinelOne.app com.sentinelone.sentinel-extensions 4AYE5J54KN s1/com.sentinelone.network-monitoring.systemextension s1/com.sentinelone.endpoint-security.systemextension
+sx_ext csnet/com.crowdstrike.falcon.Agent.systemextension com.crowdstrike.falcon.Agent X9E956P446 network --team-name "CrowdStrike Inc."
+sx_app Falcon.app com.crowdstrike.falcon.App X9E956P446 csnet/com.crowdstrike.falcon.Agent.systemextension
+sx_ext csdrv/com.crowdstrike.falcon.Agent.dext com.crowdstrike.falcon.Agent X9E956P446 dext --team-name "CrowdStrike Inc."
+sx_app FalconDrv.app com.crowdstrike.falcon.App X9E956P446 csdrv/com.crowdstrike.falcon.Agent.dext
 
 # ---- ¶1 s1: "macOS 10.15 or later enables developers to extend the capabilities of macOS by
 # installing and managing system extensions that run in user space rather than at the kernel level."
@@ -39,8 +39,8 @@ t_json p1s1_category_not_kernel 'j[0]["category"]' com.apple.system_extension.en
 
 # ---- ¶1 s2: "By running in user space, system extensions increase the stability and security of macOS."
 # A failing extension is refused in user space and leaves the Mac as it was: no record, no file.
-sx_ext badsig.systemextension com.example.bad AAAAAAAAAA endpoint-security --tamper
-sx_app Bad.app com.example.badapp AAAAAAAAAA badsig.systemextension
+sx_ext bad/com.example.bad.systemextension com.example.bad AAAAAAAAAA endpoint-security --tamper
+sx_app Bad.app com.example.badapp AAAAAAAAAA bad/com.example.bad.systemextension
 t p1s2_install_bad "$MX" app install "$B_DIR/Bad.app"
 t_exit 69 p1s2_tampered_refused "$MX" sysext activate com.example.badapp com.example.bad
 check_eq p1s2_nothing_staged "$(sx_count)" 1
@@ -49,9 +49,9 @@ check_eq p1s2_nothing_staged "$(sx_count)" 1
 # extensions running in user space are granted only the privileges necessary to perform their
 # specified function."
 t_json p1s3_granted_entitlements_recorded 'sorted(j[0]["entitlements"])' '["com.apple.application-identifier", "com.apple.developer.endpoint-security.client", "com.apple.developer.team-identifier"]' "$MX" sysext list --json
-sx_ext greedy.systemextension com.example.greedy BBBBBBBBBB endpoint-security \
+sx_ext greedy/com.example.greedy.systemextension com.example.greedy BBBBBBBBBB endpoint-security \
   --entitlement com.apple.developer.networking.networkextension=content-filter-provider-systemextension
-sx_app Greedy.app com.example.greedyapp BBBBBBBBBB greedy.systemextension
+sx_app Greedy.app com.example.greedyapp BBBBBBBBBB greedy/com.example.greedy.systemextension
 t p1s3_install_greedy "$MX" app install "$B_DIR/Greedy.app"
 t_grep p1s3_more_than_category_refused 'error 9 \(validationFailed\).*exceeds' "$MX" sysext activate com.example.greedyapp com.example.greedy
 check_eq p1s3_greedy_not_recorded "$(sx_state com.example.greedy)" none
