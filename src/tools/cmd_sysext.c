@@ -720,8 +720,8 @@ sysext_deactivate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			cli_json_print(json_pack("{s:s, s:s, s:s}", "identifier", ext_id, "result", result,
 			    "state", mx_sx_state_name(r->state)));
 		else
-			printf("deactivation request for %s: %s (%s)\n", ext_id, result,
-			    mx_sx_state_name(r->state));
+			printf("deactivation request for %s: %s (%s)%s\n", ext_id, result,
+			    mx_sx_state_name(r->state), auth_note);
 	}
 	goto out;
 refuse:
