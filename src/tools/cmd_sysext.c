@@ -471,13 +471,16 @@ sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		f.ext_sig_valid = sig_valid(&q.esig);
 		f.app_sig_reason = q.asig.reason[0] ? q.asig.reason : mx_sigkind_name(q.asig.kind);
 		f.ext_sig_reason = q.esig.reason[0] ? q.esig.reason : mx_sigkind_name(q.esig.kind);
-		f.app_install_entitlement = ent_true(q.asig.entitlements,
+		/* an unverifiable signature still names its entitlements (read unverified) */
+		plist_t aents = q.asig.entitlements ? q.asig.entitlements : q.app->entitlements;
+		plist_t eents = q.esig.entitlements ? q.esig.entitlements : q.fe.b->entitlements;
+		f.app_install_entitlement = ent_true(aents,
 		    "com.apple.developer.system-extension.install");
 		f.app_team = q.asig.team_id;
 		f.ext_team = q.esig.team_id;
-		f.ext_redistributable = ent_true(q.esig.entitlements,
+		f.ext_redistributable = ent_true(eents,
 		    "com.apple.developer.system-extension.redistributable");
-		ents_of(&q.ee, q.esig.entitlements);
+		ents_of(&q.ee, eents);
 		f.entitlements = (const char *const *)q.ee.keys;
 		f.nentitlements = q.ee.n;
 		f.category = q.fe.b->category;

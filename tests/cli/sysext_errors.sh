@@ -81,10 +81,10 @@ want_err e9_least_privilege 9 66 com.example.greedy com.example.g
 
 # 11 requestCanceled: the delegate cancels a replacement
 sx_ext v2/com.example.es.systemextension com.example.es $T endpoint-security --version 2.0
-sx_app Good2.app com.example.good $T v2/com.example.es.systemextension
-t install_good2 "$MX" app install "$B_DIR/Good2.app"
+sx_app v2/Good.app com.example.good $T v2/com.example.es.systemextension
+t install_good2 "$MX" app install "$B_DIR/v2/Good.app"
 want_err e11_delegate_cancels 11 70 com.example.good com.example.es --on-replace cancel
-check_eq e11_old_version_stays "$(sx_json "print([x['bundle_version'] for x in j if x['bundle_id']=='com.example.es'])")" "['1.0']"
+check_eq e11_old_version_stays "$(sx_json "print([x['bundle_version'] for x in j if x['bundle_id']=='com.example.es'])")" "['1.0.0']"
 
 # 12 requestSuperseded: a second request while the first waits for the user
 sx_ext wait/com.example.w.systemextension com.example.w $T endpoint-security
