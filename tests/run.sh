@@ -15,7 +15,7 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 fi
 if [ "$what" = all ] || [ "$what" = cli ]; then
 	ls tests/cli/*.sh | grep -v '/lib.sh$' | grep -- "${TESTS:-}" |
-	    xargs -P "$jobs" -I{} sh -c 'sh {} > {}.log.$$ 2>&1; cat {}.log.$$; rm -f {}.log.$$' >>"$log" 2>&1
+	    xargs -P "$jobs" -I{} sh -c 'sh {} > {}.log.$$ 2>&1 || echo "FAIL $(basename {} .sh).script (exit $?)" >> {}.log.$$; cat {}.log.$$; rm -f {}.log.$$' >>"$log" 2>&1
 fi
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
 	for t in ${FUZZ:-}; do

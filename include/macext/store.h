@@ -92,6 +92,26 @@ int mx_store_file_remove(mx_store *st, int64_t device_id, const char *path, mx_e
 int mx_store_file_each(mx_store *st, int64_t device_id, const char *prefix,
     int (*fn)(const char *path, const char *hash, void *), void *arg, mx_err *err);
 
+/* ---- installed configuration profiles (body: a blob hash of the binary plist) ---- */
+typedef struct mx_profile_row {
+	char identifier[256], uuid[64], display_name[256], organization[256];
+	char source[16];          /* "mdm" or "manual" */
+	char signer[256];         /* "" when unsigned */
+	int64_t installed_at;
+	char body[65];            /* blob hash */
+	char payload_types[1024]; /* space-separated PayloadType values */
+} mx_profile_row;
+/* Inserts, or replaces the profile with the same identifier (it then
+ * counts as newest in install order). *replaced (may be NULL) says so. */
+int mx_store_profile_put(mx_store *st, int64_t device_id, const mx_profile_row *row,
+    bool *replaced, mx_err *err);
+/* MX_ENOTFOUND when no such profile; out (may be NULL) gets the removed row. */
+int mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
+    mx_profile_row *out, mx_err *err);
+/* In install order. */
+int mx_store_profile_each(mx_store *st, int64_t device_id,
+    int (*fn)(const mx_profile_row *, void *), void *arg, mx_err *err);
+
 /* ---- generic per-device key/value (small settings of any module) ---- */
 int mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char *value,
     mx_err *err);

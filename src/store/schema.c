@@ -40,11 +40,12 @@ const char *const mx_schema_migrations[] = {
 "CREATE TABLE kv (device_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
 "  PRIMARY KEY (device_id, key)) WITHOUT ROWID;"
 /* installed configuration profiles; body in blobs */
-"CREATE TABLE profiles (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"CREATE TABLE profiles (seq INTEGER PRIMARY KEY, device_id INTEGER NOT NULL"
+"  REFERENCES devices(id) ON DELETE CASCADE,"
 "  identifier TEXT NOT NULL, uuid TEXT NOT NULL, display_name TEXT NOT NULL,"
 "  organization TEXT NOT NULL, source TEXT NOT NULL, signer TEXT NOT NULL,"
-"  installed_at INTEGER NOT NULL, body TEXT NOT NULL,"
-"  PRIMARY KEY (device_id, identifier)) WITHOUT ROWID;"
+"  installed_at INTEGER NOT NULL, body TEXT NOT NULL, payload_types TEXT NOT NULL,"
+"  UNIQUE (device_id, identifier));"
 /* ---- system extensions: sysextd's db.plist records (system-extensions.md §2.3) ---- */
 "CREATE TABLE sysext (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
 "  uniqueID TEXT NOT NULL, seq INTEGER NOT NULL, identifier TEXT NOT NULL, teamID TEXT NOT NULL,"

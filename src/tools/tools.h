@@ -41,6 +41,21 @@ void cli_uuid(struct mx_cli *cli, char out[37]);
 /* Appends to the device's event log. */
 int cli_event(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
     const char *why, mx_err *err);
+/* For a refused attempt (wrong password, standard user, ...): rolls back
+ * whatever the command did, logs the refusal as an event in its own
+ * transaction, and returns err->code — so a refusal leaves no trace but
+ * the event. */
+int cli_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
+    mx_err *err);
+/* Restarts the Mac (caller holds the transaction and saves nothing):
+ * from macOS the shutdown runs kext_before_restart(rebuild_kc, paths);
+ * then macOS boots (new boot session) and sysext_after_boot and
+ * kext_after_boot run; "restart-required" notices are withdrawn.
+ * Saves the device and logs the restart by actor. */
+int cli_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const char **kext_paths,
+    int npaths, const char *actor, mx_err *err);
+/* Saves the device record (mx_store_device_update). */
+int cli_save_device(struct mx_cli *cli, const mx_device *d, mx_err *err);
 /* Path of the device's extra trust anchor (in the CAS), or NULL. */
 const char *cli_trust_anchor(struct mx_cli *cli, const mx_device *d, char *buf, size_t len);
 
@@ -57,6 +72,16 @@ int cli_payloads_each(struct mx_cli *cli, const mx_device *d, const char *payloa
  * copy to read.  MX_ENOTFOUND when absent. */
 int cli_app_find(struct mx_cli *cli, const mx_device *d, const char *bundle_id,
     char *devpath, size_t devlen, char *realpath_out, size_t reallen, mx_err *err);
+/* Installs a profile from bytes (MDM InstallProfile, or a manual install
+ * when via_mdm is false) with macOS's delivery rules, replacing one with the
+ * same identifier; runs the extension hooks.  out may be NULL. */
+struct mx_profile_row;
+int cli_install_profile(struct mx_cli *cli, mx_device *d, const uint8_t *buf, size_t len,
+    const char *name, bool via_mdm, struct mx_profile_row *out, mx_err *err);
+int cli_remove_profile(struct mx_cli *cli, mx_device *d, const char *identifier, bool via_mdm,
+    mx_err *err);
+/* Reads a whole file of at most cap bytes (malloc'd). */
+int cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *len, mx_err *err);
 /* Shows an alert (replacing one of the same kind and subject). */
 int cli_alert(struct mx_cli *cli, const mx_device *d, const char *kind, const char *subject,
     const char *title, const char *text, const char *actions_json, mx_err *err);

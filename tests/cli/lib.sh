@@ -33,25 +33,25 @@ _fail() { echo "FAIL $CASE.$1"; shift; for l in "$@"; do printf '  %s\n' "$l"; d
 OUT=""; ERR=""; RC=0
 _run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr"); }
 
-t() { n=$1; shift; _run "$@"
-  if [ $RC -eq 0 ]; then _pass "$n"; else _fail "$n" "exit $RC: $*" "$ERR"; fi; }
-t_exit() { code=$1; n=$2; shift 2; _run "$@"
-  if [ $RC -eq "$code" ]; then _pass "$n"; else _fail "$n" "exit $RC (wanted $code): $*" "$OUT" "$ERR"; fi; }
-t_out() { n=$1; want=$2; shift 2; _run "$@"
-  if [ $RC -eq 0 ] && [ "$OUT" = "$want" ]; then _pass "$n"
-  else _fail "$n" "exit $RC: $*" "--- got:" "$OUT" "--- wanted:" "$want" "$ERR"; fi; }
-t_grep() { n=$1; re=$2; shift 2; _run "$@"
-  if printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -- "$re"; then _pass "$n"
-  else _fail "$n" "no match for /$re/: $*" "$OUT" "$ERR"; fi; }
+t() { _n=$1; shift; _run "$@"
+  if [ $RC -eq 0 ]; then _pass "$_n"; else _fail "$_n" "exit $RC: $*" "$ERR"; fi; }
+t_exit() { _code=$1; _n=$2; shift 2; _run "$@"
+  if [ $RC -eq "$_code" ]; then _pass "$_n"; else _fail "$_n" "exit $RC (wanted $_code): $*" "$OUT" "$ERR"; fi; }
+t_out() { _n=$1; _want=$2; shift 2; _run "$@"
+  if [ $RC -eq 0 ] && [ "$OUT" = "$_want" ]; then _pass "$_n"
+  else _fail "$_n" "exit $RC: $*" "--- got:" "$OUT" "--- wanted:" "$_want" "$ERR"; fi; }
+t_grep() { _n=$1; _re=$2; shift 2; _run "$@"
+  if printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -- "$_re"; then _pass "$_n"
+  else _fail "$_n" "no match for /$_re/: $*" "$OUT" "$ERR"; fi; }
 # t_json NAME EXPR WANT CMD...: EXPR is a Python expression over `j` (the parsed stdout)
-t_json() { n=$1; expr=$2; want=$3; shift 3; _run "$@"
-  got=$(printf '%s' "$OUT" | python3 -c "import json,sys
+t_json() { _n=$1; _expr=$2; _want=$3; shift 3; _run "$@"
+  _got=$(printf '%s' "$OUT" | python3 -c "import json,sys
 j=json.load(sys.stdin)
-v=($expr)
+v=($_expr)
 print(json.dumps(v) if not isinstance(v,str) else v)" 2>&1)
-  if [ $RC -eq 0 ] && [ "$got" = "$want" ]; then _pass "$n"
-  else _fail "$n" "exit $RC: $*" "$expr = $got, wanted $want" "$ERR"; fi; }
+  if [ $RC -eq 0 ] && [ "$_got" = "$_want" ]; then _pass "$_n"
+  else _fail "$_n" "exit $RC: $*" "$_expr = $_got, wanted $_want" "$ERR"; fi; }
 # check NAME CONDITION-COMMAND: for assertions on files and earlier outputs
-check() { n=$1; shift; if "$@"; then _pass "$n"; else _fail "$n" "failed: $*"; fi; }
+check() { _n=$1; shift; if "$@"; then _pass "$_n"; else _fail "$_n" "failed: $*"; fi; }
 skip() { echo "SKIP $CASE.$1"; echo "  skipped: $2"; }
 need_testdata() { [ -n "$TESTDATA" ] || { skip "$1" "../shared/testdata is absent"; return 1; }; }
