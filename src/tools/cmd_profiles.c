@@ -454,72 +454,71 @@ cmd_profiles(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 
 struct merge_ctx { json_t *obj; };
 
+/* Appends to arr every string of the plist array val not already in it. */
+static void
+union_strings(json_t *arr, plist_t val)
+{
+	if (plist_get_node_type(val) != PLIST_ARRAY)
+		return;
+	for (uint32_t i = 0; i < plist_array_get_size(val); i++) {
+		plist_t e = plist_array_get_item(val, i);
+		if (plist_get_node_type(e) != PLIST_STRING)
+			continue;
+		const char *s = plist_get_string_ptr(e, NULL);
+		size_t k;
+		json_t *v;
+		bool dup = false;
+		json_array_foreach(arr, k, v)
+			dup |= strcmp(json_string_value(v), s) == 0;
+		if (!dup)
+			json_array_append_new(arr, json_string(s));
+	}
+}
+
+/* json_object_get, creating the member with make() when absent. */
+static json_t *
+member(json_t *obj, const char *key, json_t *(*make)(void))
+{
+	json_t *cur = json_object_get(obj, key);
+	if (cur == NULL)
+		json_object_set_new(obj, key, cur = make());
+	return cur;
+}
+
+/* Lists union (a dict of lists unions per key); booleans AND. */
 static int
 merge_one(plist_t payload, const char *profile_id, const char *payload_uuid, void *arg)
 {
 	struct merge_ctx *m = arg;
-	/* Lists union, AllowUserOverrides / AllowNonAdminUserApprovals AND. */
 	plist_dict_iter it = NULL;
 	plist_dict_new_iter(payload, &it);
-	char *key = NULL;
-	plist_t val = NULL;
 	for (;;) {
+		char *key = NULL;
+		plist_t val = NULL;
 		plist_dict_next_item(payload, it, &key, &val);
 		if (key == NULL)
 			break;
+		plist_type t = plist_get_node_type(val);
 		if (strncmp(key, "Payload", 7) == 0) {
-			free(key);
-			continue;
-		}
-		json_t *cur = json_object_get(m->obj, key);
-		if (plist_get_node_type(val) == PLIST_BOOLEAN) {
+			/* envelope keys are not policy */
+		} else if (t == PLIST_BOOLEAN) {
 			uint8_t b = 0;
 			plist_get_bool_val(val, &b);
+			json_t *cur = json_object_get(m->obj, key);
 			json_object_set_new(m->obj, key, json_boolean(b && (cur == NULL || json_is_true(cur))));
-		} else if (plist_get_node_type(val) == PLIST_ARRAY) {
-			if (cur == NULL)
-				json_object_set_new(m->obj, key, cur = json_array());
-			for (uint32_t i = 0; i < plist_array_get_size(val); i++) {
-				plist_t e = plist_array_get_item(val, i);
-				if (plist_get_node_type(e) != PLIST_STRING)
-					continue;
-				const char *s = plist_get_string_ptr(e, NULL);
-				size_t k;
-				json_t *v;
-				int dup = 0;
-				json_array_foreach(cur, k, v)
-					dup |= strcmp(json_string_value(v), s) == 0;
-				if (!dup)
-					json_array_append_new(cur, json_string(s));
-			}
-		} else if (plist_get_node_type(val) == PLIST_DICT) {
-			if (cur == NULL)
-				json_object_set_new(m->obj, key, cur = json_object());
+		} else if (t == PLIST_ARRAY) {
+			union_strings(member(m->obj, key, json_array), val);
+		} else if (t == PLIST_DICT) {
+			json_t *cur = member(m->obj, key, json_object);
 			plist_dict_iter it2 = NULL;
 			plist_dict_new_iter(val, &it2);
-			char *k2 = NULL;
-			plist_t v2 = NULL;
 			for (;;) {
+				char *k2 = NULL;
+				plist_t v2 = NULL;
 				plist_dict_next_item(val, it2, &k2, &v2);
 				if (k2 == NULL)
 					break;
-				json_t *arr = json_object_get(cur, k2);
-				if (arr == NULL)
-					json_object_set_new(cur, k2, arr = json_array());
-				for (uint32_t i = 0; plist_get_node_type(v2) == PLIST_ARRAY &&
-				    i < plist_array_get_size(v2); i++) {
-					plist_t e = plist_array_get_item(v2, i);
-					if (plist_get_node_type(e) != PLIST_STRING)
-						continue;
-					const char *s = plist_get_string_ptr(e, NULL);
-					size_t k;
-					json_t *v;
-					int dup = 0;
-					json_array_foreach(arr, k, v)
-						dup |= strcmp(json_string_value(v), s) == 0;
-					if (!dup)
-						json_array_append_new(arr, json_string(s));
-				}
+				union_strings(member(cur, k2, json_array), v2);
 				free(k2);
 			}
 			free(it2);

@@ -26,6 +26,9 @@ export PATH="$BIN:$PATH"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# Debian's python3 (it has python3-macholib; a pyenv shim in PATH is slow to start)
+if [ -x /usr/bin/python3 ]; then python3() { /usr/bin/python3 "$@"; }; fi
+
 _pass() { echo "PASS $CASE.$1"; }
 _fail() { echo "FAIL $CASE.$1"; shift; for l in "$@"; do printf '  %s\n' "$l"; done; }
 
