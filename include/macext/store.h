@@ -134,4 +134,29 @@ int mx_store_sysext_settings_get(mx_store *st, int64_t device_id, bool *develope
 int mx_store_sysext_settings_set(mx_store *st, int64_t device_id, bool developer_mode,
     const char *boot_uuid, mx_err *err);
 
+/* ---- kernel extensions: KextPolicy and kext records (src/store/kext.c) ---- */
+struct mx_kext;
+struct mx_kext_policy;
+int mx_store_kext_put(mx_store *st, int64_t device_id, const struct mx_kext *k, mx_err *err);
+/* MX_ENOTFOUND when absent. */
+int mx_store_kext_get(mx_store *st, int64_t device_id, const char *bundle_id, struct mx_kext *out,
+    mx_err *err);
+/* Every kext of the device in bundle-id order; *out malloc'd (free it). */
+int mx_store_kext_list(mx_store *st, int64_t device_id, struct mx_kext **out, int *n, mx_err *err);
+int mx_store_kext_delete(mx_store *st, int64_t device_id, const char *bundle_id, mx_err *err);
+/* kext_policy: the user's decisions (team_id "" for unsigned kexts). */
+int mx_store_kext_policy_set(mx_store *st, int64_t device_id, const char *team_id,
+    const char *bundle_id, bool allowed, const char *developer_name, int flags, mx_err *err);
+int mx_store_kext_policy_allowed(mx_store *st, int64_t device_id, const char *team_id,
+    const char *bundle_id, bool *out, mx_err *err);
+int mx_store_kext_policy_clear(mx_store *st, int64_t device_id, mx_err *err);
+/* kext_policy_mdm: replaced as a whole from the merged payloads. */
+int mx_store_kext_policy_mdm_replace(mx_store *st, int64_t device_id, const struct mx_kext_policy *p,
+    mx_err *err);
+/* kext_load_history_v3: a path evaluated in boot session boot_uuid at now. */
+int mx_store_kext_history_seen(mx_store *st, int64_t device_id, const struct mx_kext *k,
+    const char *boot_uuid, int64_t now, int flags, mx_err *err);
+int mx_store_kext_setting_set(mx_store *st, int64_t device_id, const char *name,
+    const char *value, mx_err *err);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "macext/bundle.h"
 #include "macext/codesign.h"
+#include "macext/plist_util.h"
 
 static const struct { const char *suffix; enum mx_bundle_kind kind; const char *name; } kinds[] = {
 	{ ".kext", MX_BUNDLE_KEXT, "kext" },
@@ -145,12 +146,10 @@ mx_bundle_read_info(mx_bundle *b, const uint8_t *buf, size_t len, const char *wh
 		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: %zu bytes is over the 1 MiB cap",
 		    where, len);
 	plist_t p = NULL;
-	if (len >= 8 && memcmp(buf, "bplist00", 8) == 0)
-		plist_from_bin((const char *)buf, (uint32_t)len, &p);
-	else if (len > 0)
-		plist_from_xml((const char *)buf, (uint32_t)len, &p);
-	if (p == NULL)
-		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: not a property list", where);
+	/* bounded depth, size and expansion; no duplicate keys (plist_util.h) */
+	int prc = mx_plist_parse(&p, buf, len, where, err);
+	if (prc)
+		return prc;
 	if (plist_get_node_type(p) != PLIST_DICT) {
 		int rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: expected dict, got %s", where,
 		    type_name(p));

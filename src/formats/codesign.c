@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "formats/codesign_int.h"
+#include "macext/plist_util.h"
 #include "macext/rd.h"
 
 /* hashType -> size and rank (xnu hashPriorities[]: SHA-1 < SHA-256-truncated < SHA-256 < SHA-384) */
@@ -605,8 +606,9 @@ cs_entitlements(plist_t *out, const cs_sig *sig, mx_err *err)
 	const cs_blob *x = cs_find(sig, MX_CSSLOT_ENTITLEMENTS);
 	if (x != NULL) {
 		plist_t p = NULL;
-		if (x->len - 8 > 0)
-			plist_from_xml((const char *)x->p + 8, x->len - 8, &p);
+		mx_err pe;
+		mx_err_clear(&pe);
+		mx_plist_parse(&p, x->p + 8, x->len - 8, "entitlements", &pe);
 		if (p == NULL || plist_get_node_type(p) != PLIST_DICT) {
 			plist_free(p);
 			return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "entitlements blob: not an XML "

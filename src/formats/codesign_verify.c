@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "formats/codesign_int.h"
+#include "macext/plist_util.h"
 
 #define REASON(out, ...) snprintf((out)->reason, sizeof (out)->reason, __VA_ARGS__)
 
@@ -122,9 +123,11 @@ check_agility_v1(X509_ATTRIBUTE *a, const cs_sig *sig, char *why, size_t wl)
 		return "hash agility v1 attribute is not one OCTET STRING";
 	const ASN1_OCTET_STRING *os = t->value.octet_string;
 	plist_t p = NULL;
+	mx_err pe;
+	mx_err_clear(&pe);
 	if (ASN1_STRING_length(os) > 0 && ASN1_STRING_length(os) < (1 << 20))
-		plist_from_xml((const char *)ASN1_STRING_get0_data(os), (uint32_t)ASN1_STRING_length(os),
-		    &p);
+		mx_plist_parse(&p, ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os),
+		    "cdhashes", &pe);
 	plist_t arr = p && plist_get_node_type(p) == PLIST_DICT ? plist_dict_get_item(p, "cdhashes")
 	    : NULL;
 	const char *r = NULL;
@@ -295,10 +298,12 @@ no_anchor_error(int e)
 	    || e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
 }
 
-/* A chain that reaches no trusted root is "untrusted" when it is sound on its
- * own (verified with its own self-signed certificates as anchors), else invalid. */
+/* A chain that reaches no trusted root (first_error is why) is "untrusted"
+ * when it is sound on its own (verified with its own self-signed
+ * certificates as anchors), else invalid for the first error found. */
 static void
-classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64_t when)
+classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64_t when,
+    int first_error)
 {
 	X509_STORE *own = X509_STORE_new();
 	for (int i = 0; i < sk_X509_num(certs); i++) {
@@ -308,7 +313,7 @@ classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64
 	}
 	STACK_OF(X509) *chain = NULL;
 	int e = build_chain(own, leaf, certs, when, &chain);
-	if (e == 0 || no_anchor_error(e)) {
+	if (e == 0 || (no_anchor_error(e) && no_anchor_error(first_error))) {
 		out->kind = MX_SIG_UNTRUSTED;
 		X509 *top = e == 0 ? sk_X509_value(chain, sk_X509_num(chain) - 1) : NULL;
 		char cn[256] = "";
@@ -319,7 +324,8 @@ classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64
 		    top ? "\"" : "");
 	} else {
 		out->kind = MX_SIG_INVALID;
-		REASON(out, "certificate chain: %s", X509_verify_cert_error_string(e));
+		REASON(out, "certificate chain at the signing time: %s",
+		    X509_verify_cert_error_string(no_anchor_error(first_error) ? e : first_error));
 	}
 	sk_X509_pop_free(chain, X509_free);
 	X509_STORE_free(own);
@@ -449,10 +455,8 @@ cs_cms_verify(cs_cms_result *out, const cs_sig *sig, const mx_trust *trust, mx_e
 	if (e == 0) {
 		out->anchor_extra = !cs_is_apple_root(sk_X509_value(chain, sk_X509_num(chain) - 1));
 		classify_chain(out, chain);
-	} else if (no_anchor_error(e)) {
-		classify_unanchored(out, leaf, certs, when);
 	} else {
-		REASON(out, "certificate chain at the signing time: %s", X509_verify_cert_error_string(e));
+		classify_unanchored(out, leaf, certs, when, e);
 	}
 done:
 	ERR_clear_error();

@@ -71,5 +71,14 @@ const char *const mx_schema_migrations[] = {
 "  PRIMARY KEY (device_id, path));"
 "CREATE TABLE settings (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
 "  name TEXT, value TEXT, PRIMARY KEY (device_id, name));"
+/* macext's own per-device kext records (kernelmanagerd's view: staged
+ * bundle, signature, state of DESIGN.md, approval source, AuxKC membership) */
+"CREATE TABLE kexts (device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+"  bundle_id TEXT NOT NULL, team_id TEXT NOT NULL, version TEXT NOT NULL, path TEXT NOT NULL,"
+"  hash TEXT NOT NULL, cdhash TEXT NOT NULL, developer_name TEXT NOT NULL,"
+"  signature TEXT NOT NULL, requirement_met INTEGER NOT NULL, codeless INTEGER NOT NULL,"
+"  apple_auxiliary INTEGER NOT NULL, has_arch INTEGER NOT NULL, load_requested INTEGER NOT NULL,"
+"  state TEXT NOT NULL, approval TEXT NOT NULL, in_auxkc INTEGER NOT NULL,"
+"  installed_at INTEGER NOT NULL, PRIMARY KEY (device_id, bundle_id)) WITHOUT ROWID;"
 };
 const int mx_schema_nmigrations = (int)(sizeof mx_schema_migrations / sizeof mx_schema_migrations[0]);

@@ -1,0 +1,512 @@
+/*
+ * kext.c — the kernel-extension policy core: merging
+ * com.apple.syspolicy.kernel-extension-policy payloads, matching a kext
+ * against them, and the per-kext state machine of kernelmanagerd and
+ * syspolicyd on macOS 11+ (kernel-extensions.md §1-§3, §5, §7).
+ *
+ *   installed --load--> blocked_by_security_policy   (Apple silicon gate closed)
+ *                    -> rejected_signature          (SIP on, §5.1 requirement unmet)
+ *                    -> awaiting_user_approval      (no approval; user may approve; exit 27)
+ *                    -> rejected_by_policy          (no approval; profiles forbid it; exit 27)
+ *                    -> awaiting_restart            (approved, not in the AuxKC; exit 28)
+ *                    -> loaded                      (codeless: approval, no restart)
+ *   awaiting_restart --restart rebuilding the AuxKC--> loaded
+ *   loaded --bundle deleted--> removed_awaiting_restart --restart--> (gone)
+ *
+ * Pure: no stdio, no clock, no files.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "macext/kext.h"
+
+/* ---- the merged policy ---- */
+
+void
+mx_kext_policy_init(mx_kext_policy *p)
+{
+	memset(p, 0, sizeof *p);
+}
+
+void
+mx_kext_policy_free(mx_kext_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->rules);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+add_rule(mx_kext_policy *p, const char *team, const char *bundle, const char *uuid)
+{
+	for (int i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].team_id, team) == 0 &&
+		    strcmp(p->rules[i].bundle_id, bundle) == 0)
+			return;   /* union: the first payload naming it keeps it */
+	if (p->nrules == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->rules = mx_xrealloc(p->rules, (size_t)p->cap * sizeof *p->rules);
+	}
+	mx_kext_rule *r = &p->rules[p->nrules++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->team_id, sizeof r->team_id, "%s", team);
+	snprintf(r->bundle_id, sizeof r->bundle_id, "%s", bundle);
+	snprintf(r->payload_uuid, sizeof r->payload_uuid, "%s", uuid ? uuid : "");
+}
+
+static const char *
+ptype(plist_t n)
+{
+	switch (plist_get_node_type(n)) {
+	case PLIST_BOOLEAN: return "boolean";
+	case PLIST_UINT: return "integer";
+	case PLIST_REAL: return "real";
+	case PLIST_STRING: return "string";
+	case PLIST_ARRAY: return "array";
+	case PLIST_DICT: return "dictionary";
+	case PLIST_DATE: return "date";
+	case PLIST_DATA: return "data";
+	default: return "other";
+	}
+}
+
+static int
+get_bool(plist_t payload, const char *key, int *out, mx_err *err)
+{
+	plist_t n = plist_dict_get_item(payload, key);
+	*out = -1;
+	if (n == NULL)
+		return 0;
+	if (plist_get_node_type(n) != PLIST_BOOLEAN) {
+		mx_fail(err, MX_EINVALID, MX_NO_OFFSET, __FILE__, __LINE__,
+		    "expected boolean, got %s", ptype(n));
+		snprintf(err->where, sizeof err->where, "%s", key);
+		return MX_EINVALID;
+	}
+	uint8_t b = 0;
+	plist_get_bool_val(n, &b);
+	*out = b ? 1 : 0;
+	return 0;
+}
+
+static int
+fail_at(mx_err *err, const char *where, const char *fmt, const char *arg)
+{
+	mx_fail(err, MX_EINVALID, MX_NO_OFFSET, __FILE__, __LINE__, fmt, arg);
+	snprintf(err->where, sizeof err->where, "%s", where);
+	return MX_EINVALID;
+}
+
+/* A Team ID as the payload may carry it: up to 31 printable characters
+ * (MDM vendors require 10 uppercase alphanumerics; Apple's schema states no
+ * format, so we only refuse what could not be one). */
+static bool
+team_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= 32)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+int
+mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid, mx_err *err)
+{
+	if (payload == NULL || plist_get_node_type(payload) != PLIST_DICT)
+		return fail_at(err, "payload", "expected dictionary, got %s",
+		    payload ? ptype(payload) : "nothing");
+	int ov, na, rc;
+	if ((rc = get_bool(payload, "AllowUserOverrides", &ov, err)) ||
+	    (rc = get_bool(payload, "AllowNonAdminUserApprovals", &na, err)))
+		return rc;
+	char where[320];
+	/* validate everything before touching p: no half-merged policy */
+	plist_t teams = plist_dict_get_item(payload, "AllowedTeamIdentifiers");
+	if (teams && plist_get_node_type(teams) != PLIST_ARRAY)
+		return fail_at(err, "AllowedTeamIdentifiers", "expected array, got %s", ptype(teams));
+	uint32_t nt = teams ? plist_array_get_size(teams) : 0;
+	for (uint32_t i = 0; i < nt; i++) {
+		plist_t t = plist_array_get_item(teams, i);
+		snprintf(where, sizeof where, "AllowedTeamIdentifiers[%u]", i);
+		if (plist_get_node_type(t) != PLIST_STRING)
+			return fail_at(err, where, "expected string, got %s", ptype(t));
+		const char *s = plist_get_string_ptr(t, NULL);
+		if (s == NULL || s[0] == '\0' || !team_ok(s))
+			return fail_at(err, where, "not a Team ID: '%s'", s ? s : "");
+	}
+	plist_t kexts = plist_dict_get_item(payload, "AllowedKernelExtensions");
+	if (kexts && plist_get_node_type(kexts) != PLIST_DICT)
+		return fail_at(err, "AllowedKernelExtensions", "expected dictionary, got %s",
+		    ptype(kexts));
+	plist_dict_iter it = NULL;
+	if (kexts) {
+		plist_dict_new_iter(kexts, &it);
+		for (;;) {
+			char *key = NULL;
+			plist_t v = NULL;
+			plist_dict_next_item(kexts, it, &key, &v);
+			if (key == NULL)
+				break;
+			snprintf(where, sizeof where, "AllowedKernelExtensions.%s", key);
+			int bad = !team_ok(key);
+			free(key);
+			if (bad) {
+				free(it);
+				return fail_at(err, where, "not a Team ID%s", "");
+			}
+			if (plist_get_node_type(v) != PLIST_ARRAY) {
+				free(it);
+				return fail_at(err, where, "expected array, got %s", ptype(v));
+			}
+			for (uint32_t i = 0; i < plist_array_get_size(v); i++) {
+				plist_t b = plist_array_get_item(v, i);
+				const char *s = plist_get_node_type(b) == PLIST_STRING ?
+				    plist_get_string_ptr(b, NULL) : NULL;
+				if (s == NULL || s[0] == '\0' || strlen(s) >= 256) {
+					size_t wl = strlen(where);
+					snprintf(where + wl, sizeof where - wl, "[%u]", i);
+					free(it);
+					return fail_at(err, where, "expected a bundle identifier, got %s",
+					    ptype(b));
+				}
+			}
+		}
+		free(it);
+	}
+	/* merge */
+	p->npayloads++;
+	if (ov == 1) p->overrides_true++;
+	if (ov == 0) p->overrides_false++;
+	if (na == 1) p->nonadmin_true++;
+	if (na == 0) p->nonadmin_false++;
+	for (uint32_t i = 0; i < nt; i++)
+		add_rule(p, plist_get_string_ptr(plist_array_get_item(teams, i), NULL), "",
+		    payload_uuid);
+	if (kexts) {
+		plist_dict_new_iter(kexts, &it);
+		for (;;) {
+			char *key = NULL;
+			plist_t v = NULL;
+			plist_dict_next_item(kexts, it, &key, &v);
+			if (key == NULL)
+				break;
+			for (uint32_t i = 0; i < plist_array_get_size(v); i++)
+				add_rule(p, key, plist_get_string_ptr(plist_array_get_item(v, i), NULL),
+				    payload_uuid);
+			free(key);
+		}
+		free(it);
+	}
+	return 0;
+}
+
+bool
+mx_kext_policy_user_overrides(const mx_kext_policy *p)
+{
+	return p->npayloads > 0 && p->overrides_true == p->npayloads;
+}
+
+bool
+mx_kext_policy_nonadmin_approvals(const mx_kext_policy *p)
+{
+	return p->npayloads > 0 && p->nonadmin_true == p->npayloads;
+}
+
+bool
+mx_kext_policy_allows(const mx_kext_policy *p, const char *team_id, const char *bundle_id,
+    bool signed_ok, const mx_kext_rule **rule)
+{
+	bool team_limited = false;
+	const mx_kext_rule *team_rule = NULL;
+	if (rule)
+		*rule = NULL;
+	for (int i = 0; i < p->nrules; i++) {
+		const mx_kext_rule *r = &p->rules[i];
+		if (strcmp(r->team_id, team_id) != 0)
+			continue;
+		if (r->bundle_id[0] == '\0') {
+			team_rule = r;
+			continue;
+		}
+		team_limited = true;
+		if (strcmp(r->bundle_id, bundle_id) == 0) {
+			/* a named unsigned kext ("" key) needs no signature; a
+			 * named signed one needs its Team ID, which signing gave */
+			if (rule)
+				*rule = r;
+			return true;
+		}
+	}
+	/* AllowedTeamIdentifiers: "Team IDs whose validly signed kexts may load" */
+	if (team_rule && !team_limited && team_id[0] != '\0' && signed_ok) {
+		if (rule)
+			*rule = team_rule;
+		return true;
+	}
+	return false;
+}
+
+/* ---- names ---- */
+
+static const char *const state_names[] = {
+	"installed", "blocked_by_security_policy", "awaiting_user_approval", "awaiting_restart",
+	"loaded", "rejected_signature", "rejected_by_policy", "removed_awaiting_restart",
+};
+static const char *const approval_names[] = { "none", "user", "mdm", "consent" };
+static const char *const sig_names[] = { "developer-id-kext", "developer-id", "apple", "adhoc",
+	"unsigned", "untrusted", "invalid" };
+
+const char *mx_kext_state_name(enum mx_kext_state s) { return state_names[s]; }
+const char *mx_kext_approval_name(enum mx_kext_approval a) { return approval_names[a]; }
+const char *mx_kext_sig_name(enum mx_kext_sig s) { return sig_names[s]; }
+
+static int
+parse_name(int *out, const char *const *names, int n, const char *s, const char *what,
+    mx_err *err)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0) {
+			*out = i;
+			return 0;
+		}
+	return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "unknown kext %s '%s'", what, s);
+}
+
+int
+mx_kext_state_parse(enum mx_kext_state *out, const char *s, mx_err *err)
+{
+	int v = 0, rc = parse_name(&v, state_names, 8, s, "state", err);
+	if (rc == 0)
+		*out = (enum mx_kext_state)v;
+	return rc;
+}
+
+int
+mx_kext_approval_parse(enum mx_kext_approval *out, const char *s, mx_err *err)
+{
+	int v = 0, rc = parse_name(&v, approval_names, 4, s, "approval", err);
+	if (rc == 0)
+		*out = (enum mx_kext_approval)v;
+	return rc;
+}
+
+int
+mx_kext_sig_parse(enum mx_kext_sig *out, const char *s, mx_err *err)
+{
+	int v = 0, rc = parse_name(&v, sig_names, 7, s, "signature", err);
+	if (rc == 0)
+		*out = (enum mx_kext_sig)v;
+	return rc;
+}
+
+/* ---- decisions ---- */
+
+static bool
+apple_prefixed(const char *id)
+{
+	return strncmp(id, "com.apple.", 10) == 0;
+}
+
+bool
+mx_kext_signature_ok(const mx_device *d, const mx_kext *k)
+{
+	if (!mx_device_kext_signing_enforced(d))
+		return true;   /* CSR_ALLOW_UNTRUSTED_KEXTS: "Kext with invalid signature allowed" */
+	if (apple_prefixed(k->bundle_id))
+		return k->sig == MX_KSIG_APPLE;
+	return k->sig == MX_KSIG_DEVID_KEXT && k->requirement_met;
+}
+
+static bool
+consent_allows(const mx_kext_ctx *c, const mx_kext *k)
+{
+	/* spctl kext-consent is Intel NVRAM state (Q5: nothing on Apple silicon) */
+	if (c->consent == NULL || c->dev->arch != MX_ARCH_X86_64 || k->team_id[0] == '\0')
+		return false;
+	if (c->consent->disabled)
+		return true;
+	for (int i = 0; i < c->consent->nteams && i < 16; i++)
+		if (strcmp(c->consent->teams[i], k->team_id) == 0)
+			return true;
+	return false;
+}
+
+enum mx_kext_approval
+mx_kext_approval_source(const mx_kext_ctx *c, const mx_kext *k)
+{
+	bool signed_ok = k->sig == MX_KSIG_DEVID_KEXT || k->sig == MX_KSIG_DEVID ||
+	    k->sig == MX_KSIG_APPLE;
+	if (c->policy && mx_kext_policy_allows(c->policy, k->team_id, k->bundle_id, signed_ok, NULL))
+		return MX_KAPPROVAL_MDM;
+	if (c->user_approved)
+		return MX_KAPPROVAL_USER;
+	if (consent_allows(c, k))
+		return MX_KAPPROVAL_CONSENT;
+	return MX_KAPPROVAL_NONE;
+}
+
+int
+mx_kext_user_may_approve(const mx_kext_ctx *c, const mx_kext *k, bool *need_admin, mx_err *err)
+{
+	*need_admin = true;
+	if (!c->gate_ok)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET,
+		    "%s: system extensions are not enabled in this Mac's security policy: shut down,"
+		    " press and hold the power button, and in Startup Security Utility allow user"
+		    " management of kernel extensions from identified developers", k->bundle_id);
+	/* AllowUserOverrides (default false): with kernel-extension payloads
+	 * installed, users may approve only what a profile allows */
+	if (c->policy && c->policy->npayloads > 0 && !mx_kext_policy_user_overrides(c->policy))
+		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
+		    "%s: your organization's kernel extension policy does not allow users to"
+		    " approve this extension (AllowUserOverrides is false)", k->bundle_id);
+	if (c->policy && mx_kext_policy_nonadmin_approvals(c->policy))
+		*need_admin = false;
+	return 0;
+}
+
+static bool
+user_can_approve(const mx_kext_ctx *c, const mx_kext *k)
+{
+	bool na;
+	mx_err e;
+	mx_err_clear(&e);
+	return mx_kext_user_may_approve(c, k, &na, &e) == 0;
+}
+
+/* The state a kext waits in when it is not (yet) loadable. */
+static void
+waiting_state(const mx_kext_ctx *c, mx_kext *k)
+{
+	if (!c->gate_ok) {
+		k->state = MX_KEXT_BLOCKED_BY_SECURITY_POLICY;
+		k->approval = MX_KAPPROVAL_NONE;
+		return;
+	}
+	k->approval = mx_kext_approval_source(c, k);
+	if (k->approval != MX_KAPPROVAL_NONE)
+		k->state = (k->codeless || k->in_auxkc) ? MX_KEXT_LOADED : MX_KEXT_AWAITING_RESTART;
+	else
+		k->state = user_can_approve(c, k) ? MX_KEXT_AWAITING_USER_APPROVAL :
+		    MX_KEXT_REJECTED_BY_POLICY;
+}
+
+enum mx_kext_load_result
+mx_kext_load(const mx_kext_ctx *c, mx_kext *k)
+{
+	if (k->state == MX_KEXT_LOADED)
+		return MX_KLOAD_OK;
+	if (k->state == MX_KEXT_REMOVED_AWAITING_RESTART)
+		return MX_KLOAD_REJECTED;
+	k->load_requested = true;
+	if (!k->has_arch || (apple_prefixed(k->bundle_id) && !k->apple_auxiliary))
+		return MX_KLOAD_REJECTED;
+	/* staging validation: the signature before any policy question */
+	if (!mx_kext_signature_ok(c->dev, k)) {
+		k->state = MX_KEXT_REJECTED_SIGNATURE;
+		k->approval = MX_KAPPROVAL_NONE;
+		return MX_KLOAD_REJECTED;
+	}
+	waiting_state(c, k);
+	switch (k->state) {
+	case MX_KEXT_LOADED: return MX_KLOAD_OK;
+	case MX_KEXT_AWAITING_RESTART: return MX_KLOAD_NEEDS_REBOOT;
+	default: return MX_KLOAD_NEEDS_APPROVAL;
+	}
+}
+
+bool
+mx_kext_reevaluate(const mx_kext_ctx *c, mx_kext *k)
+{
+	switch (k->state) {
+	case MX_KEXT_BLOCKED_BY_SECURITY_POLICY:
+	case MX_KEXT_AWAITING_USER_APPROVAL:
+	case MX_KEXT_AWAITING_RESTART:
+	case MX_KEXT_REJECTED_BY_POLICY:
+		break;
+	case MX_KEXT_REJECTED_SIGNATURE:
+		/* SIP may have been turned off (or on) since */
+		if (!mx_kext_signature_ok(c->dev, k))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	enum mx_kext_state s0 = k->state;
+	enum mx_kext_approval a0 = k->approval;
+	if (!mx_kext_signature_ok(c->dev, k)) {
+		k->state = MX_KEXT_REJECTED_SIGNATURE;
+		k->approval = MX_KAPPROVAL_NONE;
+	} else {
+		waiting_state(c, k);
+	}
+	return k->state != s0 || k->approval != a0;
+}
+
+bool
+mx_kext_include_in_auxkc(const mx_kext_ctx *c, const mx_kext *k, bool named_in_paths,
+    const char **why)
+{
+	const char *w = NULL;
+	if (k->state == MX_KEXT_REMOVED_AWAITING_RESTART)
+		w = "removed";
+	else if (!c->gate_ok)
+		w = "third-party kexts are not allowed by the security policy";
+	else if (k->codeless)
+		w = "codeless (its personalities are sent at boot)";
+	else if (!k->has_arch)
+		w = "no slice for this Mac's architecture";
+	else if (apple_prefixed(k->bundle_id) && !k->apple_auxiliary)
+		w = "Apple-prefixed without OSBundleRequired Auxiliary";
+	else if (!mx_kext_signature_ok(c->dev, k))
+		w = "invalid signature";
+	else if (mx_kext_approval_source(c, k) == MX_KAPPROVAL_NONE)
+		w = "not approved";
+	else if (!k->load_requested && !named_in_paths)
+		w = "never requested to load";
+	if (why)
+		*why = w;
+	return w == NULL;
+}
+
+void
+mx_kext_developer_name(char *out, size_t len, const char *signer_cn, const char *bundle_name)
+{
+	static const char pre[] = "Developer ID Application: ";
+	if (signer_cn && signer_cn[0]) {
+		const char *s = signer_cn;
+		if (strncmp(s, pre, sizeof pre - 1) == 0)
+			s += sizeof pre - 1;
+		size_t n = strlen(s);
+		const char *paren = strrchr(s, '(');
+		if (paren && paren > s && s[n - 1] == ')')
+			n = (size_t)(paren - s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		snprintf(out, len, "%.*s", (int)n, s);
+		return;
+	}
+	snprintf(out, len, "Unidentified - %s", bundle_name);
+}
+
+void
+mx_kext_darwin_version(mx_version os, char *out, size_t len)
+{
+	int maj, min;
+	if (os.major == 10) {
+		maj = os.minor + 4;
+		min = os.patch;
+	} else if (os.major <= 13) {
+		maj = os.major + 9;
+		min = os.minor + 1;
+	} else {
+		maj = os.major + 9;
+		min = os.minor;
+	}
+	snprintf(out, len, "%d.%d.0", maj, min);
+}

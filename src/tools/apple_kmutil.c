@@ -1,0 +1,621 @@
+/*
+ * apple_kmutil.c — `kmutil` as on macOS 11+ (load, unload, showloaded,
+ * inspect, rebuild, trigger-panic-medic, log show) and the legacy shims
+ * kextstat, kextload, kextunload that re-exec it (kernel-extensions.md §3.5,
+ * §3.6, §6.2, §6.4).  Exit codes are kmutil's: 27 approval required, 28
+ * reboot required, 3 kext missing on unload, 71 incompatible architecture.
+ * Texts are Apple's where captured; where not, ours say so in docs/kext.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "kext_tools.h"
+
+#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|rebuild|trigger-panic-medic|log ..."
+
+/* "-b ID" / "--bundle-identifier ID" / "-p PATH" / "--bundle-path PATH" */
+static int
+targets(int argc, char **argv, const char **out, int max, int *n, const char **as, mx_err *err)
+{
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool b = strcmp(a, "-b") == 0 || strcmp(a, "--bundle-identifier") == 0;
+		bool p = strcmp(a, "-p") == 0 || strcmp(a, "--bundle-path") == 0;
+		if ((b || p || strcmp(a, "--as") == 0) && i + 1 < argc) {
+			if (strcmp(a, "--as") == 0) {
+				if (as)
+					*as = argv[++i];
+				else
+					i++;
+				continue;
+			}
+			if (*n == max)
+				return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "at most %d extensions", max);
+			out[(*n)++] = argv[++i];
+			continue;
+		}
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unexpected argument '%s'", a);
+	}
+	return 0;
+}
+
+static void
+join(char *buf, size_t len, const char **ids, int n)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s", i ? ", " : "", ids[i]);
+	}
+}
+
+static int
+km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	const char *names[64];
+	int nn, rc = targets(argc, argv, names, 64, &nn, NULL, err);
+	if (rc)
+		return rc;
+	if (nn == 0)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+		    "usage: kmutil load -b BUNDLE_ID... | -p PATH...");
+	mx_device d;
+	if ((rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	if (d.env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
+	kext_env e;
+	if ((rc = kext_env_load(cli, &d, &e, err))) {
+		kext_env_free(&e);
+		return rc;
+	}
+	static char ids[64][256];
+	const char *need_approval[64], *need_reboot[64], *rejected[64];
+	int na = 0, nr = 0, nx = 0, nar = 0;
+	for (int i = 0; i < nn && rc == 0; i++) {
+		mx_kext k;
+		mx_kext_ctx c;
+		mx_boot_gate g;
+		if ((rc = kext_find(cli, &d, names[i], &k, err)) ||
+		    (rc = kext_ctx(cli, &d, &e, &k, &c, &g, err)))
+			break;
+		snprintf(ids[i], sizeof ids[i], "%s", k.bundle_id);
+		enum mx_kext_state s0 = k.state;
+		enum mx_kext_load_result r = mx_kext_load(&c, &k);
+		char what[700];
+		const char *why = r == MX_KLOAD_OK ? "loaded" : r == MX_KLOAD_NEEDS_APPROVAL ?
+		    "not approved to load" : r == MX_KLOAD_NEEDS_REBOOT ? "requires a reboot" :
+		    !k.has_arch ? "incompatible architecture" : "rejected";
+		snprintf(what, sizeof what, "load request %s: %s (%s -> %s)", k.bundle_id, why,
+		    mx_kext_state_name(s0), mx_kext_state_name(k.state));
+		if ((rc = kext_save(cli, &d, &k, &g, "kernelmanagerd", what, err)) ||
+		    (rc = mx_store_kext_history_seen(cli->st, d.id, &k, d.boot_session, cli->in.now, 1,
+		    err)))
+			break;
+		if (r == MX_KLOAD_NEEDS_APPROVAL)
+			need_approval[na++] = ids[i];
+		else if (r == MX_KLOAD_NEEDS_REBOOT)
+			need_reboot[nr++] = ids[i];
+		else if (r == MX_KLOAD_REJECTED && !k.has_arch)
+			nar++;
+		else if (r == MX_KLOAD_REJECTED) {
+			rejected[nx++] = ids[i];
+			char ev[1400];
+			snprintf(ev, sizeof ev, "%s: %s%s", k.state == MX_KEXT_REJECTED_SIGNATURE ?
+			    "Kext rejected due to invalid signature" : "Kext rejected due to system policy",
+			    KEXT_STAGED_PREFIX, k.path);
+			if ((rc = cli_event(cli, &d, "kernelmanagerd", ev, "validation", err)))
+				break;
+		}
+	}
+	kext_env_free(&e);
+	if (rc || (rc = cli_save_device(cli, &d, err)) || (rc = cli_commit(cli, err)))
+		return rc;
+	char list[4096];
+	if (na) {
+		join(list, sizeof list, need_approval, na);
+		fprintf(stderr, "Error Domain=KMErrorDomain Code=27 \"Extension with identifiers %s not"
+		    " approved to load. Please approve using %s.\"\n", list, kext_settings_name(&d));
+		return -27;
+	}
+	if (nar) {
+		fprintf(stderr, "Error Domain=KMErrorDomain Code=71 Incompatible architecture: Cannot"
+		    " find %s in fat binary.\nUnsupported Error: one or more extensions are unsupported"
+		    " to load.\n", d.arch == MX_ARCH_ARM64 ? "arm64e" : "x86_64");
+		return -71;
+	}
+	if (nx) {
+		for (int i = 0; i < nx; i++) {
+			mx_kext k;
+			if (mx_store_kext_get(cli->st, d.id, rejected[i], &k, err) == 0)
+				fprintf(stderr, "%s: %s%s\n", k.state == MX_KEXT_REJECTED_SIGNATURE ?
+				    "Kext rejected due to invalid signature" :
+				    "Kext rejected due to system policy", KEXT_STAGED_PREFIX, k.path);
+		}
+		mx_err_clear(err);
+		join(list, sizeof list, rejected, nx);
+		fprintf(stderr, "Error Domain=KMErrorDomain Code=1 \"Extension with identifiers %s could"
+		    " not be loaded.\"\n", list);
+		return -1;
+	}
+	if (nr) {
+		join(list, sizeof list, need_reboot, nr);
+		fprintf(stderr, "Error Domain=KMErrorDomain Code=28 \"Loading extension(s): %s requires a"
+		    " reboot\"\n", list);
+		return -28;
+	}
+	return 0;
+}
+
+static int
+km_unload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	const char *names[64];
+	int nn, rc = targets(argc, argv, names, 64, &nn, NULL, err);
+	if (rc)
+		return rc;
+	if (nn == 0)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: kmutil unload -b BUNDLE_ID | -p PATH");
+	mx_device d;
+	if ((rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	for (int i = 0; i < nn; i++) {
+		mx_kext k;
+		mx_err e2;
+		mx_err_clear(&e2);
+		if (kext_find(cli, &d, names[i], &k, &e2) != 0 || k.state != MX_KEXT_LOADED) {
+			fprintf(stderr, "Error Domain=KMErrorDomain Code=3 \"Extension with identifier %s"
+			    " is not loaded.\"\n", names[i]);
+			cli_rollback(cli);
+			return -3;
+		}
+		/* stopped; its code stays in the collection and it can load again */
+		k.state = MX_KEXT_INSTALLED;
+		char what[400];
+		snprintf(what, sizeof what, "kext %s unloaded", k.bundle_id);
+		if ((rc = kext_save(cli, &d, &k, NULL, "kmutil", what, err)))
+			return rc;
+	}
+	return cli_commit(cli, err);
+}
+
+/* ---- showloaded (kextstat's columns, kextstat_main.c) ---- */
+
+static const struct { const char *name; int refs; } pseudo[] = {
+	{ "com.apple.kpi.bsd", 142 }, { "com.apple.kpi.dsep", 41 }, { "com.apple.kpi.iokit", 151 },
+	{ "com.apple.kpi.kasan", 0 }, { "com.apple.kpi.libkern", 155 }, { "com.apple.kpi.mach", 147 },
+	{ "com.apple.kpi.private", 87 }, { "com.apple.kpi.unsupported", 99 },
+};
+#define NPSEUDO ((int)(sizeof pseudo / sizeof pseudo[0]))
+
+static void
+name_uuid(const char *name, const char *salt, char out[37])
+{
+	uint8_t h[SHA256_DIGEST_LENGTH];
+	char s[512];
+	snprintf(s, sizeof s, "%s %s", name, salt);
+	SHA256((const uint8_t *)s, strlen(s), h);
+	h[6] = (uint8_t)((h[6] & 0x0f) | 0x30);
+	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
+	mx_device_uuid_fmt(h, out);
+}
+
+/* The pseudo-kext indices a kext links against (its OSBundleLibraries). */
+static void
+linked(plist_t prelink, const char *id, char *out, size_t len)
+{
+	out[0] = '\0';
+	plist_t arr = prelink ? plist_dict_get_item(prelink, "_PrelinkInfoDictionary") : NULL;
+	for (uint32_t i = 0; arr && i < plist_array_get_size(arr); i++) {
+		plist_t d = plist_array_get_item(arr, i);
+		plist_t idn = plist_dict_get_item(d, "CFBundleIdentifier");
+		if (idn == NULL || plist_get_node_type(idn) != PLIST_STRING ||
+		    strcmp(plist_get_string_ptr(idn, NULL), id) != 0)
+			continue;
+		plist_t libs = plist_dict_get_item(d, "OSBundleLibraries");
+		if (libs == NULL || plist_get_node_type(libs) != PLIST_DICT)
+			return;
+		for (int p = NPSEUDO - 1; p >= 0; p--)
+			if (plist_dict_get_item(libs, pseudo[p].name)) {
+				size_t l = strlen(out);
+				snprintf(out + l, len - l, "%s%d", l ? " " : "", p + 1);
+			}
+		return;
+	}
+}
+
+static int
+km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *err)
+{
+	const char *coll = NULL, *only = NULL, *show = "loaded";
+	bool list_only = false, no_kernel = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((strcmp(a, "--collection") == 0) && i + 1 < argc)
+			coll = argv[++i];
+		else if ((strcmp(a, "-b") == 0 || strcmp(a, "--bundle-identifier") == 0) && i + 1 < argc)
+			only = argv[++i];
+		else if (strcmp(a, "--show") == 0 && i + 1 < argc)
+			show = argv[++i];
+		else if (strcmp(a, "--list-only") == 0)
+			list_only = true;
+		else if (strcmp(a, "--no-kernel-components") == 0)
+			no_kernel = true;
+		else
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unexpected argument '%s'", a);
+	}
+	if (coll && strcmp(coll, "boot") && strcmp(coll, "sys") && strcmp(coll, "aux") &&
+	    strcmp(coll, "codeless"))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--collection takes boot, sys, aux or"
+		    " codeless");
+	if (strcmp(show, "loaded") && strcmp(show, "unloaded") && strcmp(show, "all"))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--show takes loaded, unloaded or all");
+	mx_device d;
+	int rc;
+	if ((rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	mx_kext *all;
+	int n;
+	uint8_t *kc = NULL;
+	size_t kclen = 0;
+	mx_fileset *fs = NULL;
+	if ((rc = mx_store_kext_list(cli->st, d.id, &all, &n, err)))
+		return rc;
+	if ((rc = kext_auxkc_read(cli, &d, &kc, &kclen, err))) {
+		free(all);
+		return rc;
+	}
+	if (kc) {
+		mx_err pe;
+		mx_err_clear(&pe);
+		mx_fileset_parse(&fs, kc, kclen, &pe);
+	}
+	(void)legacy;
+	fprintf(stderr, "No variant specified, falling back to release\n");
+	if (!list_only)
+		printf("Index Refs Address            Size       Wired      Name (Version) UUID"
+		    " <Linked Against>\n");
+	char darwin[32], uuid[37];
+	mx_kext_darwin_version(d.os, darwin, sizeof darwin);
+	int idx = 0;
+	bool want_loaded = strcmp(show, "unloaded") != 0;
+	bool want_unloaded = strcmp(show, "loaded") != 0;
+	for (int p = 0; p < NPSEUDO; p++) {
+		idx++;
+		if (no_kernel || !want_loaded || (coll && strcmp(coll, "boot")) ||
+		    (only && strcmp(only, pseudo[p].name)))
+			continue;
+		name_uuid(pseudo[p].name, darwin, uuid);
+		printf("%5d %4d %#-18llx %#-10x %#-10x %s (%s) %s <>\n", idx, pseudo[p].refs, 0ull, 0u,
+		    0u, pseudo[p].name, darwin, uuid);
+	}
+	for (int i = 0; i < n; i++) {
+		mx_kext *k = &all[i];
+		bool loaded = k->state == MX_KEXT_LOADED;
+		bool in_coll = k->in_auxkc || (loaded && k->codeless);
+		if (!in_coll)
+			continue;
+		idx++;
+		if ((loaded && !want_loaded) || (!loaded && !want_unloaded))
+			continue;
+		if (only && strcmp(only, k->bundle_id))
+			continue;
+		if (coll && !(strcmp(coll, "aux") == 0 && k->in_auxkc) &&
+		    !(strcmp(coll, "codeless") == 0 && k->codeless))
+			continue;
+		unsigned long long addr = 0, size = 0;
+		char deps[64] = "";
+		snprintf(uuid, sizeof uuid, "no UUID");
+		for (int e = 0; fs && e < fs->nentries; e++)
+			if (strcmp(fs->entries[e].id, k->bundle_id) == 0) {
+				addr = fs->entries[e].vmaddr;
+				size = fs->entries[e].size;
+				if (fs->entries[e].uuid[0])
+					snprintf(uuid, sizeof uuid, "%s", fs->entries[e].uuid);
+				linked(fs->prelink, k->bundle_id, deps, sizeof deps);
+			}
+		printf("%5d %4d %#-18llx %#-10llx %#-10llx %s (%s) %s <%s>\n", idx, 0, addr, size,
+		    size, k->bundle_id, k->version, uuid, deps);
+	}
+	mx_fileset_free(fs);
+	free(kc);
+	free(all);
+	return cli_commit(cli, err);
+}
+
+/* ---- inspect: the AuxKC read back ---- */
+
+static int
+km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	const char *path = KEXT_AUXKC_PATH;
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-A") == 0 || strcmp(argv[i], "--aux-path") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--show-", 7) != 0)
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unexpected argument '%s'", argv[i]);
+	}
+	mx_device d;
+	int rc;
+	if ((rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	if (strcmp(path, KEXT_AUXKC_PATH) != 0)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: no kernel collection there", path);
+	uint8_t *kc;
+	size_t len;
+	if ((rc = kext_auxkc_read(cli, &d, &kc, &len, err)))
+		return rc;
+	if (kc == NULL)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
+		    "Error: could not read the auxiliary kernel collection at %s", path);
+	mx_fileset *fs;
+	rc = mx_fileset_parse(&fs, kc, len, err);
+	free(kc);
+	if (rc) {
+		mx_err_where(err, "%s", path);
+		return rc;
+	}
+	if (cli->json) {
+		json_t *ents = json_array(), *rec = json_array();
+		for (int i = 0; i < fs->nentries; i++) {
+			char va[32], fo[32];
+			snprintf(va, sizeof va, "%#llx", (unsigned long long)fs->entries[i].vmaddr);
+			snprintf(fo, sizeof fo, "%#llx", (unsigned long long)fs->entries[i].fileoff);
+			json_array_append_new(ents, json_pack("{s:s, s:s, s:s, s:s, s:s}", "bundle_id",
+			    fs->entries[i].id, "version", fs->entries[i].version, "uuid",
+			    fs->entries[i].uuid, "vmaddr", va, "fileoff", fo));
+		}
+		for (int i = 0; i < fs->nreceipt; i++)
+			json_array_append_new(rec, json_pack("{s:s, s:s, s:s, s:s}", "bundle_id",
+			    fs->receipt[i].bundle_id, "version", fs->receipt[i].version, "team_id",
+			    fs->receipt[i].team_id, "cdhash", fs->receipt[i].cdhash));
+		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "path", path,
+		    "kind", "auxiliary", "uuid", fs->uuid, "boot_kcid", fs->boot_kcid,
+		    "fileset_entries", ents, "receipt", rec));
+	} else {
+		printf("Extension Information (Auxiliary Kernel Collection): %s\n", path);
+		printf("UUID: %s\nBoot kernel collection UUID: %s\n", fs->uuid, fs->boot_kcid);
+		printf("Fileset entries (%d):\n", fs->nentries);
+		for (int i = 0; i < fs->nentries; i++)
+			printf("  %#018llx %#010llx %s (%s) %s\n",
+			    (unsigned long long)fs->entries[i].vmaddr,
+			    (unsigned long long)fs->entries[i].fileoff, fs->entries[i].id,
+			    fs->entries[i].version, fs->entries[i].uuid[0] ? fs->entries[i].uuid : "no UUID");
+		printf("Kext receipt (%d):\n", fs->nreceipt < 0 ? 0 : fs->nreceipt);
+		for (int i = 0; i < fs->nreceipt; i++)
+			printf("  %s\t%s\t%s\t%s\n", fs->receipt[i].bundle_id, fs->receipt[i].version,
+			    fs->receipt[i].team_id[0] ? fs->receipt[i].team_id : "-",
+			    fs->receipt[i].cdhash[0] ? fs->receipt[i].cdhash : "-");
+	}
+	mx_fileset_free(fs);
+	return cli_commit(cli, err);
+}
+
+/* ---- rebuild: re-evaluate the AuxKC; authorisation and a reboot ---- */
+
+static int
+km_rebuild(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	const char *cred = NULL, *dummy[1];
+	int nn, rc = targets(argc, argv, dummy, 0, &nn, &cred, err);
+	if (rc)
+		return rc;
+	mx_device d;
+	if ((rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	if (d.env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
+	kext_env e;
+	mx_kext *all = NULL;
+	int n = 0;
+	if ((rc = kext_env_load(cli, &d, &e, err)) ||
+	    (rc = mx_store_kext_list(cli->st, d.id, &all, &n, err))) {
+		kext_env_free(&e);
+		return rc;
+	}
+	const mx_kext *add[256], *del[256];
+	int nadd = 0, ndel = 0;
+	for (int i = 0; i < n; i++) {
+		mx_kext_ctx c;
+		if ((rc = kext_ctx(cli, &d, &e, &all[i], &c, NULL, err)))
+			break;
+		bool inc = mx_kext_include_in_auxkc(&c, &all[i], false, NULL);
+		if (inc && !all[i].in_auxkc && nadd < 256)
+			add[nadd++] = &all[i];
+		if (!inc && all[i].in_auxkc && ndel < 256)
+			del[ndel++] = &all[i];
+	}
+	kext_env_free(&e);
+	if (rc) {
+		free(all);
+		return rc;
+	}
+	printf("Checking the auxiliary kernel collection...\n");
+	if (nadd == 0 && ndel == 0) {
+		printf("No changes to the auxiliary kernel collection are needed.\n");
+		free(all);
+		return cli_commit(cli, err);
+	}
+	if (nadd) {
+		printf("Attempting to add the following extensions (%d):\n", nadd);
+		for (int i = 0; i < nadd; i++)
+			printf("[+] %s\t%s\t%s\n", add[i]->bundle_id, add[i]->version, add[i]->path);
+	}
+	if (ndel) {
+		printf("Attempting to remove the following extensions (%d):\n", ndel);
+		for (int i = 0; i < ndel; i++)
+			printf("[-] %s\t%s\t%s\n", del[i]->bundle_id, del[i]->version, del[i]->path);
+	}
+	free(all);
+	printf("Requesting user approval (times out in 60 seconds)...\n");
+	fflush(stdout);
+	/* the authorisation dialog: an administrator's name and password (--as) */
+	const mx_user *u = NULL;
+	if (cred == NULL) {
+		fprintf(stderr, "Error: user approval was not given\n");
+		cli_rollback(cli);
+		return -1;
+	}
+	if ((rc = mx_auth_check(&d, cred, true, &u, err)))
+		return cli_refuse(cli, &d, "user", "kmutil rebuild", err);
+	d.restart_pending = true;
+	if ((rc = cli_alert(cli, &d, "restart-required", "kext", "Restart Required",
+	    "A restart is required before new system software can be used.",
+	    "[\"Not Now\", \"Restart\"]", err)) ||
+	    (rc = cli_event(cli, &d, u->name, "authorised an auxiliary kernel collection rebuild",
+	    "kmutil rebuild", err)) ||
+	    (rc = cli_save_device(cli, &d, err)) || (rc = cli_commit(cli, err)))
+		return rc;
+	printf("A system reboot is required for the operation to take effect\n");
+	return 0;
+}
+
+static int
+km_panic_medic(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	int rc = arg_check(argc, argv, 0, 0, "kmutil trigger-panic-medic", err);
+	mx_device d;
+	if (rc || (rc = cli_begin_device(cli, &d, err)))
+		return rc;
+	if (d.env != MX_ENV_RECOVERY) {
+		fprintf(stderr, "Error: trigger-panic-medic is only available in recoveryOS\n");
+		cli_rollback(cli);
+		return -1;
+	}
+	if ((rc = mx_store_kv_set(cli->st, d.id, "kext.panic_medic", "1", err)) ||
+	    (rc = cli_event(cli, &d, "kmutil", "panic medic armed: the AuxKC and all kext approvals"
+	    " are removed at the next boot", "trigger-panic-medic", err)) ||
+	    (rc = cli_commit(cli, err)))
+		return rc;
+	printf("The auxiliary kernel collection and all kernel extension approvals will be removed"
+	    " on the next boot.\n");
+	return 0;
+}
+
+struct log_ctx { int n; };
+
+static int
+log_one(const mx_event *ev, void *arg)
+{
+	static const char *const actors[] = { "kernelmanagerd", "syspolicyd", "kernel", "kmutil",
+		"installer" };
+	for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++)
+		if (strcmp(ev->actor, actors[i]) == 0) {
+			time_t t = (time_t)ev->time;
+			struct tm tm;
+			char ts[32];
+			gmtime_r(&t, &tm);
+			strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+			printf("%s %-14s %s\n", ts, ev->actor, ev->what);
+			((struct log_ctx *)arg)->n++;
+		}
+	return 0;
+}
+
+static int
+km_log(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	int rc = arg_check(argc, argv, 0, 1, "kmutil log show", err);
+	if (rc)
+		return rc;
+	if (argc == 2 && strcmp(argv[1], "show"))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: kmutil log show");
+	mx_device d;
+	struct log_ctx lc = { 0 };
+	if ((rc = cli_begin_device(cli, &d, err)) ||
+	    (rc = mx_store_event_each(cli->st, d.id, log_one, &lc, err)))
+		return rc;
+	return cli_commit(cli, err);
+}
+
+int
+apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	if (argc < 2)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, KM_USAGE);
+	const char *v = argv[1];
+	if (strcmp(v, "load") == 0)
+		return km_load(cli, argc - 1, argv + 1, err);
+	if (strcmp(v, "unload") == 0)
+		return km_unload(cli, argc - 1, argv + 1, err);
+	if (strcmp(v, "showloaded") == 0)
+		return km_showloaded(cli, argc - 1, argv + 1, false, err);
+	if (strcmp(v, "inspect") == 0)
+		return km_inspect(cli, argc - 1, argv + 1, err);
+	if (strcmp(v, "rebuild") == 0)
+		return km_rebuild(cli, argc - 1, argv + 1, err);
+	if (strcmp(v, "trigger-panic-medic") == 0)
+		return km_panic_medic(cli, argc - 1, argv + 1, err);
+	if (strcmp(v, "log") == 0)
+		return km_log(cli, argc - 1, argv + 1, err);
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown subcommand '%s'; %s", v, KM_USAGE);
+}
+
+/* ---- legacy shims: print what they execute, then run kmutil ---- */
+
+static int
+shim(struct mx_cli *cli, const char *verb, int argc, char **argv,
+    int (*fn)(struct mx_cli *, int, char **, mx_err *), mx_err *err)
+{
+	char *nargv[72];
+	int nn = 0;
+	char line[2048];
+	nargv[nn++] = (char *)verb;
+	snprintf(line, sizeof line, "Executing: /usr/bin/kmutil %s", verb);
+	for (int i = 1; i < argc && nn < 70; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-b") == 0 || strcmp(a, "-bundle-id") == 0) {
+			nargv[nn++] = "-b";
+		} else if (strcmp(a, "-d") == 0 || strcmp(a, "-dependency") == 0) {
+			nargv[nn++] = "-p";
+		} else if (strcmp(a, "-l") == 0 || strcmp(a, "-list-only") == 0) {
+			nargv[nn++] = "--list-only";
+		} else if (strcmp(a, "-k") == 0 || strcmp(a, "-no-kernel") == 0) {
+			nargv[nn++] = "--no-kernel-components";
+		} else if (a[0] != '-' && i > 1 && (strcmp(argv[i - 1], "-b") == 0 ||
+		    strcmp(argv[i - 1], "-d") == 0 || strcmp(argv[i - 1], "-bundle-id") == 0)) {
+			nargv[nn++] = (char *)a;
+		} else if (a[0] != '-' && strcmp(verb, "showloaded") != 0) {
+			nargv[nn++] = "-p";
+			nargv[nn++] = (char *)a;
+		} else {
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unsupported option '%s'", a);
+		}
+	}
+	for (int i = 1; i < nn; i++) {
+		size_t l = strlen(line);
+		snprintf(line + l, sizeof line - l, " %s", nargv[i]);
+	}
+	fprintf(stderr, "%s\n", line);
+	nargv[nn] = NULL;
+	return fn(cli, nn, nargv, err);
+}
+
+static int
+showloaded_fn(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_showloaded(cli, argc, argv, true, err);
+}
+
+int
+apple_kextstat(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return shim(cli, "showloaded", argc, argv, showloaded_fn, err);
+}
+
+int
+apple_kextload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return shim(cli, "load", argc, argv, km_load, err);
+}
+
+int
+apple_kextunload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return shim(cli, "unload", argc, argv, km_unload, err);
+}

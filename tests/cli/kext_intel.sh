@@ -1,0 +1,123 @@
+# kext_intel.sh — seed table 1 ("Adding kexts on an Intel-based or Apple
+# silicon Mac with macOS 11 or later") on Intel Macs, one cell per device:
+# not enrolled, User Enrolment, Device Enrolment, Automated Device Enrolment.
+# Each walks install -> load attempt -> approval -> restart -> loaded and
+# asserts every state, alert and exit code on the way.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/kext_common.inc"
+kx_setup
+VB=org.virtualbox.kext.VBoxDrv
+
+# ---- Not enrolled: alert, admin approves in System Settings, restart from the dialog
+kx_dev intel-none x86_64
+kx_forge $VB VB5E2TV963
+t none.install "$MX" kext install "$TMP/k/$VB.kext"
+kx_state none.installed $VB installed
+t_exit 27 none.load_needs_approval kmutil load -b $VB
+t_grep none.load_27_text "Error Domain=KMErrorDomain Code=27 \"Extension with identifiers $VB not approved to load. Please approve using System Settings.\"" kmutil load -b $VB
+kx_state none.awaiting_user_approval $VB awaiting_user_approval
+kx_alert none.alert_blocked '^\[[0-9]+\] System Extension Blocked'
+kx_alert none.alert_names_developer 'signed by "macext Test Developer"'
+t_exit 77 none.standard_user_refused "$MX" approve kext $VB --as bob:pw
+t_exit 77 none.wrong_password_refused "$MX" approve kext $VB --as admin:nope
+kx_state none.refusals_change_nothing $VB awaiting_user_approval
+t_grep none.refusals_logged 'approve kext.*refused' "$MX" log
+t none.admin_approves "$MX" approve kext $VB --as admin:pw
+kx_state none.awaiting_restart $VB awaiting_restart
+kx_appr none.approval_user $VB user
+kx_alert none.restart_dialog 'A restart is required before new system software can be used'
+kx_no_alert none.blocked_alert_withdrawn 'System Extension Blocked'
+t_exit 28 none.load_needs_reboot kmutil load -b $VB
+t_grep none.load_28_text "Error Domain=KMErrorDomain Code=28 \"Loading extension\(s\): $VB requires a reboot\"" kmutil load -p /Library/Extensions/$VB.kext
+t_json none.restart_pending 'j["restart_pending"]' true "$MX" device show --json
+t none.restart "$MX" restart
+kx_state none.loaded $VB loaded
+t_json none.in_auxkc '[k["in_auxkc"] for k in j]' '[true]' "$MX" kext list --json
+t none.load_after_restart kmutil load -b $VB
+t_grep none.showloaded "^ +[0-9]+ +0 0xffffff80[0-9a-f]+ +0x[0-9a-f]+ +0x[0-9a-f]+ +$VB \(1.0.0\) [0-9A-F-]{36} <" kmutil showloaded
+t_grep none.kextstat_shim '^Executing: /usr/bin/kmutil showloaded' kextstat
+t_grep none.kextstat_lists "$VB \(1.0.0\)" kextstat
+kx_no_alert none.no_alert_left 'Restart Required|Blocked'
+
+# ---- User Enrolment: the payload cannot arrive; the user approves as not enrolled
+kx_dev intel-user x86_64
+t user.enroll "$MX" mdm enroll --method user
+if P=$(kx_profile kandji__VirtualBox.mobileconfig); then
+	t_exit 77 user.payload_refused "$MX" mdm install-profile "$P"
+	t_grep user.payload_refusal_text 'not allowed with User Enrollment' "$MX" mdm install-profile "$P"
+	t_json user.no_profile 'len(j["profiles"] if isinstance(j, dict) else j)' 0 "$MX" profiles list --json
+else skip user.payload_refused "../shared/testdata is absent"; fi
+kx_forge $VB VB5E2TV963
+t user.install "$MX" kext install "$TMP/k/$VB.kext"
+t_exit 27 user.load_needs_approval kmutil load -b $VB
+kx_state user.awaiting_user_approval $VB awaiting_user_approval
+kx_alert user.alert_blocked 'System Extension Blocked'
+t_exit 77 user.standard_user_refused "$MX" approve kext $VB --as bob:pw
+t user.admin_approves "$MX" approve kext $VB --as admin:pw
+kx_state user.awaiting_restart $VB awaiting_restart
+_run "$MX" mdm restart --rebuild-kernel-cache
+check user.restart_device_refused [ $RC -ne 0 ]
+kx_state user.still_awaiting_restart $VB awaiting_restart
+t user.restart "$MX" restart
+kx_state user.loaded $VB loaded
+
+# ---- Device Enrolment: the allow-list profile first, then a restart by user or MDM
+kx_dev intel-device x86_64
+t device.enroll "$MX" mdm enroll --method device --user-approved
+if P=$(kx_profile kandji__VirtualBox.mobileconfig) && C=$(kx_profile kandji__crowdstrike_settings_with_kext.mobileconfig); then
+	kx_forge org.virtualbox.kext.VBoxUSB VB5E2TV963
+	kx_forge org.virtualbox.kext.VBoxNetFlt VB5E2TV963
+	kx_forge com.example.other ABCDE12345
+	t device.install_a "$MX" kext install "$TMP/k/org.virtualbox.kext.VBoxUSB.kext"
+	t device.install_b "$MX" kext install "$TMP/k/org.virtualbox.kext.VBoxNetFlt.kext"
+	t device.install_c "$MX" kext install "$TMP/k/com.example.other.kext"
+	# before the profile: the user is asked, as without MDM
+	t_exit 27 device.no_profile_yet kmutil load -b org.virtualbox.kext.VBoxUSB
+	kx_state device.awaiting_before_profile org.virtualbox.kext.VBoxUSB awaiting_user_approval
+	t device.profile "$MX" mdm install-profile "$P"
+	kx_state device.profile_approves org.virtualbox.kext.VBoxUSB awaiting_restart
+	kx_appr device.approval_mdm org.virtualbox.kext.VBoxUSB mdm
+	kx_no_alert device.blocked_withdrawn 'System Extension Blocked'
+	t_exit 28 device.load_needs_reboot kmutil load -b org.virtualbox.kext.VBoxNetFlt
+	kx_state device.no_prompt org.virtualbox.kext.VBoxNetFlt awaiting_restart
+	# a restart without RebuildKernelCache leaves the AuxKC as it is
+	t device.plain_restart "$MX" mdm restart
+	kx_state device.still_awaiting org.virtualbox.kext.VBoxUSB awaiting_restart
+	t device.restart_device_rebuild "$MX" mdm restart --rebuild-kernel-cache
+	kx_state device.loaded_a org.virtualbox.kext.VBoxUSB loaded
+	kx_state device.loaded_b org.virtualbox.kext.VBoxNetFlt loaded
+	# CrowdStrike's payload has no AllowUserOverrides: users cannot approve others
+	t device.profile_cs "$MX" mdm install-profile "$C"
+	t_json device.kext_policy_mdm_teams 'sorted(set(r["team_id"] for r in j))' '["VB5E2TV963", "X9E956P446"]' \
+	    sh -c "sqlite3 -json '$MACEXT_STATE/macext.db' 'select team_id, bundle_id from kext_policy_mdm'"
+	t_exit 27 device.other_blocked kmutil load -b com.example.other
+	kx_state device.rejected_by_policy com.example.other rejected_by_policy
+	t_exit 77 device.user_cannot_override "$MX" approve kext com.example.other --as admin:pw
+	# NotifyUser (11.3+): a notice, the user restarts at their convenience
+	kx_forge com.crowdstrike.sensor X9E956P446
+	t device.install_cs "$MX" kext install "$TMP/k/com.crowdstrike.sensor.kext"
+	t_exit 28 device.cs_needs_reboot kmutil load -b com.crowdstrike.sensor
+	t device.notify_user "$MX" mdm restart --notify-user --rebuild-kernel-cache
+	kx_alert device.restart_notice 'Restart Required'
+	kx_state device.cs_waits com.crowdstrike.sensor awaiting_restart
+	t device.user_restarts "$MX" restart
+	kx_state device.cs_loaded com.crowdstrike.sensor loaded
+else skip device.cell "../shared/testdata is absent"; fi
+
+# ---- Automated Device Enrolment: the same, RestartDevice with KextPaths
+kx_dev intel-ade x86_64
+t ade.enroll "$MX" mdm enroll --method automated --in-abm
+if P=$(kx_profile kandji__Sophos_Central_Settings_with_KEXT.mobileconfig); then
+	t ade.profile "$MX" mdm install-profile "$P"
+	kx_forge com.sophos.kext.sav 2H5GFH3774
+	kx_forge com.sophos.nke.swi 2H5GFH3774
+	t ade.install "$MX" kext install "$TMP/k/com.sophos.kext.sav.kext"
+	t ade.install2 "$MX" kext install "$TMP/k/com.sophos.nke.swi.kext"
+	t_exit 28 ade.load_needs_reboot kmutil load -b com.sophos.kext.sav
+	kx_appr ade.team_allowed com.sophos.kext.sav mdm
+	kx_state ade.never_loaded com.sophos.nke.swi installed
+	t ade.restart_device "$MX" mdm restart --rebuild-kernel-cache --kext-path /Library/Extensions/com.sophos.nke.swi.kext
+	kx_state ade.loaded com.sophos.kext.sav loaded
+	kx_state ade.kextpaths_added com.sophos.nke.swi loaded
+	t_grep ade.inspect 'com.sophos.nke.swi' kmutil inspect
+else skip ade.cell "../shared/testdata is absent"; fi
