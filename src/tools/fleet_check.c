@@ -29,6 +29,11 @@ static const struct { const char *table, *rule, *sql; } ext_invariants[] = {
 	  " LEFT JOIN devices d ON d.id = k.device_id WHERE k.state NOT LIKE 'removed%'"
 	  " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.device_id = k.device_id"
 	  " AND f.path = k.path)" },
+	{ "sysext", "an enabled system extension was allowed, by MDM policy or by a user",
+	  "SELECT coalesce(d.name, s.device_id), s.identifier || ' ' || s.state || ' approval='"
+	  " || s.approval FROM sysext s LEFT JOIN devices d ON d.id = s.device_id"
+	  " WHERE s.state IN ('activated_enabling','activated_enabled')"
+	  " AND s.approval NOT IN ('mdm','user')" },
 	{ "sysext", "a system extension's state is one of sysextd's",
 	  "SELECT coalesce(d.name, s.device_id), s.identifier || ' ' || s.state FROM sysext s"
 	  " LEFT JOIN devices d ON d.id = s.device_id WHERE s.state NOT IN ("
