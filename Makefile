@@ -85,11 +85,11 @@ bench: all
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@$(MAKE) --no-print-directory B=build-fuzz CC=clang \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined" OPT="-O1 -g" build-fuzz/libmacext.a
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -Wno-unknown-warning-option" OPT="-O1 -g" build-fuzz/libmacext.a
 	@for t in $(FUZZ_DIRS); do \
-	  clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
+	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
 	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c build-fuzz/libmacext.a $(LDLIBS_ALL) || exit 1; \
-	  mkdir -p build-fuzz/corpus-$$t; \
+	  mkdir -p build-fuzz/corpus-$$t tests/fuzz/$$t/crashes; \
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/$$t/crashes/ \
 	    build-fuzz/corpus-$$t tests/fuzz/$$t/corpus || exit 1; \

@@ -430,11 +430,15 @@ verify_detached(mx_siginfo *out, const char *sigdir, const cs_files *f, const mx
 	uint8_t *data[NF] = { NULL };
 	size_t lens[NF] = { 0 };
 	int rc = 0, n = 0;
+	const char *bad_file = NULL;
 	for (int i = 0; i < NF && rc == 0; i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof p, "%s/%s", sigdir, files[i].name);
 		rc = read_file(&data[i], &lens[i], p, MAX_SMALL_FILE, true, err);
 		n += data[i] != NULL;
+		/* each file is exactly one blob: its length field covers the whole file */
+		if (rc == 0 && data[i] && (lens[i] < 8 || mx_get_u32be(data[i] + 4) != lens[i]))
+			bad_file = files[i].name;
 	}
 	if (rc == 0 && data[0] == NULL) {
 		sig_result r;
@@ -442,6 +446,14 @@ verify_detached(mx_siginfo *out, const char *sigdir, const cs_files *f, const mx
 		r.arch.kind = r.cms.kind = MX_SIG_UNSIGNED;
 		snprintf(r.cms.reason, sizeof r.cms.reason, "codeless bundle without "
 		    "_CodeSignature/CodeDirectory");
+		combine(out, &r, 1);
+	} else if (rc == 0 && bad_file) {
+		sig_result r;
+		memset(&r, 0, sizeof r);
+		r.signed_ = true;
+		r.arch.kind = r.cms.kind = MX_SIG_INVALID;
+		snprintf(r.cms.reason, sizeof r.cms.reason, "_CodeSignature/%s is not exactly one blob",
+		    bad_file);
 		combine(out, &r, 1);
 	} else if (rc == 0) {
 		/* assemble a SuperBlob in memory and verify it like an embedded one */
