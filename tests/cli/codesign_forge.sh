@@ -91,3 +91,17 @@ t_json_rc 69 codeless_cd_edited 'j["kind"]' invalid V "$F/cl.kext" --json $A
 # text output names the kind and the arches
 t_grep text_kind 'developer-id-kext' V "$F/fat.kext" $A
 t_grep text_arch 'arch arm64 ' V "$F/fat.kext" $A
+
+# the resource seal (CodeResources files2/rules2)
+cp -R "$F/k.kext" "$F/seal.kext"
+printf 'changed' >>"$F/seal.kext/Contents/Resources/README.txt"
+t_json_rc 69 resource_modified 'j["reason"]' 'sealed resource "Resources/README.txt" was modified' V "$F/seal.kext" --json $A
+cp -R "$F/k.kext" "$F/seal2.kext"
+printf 'new' >"$F/seal2.kext/Contents/Resources/extra.txt"
+t_json_rc 69 resource_added 'j["reason"]' 'resource "Resources/extra.txt" was added after signing' V "$F/seal2.kext" --json $A
+cp -R "$F/k.kext" "$F/seal3.kext"
+rm "$F/seal3.kext/Contents/Resources/README.txt"
+t_json_rc 69 resource_removed '"missing" in j["reason"]' true V "$F/seal3.kext" --json $A
+cp -R "$F/k.kext" "$F/seal4.kext"
+touch "$F/seal4.kext/Contents/.DS_Store" "$F/seal4.kext/Contents/Resources/.DS_Store"
+t_json omitted_ds_store 'j["kind"]' developer-id-kext V "$F/seal4.kext" --json $A
