@@ -63,6 +63,17 @@ void mx_problems_free(mx_problems *ps);
  * the extension payloads, for a Mac running os.  Appends to *out; returns
  * the number of errors found. */
 size_t mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out);
+const char *mx_severity_name(enum mx_severity s);   /* "error", "warning", "info" */
+
+/* A growable list of owned strings. */
+typedef struct mx_strings { char **v; size_t n, cap; } mx_strings;
+void mx_strings_add(mx_strings *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mx_strings_free(mx_strings *s);
+/* What a Mac running os does with payload i, one sentence per line
+ * ("installs only via MDM on a user-approved enrollment; refused on User
+ * Enrollment", "allows every system extension of team X (all types)"),
+ * from the schema and the payload alone (no device state). */
+void mx_profile_payload_describe(const mx_profile *p, size_t i, mx_version os, mx_strings *out);
 
 /* Schema facts for one payload type, NULL when unknown. */
 typedef struct mx_schema_payload mx_schema_payload;

@@ -326,6 +326,23 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 	}
 	*txt = x->b + start;
 	*txtlen = k - start;
+	/* "&#0;", "&#x00;": libplist would decode a NUL into the string and
+	 * later abort on its own strlen assertion */
+	for (size_t a = start; a + 2 < k; a++) {
+		if (x->b[a] != '&' || x->b[a + 1] != '#')
+			continue;
+		size_t d = a + 2;
+		bool hex = d < k && (x->b[d] == 'x' || x->b[d] == 'X');
+		if (hex)
+			d++;
+		size_t digits = 0;
+		bool nonzero = false;
+		for (; d < k && x->b[d] != ';'; d++, digits++)
+			if (x->b[d] != '0')
+				nonzero = true;
+		if (digits > 0 && !nonzero)
+			return xfail(x, a, "character reference to NUL");
+	}
 	x->i = k;
 	const uint8_t *en;
 	size_t enlen;
@@ -375,6 +392,9 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 	x->err = err;
 	int rc = 0;
 	bool seen_plist = false, plist_closed = false;
+	const uint8_t *nul = memchr(b, 0, len);
+	if (nul != NULL)
+		rc = xfail(x, (uint64_t)(nul - b), "NUL byte in XML");
 
 	while (x->i < x->len && rc == 0) {
 		uint8_t c = x->b[x->i];
@@ -636,6 +656,14 @@ bobject(struct bscan *s, uint64_t idx, struct bobj *o)
 		o->refs = p;
 	else
 		o->bytes = p;
+	/* libplist 2.2 asserts strlen(value) == length on every string and key
+	 * it hands out: a NUL inside a string would abort the process */
+	if (o->type == 0x5 && memchr(p, 0, (size_t)count) != NULL)
+		return bfail(s, off, "NUL character inside a string");
+	if (o->type == 0x6)
+		for (uint64_t u = 0; u < count; u++)
+			if (p[2 * u] == 0 && p[2 * u + 1] == 0)
+				return bfail(s, off, "NUL character inside a string");
 	return 0;
 }
 

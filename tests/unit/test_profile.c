@@ -217,6 +217,9 @@ MX_TEST(plist_binary_table)
 		{ "long_string", { 0x5F, 0x10, 0x7F, 'a' }, 4, { 0 }, 1, MX_EFORMAT, "runs past" },
 		/* unknown marker */
 		{ "bad_marker", { 0x70 }, 1, { 0 }, 1, MX_EFORMAT, "unknown marker" },
+		/* {"\0": true} as UTF-16: libplist 2.2 would abort on its strlen assertion */
+		{ "nul_key_utf16", { 0xD1, 1, 2, 0x61, 0, 0, 0x09 }, 7, { 0, 3, 6 }, 3, MX_EFORMAT, "NUL character" },
+		{ "nul_string", { 0x53, 'a', 0, 'b' }, 4, { 0 }, 1, MX_EFORMAT, "NUL character" },
 		/* 32-byte integer */
 		{ "int_2p5", { 0x15 }, 1, { 0 }, 1, MX_EFORMAT, "integer of 2^5" },
 	};
@@ -673,4 +676,192 @@ MX_TEST(profile_vendor_table)
 		CHECK(!mx_profile_is_signed(p));
 		mx_profile_free(p);
 	}
+}
+
+/* ---- validation, table-driven ---- */
+
+static const struct {
+	const char *name;
+	const char *payloads;   /* PayloadContent items */
+	const char *os;
+	size_t errors;
+	enum mx_severity sev;   /* the problem expected at path (if path) */
+	const char *path, *msg_has;
+} validate_cases[] = {
+	{ "clean_sysext", SYSEXT_PAYLOAD("<key>AllowedTeamIdentifiers</key><array><string>ABCDE12345</string></array>"),
+	  "15.1", 0, MX_SEV_ERROR, NULL, NULL },
+	{ "wrong_type", SYSEXT_PAYLOAD("<key>AllowedTeamIdentifiers</key><string>ABCDE12345</string>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedTeamIdentifiers", "expected array, got string" },
+	{ "wrong_item_type", SYSEXT_PAYLOAD("<key>AllowedSystemExtensions</key><dict><key>ABCDE12345</key><array><integer>3</integer></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedSystemExtensions.ABCDE12345[0]", "expected string, got integer" },
+	{ "bool_as_string", SYSEXT_PAYLOAD("<key>AllowUserOverrides</key><string>no</string>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowUserOverrides", "expected boolean, got string" },
+	{ "bool_as_integer", SYSEXT_PAYLOAD("<key>AllowUserOverrides</key><integer>0</integer>"),
+	  "15.1", 0, MX_SEV_WARNING, "PayloadContent[0].AllowUserOverrides", "macOS reads it as false" },
+	{ "unknown_key", SYSEXT_PAYLOAD("<key>AllowEverything</key><true/>"),
+	  "15.1", 0, MX_SEV_WARNING, "PayloadContent[0].AllowEverything", "unknown key" },
+	{ "team_in_both", SYSEXT_PAYLOAD("<key>AllowedTeamIdentifiers</key><array><string>ABCDE12345</string></array>"
+	  "<key>AllowedSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedSystemExtensions.ABCDE12345", "also in AllowedTeamIdentifiers" },
+	{ "removable_and_not", SYSEXT_PAYLOAD("<key>RemovableSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"
+	  "<key>NonRemovableSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.y</string><string>com.x</string></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].NonRemovableSystemExtensions.ABCDE12345[1]", "also in RemovableSystemExtensions" },
+	{ "removable_and_not_from_ui_may_overlap", SYSEXT_PAYLOAD("<key>RemovableSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"
+	  "<key>NonRemovableFromUISystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"),
+	  "15.1", 0, MX_SEV_ERROR, NULL, NULL },
+	{ "team_lowercase", SYSEXT_PAYLOAD("<key>AllowedTeamIdentifiers</key><array><string>abcde12345</string></array>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedTeamIdentifiers[0]", "not 10 uppercase" },
+	{ "team_short_key", SYSEXT_PAYLOAD("<key>AllowedSystemExtensions</key><dict><key>ABC</key><array><string>com.x</string></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedSystemExtensions.ABC", "not 10 uppercase" },
+	{ "sysext_empty_team", SYSEXT_PAYLOAD("<key>AllowedSystemExtensions</key><dict><key></key><array><string>com.x</string></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedSystemExtensions.", "not 10 uppercase" },
+	{ "bad_type_string", SYSEXT_PAYLOAD("<key>AllowedSystemExtensionTypes</key><dict><key>ABCDE12345</key><array><string>KernelExtension</string></array></dict>"),
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedSystemExtensionTypes.ABCDE12345[0]", "not one of" },
+	{ "key_too_new", SYSEXT_PAYLOAD("<key>NonRemovableSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"),
+	  "14.6", 0, MX_SEV_WARNING, "PayloadContent[0].NonRemovableSystemExtensions", "introduced in macOS 15.0: ignored by macOS 14.6" },
+	{ "removable_on_11", SYSEXT_PAYLOAD("<key>RemovableSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x</string></array></dict>"),
+	  "11.6.4", 0, MX_SEV_WARNING, "PayloadContent[0].RemovableSystemExtensions", "introduced in macOS 12.0: ignored by macOS 11.6.4" },
+	{ "payload_too_new", SYSEXT_PAYLOAD(""), "10.14.6", 0, MX_SEV_WARNING, "PayloadContent[0]",
+	  "introduced in macOS 10.15: ignored by macOS 10.14.6" },
+	{ "unknown_payload", "<dict><key>PayloadType</key><string>com.example.thing</string><key>PayloadIdentifier</key><string>x</string>"
+	  "<key>PayloadUUID</key><string>B</string><key>PayloadVersion</key><integer>1</integer><key>Whatever</key><true/></dict>",
+	  "15.1", 0, MX_SEV_WARNING, "PayloadContent[0].PayloadType", "unknown payload type com.example.thing" },
+	{ "kext_unsigned_key", "<dict><key>PayloadType</key><string>com.apple.syspolicy.kernel-extension-policy</string>"
+	  "<key>PayloadIdentifier</key><string>k</string><key>PayloadUUID</key><string>K</string><key>PayloadVersion</key><integer>1</integer>"
+	  "<key>AllowedKernelExtensions</key><dict><key></key><array><string>com.example.unsigned</string></array></dict></dict>",
+	  "10.15.7", 0, MX_SEV_ERROR, NULL, NULL },
+	{ "kext_empty_team_in_array", "<dict><key>PayloadType</key><string>com.apple.syspolicy.kernel-extension-policy</string>"
+	  "<key>PayloadIdentifier</key><string>k</string><key>PayloadUUID</key><string>K</string><key>PayloadVersion</key><integer>1</integer>"
+	  "<key>AllowedTeamIdentifiers</key><array><string></string></array></dict>",
+	  "10.15.7", 1, MX_SEV_ERROR, "PayloadContent[0].AllowedTeamIdentifiers[0]", "not 10 uppercase" },
+	{ "kext_nonadmin_too_new", "<dict><key>PayloadType</key><string>com.apple.syspolicy.kernel-extension-policy</string>"
+	  "<key>PayloadIdentifier</key><string>k</string><key>PayloadUUID</key><string>K</string><key>PayloadVersion</key><integer>1</integer>"
+	  "<key>AllowNonAdminUserApprovals</key><true/></dict>",
+	  "10.15.7", 0, MX_SEV_WARNING, "PayloadContent[0].AllowNonAdminUserApprovals", "introduced in macOS 11.0" },
+	{ "rangelist", "<dict><key>PayloadType</key><string>com.apple.webcontent-filter</string>"
+	  "<key>PayloadIdentifier</key><string>w</string><key>PayloadUUID</key><string>W</string><key>PayloadVersion</key><integer>1</integer>"
+	  "<key>FilterType</key><string>Firewall</string></dict>",
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].FilterType", "value \"Firewall\" is not one of: BuiltIn, Plugin" },
+	{ "missing_required", "<dict><key>PayloadType</key><string>com.apple.security.root</string>"
+	  "<key>PayloadIdentifier</key><string>r</string><key>PayloadUUID</key><string>R</string><key>PayloadVersion</key><integer>1</integer></dict>",
+	  "15.1", 1, MX_SEV_ERROR, "PayloadContent[0].PayloadContent", "required key missing" },
+	{ "duplicate_uuid", SYSEXT_PAYLOAD("") SYSEXT_PAYLOAD(""), "15.1", 1, MX_SEV_ERROR,
+	  "PayloadContent[1].PayloadUUID", "same PayloadUUID as PayloadContent[0]" },
+	{ "payload_version_missing", "<dict><key>PayloadType</key><string>com.apple.system-extension-policy</string>"
+	  "<key>PayloadIdentifier</key><string>s</string><key>PayloadUUID</key><string>S</string></dict>",
+	  "15.1", 0, MX_SEV_WARNING, "PayloadContent[0].PayloadVersion", "missing" },
+};
+
+MX_TEST(profile_validate_table)
+{
+	for (size_t i = 0; i < sizeof validate_cases / sizeof validate_cases[0]; i++) {
+		char buf[8192];
+		mkprof(buf, sizeof buf, validate_cases[i].payloads);
+		mx_profile *p = NULL;
+		mx_err err = { 0 };
+		if (mx_profile_read(&p, (const uint8_t *)buf, strlen(buf), "v", &err) != 0) {
+			mx_test_fail_at(__FILE__, __LINE__, "%s: read: %s: %s", validate_cases[i].name,
+			    err.where, err.msg);
+			continue;
+		}
+		mx_version os;
+		CHECK_EQ_INT(mx_version_parse(&os, validate_cases[i].os, &err), 0);
+		mx_problems ps = { 0 };
+		size_t n = mx_profile_validate(p, os, &ps);
+		bool found = validate_cases[i].path == NULL;
+		size_t counted = 0;
+		for (size_t k = 0; k < ps.n; k++) {
+			counted += ps.v[k].severity == MX_SEV_ERROR;
+			if (validate_cases[i].path && strcmp(ps.v[k].path, validate_cases[i].path) == 0 &&
+			    ps.v[k].severity == validate_cases[i].sev &&
+			    strstr(ps.v[k].msg, validate_cases[i].msg_has) != NULL)
+				found = true;
+		}
+		if (n != validate_cases[i].errors || counted != n || !found) {
+			mx_test_fail_at(__FILE__, __LINE__, "%s: %zu errors (expected %zu), %s", validate_cases[i].name,
+			    n, validate_cases[i].errors, found ? "problem found" : "problem NOT found");
+			for (size_t k = 0; k < ps.n; k++)
+				printf("    %s %s: %s\n", mx_severity_name(ps.v[k].severity), ps.v[k].path, ps.v[k].msg);
+		}
+		mx_problems_free(&ps);
+		mx_profile_free(p);
+	}
+}
+
+MX_TEST(profile_vendor_validate_clean)
+{
+	const char *td = mx_testdata();
+	if (td == NULL) {
+		mx_test_skip("../shared/testdata is absent");
+		return;
+	}
+	static const char *const oses[] = { "10.15.7", "11.6.4", "12.7", "14.5", "15.1" };
+	for (size_t r = 0; r < sizeof vendor_rows / sizeof vendor_rows[0]; r++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/profiles/%s", td, vendor_rows[r].file);
+		mx_profile *p = NULL;
+		mx_err err = { 0 };
+		if (mx_profile_read_file(&p, path, &err) != 0) {
+			mx_test_fail_at(__FILE__, __LINE__, "%s: %s", vendor_rows[r].file, err.msg);
+			continue;
+		}
+		for (size_t o = 0; o < sizeof oses / sizeof oses[0]; o++) {
+			mx_version os;
+			mx_version_parse(&os, oses[o], &err);
+			mx_problems ps = { 0 };
+			size_t n = mx_profile_validate(p, os, &ps);
+			if (n != 0)
+				mx_test_fail_at(__FILE__, __LINE__, "%s on %s: %zu errors", vendor_rows[r].file,
+				    oses[o], n);
+			mx_problems_free(&ps);
+			for (size_t i = 0; i < mx_profile_payload_count(p); i++) {
+				mx_strings s = { 0 };
+				mx_profile_payload_describe(p, i, os, &s);
+				CHECK(s.n > 0);
+				mx_strings_free(&s);
+			}
+		}
+		mx_profile_free(p);
+	}
+}
+
+MX_TEST(profile_describe_sysext)
+{
+	char buf[4096];
+	mkprof(buf, sizeof buf, SYSEXT_PAYLOAD("<key>AllowUserOverrides</key><false/>"
+	    "<key>AllowedTeamIdentifiers</key><array><string>EQHXZ8M8AV</string></array>"
+	    "<key>AllowedSystemExtensions</key><dict><key>ABCDE12345</key><array><string>com.x.ext</string></array></dict>"
+	    "<key>AllowedSystemExtensionTypes</key><dict><key>ABCDE12345</key><array><string>NetworkExtension</string></array></dict>"));
+	mx_profile *p = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_profile_read(&p, (const uint8_t *)buf, strlen(buf), "d", &err), 0);
+	if (p == NULL)
+		return;
+	static const struct { const char *os; const char *lines; } cases[] = {
+		{ "15.1", "installs only via MDM on a user-approved enrollment; refused on User Enrollment|"
+		  "allows every system extension of team EQHXZ8M8AV (all types)|"
+		  "allows com.x.ext of team ABCDE12345 (NetworkExtension)|"
+		  "users may not approve other system extensions (AllowUserOverrides false)" },
+		{ "10.15.7", "installs only via MDM on a user-approved enrollment; refused on User Enrollment|"
+		  "allows every system extension of team EQHXZ8M8AV (all types)|"
+		  "allows com.x.ext of team ABCDE12345 (NetworkExtension)|"
+		  "users may not approve other system extensions (AllowUserOverrides false)|"
+		  "before macOS 11.3 installing it does not change extensions already waiting or active" },
+		{ "10.14.6", "ignored: needs macOS 10.15 (this Mac runs 10.14.6)" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mx_version os;
+		mx_version_parse(&os, cases[i].os, &err);
+		mx_strings s = { 0 };
+		mx_profile_payload_describe(p, 0, os, &s);
+		char all[2048] = "";
+		for (size_t k = 0; k < s.n; k++) {
+			size_t l = strlen(all);
+			snprintf(all + l, sizeof all - l, "%s%s", k ? "|" : "", s.v[k]);
+		}
+		if (strcmp(all, cases[i].lines) != 0)
+			mx_test_fail_at(__FILE__, __LINE__, "%s: %s", cases[i].os, all);
+		mx_strings_free(&s);
+	}
+	mx_profile_free(p);
 }
