@@ -752,7 +752,7 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	if (rc || (rc = mx_store_kext_list(cli->st, d->id, &all, &n, err)))
 		goto out;
 	items = mx_xcalloc((size_t)(n ? n : 1), sizeof *items);
-	bool mdm_bootstrap = false, changed = false;
+	bool mdm_bootstrap = false, changed = false, stale = false;
 	for (int i = 0; i < n; i++) {
 		mx_kext *k = &all[i];
 		mx_kext_ctx c;
@@ -797,6 +797,9 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		}
 		if (!g.allowed && g.action == MX_GATE_MDM_BOOTSTRAP)
 			mdm_bootstrap = true;
+		/* not in the AuxKC that booted (new, or that AuxKC failed its checks) */
+		if (!k->in_auxkc)
+			stale = true;
 		items[ni].k = *k;
 		if ((rc = load_item(cli, d, &items[ni], err))) {
 			mx_bundle_free(items[ni].b);
@@ -828,7 +831,7 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	}
 	mx_fileset_free(ofs);
 	free(old);
-	if (!changed)
+	if (!changed && !stale)
 		goto out;   /* the AuxKC already holds exactly these kexts */
 	if (ni == 0) {
 		if ((rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)) ||
