@@ -470,12 +470,18 @@ mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
 	snprintf(p, sizeof p, "%s/%s", tmp, name);
 	int rc = write_file(p, data, len, err);
+	if (rc == 0)
+		rc = fsync_dir(tmp, err);
 	/* a repair swaps the good copy in atomically; tmp then holds the bad one */
 	if (rc == 0 && repair && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0)
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
 	else if (rc == 0 && !repair && rename(tmp, final) != 0 && errno != ENOTEMPTY &&
 	    errno != EEXIST)
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	if (rc == 0) {
+		snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
+		rc = fsync_dir(p, err);
+	}
 	rmtree(tmp);
 	return rc;
 }
