@@ -71,7 +71,7 @@ enum { XK_PLIST, XK_DICT, XK_ARRAY };
 struct xframe {
 	int kind;
 	uint64_t serial;        /* identifies the dict for duplicate detection */
-	size_t index;           /* array: next item index */
+	size_t index;           /* array: next item index; dict: keys so far */
 	bool have_key;          /* dict: a key waits for its value */
 	const uint8_t *key;     /* dict: the current key (raw text) */
 	size_t keylen;
@@ -476,6 +476,11 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 			fr->keylen = tl;
 			fr->have_key = true;
 			x->nkeys++;
+			if (++fr->index > MX_PLIST_MAX_DICT_KEYS) {
+				rc = xfail(x, at, "more than %d keys in one dictionary",
+				    MX_PLIST_MAX_DICT_KEYS);
+				break;
+			}
 			if (key_seen(x, fr->serial, t, tl)) {
 				rc = xfail(x, at, "duplicate key");
 				break;
