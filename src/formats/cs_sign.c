@@ -352,20 +352,19 @@ der_value(mx_wbuf *b, plist_t v, const char *path, int depth, mx_err *err)
 		return 0;
 	}
 	case PLIST_UINT: {
+		/* libplist 2.2 keeps negative integers as two's complement in the
+		 * u64; entitlements never hold values >= 2^63, so read it signed */
 		uint64_t u = 0;
 		plist_get_uint_val(v, &u);
-		uint8_t tmp[9];
-		int k = 0;
-		do {
-			tmp[k++] = (uint8_t)(u & 0xff);
-			u >>= 8;
-		} while (u);
-		if (tmp[k - 1] & 0x80)
-			tmp[k++] = 0;              /* keep it positive */
-		uint8_t be[9];
-		for (int i = 0; i < k; i++)
-			be[i] = tmp[k - 1 - i];
-		der_tlv(b, 0x02, be, (size_t)k);
+		int64_t sv = (int64_t)u;
+		uint8_t be[8];
+		for (int i = 0; i < 8; i++)
+			be[i] = (uint8_t)((uint64_t)sv >> (56 - 8 * i));
+		int k = 0;    /* minimal two's complement: drop redundant sign bytes */
+		while (k < 7 && ((be[k] == 0x00 && !(be[k + 1] & 0x80)) ||
+		    (be[k] == 0xff && (be[k + 1] & 0x80))))
+			k++;
+		der_tlv(b, 0x02, be + k, (size_t)(8 - k));
 		return 0;
 	}
 	case PLIST_STRING: {
@@ -689,6 +688,7 @@ static int
 build(mx_wbuf *cd0, mx_wbuf *cd1, struct parts *pt, const uint8_t *code, size_t code_limit,
     const mx_cs_params *p, mx_cs_result *r, mx_err *err)
 {
+	memset(pt, 0, sizeof *pt);
 	if (p->identifier == NULL || p->identifier[0] == '\0')
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "signing needs an identifier");
 	if (p->page_shift != MX_CS_PAGE_SHIFT_4K && p->page_shift != MX_CS_PAGE_SHIFT_16K)

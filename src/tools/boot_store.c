@@ -373,3 +373,93 @@ boot_consent_free(char **teams, int n)
 	for (int i = 0; i < n; i++)
 		free(teams[i]);
 }
+
+int
+boot_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
+    mx_err *err)
+{
+	int code = err->code ? err->code : MX_EDENIED;
+	if (cli->st == NULL)
+		return code;
+	mx_store_rollback(cli->st);
+	char why[600];
+	snprintf(why, sizeof why, "refused: %s", err->msg);
+	mx_err e2;
+	mx_err_clear(&e2);
+	if (mx_store_begin(cli->st, &e2) == 0) {
+		if (mx_store_event(cli->st, d->id, cli->in.now, actor, what, why, &e2) == 0)
+			mx_store_commit(cli->st, &e2);
+		else
+			mx_store_rollback(cli->st);
+	}
+	return code;
+}
+
+const char *
+boot_cred_user(const char *cred, char *buf, size_t len)
+{
+	const char *c = cred ? strchr(cred, ':') : NULL;
+	if (c == NULL)
+		snprintf(buf, len, "%s", "unknown");
+	else
+		snprintf(buf, len, "%.*s", (int)(c - cred), cred);
+	return buf;
+}
+
+static const char *
+level_title(enum mx_secpolicy p)
+{
+	return p == MX_SEC_FULL ? "Full Security" : p == MX_SEC_REDUCED ? "Reduced Security"
+	    : "Permissive Security";
+}
+
+void
+boot_policy_summary(char *buf, size_t len, const mx_localpolicy *lp)
+{
+	snprintf(buf, len, "%s%s%s%s", level_title(mx_lp_level(lp)),
+	    lp->smb2 ? ", \"Allow user management of kernel extensions from identified developers\"" : "",
+	    lp->smb3 ? ", \"Allow remote management of kernel extensions and automatic software updates\"" : "",
+	    lp->smb4 ? ", DEP-allowed MDM control" : "");
+}
+
+static const char *
+where_name(const mx_device *d)
+{
+	if (d->env != MX_ENV_RECOVERY)
+		return "macOS";
+	return d->recovery_entry == MX_RECOVERY_POWER_BUTTON
+	    ? "recoveryOS (power button)" : "recoveryOS (software-launched)";
+}
+
+/* Applies a request: authorise, sign, store, log.  On refusal: event only. */
+int
+boot_apply_request(struct mx_cli *cli, mx_device *d, const mx_lp_request *req, const char *cred,
+    const char *tool, mx_err *err)
+{
+	mx_localpolicy cur, next;
+	bool valid;
+	char user[64], what[400], why[200];
+	int rc = boot_lp_load(cli, d, &cur, &valid, err);
+	if (rc)
+		return rc;
+	if (!valid) {
+		/* a policy that fails verification is replaced from scratch */
+		mx_lp_init(&cur, d->udid);
+	}
+	boot_cred_user(cred, user, sizeof user);
+	rc = mx_boot_authorize(d, &cur, req, cred, &next, err);
+	if (rc) {
+		snprintf(what, sizeof what, "%s: security policy change to %s", tool,
+		    level_title(req->level));
+		return boot_refuse(cli, d, user, what, err);
+	}
+	if ((rc = boot_lp_store(cli, d, &next, err)))
+		return rc;
+	boot_policy_summary(what, sizeof what - 32, &next);
+	char w2[480];
+	snprintf(w2, sizeof w2, "security policy: %s", what);
+	snprintf(why, sizeof why, "%s in %s, authenticated as administrator %s", tool,
+	    where_name(d), user);
+	return cli_event(cli, d, user, w2, why, err);
+}
+

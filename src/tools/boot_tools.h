@@ -49,5 +49,19 @@ int boot_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err);
 int boot_consent_get(struct mx_cli *cli, const mx_device *d, bool *enabled, char **teams,
     int max, int *n, mx_err *err);
 void boot_consent_free(char **teams, int n);
+/* A refused attempt (wrong password, standard user, wrong environment):
+ * rolls the command back, logs the refusal as an event in its own
+ * transaction and returns err->code — no trace but the event. */
+int boot_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
+    mx_err *err);
+/* Authorises req (mx_boot_authorize) with cred, signs and stores the new
+ * LocalPolicy, logs it; a refusal is logged by boot_refuse and returned.
+ * tool names the actor's tool in the event ("bputil", "csrutil", ...). */
+int boot_apply_request(struct mx_cli *cli, mx_device *d, const mx_lp_request *req,
+    const char *cred, const char *tool, mx_err *err);
+/* "Reduced Security, \"Allow user management ...\"" */
+void boot_policy_summary(char *buf, size_t len, const mx_localpolicy *lp);
+/* The USER of "USER:PASSWORD" (or "unknown"), for event actors. */
+const char *boot_cred_user(const char *cred, char *buf, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "macext/cs_blobs.h"
+#include "macext/plist_util.h"
 #include "forge_int.h"
 #include "tools.h"
 
@@ -154,21 +155,20 @@ load_entitlements_file(plist_t into, const char *path, mx_err *err)
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
-	char *buf = mx_xmalloc(1 << 20);
+	uint8_t *buf = mx_xmalloc(1 << 20);
 	size_t n = fread(buf, 1, 1 << 20, f);
 	bool big = !feof(f);
 	fclose(f);
 	plist_t p = NULL;
-	if (!big && n >= 8 && memcmp(buf, "bplist00", 8) == 0)
-		plist_from_bin(buf, (uint32_t)n, &p);
-	else if (!big && n > 0)
-		plist_from_xml(buf, (uint32_t)n, &p);
+	int rc = big ? MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: over 1 MiB", path) :
+	    mx_plist_parse(&p, buf, n, path, err);
 	free(buf);
-	if (big)
-		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: over 1 MiB", path);
-	if (p == NULL || plist_get_node_type(p) != PLIST_DICT) {
+	if (rc)
+		return rc;
+	if (plist_get_node_type(p) != PLIST_DICT) {
 		plist_free(p);
-		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: expected a plist dictionary", path);
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: expected a dictionary, got %s",
+		    path, mx_plist_type_name(p));
 	}
 	plist_dict_iter it = NULL;
 	plist_dict_new_iter(p, &it);

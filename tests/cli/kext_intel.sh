@@ -121,3 +121,15 @@ if P=$(kx_profile kandji__Sophos_Central_Settings_with_KEXT.mobileconfig); then
 	kx_state ade.kextpaths_added com.sophos.nke.swi loaded
 	t_grep ade.inspect 'com.sophos.nke.swi' kmutil inspect
 else skip ade.cell "../shared/testdata is absent"; fi
+
+# ---- NotifyUser before 11.3 (Q8; the command text says 11.3): a forced restart
+kx_dev intel-11-2 x86_64 --os 11.2
+if P=$(kx_profile kandji__VirtualBox.mobileconfig); then
+	t notify.enroll "$MX" mdm enroll --method device --user-approved
+	t notify.profile "$MX" mdm install-profile "$P"
+	kx_forge $VB VB5E2TV963
+	t notify.install "$MX" kext install "$TMP/k/$VB.kext"
+	t_exit 28 notify.needs_reboot kmutil load -b $VB
+	t notify.restart_device "$MX" mdm restart --notify-user --rebuild-kernel-cache
+	kx_state notify.restarted_at_once $VB loaded
+else skip notify.cell "../shared/testdata is absent"; fi

@@ -1,0 +1,259 @@
+/*
+ * apple_csrutil.c — `csrutil`: System Integrity Protection as macOS's tool
+ * shows and changes it (kernel-extensions.md §4.6).
+ *
+ * status prints the active configuration (the CSR word the running OS
+ * booted with).  enable [--without ...], disable and clear work only in
+ * recoveryOS and take effect at the next restart: on Intel they write NVRAM
+ * csr-active-config; on Apple silicon they ask the Secure Enclave to change
+ * the LocalPolicy's sip0 — an owner must authenticate, and any relaxation
+ * moves the OS to Permissive Security, which needs recoveryOS entered with
+ * the power button.  `csrutil disable` is CSR_DISABLE_FLAGS (0x7F), which
+ * does not include CSR_ALLOW_UNAPPROVED_KEXTS.  macext extension: --as
+ * USER:PASSWORD answers the Apple silicon prompts (otherwise read on stdin).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot_tools.h"
+
+#define NOT_RECOVERY "csrutil: failed to modify system integrity configuration. This tool " \
+	"needs to be executed from the Recovery OS."
+#define RESTART_INTEL "Please restart the machine for the changes to take effect."
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: csrutil <command>\n"
+	    "Modify the System Integrity Protection configuration. All configuration changes "
+	    "apply to the entire machine.\n"
+	    "Available commands:\n\n"
+	    "    clear\n        Clear the existing configuration.\n"
+	    "    disable\n        Disable the protection on the machine. Only available in "
+	    "Recovery OS.\n"
+	    "    enable\n        Enable the protection on the machine. Only available in "
+	    "Recovery OS.\n"
+	    "    status\n        Display the current configuration.\n\n"
+	    "    authenticated-root\n"
+	    "        disable\n            Disable the authenticated root configuration.\n"
+	    "        enable\n            Enable the authenticated root configuration.\n"
+	    "        status\n            Display the authenticated root configuration.\n", f);
+}
+
+/* The lines of a custom configuration; "enabled" means the protection is on,
+ * except Apple Internal, which is on when its bit is set. */
+static const struct { const char *label; uint32_t bits; bool positive; } cfg[] = {
+	{ "Apple Internal", MX_CSR_ALLOW_APPLE_INTERNAL, true },
+	{ "Kext Signing", MX_CSR_ALLOW_UNTRUSTED_KEXTS, false },
+	{ "Filesystem Protections", MX_CSR_ALLOW_UNRESTRICTED_FS, false },
+	{ "Debugging Restrictions", MX_CSR_ALLOW_TASK_FOR_PID | MX_CSR_ALLOW_KERNEL_DEBUGGER, false },
+	{ "DTrace Restrictions", MX_CSR_ALLOW_UNRESTRICTED_DTRACE, false },
+	{ "NVRAM Protections", MX_CSR_ALLOW_UNRESTRICTED_NVRAM, false },
+	{ "BaseSystem Verification", MX_CSR_ALLOW_ANY_RECOVERY_OS, false },
+};
+
+/* enable --without NAME */
+static const struct { const char *name; uint32_t bits; } without[] = {
+	{ "kext", MX_CSR_ALLOW_UNTRUSTED_KEXTS },
+	{ "fs", MX_CSR_ALLOW_UNRESTRICTED_FS },
+	{ "debug", MX_CSR_ALLOW_TASK_FOR_PID | MX_CSR_ALLOW_KERNEL_DEBUGGER },
+	{ "dtrace", MX_CSR_ALLOW_UNRESTRICTED_DTRACE },
+	{ "nvram", MX_CSR_ALLOW_UNRESTRICTED_NVRAM },
+	{ "basesystem", MX_CSR_ALLOW_ANY_RECOVERY_OS },
+};
+
+static void
+print_status(uint32_t csr)
+{
+	if (csr == 0) {
+		printf("System Integrity Protection status: enabled.\n");
+		return;
+	}
+	if ((csr & MX_CSR_DISABLE_FLAGS) == MX_CSR_DISABLE_FLAGS) {
+		printf("System Integrity Protection status: disabled.\n");
+		return;
+	}
+	printf("System Integrity Protection status: enabled (Custom Configuration).\n\n"
+	    "Configuration:\n");
+	for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+		bool set = (csr & cfg[i].bits) != 0;
+		printf("    %s: %s\n", cfg[i].label,
+		    (cfg[i].positive ? set : !set) ? "enabled" : "disabled");
+	}
+	printf("\nThis is an unsupported configuration, likely to break in the future and leave "
+	    "your machine in an unknown state.\n");
+}
+
+/* Reads one line from stdin after printing prompt; "" at EOF. */
+static void
+ask(const char *prompt, char *buf, size_t len)
+{
+	fputs(prompt, stdout);
+	fflush(stdout);
+	buf[0] = '\0';
+	if (fgets(buf, (int)len, stdin) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+}
+
+/* A change refused: event, message on stderr, exit 1. */
+static int
+refused(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
+    const char *text, mx_err *err)
+{
+	mx_err_clear(err);
+	MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "%s", text);
+	boot_refuse(cli, d, actor, what, err);
+	fprintf(stderr, "%s\n", text);
+	mx_err_clear(err);
+	return -1;
+}
+
+static int
+change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_err *err)
+{
+	mx_device d;
+	int rc = cli_begin_device(cli, &d, err);
+	if (rc)
+		return rc;
+	char what[96];
+	snprintf(what, sizeof what, "csrutil %s (0x%x)", cmd, bits);
+	if (d.env != MX_ENV_RECOVERY)
+		return refused(cli, &d, "csrutil", what, NOT_RECOVERY, err);
+	if (d.arch != MX_ARCH_ARM64) {
+		char v[16];
+		snprintf(v, sizeof v, "0x%x", bits);
+		if ((rc = mx_store_kv_set(cli->st, d.id, "nvram.csr-active-config", v, err))
+		    || (rc = cli_event(cli, &d, "csrutil", what,
+			"NVRAM csr-active-config written in recoveryOS; active at the next restart", err))
+		    || (rc = cli_commit(cli, err)))
+			return rc;
+		printf("Successfully %s System Integrity Protection. " RESTART_INTEL "\n",
+		    strcmp(cmd, "disable") == 0 ? "disabled" : strcmp(cmd, "clear") == 0 ? "cleared"
+		    : "enabled");
+		return 0;
+	}
+	/* Apple silicon: the Secure Enclave changes sip0 for an owner */
+	char cbuf[300];
+	if (cred == NULL) {
+		char yn[16], user[64], pw[200];
+		if (bits != 0) {
+			printf("Turning System Integrity Protection %s requires modifying system "
+			    "security.\n", strcmp(cmd, "disable") == 0 ? "off" : "to a custom configuration");
+			ask("Allow booting unsigned operating systems and any kernel extensions for OS "
+			    "\"Macintosh HD\"? [y/n]: ", yn, sizeof yn);
+			if (yn[0] != 'y' && yn[0] != 'Y') {
+				cli_rollback(cli);
+				fprintf(stderr, "csrutil: cancelled.\n");
+				return -1;
+			}
+		}
+		ask("Enter an authorized user name: ", user, sizeof user);
+		char prompt[128];
+		snprintf(prompt, sizeof prompt, "Enter password for user %s: ", user);
+		ask(prompt, pw, sizeof pw);
+		snprintf(cbuf, sizeof cbuf, "%s:%s", user, pw);
+		memset(pw, 0, sizeof pw);
+		cred = cbuf;
+	}
+	mx_lp_request req = { .origin = MX_ORIGIN_CSRUTIL, .set_sip = true, .sip0 = bits,
+		.level = bits ? MX_SEC_PERMISSIVE : d.policy };
+	rc = boot_apply_request(cli, &d, &req, cred, "csrutil", err);
+	memset(cbuf, 0, sizeof cbuf);
+	if (rc) {
+		fprintf(stderr, "csrutil: %s\n", err->msg);
+		mx_err_clear(err);
+		return -1;
+	}
+	if ((rc = cli_commit(cli, err)))
+		return rc;
+	printf("System Integrity Protection is %s.\n"
+	    "Restart the machine for the changes to take effect.\n", bits ? "off" : "on");
+	return 0;
+}
+
+static int
+auth_root(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	if (argc != 3 || strcmp(argv[2], "status") != 0) {
+		if (argc == 3 && (strcmp(argv[2], "enable") == 0 || strcmp(argv[2], "disable") == 0)) {
+			mx_device d;
+			int rc = cli_begin_device(cli, &d, err);
+			if (rc)
+				return rc;
+			if (d.env != MX_ENV_RECOVERY)
+				return refused(cli, &d, "csrutil", "csrutil authenticated-root", NOT_RECOVERY,
+				    err);
+			cli_rollback(cli);
+			fprintf(stderr, "csrutil: authenticated-root %s is not modelled by macext; use "
+			    "bputil -s in recoveryOS entered with the power button\n", argv[2]);
+			return -1;
+		}
+		usage(stderr);
+		return -1;
+	}
+	mx_device d;
+	int rc = cli_begin_device(cli, &d, err);
+	if (rc)
+		return rc;
+	bool off = (d.csr & MX_CSR_ALLOW_UNAUTHENTICATED_ROOT) != 0;
+	if (d.arch == MX_ARCH_ARM64) {
+		mx_localpolicy lp;
+		bool valid;
+		if ((rc = boot_lp_load(cli, &d, &lp, &valid, err)))
+			return rc;
+		off = off || lp.sip1;
+	}
+	if ((rc = cli_commit(cli, err)))
+		return rc;
+	printf("Authenticated Root status: %s\n", off ? "disabled" : "enabled");
+	return 0;
+}
+
+int
+apple_csrutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	const char *cred = arg_value(&argc, argv, "--as");
+	const char *wo[8];
+	int nwo = arg_values(&argc, argv, "--without", wo, 8);
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "authenticated-root") == 0)
+		return auth_root(cli, argc, argv, err);
+	if (argc != 2 || (nwo && strcmp(cmd, "enable") != 0)) {
+		usage(stderr);
+		return -1;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		mx_device d;
+		int rc = cli_begin_device(cli, &d, err);
+		if (rc || (rc = cli_commit(cli, err)))
+			return rc;
+		print_status(d.csr);
+		return 0;
+	}
+	uint32_t bits = 0;
+	if (strcmp(cmd, "disable") == 0) {
+		bits = MX_CSR_DISABLE_FLAGS;
+	} else if (strcmp(cmd, "enable") == 0) {
+		for (int i = 0; i < nwo; i++) {
+			size_t k;
+			for (k = 0; k < sizeof without / sizeof without[0]; k++)
+				if (strcmp(wo[i], without[k].name) == 0)
+					break;
+			if (k == sizeof without / sizeof without[0]) {
+				fprintf(stderr, "csrutil: unknown option for --without: %s\n", wo[i]);
+				return -1;
+			}
+			bits |= without[k].bits;
+		}
+	} else if (strcmp(cmd, "clear") != 0) {
+		usage(stderr);
+		return -1;
+	}
+	return change(cli, cmd, bits, cred, err);
+}
