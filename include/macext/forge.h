@@ -112,7 +112,9 @@ int mx_cs_sign_detached(mx_wbuf *cd, mx_wbuf *reqs, mx_wbuf *cms, const mx_cs_pa
     mx_cs_result *res, mx_err *err);
 
 /* ---- Mach-O ---- */
-enum mx_forge_arch { MX_FORGE_X86_64, MX_FORGE_ARM64, MX_FORGE_FAT };
+/* fat = x86_64 + arm64; fat-arm64e = x86_64 + arm64e (Apple silicon kexts) */
+enum mx_forge_arch { MX_FORGE_X86_64, MX_FORGE_ARM64, MX_FORGE_ARM64E, MX_FORGE_FAT,
+	MX_FORGE_FAT_ARM64E };
 int mx_forge_arch_parse(enum mx_forge_arch *out, const char *s, mx_err *err);
 const char *mx_forge_arch_name(enum mx_forge_arch a);
 

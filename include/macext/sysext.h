@@ -187,6 +187,8 @@ typedef struct mx_sx_facts {
 	bool ext_redistributable;     /* com.apple.developer.system-extension.redistributable */
 	/* the extension */
 	const char *category;         /* "" when the bundle names none */
+	bool cat_ent_value_ok;        /* the category entitlement grants the system-extension form
+	                               * (NE: a "...-systemextension" value) */
 	const char *const *entitlements;   /* the extension's entitlement keys */
 	size_t nentitlements;
 	bool has_usage_description;   /* NSSystemExtensionUsageDescription / OSBundleUsageDescription */

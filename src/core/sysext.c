@@ -353,10 +353,10 @@ mx_sx_check_request(const mx_sx_facts *f, mx_err *err)
 		for (size_t i = 0; i < f->nentitlements; i++)
 			if (strcmp(f->entitlements[i], need) == 0)
 				has = true;
-		if (!has)
+		if (!has || !f->cat_ent_value_ok)
 			return mx_sx_fail(err, MX_SXERR_MISSING_ENTITLEMENT,
-			    "a %s extension needs the %s entitlement", mx_sx_category_type_string(f->category),
-			    need);
+			    "the %s category needs the %s entitlement%s", f->category, need,
+			    has ? " with its system-extension value" : "");
 	}
 	/* Team IDs must match unless the extension is redistributable (§4.1); [INF] code 8 */
 	if (f->sip_enabled && !f->ext_redistributable &&

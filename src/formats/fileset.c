@@ -32,6 +32,7 @@
 
 #include "macext/cs_blobs.h"
 #include "macext/fileset.h"
+#include "macext/plist_util.h"
 #include "macext/rd.h"
 
 #define SEG_CMD_SIZE    72u
@@ -299,7 +300,13 @@ parse_receipt(mx_fileset *fs, const uint8_t *b, uint64_t len, uint64_t off, mx_e
 	plist_t r = NULL;
 	if (len == 0 || len > MAX_PLIST)
 		return fail(err, off, "kext receipt: empty or too large");
-	plist_from_xml((const char *)b, (uint32_t)len, &r);
+	/* the section may be padded with NULs after the plist */
+	while (len > 0 && b[len - 1] == '\0')
+		len--;
+	mx_err pe;
+	mx_err_clear(&pe);
+	if (mx_plist_parse(&r, b, len, "kext receipt", &pe) != 0)
+		return MX_FAIL(err, MX_EFORMAT, off, "kext receipt: %s", pe.msg);
 	if (r == NULL || plist_get_node_type(r) != PLIST_DICT) {
 		if (r)
 			plist_free(r);
@@ -492,7 +499,17 @@ mx_fileset_parse(mx_fileset **out, const uint8_t *buf, size_t len, mx_err *err)
 		rc = fail(err, info_off, "__PRELINK_INFO: empty or too large");
 		goto bad;
 	}
-	plist_from_xml((const char *)buf + info_off, (uint32_t)info_len, &fs->prelink);
+	{
+		uint64_t il = info_len;
+		while (il > 0 && buf[info_off + il - 1] == '\0')
+			il--;
+		mx_err pe;
+		mx_err_clear(&pe);
+		if (mx_plist_parse(&fs->prelink, buf + info_off, (size_t)il, "__PRELINK_INFO", &pe)) {
+			rc = MX_FAIL(err, MX_EFORMAT, info_off, "__PRELINK_INFO: %s", pe.msg);
+			goto bad;
+		}
+	}
 	if (fs->prelink == NULL || plist_get_node_type(fs->prelink) != PLIST_DICT) {
 		rc = fail(err, info_off, "__PRELINK_INFO: not an XML plist dictionary");
 		goto bad;

@@ -36,18 +36,23 @@ mx_forge_arch_parse(enum mx_forge_arch *out, const char *s, mx_err *err)
 		*out = MX_FORGE_X86_64;
 	else if (strcmp(s, "arm64") == 0)
 		*out = MX_FORGE_ARM64;
+	else if (strcmp(s, "arm64e") == 0)
+		*out = MX_FORGE_ARM64E;
 	else if (strcmp(s, "fat") == 0 || strcmp(s, "universal") == 0)
 		*out = MX_FORGE_FAT;
+	else if (strcmp(s, "fat-arm64e") == 0)
+		*out = MX_FORGE_FAT_ARM64E;
 	else
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--arch %s: expected x86_64, arm64"
-		    " or fat", s);
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--arch %s: expected x86_64, arm64,"
+		    " arm64e, fat or fat-arm64e", s);
 	return 0;
 }
 
 const char *
 mx_forge_arch_name(enum mx_forge_arch a)
 {
-	return a == MX_FORGE_X86_64 ? "x86_64" : a == MX_FORGE_ARM64 ? "arm64" : "fat";
+	return a == MX_FORGE_X86_64 ? "x86_64" : a == MX_FORGE_ARM64 ? "arm64" :
+	    a == MX_FORGE_ARM64E ? "arm64e" : a == MX_FORGE_FAT ? "fat" : "fat-arm64e";
 }
 
 /* Deterministic bytes: SHA-256(label | seed | counter) blocks. */
@@ -106,13 +111,19 @@ round_up(uint64_t v, uint64_t a)
 
 /* One thin slice into *out (appended). */
 static int
-write_slice(mx_wbuf *out, const mx_macho_spec *spec, bool arm, const mx_cs_params *sign,
-    mx_macho_slice *si, mx_err *err)
+write_slice(mx_wbuf *out, const mx_macho_spec *spec, enum mx_forge_arch a,
+    const mx_cs_params *sign, mx_macho_slice *si, mx_err *err)
 {
+	bool arm = a != MX_FORGE_X86_64;
+	/* arm64e (Apple silicon kexts): subtype ARM64E with the pointer
+	 * authentication ABI bit, as ld64 writes it */
+	uint32_t subtype = a == MX_FORGE_ARM64E ?
+	    (MX_CPU_SUBTYPE_ARM64E | MX_CPU_SUBTYPE_PTRAUTH_ABI) :
+	    arm ? MX_CPU_SUBTYPE_ARM64_ALL : MX_CPU_SUBTYPE_X86_64_ALL;
 	bool exec = spec->filetype == MX_MH_EXECUTE;
 	uint64_t segalign = arm ? 16384 : 4096;
 	uint64_t base = exec ? EXEC_BASE : 0;
-	const char *archname = arm ? "arm64" : "x86_64";
+	const char *archname = mx_forge_arch_name(a);
 	mx_cs_params p = { 0 };
 	if (sign) {
 		p = *sign;
@@ -154,7 +165,7 @@ write_slice(mx_wbuf *out, const mx_macho_spec *spec, bool arm, const mx_cs_param
 	size_t start = out->len;
 	mx_wbuf_u32le(out, MX_MH_MAGIC_64);
 	mx_wbuf_u32le(out, arm ? MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64);
-	mx_wbuf_u32le(out, arm ? MX_CPU_SUBTYPE_ARM64_ALL : MX_CPU_SUBTYPE_X86_64_ALL);
+	mx_wbuf_u32le(out, subtype);
 	mx_wbuf_u32le(out, spec->filetype);
 	mx_wbuf_u32le(out, ncmds);
 	mx_wbuf_u32le(out, sizeofcmds);
@@ -218,7 +229,7 @@ write_slice(mx_wbuf *out, const mx_macho_spec *spec, bool arm, const mx_cs_param
 
 	memset(si, 0, sizeof *si);
 	si->cputype = arm ? MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64;
-	si->cpusubtype = arm ? MX_CPU_SUBTYPE_ARM64_ALL : MX_CPU_SUBTYPE_X86_64_ALL;
+	si->cpusubtype = subtype;
 	si->size = slice_size;
 	si->text_off = code_off;
 	si->text_size = code_size;
@@ -257,10 +268,11 @@ mx_macho_write(mx_wbuf *out, const mx_macho_spec *spec, const mx_cs_params *sign
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "Mach-O writer needs a seed");
 	if (spec->filetype != MX_MH_EXECUTE && spec->filetype != MX_MH_KEXT_BUNDLE)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "filetype %u: not written", spec->filetype);
-	if (spec->arch != MX_FORGE_FAT) {
+	if (spec->arch != MX_FORGE_FAT && spec->arch != MX_FORGE_FAT_ARM64E) {
 		o->nslices = 1;
-		return write_slice(out, spec, spec->arch == MX_FORGE_ARM64, sign, &o->slice[0], err);
+		return write_slice(out, spec, spec->arch, sign, &o->slice[0], err);
 	}
+	enum mx_forge_arch second = spec->arch == MX_FORGE_FAT ? MX_FORGE_ARM64 : MX_FORGE_ARM64E;
 	/* fat: header, 2 fat_arch records, slices at 2^14 boundaries */
 	size_t start = out->len;
 	uint64_t align = 1u << FAT_ALIGN_SHIFT;
@@ -271,7 +283,8 @@ mx_macho_write(mx_wbuf *out, const mx_macho_spec *spec, const mx_cs_params *sign
 	for (int i = 0; i < 2; i++) {
 		uint64_t off = round_up(out->len - start, align);
 		mx_wbuf_zero(out, off - (out->len - start));
-		int rc = write_slice(out, spec, i == 1, sign, &o->slice[i], err);
+		int rc = write_slice(out, spec, i == 1 ? second : MX_FORGE_X86_64, sign, &o->slice[i],
+		    err);
 		if (rc)
 			return rc;
 		o->slice[i].offset = off;

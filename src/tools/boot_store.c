@@ -416,10 +416,13 @@ level_title(enum mx_secpolicy p)
 void
 boot_policy_summary(char *buf, size_t len, const mx_localpolicy *lp)
 {
-	snprintf(buf, len, "%s%s%s%s", level_title(mx_lp_level(lp)),
+	char sip[48] = "";
+	if (lp->has_sip0)
+		snprintf(sip, sizeof sip, ", SIP configuration 0x%x (sip0)", lp->sip0);
+	snprintf(buf, len, "%s%s%s%s%s", level_title(mx_lp_level(lp)),
 	    lp->smb2 ? ", \"Allow user management of kernel extensions from identified developers\"" : "",
 	    lp->smb3 ? ", \"Allow remote management of kernel extensions and automatic software updates\"" : "",
-	    lp->smb4 ? ", DEP-allowed MDM control" : "");
+	    lp->smb4 ? ", DEP-allowed MDM control" : "", sip);
 }
 
 static const char *

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tools.h"
+#include "boot_tools.h"
 
 int
 cli_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const char **kext_paths,
@@ -33,7 +34,9 @@ cli_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const char **kext
 	    from == MX_ENV_MACOS ? "macOS" : from == MX_ENV_RECOVERY ? "recoveryOS" : "off",
 	    from == MX_ENV_MACOS && rebuild_kc ? " (kernel collection rebuild)" : "",
 	    d->boot_session);
+	/* SIP set in recoveryOS becomes active; the LocalPolicy is verified */
 	if ((rc = cli_event(cli, d, actor, what, "restart", err)) ||
+	    (rc = boot_after_boot(cli, d, err)) ||
 	    (rc = sysext_after_boot(cli, d, err)) ||
 	    (rc = kext_after_boot(cli, d, err)))
 		return rc;

@@ -28,8 +28,8 @@
 
 static const char *USAGE_BUNDLE =
     "macext forge kext|sysext|dext|app OUT --bundle-id ID --team TEAMID [--version V]"
-    " [--short-version V] [--ca DIR] [--arch x86_64|arm64|fat] [--category C] [--codeless]"
-    " [--no-kext-oid] [--adhoc|--unsigned] [--tamper] [--sha1] [--cd-team T] [--team-name N]"
+    " [--short-version V] [--ca DIR] [--arch x86_64|arm64|arm64e|fat|fat-arm64e] [--category C] [--codeless]"
+    " [--no-kext-oid] [--adhoc|--unsigned] [--tamper] [--tamper-resource] [--sha1] [--cd-team T] [--team-name N]"
     " [--executable NAME] [--entitlement K=V]... [--entitlements FILE] [--drop-entitlement K]..."
     " [--no-default-entitlements] [--no-usage-description] [--no-install-entitlement]"
     " [--embed EXT]... [--signing-time YYYY-MM-DD] [--expired-cert] [--force]";
@@ -187,10 +187,11 @@ load_entitlements_file(plist_t into, const char *path, mx_err *err)
 }
 
 static const char *
-arch_of(uint32_t cputype)
+arch_of(uint32_t cputype, uint32_t subtype)
 {
-	return cputype == MX_CPU_TYPE_ARM64 ? "arm64" : cputype == MX_CPU_TYPE_X86_64 ? "x86_64" :
-	    "unknown";
+	if (cputype == MX_CPU_TYPE_ARM64)
+		return (subtype & ~MX_CPU_SUBTYPE_MASK) == MX_CPU_SUBTYPE_ARM64E ? "arm64e" : "arm64";
+	return cputype == MX_CPU_TYPE_X86_64 ? "x86_64" : "unknown";
 }
 
 static const char *
@@ -245,6 +246,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	bool adhoc = arg_flag(&argc, argv, "--adhoc");
 	bool unsigned_ = arg_flag(&argc, argv, "--unsigned");
 	s.tamper = arg_flag(&argc, argv, "--tamper");
+	s.tamper_resource = arg_flag(&argc, argv, "--tamper-resource");
 	s.codeless = arg_flag(&argc, argv, "--codeless");
 	s.sha1_primary = arg_flag(&argc, argv, "--sha1");
 	s.no_usage_description = arg_flag(&argc, argv, "--no-usage-description");
@@ -264,7 +266,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--bundle-id: over 200 characters");
 	if (adhoc && unsigned_)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--adhoc and --unsigned exclude each other");
-	if (s.tamper && unsigned_)
+	if ((s.tamper || s.tamper_resource) && unsigned_)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--tamper needs a signature to break");
 	s.sig = unsigned_ ? FORGE_UNSIGNED : adhoc ? FORGE_ADHOC : FORGE_SIGNED;
 	if (s.sig == FORGE_SIGNED && (s.team == NULL || s.team[0] == '\0'))
@@ -357,6 +359,8 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		expect = "unsigned";
 	else if (s.tamper)
 		expect = "invalid", why = "a code page was modified after signing";
+	else if (s.tamper_resource)
+		expect = "invalid", why = "a sealed resource was modified after signing";
 	else if (s.sig == FORGE_ADHOC)
 		expect = "adhoc";
 	else if (s.cd_team && strcmp(s.cd_team, s.team) != 0)
@@ -372,7 +376,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		json_t *arches = json_array();
 		for (int i = 0; r.has_exe && i < r.mo.nslices; i++) {
 			const mx_macho_slice *sl = &r.mo.slice[i];
-			json_t *a = json_pack("{s:s, s:I, s:I, s:I, s:I}", "arch", arch_of(sl->cputype),
+			json_t *a = json_pack("{s:s, s:I, s:I, s:I, s:I}", "arch", arch_of(sl->cputype, sl->cpusubtype),
 			    "offset", (json_int_t)sl->offset, "size", (json_int_t)sl->size,
 			    "signature_offset", (json_int_t)sl->sig_off,
 			    "signature_size", (json_int_t)sl->sig_size);
@@ -409,6 +413,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		    "signer", signer[0] ? json_string(signer) : json_null(),
 		    "designated_requirement", req, "resources_sealed", r.nresources,
 		    "entitlements_xml", ej, "arches", arches);
+		json_object_set_new(j, "tampered_resource", json_boolean(s.tamper_resource));
 		if (forge_category_id(&s))
 			json_object_set_new(j, "category", json_string(forge_category_id(&s)));
 		if (s.sig == FORGE_SIGNED) {
@@ -427,8 +432,9 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		for (int i = 0; r.has_exe && s.sig != FORGE_UNSIGNED && i < r.mo.nslices; i++) {
 			const mx_macho_slice *sl = &r.mo.slice[i];
 			hex(sl->cs.cdhash, 20, h);
-			printf("  %-9s  cdhash %s (%s, %u pages of %u)\n", arch_of(sl->cputype), h,
-			    s.sha1_primary ? "sha1 + sha256" : "sha256", sl->cs.n_code_slots,
+			printf("  %-9s  cdhash %s (%s, %u page%s of %u)\n",
+			    arch_of(sl->cputype, sl->cpusubtype), h, s.sha1_primary ? "sha1 + sha256" :
+			    "sha256", sl->cs.n_code_slots, sl->cs.n_code_slots == 1 ? "" : "s",
 			    sl->cs.page_size);
 		}
 		if (r.detached) {

@@ -779,8 +779,9 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	size_t oldlen = 0;
 	if ((rc = kext_auxkc_read(cli, d, &old, &oldlen, err)))
 		goto out;
+	bool had_old = old != NULL;
 	free(old);
-	if (!changed && (old != NULL || ni == 0))
+	if (!changed && (had_old || ni == 0))
 		goto out;   /* the AuxKC already holds exactly these kexts */
 	if (ni == 0) {
 		if ((rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)) ||

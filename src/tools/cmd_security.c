@@ -57,10 +57,10 @@ security_set(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	}
 	if ((rc = boot_apply_request(cli, &d, &req, cred, "Startup Security Utility", err)))
 		return rc;
-	if ((rc = cli_commit(cli, err)))
-		return rc;
 	mx_localpolicy lp;
-	mx_lp_from_device(&lp, &d);
+	bool valid;
+	if ((rc = boot_lp_load(cli, &d, &lp, &valid, err)) || (rc = cli_commit(cli, err)))
+		return rc;
 	char sum[400];
 	boot_policy_summary(sum, sizeof sum, &lp);
 	if (!cli->quiet)
@@ -150,6 +150,23 @@ security_show(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_boot_kext_gate(&d, as ? &lp : NULL, valid, MX_APPROVER_MDM, &gm);
 	json_object_set_new(j, "third_party_kexts_user", json_boolean(gu.allowed));
 	json_object_set_new(j, "third_party_kexts_mdm", json_boolean(gm.allowed));
+	json_t *gates = json_object();
+	const mx_boot_gate *gs[2] = { &gu, &gm };
+	static const char *gates_names[2] = { "user", "mdm" };
+	static const char *actions[] = { [MX_GATE_NONE] = "none",
+		[MX_GATE_1TR_USER_MGMT] = "recovery-power-button-user-management",
+		[MX_GATE_1TR_REMOTE_MGMT] = "recovery-power-button-remote-management",
+		[MX_GATE_MDM_BOOTSTRAP] = "mdm-bootstrap-token",
+		[MX_GATE_TAMPERED] = "localpolicy-invalid" };
+	for (int i = 0; i < 2; i++) {
+		json_t *g = json_object();
+		json_object_set_new(g, "allowed", json_boolean(gs[i]->allowed));
+		json_object_set_new(g, "action", json_string(actions[gs[i]->action]));
+		json_object_set_new(g, "tag", gs[i]->tag ? json_string(gs[i]->tag) : json_null());
+		json_object_set_new(g, "text", json_string(gs[i]->text));
+		json_object_set_new(gates, gates_names[i], g);
+	}
+	json_object_set_new(j, "kext_gate", gates);
 	json_object_set_new(j, "localpolicy", as ? lp_json(&lp, valid) : json_null());
 	if (cli->json) {
 		cli_json_print(j);
@@ -165,7 +182,9 @@ security_show(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	printf("Third-party kexts:      %s\n", gu.allowed ? "may load after approval"
 	    : gm.allowed ? "MDM-approved only" : "blocked by the security policy");
 	if (!gu.allowed && gu.text[0])
-		printf("\n%s\n", gu.text);
+		printf("\nKexts you approve: %s\n", gu.text);
+	if (!gm.allowed && gm.text[0] && strcmp(gm.text, gu.text) != 0)
+		printf("\nKexts your organization approves: %s\n", gm.text);
 	json_decref(j);
 	return 0;
 }

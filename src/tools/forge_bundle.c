@@ -584,6 +584,15 @@ build(const struct forge_spec *s, const char *stage, struct forge_result *r, mx_
 		mx_wbuf_free(&reqs);
 		mx_wbuf_free(&cms);
 	}
+	if (rc == 0 && s->tamper_resource) {
+		/* after sealing: the resource no longer matches files2 */
+		snprintf(p, sizeof p, "%s/Resources/README.txt", contents);
+		FILE *f = fopen(p, "a");
+		if (f == NULL || fputs("Changed after signing.\n", f) < 0)
+			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", p, strerror(errno));
+		if (f && fclose(f) != 0 && rc == 0)
+			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", p, strerror(errno));
+	}
 	mx_wbuf_free(&cres);
 	mx_wbuf_free(&infob);
 	return rc;

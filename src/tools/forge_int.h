@@ -54,7 +54,7 @@ struct forge_spec {
 	const char *category;            /* sysext: "network", "endpoint-security", "driver" */
 	enum mx_forge_arch arch;
 	enum forge_sig sig;
-	bool tamper, codeless, sha1_primary, no_usage_description, force;
+	bool tamper, tamper_resource, codeless, sha1_primary, no_usage_description, force;
 	plist_t entitlements;            /* final entitlements (borrowed), NULL = none */
 	const char *embed[FORGE_MAX_EMBED];
 	int nembed;

@@ -301,8 +301,12 @@ def dump(path):
     for off, size, align in slices(data):
         m = data[off:off + size]
         cpu, ftype, cmds = load_commands(m)
-        s = {"offset": off, "size": size, "align": align, "cputype": cpu, "filetype": ftype,
-             "arch": {0x1000007: "x86_64", 0x100000c: "arm64"}.get(cpu, hex(cpu)),
+        sub = struct.unpack_from("<I", m, 8)[0]
+        arch = {0x1000007: "x86_64", 0x100000c: "arm64"}.get(cpu, hex(cpu))
+        if arch == "arm64" and sub & 0x00ffffff == 2:
+            arch = "arm64e"
+        s = {"offset": off, "size": size, "align": align, "cputype": cpu, "cpusubtype": sub,
+             "filetype": ftype, "arch": arch,
              "commands": ["0x%x" % c for c, _, _ in cmds]}
         for cmd, o, _ in cmds:
             if cmd == 0x1d:
@@ -319,8 +323,8 @@ def compare(path, fj):
     d = dump(path)
     f = json.load(open(fj))
     issues = []
-    if "resources" in d and d["resources"]["bad"]:
-        issues.append("resources: %s" % d["resources"]["bad"])
+    if "resources" in d and bool(d["resources"]["bad"]) != bool(f.get("tampered_resource")):
+        issues.append("resources: bad %s, tampered_resource %s" % (d["resources"]["bad"], f.get("tampered_resource")))
     for i, a in enumerate(f.get("arches", [])):
         s = d["slices"][i]
         if a["arch"] != s["arch"] or a["offset"] != s["offset"] or a["size"] != s["size"]:

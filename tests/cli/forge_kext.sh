@@ -117,6 +117,15 @@ mkdir -p x6 && $FC extract k6.kext 0 x6
 t_grep sha1_cms_over_primary 'Verification successful' openssl cms -verify -binary -inform DER \
     -in x6/cms.der -content x6/cd0.bin -CAfile ca/root.pem -purpose any -ignore_critical -out /dev/null
 
+# ---- Apple silicon kexts: arm64e, thin and fat ----
+"$MX" forge kext k8.kext --bundle-id com.example.as --team ABCDE12345 --ca ca --arch fat-arm64e --json >k8.json
+t_out arm64e_hashes ok $FC compare k8.kext k8.json
+t_json arm64e_arches '[a["arch"] for a in j["arches"]]' '["x86_64", "arm64e"]' cat k8.json
+t_grep arm64e_objdump 'ARM64 +E' llvm-objdump-14 --macho --private-headers --arch=all k8.kext/Contents/MacOS/as
+t_json arm64e_subtype 'hex(j["slices"][1]["cpusubtype"])' 0x80000002 $FC dump k8.kext
+"$MX" forge kext k8b.kext --bundle-id com.example.as2 --team ABCDE12345 --ca ca --arch arm64e --json >k8b.json
+t_out arm64e_thin_hashes ok $FC compare k8b.kext k8b.json
+
 # ---- codeless: Info.plist only, detached signature in _CodeSignature ----
 "$MX" forge kext k7.kext --bundle-id com.example.codeless --team ABCDE12345 --ca ca --codeless --json >k7.json
 check codeless_no_macos test ! -e k7.kext/Contents/MacOS

@@ -107,6 +107,13 @@ t_json app_no_install_entitlement '"com.apple.developer.system-extension.install
 printf 'x' >>Host.app/Contents/Library/SystemExtensions/drv.dext/Contents/Resources/README.txt
 t_json app_seal_broken 'j["resources"]["bad"]' '["Library/SystemExtensions/drv.dext/Contents/Resources/README.txt"]' $FC dump Host.app
 
+# ---- --tamper-resource: signed, then a sealed resource changes ----
+"$MX" forge sysext tr.systemextension --bundle-id com.example.tr --team ABCDE12345 --ca ca --category network --tamper-resource --json >tr.json
+t_json tamper_resource_expect 'j["expected_kind"], j["tampered_resource"]' '["invalid", true]' cat tr.json
+t_json tamper_resource_bad 'j["resources"]["bad"]' '["Resources/README.txt"]' $FC dump tr.systemextension
+t_json tamper_resource_pages_fine 'j["slices"][0]["signature"]["cds"][0]["bad_pages"]' '[]' $FC dump tr.systemextension
+t_out tamper_resource_compare ok $FC compare tr.systemextension tr.json
+
 # ---- Team ID mismatch between the leaf and the CodeDirectory ----
 "$MX" forge sysext mis.systemextension --bundle-id com.example.mis --team ABCDE12345 --cd-team ZZZZZ99999 --ca ca --category network --json >mis.json
 t_json mismatch_expect 'j["expected_kind"], j["team_id"], j["cd_team_id"]' '["invalid", "ABCDE12345", "ZZZZZ99999"]' cat mis.json

@@ -30,6 +30,7 @@ done <<EOF
 kext_x86|k1.kext|kext --bundle-id com.example.k1 $T
 kext_arm64|k2.kext|kext --bundle-id com.example.k2 $T --arch arm64
 kext_fat|k3.kext|kext --bundle-id com.example.k3 $T --arch fat
+kext_fat_arm64e|k3e.kext|kext --bundle-id com.example.k3e $T --arch fat-arm64e
 kext_no_oid|k4.kext|kext --bundle-id com.example.k4 $T --no-kext-oid
 kext_adhoc|k5.kext|kext --bundle-id com.example.k5 --adhoc
 kext_adhoc_fat|k6.kext|kext --bundle-id com.example.k6 --adhoc --arch fat

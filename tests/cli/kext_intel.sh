@@ -133,3 +133,50 @@ if P=$(kx_profile kandji__VirtualBox.mobileconfig); then
 	t notify.restart_device "$MX" mdm restart --notify-user --rebuild-kernel-cache
 	kx_state notify.restarted_at_once $VB loaded
 else skip notify.cell "../shared/testdata is absent"; fi
+
+# ---- AllowNonAdminUserApprovals: standard users may Allow (ANDed across payloads)
+kx_dev intel-nonadmin x86_64
+if B=$(kx_profile kandji__bitdefender_with_kext_settings.mobileconfig); then
+	cat > "$TMP/nonadmin.mobileconfig" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+<key>PayloadType</key><string>Configuration</string>
+<key>PayloadIdentifier</key><string>test.kext.nonadmin</string>
+<key>PayloadUUID</key><string>6E0C6F8A-3C1B-4F1E-9F7A-1D2C3B4A5E6F</string>
+<key>PayloadVersion</key><integer>1</integer>
+<key>PayloadDisplayName</key><string>Kext policy</string>
+<key>PayloadScope</key><string>System</string>
+<key>PayloadContent</key><array><dict>
+  <key>PayloadType</key><string>com.apple.syspolicy.kernel-extension-policy</string>
+  <key>PayloadIdentifier</key><string>test.kext.nonadmin.kext</string>
+  <key>PayloadUUID</key><string>7F1D7A9B-4D2C-4A2F-8B8B-2E3D4C5B6A7F</string>
+  <key>PayloadVersion</key><integer>1</integer>
+  <key>AllowUserOverrides</key><true/>
+  <key>AllowNonAdminUserApprovals</key><true/>
+  <key>AllowedKernelExtensions</key><dict>
+    <key></key><array><string>com.example.unsigned</string></array>
+  </dict>
+</dict></array>
+</dict></plist>
+XML
+	t nonadmin.enroll "$MX" mdm enroll --method device --user-approved
+	t nonadmin.profile "$MX" mdm install-profile "$TMP/nonadmin.mobileconfig"
+	t nonadmin.bitdefender "$MX" mdm install-profile "$B"
+	t_json nonadmin.mdm_rows 'sorted([r["team_id"], r["bundle_id"]] for r in j)' '[["", "com.example.unsigned"], ["GUNFMW623Y", null]]' \
+	    sh -c "sqlite3 -json '$MACEXT_STATE/macext.db' 'select team_id, bundle_id from kext_policy_mdm where device_id = (select id from devices where name = \"intel-nonadmin\")'"
+	kx_forge com.example.other ABCDE12345
+	t nonadmin.install "$MX" kext install "$TMP/k/com.example.other.kext"
+	t_exit 27 nonadmin.load kmutil load -b com.example.other
+	kx_state nonadmin.user_may_approve com.example.other awaiting_user_approval
+	# Bitdefender's payload says AllowNonAdminUserApprovals false: ANDed, admins only
+	t_exit 77 nonadmin.bitdefender_says_no "$MX" approve kext com.example.other --as bob:pw
+	t nonadmin.remove_bitdefender "$MX" mdm remove-profile "$("$PY" -c "import plistlib,sys; print(plistlib.load(open(sys.argv[1],'rb'))['PayloadIdentifier'])" "$B")"
+	t nonadmin.standard_user_allows "$MX" approve kext com.example.other --as bob:pw
+	kx_appr nonadmin.approval_user com.example.other user
+	# the empty Team ID names an unsigned kext by bundle ID (SIP must be off to load it)
+	kx_forge com.example.unsigned ABCDE12345 --unsigned
+	t nonadmin.install_unsigned "$MX" kext install "$TMP/k/com.example.unsigned.kext"
+	t_exit 1 nonadmin.unsigned_needs_sip_off kmutil load -b com.example.unsigned
+	kx_state nonadmin.unsigned_rejected com.example.unsigned rejected_signature
+else skip nonadmin.cell "../shared/testdata is absent"; fi

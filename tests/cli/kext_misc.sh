@@ -73,6 +73,11 @@ kx_forge com.example.intelonly ABCDE12345
 t arch.install "$MX" kext install "$TMP/k/com.example.intelonly.kext"
 t_exit 71 arch.incompatible kmutil load -b com.example.intelonly
 t_grep arch.text 'Code=71 Incompatible architecture: Cannot find arm64e in fat binary' kmutil load -b com.example.intelonly
+KX_ARCH=fat
+kx_forge com.example.universal ABCDE12345
+t arch.install_fat "$MX" kext install "$TMP/k/com.example.universal.kext"
+t_grep arch.fat_has_arm64e 'Executing: /usr/bin/kmutil load -p /Library/Extensions/com.example.universal.kext' kextload /Library/Extensions/com.example.universal.kext
+kx_state arch.fat_blocked_only_by_policy com.example.universal blocked_by_security_policy
 export MACEXT_DEVICE=m
 
 # a damaged AuxKC does not load; the next rebuild repairs it

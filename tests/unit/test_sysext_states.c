@@ -112,7 +112,7 @@ good_facts(void)
 		.ext_found = true, .ext_has_identifier = true, .ext_name_matches = true,
 		.app_in_applications = true, .sip_enabled = true, .app_sig_valid = true,
 		.ext_sig_valid = true, .app_install_entitlement = true, .app_team = "ZMCG7MLDV9",
-		.ext_team = "ZMCG7MLDV9", .category = MX_SX_CAT_ES, .entitlements = es_ents,
+		.ext_team = "ZMCG7MLDV9", .category = MX_SX_CAT_ES, .cat_ent_value_ok = true, .entitlements = es_ents,
 		.nentitlements = 2, .has_usage_description = true, .bundle_version = "2024.10.49",
 	};
 	return f;
@@ -126,12 +126,12 @@ MX_TEST(sysext_checks_in_order)
 	static const char *const private_ent[] = { "com.apple.developer.endpoint-security.client",
 		"com.apple.private.security.storage.SystemExtensionManagement" };
 	enum { NOT_FOUND, NO_ID, OUTSIDE, OUTSIDE_DEV, BAD_APP_SIG, BAD_EXT_SIG, BAD_SIG_NO_SIP,
-		NO_INSTALL, NO_CAT_ENT, TEAM_MISMATCH, REDISTRIBUTABLE, UNKNOWN_CAT, NO_USAGE,
+		NO_INSTALL, NO_CAT_ENT, NE_WRONG_VALUE, TEAM_MISMATCH, REDISTRIBUTABLE, UNKNOWN_CAT, NO_USAGE,
 		DEXT_VERSION, EXCEEDS, PRIVATE, TWO_FAULTS, OK };
 	static const struct { int row; int want_req, want_cat; } rows[] = {
 		{ NOT_FOUND, 4, 0 }, { NO_ID, 5, 0 }, { OUTSIDE, 3, 0 }, { OUTSIDE_DEV, 0, 0 },
 		{ BAD_APP_SIG, 8, 0 }, { BAD_EXT_SIG, 8, 0 }, { BAD_SIG_NO_SIP, 0, 0 },
-		{ NO_INSTALL, 2, 0 }, { NO_CAT_ENT, 2, 0 }, { TEAM_MISMATCH, 8, 0 },
+		{ NO_INSTALL, 2, 0 }, { NO_CAT_ENT, 2, 0 }, { NE_WRONG_VALUE, 2, 0 }, { TEAM_MISMATCH, 8, 0 },
 		{ REDISTRIBUTABLE, 0, 0 }, { UNKNOWN_CAT, 7, 0 }, { NO_USAGE, 0, 9 },
 		{ DEXT_VERSION, 0, 9 }, { EXCEEDS, 0, 9 }, { PRIVATE, 0, 9 },
 		{ TWO_FAULTS, 3, 0 },    /* location is checked before the signature */
@@ -149,6 +149,10 @@ MX_TEST(sysext_checks_in_order)
 		case BAD_SIG_NO_SIP: f.ext_sig_valid = false; f.sip_enabled = false; break;
 		case NO_INSTALL: f.app_install_entitlement = false; break;
 		case NO_CAT_ENT: f.entitlements = no_ents; f.nentitlements = 1; break;
+		case NE_WRONG_VALUE: f.category = MX_SX_CAT_NETWORK; f.cat_ent_value_ok = false; {
+				static const char *const n[] = { "com.apple.developer.networking.networkextension" };
+				f.entitlements = n; f.nentitlements = 1; }
+			break;
 		case TEAM_MISMATCH: f.app_team = "AAAAAAAAAA"; break;
 		case REDISTRIBUTABLE: f.app_team = "AAAAAAAAAA"; f.ext_redistributable = true; break;
 		case UNKNOWN_CAT: f.category = ""; break;
