@@ -89,7 +89,7 @@ fuzz: deps
 	@for t in $(FUZZ_DIRS); do \
 	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
 	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c build-fuzz/libmacext.a $(LDLIBS_ALL) || exit 1; \
-	  mkdir -p build-fuzz/corpus-$$t; \
+	  mkdir -p build-fuzz/corpus-$$t tests/fuzz/$$t/crashes; \
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/$$t/crashes/ \
 	    build-fuzz/corpus-$$t tests/fuzz/$$t/corpus || exit 1; \

@@ -78,6 +78,11 @@ int cs_der_entitlements(plist_t *out, const uint8_t *der, size_t len, uint64_t b
 #include <openssl/x509.h>
 int cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates);
 bool cs_is_apple_root(X509 *x);
+/* coderesources.c: checks the bundle under top against the CodeResources
+ * seal res[0..len) (bound by special slot 3); 0 when it holds, else -1 and
+ * why says which resource was modified, missing or added. */
+int cs_verify_resources(char *why, size_t wl, const char *top, const char *main_exe_rel,
+    const uint8_t *res, size_t len);
 /* Lowercase hex of n bytes into out (2n+1). */
 void cs_hex(char *out, const uint8_t *p, size_t n);
 

@@ -70,6 +70,7 @@ typedef struct cs_files {
 	const uint8_t *info, *res;
 	size_t info_len, res_len;
 	bool info_given, res_given;
+	bool res_bound;         /* out: some CD binds CodeResources (slot 3) */
 } cs_files;
 
 typedef struct sig_result {
@@ -95,7 +96,7 @@ set_invalid(sig_result *r, const mx_err *e)
  * a codeless bundle) is what the code slots cover. */
 static int
 verify_sig(sig_result *r, const cs_sig *sig, const uint8_t *code, size_t code_len,
-    uint64_t code_base, const cs_files *f, const mx_trust *trust, mx_err *err)
+    uint64_t code_base, cs_files *f, const mx_trust *trust, mx_err *err)
 {
 	mx_err e;
 	mx_err_clear(&e);
@@ -136,6 +137,7 @@ verify_sig(sig_result *r, const cs_sig *sig, const uint8_t *code, size_t code_le
 		if ((f->res_given || f->res) && cs_verify_slot(cd, MX_CSSLOT_RESOURCEDIR, f->res,
 		    f->res_len, &e))
 			goto bad;
+		f->res_bound |= cs_slot_bound(cd, MX_CSSLOT_RESOURCEDIR);
 	}
 	if (cs_entitlements(&r->ents, sig, &e))
 		goto bad;
@@ -167,7 +169,7 @@ bad:
 }
 
 static int
-verify_slice(sig_result *r, const mx_macho_slice *s, const cs_files *f, const mx_trust *trust,
+verify_slice(sig_result *r, const mx_macho_slice *s, cs_files *f, const mx_trust *trust,
     mx_err *err)
 {
 	memset(r, 0, sizeof *r);
@@ -271,7 +273,7 @@ results_free(sig_result *rs, int n)
 }
 
 static int
-verify_macho(mx_siginfo *out, const uint8_t *buf, size_t len, const cs_files *f,
+verify_macho(mx_siginfo *out, const uint8_t *buf, size_t len, cs_files *f,
     const mx_trust *trust, mx_err *err)
 {
 	if (!mx_macho_sniff(buf, len))
@@ -390,7 +392,7 @@ map_file(const uint8_t **out, size_t *len, const char *path, mx_err *err)
 }
 
 static int
-verify_file(mx_siginfo *out, const char *path, const cs_files *f, const mx_trust *trust,
+verify_file(mx_siginfo *out, const char *path, cs_files *f, const mx_trust *trust,
     mx_err *err)
 {
 	const uint8_t *buf = NULL;
@@ -411,7 +413,7 @@ verify_file(mx_siginfo *out, const char *path, const cs_files *f, const mx_trust
  * CodeEntitlements, CodeSignature (the CMS wrapper) and CodeRequirements-1
  * ... for alternate CDs (Security framework's naming for slot 0x1000+n). */
 static int
-verify_detached(mx_siginfo *out, const char *sigdir, const cs_files *f, const mx_trust *trust,
+verify_detached(mx_siginfo *out, const char *sigdir, cs_files *f, const mx_trust *trust,
     mx_err *err)
 {
 	static const struct { const char *name; uint32_t slot; } files[] = {
@@ -430,11 +432,15 @@ verify_detached(mx_siginfo *out, const char *sigdir, const cs_files *f, const mx
 	uint8_t *data[NF] = { NULL };
 	size_t lens[NF] = { 0 };
 	int rc = 0, n = 0;
+	const char *bad_file = NULL;
 	for (int i = 0; i < NF && rc == 0; i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof p, "%s/%s", sigdir, files[i].name);
 		rc = read_file(&data[i], &lens[i], p, MAX_SMALL_FILE, true, err);
 		n += data[i] != NULL;
+		/* each file is exactly one blob: its length field covers the whole file */
+		if (rc == 0 && data[i] && (lens[i] < 8 || mx_get_u32be(data[i] + 4) != lens[i]))
+			bad_file = files[i].name;
 	}
 	if (rc == 0 && data[0] == NULL) {
 		sig_result r;
@@ -442,6 +448,14 @@ verify_detached(mx_siginfo *out, const char *sigdir, const cs_files *f, const mx
 		r.arch.kind = r.cms.kind = MX_SIG_UNSIGNED;
 		snprintf(r.cms.reason, sizeof r.cms.reason, "codeless bundle without "
 		    "_CodeSignature/CodeDirectory");
+		combine(out, &r, 1);
+	} else if (rc == 0 && bad_file) {
+		sig_result r;
+		memset(&r, 0, sizeof r);
+		r.signed_ = true;
+		r.arch.kind = r.cms.kind = MX_SIG_INVALID;
+		snprintf(r.cms.reason, sizeof r.cms.reason, "_CodeSignature/%s is not exactly one blob",
+		    bad_file);
 		combine(out, &r, 1);
 	} else if (rc == 0) {
 		/* assemble a SuperBlob in memory and verify it like an embedded one */
@@ -524,6 +538,23 @@ mx_codesign_verify_path(mx_siginfo *out, const char *path, const mx_trust *trust
 		else
 			rc = verify_file(out, b->executable_path, &f, trust, err);
 	}
+	/* the resource seal, once slot 3 has vouched for CodeResources itself */
+	if (rc == 0 && rb && f.res_bound && out->kind != MX_SIG_INVALID
+	    && out->kind != MX_SIG_UNSIGNED) {
+		char exe[PATH_MAX + 8] = "", why[sizeof out->reason];
+		if (!b->codeless)
+			snprintf(exe, sizeof exe, "%s%s", strcmp(b->contents_dir, b->path) ? "MacOS/" : "",
+			    b->executable);
+		if (cs_verify_resources(why, sizeof why, b->contents_dir, exe[0] ? exe : NULL, rb,
+		    f.res_len) != 0) {
+			out->kind = MX_SIG_INVALID;
+			out->kext_requirement_met = out->devid_requirement_met = false;
+			snprintf(out->reason, sizeof out->reason, "%s", why);
+		}
+	}
+	/* the kext requirement explains itself only where a kext is verified */
+	if (rc == 0 && b->kind != MX_BUNDLE_KEXT && out->kind == MX_SIG_DEVELOPER_ID)
+		out->reason[0] = '\0';
 	free(ib);
 	free(rb);
 	mx_bundle_free(b);

@@ -391,7 +391,10 @@ cs_cms_verify(cs_cms_result *out, const cs_sig *sig, const mx_trust *trust, mx_e
 	}
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
 	/* 1. signature over the signed attributes, messageDigest over CD0 */
-	cd = BIO_new_mem_buf(sig->cd[0].blob, (int)sig->cd[0].len);
+	/* A buffering filter over the memory BIO: OpenSSL 3.0's CMS_verify copies a
+	 * bare memory BIO into a temporary one that it leaks when the SignerInfo
+	 * names a digest it cannot set up (found by the macho fuzz target). */
+	cd = BIO_push(BIO_new(BIO_f_buffer()), BIO_new_mem_buf(sig->cd[0].blob, (int)sig->cd[0].len));
 	if (CMS_verify(cms, NULL, NULL, cd, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
 		unsigned long e = ERR_peek_last_error();
 		REASON(out, "the CMS signature over the CodeDirectory does not verify: %s",
@@ -466,7 +469,7 @@ done:
 	sk_X509_pop_free(inter, X509_free);
 	sk_X509_free(signers);
 	X509_STORE_free(store);
-	BIO_free(cd);
+	BIO_free_all(cd);
 	CMS_ContentInfo_free(cms);
 	return rc;
 }

@@ -203,9 +203,12 @@ boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kc
 	if (rc)
 		return rc;
 	if (!valid)
-		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
-		    "the LocalPolicy failed verification by the Secure Enclave; the AuxKC "
-		    "measurement was not recorded");
+		/* The SEP does not sign onto a record that fails verification;
+		 * the build goes on (the restart must not fail) and the kexts
+		 * of this AuxKC will not boot. */
+		return cli_event(cli, d, "secure-enclave", "AuxKC measurement not recorded",
+		    "the LocalPolicy failed verification; set the security policy again in "
+		    "recoveryOS (power button)", err);
 	if (kc == NULL) {
 		if (!lp.has_auxi && !lp.has_auxr && !lp.has_auxp)
 			return 0;

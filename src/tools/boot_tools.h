@@ -26,7 +26,8 @@ int boot_kext_gate(struct mx_cli *cli, const mx_device *d, enum mx_kext_approver
 /* Records the AuxKC measurement: auxi = SHA-384(kc), auxr = SHA-384(receipt),
  * auxp = mx_boot_uakl_hash(uakl) — re-signed.  kc NULL: clears the three.
  * Apple silicon only (no-op on Intel).  MX_ESTATE when the policy does not
- * allow third-party kexts. */
+ * allow third-party kexts.  A LocalPolicy that fails verification is not
+ * signed onto: an event, and 0 (the kexts will not boot). */
 int boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kclen,
     const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, mx_err *err);
 /* At boot: *ok when the kexts of this AuxKC may boot (Intel: always).  On

@@ -147,3 +147,20 @@ t_exit 64 bad_time "$MX" forge kext k9.kext --bundle-id com.example.x --team ABC
 t_exit 64 unknown_sub "$MX" forge widget x
 check errors_leave_nothing test ! -e k9.kext
 check no_staging_left sh -c '! ls -d *.forge-* 2>/dev/null | grep -q .'
+
+# ---- the default CA: $MACEXT_FORGE_CA, else $MACEXT_STATE/forge-ca, created once
+# even when forges race for it ----
+for i in 1 2 3 4; do
+	"$MX" forge kext p$i.kext --bundle-id com.example.p$i --team PARALLEL01 >p$i.out 2>&1 &
+done
+wait
+check parallel_all_made test -s p1.kext/Contents/MacOS/p1 -a -s p2.kext/Contents/MacOS/p2 \
+    -a -s p3.kext/Contents/MacOS/p3 -a -s p4.kext/Contents/MacOS/p4
+check default_ca_in_state test -s "$MACEXT_STATE/forge-ca/root.pem"
+t_out parallel_one_leaf 1 sh -c "ls '$MACEXT_STATE'/forge-ca/leaves/PARALLEL01-kext-*.pem | wc -l"
+for i in 1 2 3 4; do
+	t_json "parallel_verifies_$i" 'j["kind"]' developer-id-kext "$MX" codesign verify p$i.kext \
+	    --trust-anchor "$MACEXT_STATE/forge-ca/root.pem" --json
+done
+MACEXT_FORGE_CA="$TMP/envca" "$MX" forge kext e1.kext --bundle-id com.example.e1 --team ABCDE12345 >/dev/null
+check env_ca_used test -s "$TMP/envca/root.pem"
