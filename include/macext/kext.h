@@ -95,7 +95,13 @@ typedef struct mx_kext {
 	bool load_requested;         /* a load attempt was made (kernelmanagerd "discovered") */
 	enum mx_kext_state state;
 	enum mx_kext_approval approval;
-	bool in_auxkc;               /* part of the AuxKC the device booted with */
+	bool in_auxkc;               /* this version is in the AuxKC the device booted with */
+	/* an update installed over a kext in the AuxKC: the old version keeps
+	 * running (and stays in rebuilt AuxKCs) until the update is approved
+	 * and built (§3.3 step 9); "" when there is none */
+	char running_version[64];
+	char running_cdhash[41];
+	char running_hash[65];       /* CAS hash of the old bundle */
 	int64_t installed_at;
 } mx_kext;
 

@@ -26,8 +26,9 @@ mx_store_kext_put(mx_store *st, int64_t device_id, const mx_kext *k, mx_err *err
 	sqlite3_stmt *s;
 	int rc = st_prepare(st, &s, "INSERT OR REPLACE INTO kexts (device_id, bundle_id, team_id,"
 	    " version, path, hash, cdhash, developer_name, signature, requirement_met, codeless,"
-	    " apple_auxiliary, has_arch, load_requested, state, approval, in_auxkc, installed_at)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	    " apple_auxiliary, has_arch, load_requested, state, approval, in_auxkc, installed_at,"
+	    " running_version, running_cdhash, running_hash)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, device_id);
@@ -48,6 +49,9 @@ mx_store_kext_put(mx_store *st, int64_t device_id, const mx_kext *k, mx_err *err
 	sqlite3_bind_text(s, 16, mx_kext_approval_name(k->approval), -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 17, k->in_auxkc);
 	sqlite3_bind_int64(s, 18, k->installed_at);
+	sqlite3_bind_text(s, 19, k->running_version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 20, k->running_cdhash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 21, k->running_hash, -1, SQLITE_TRANSIENT);
 	return st_write(st, s, "kexts", err);
 }
 
@@ -80,6 +84,9 @@ row(sqlite3_stmt *s, mx_kext *k, mx_err *err)
 		return rc;
 	k->in_auxkc = sqlite3_column_int(s, 15);
 	k->installed_at = sqlite3_column_int64(s, 16);
+	st_text(s, 17, k->running_version, sizeof k->running_version);
+	st_text(s, 18, k->running_cdhash, sizeof k->running_cdhash);
+	st_text(s, 19, k->running_hash, sizeof k->running_hash);
 	return 0;
 }
 
@@ -90,7 +97,8 @@ mx_store_kext_get(mx_store *st, int64_t device_id, const char *bundle_id, mx_kex
 	sqlite3_stmt *s;
 	int rc = st_prepare(st, &s, "SELECT bundle_id, team_id, version, path, hash, cdhash,"
 	    " developer_name, signature, requirement_met, codeless, apple_auxiliary, has_arch,"
-	    " load_requested, state, approval, in_auxkc, installed_at FROM kexts"
+	    " load_requested, state, approval, in_auxkc, installed_at, running_version,"
+	    " running_cdhash, running_hash FROM kexts"
 	    " WHERE device_id = ? AND bundle_id = ?", err);
 	if (rc)
 		return rc;
@@ -116,7 +124,8 @@ mx_store_kext_list(mx_store *st, int64_t device_id, mx_kext **out, int *n, mx_er
 	*n = 0;
 	int rc = st_prepare(st, &s, "SELECT bundle_id, team_id, version, path, hash, cdhash,"
 	    " developer_name, signature, requirement_met, codeless, apple_auxiliary, has_arch,"
-	    " load_requested, state, approval, in_auxkc, installed_at FROM kexts"
+	    " load_requested, state, approval, in_auxkc, installed_at, running_version,"
+	    " running_cdhash, running_hash FROM kexts"
 	    " WHERE device_id = ? ORDER BY bundle_id", err);
 	if (rc)
 		return rc;

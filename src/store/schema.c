@@ -79,6 +79,7 @@ const char *const mx_schema_migrations[] = {
 "  signature TEXT NOT NULL, requirement_met INTEGER NOT NULL, codeless INTEGER NOT NULL,"
 "  apple_auxiliary INTEGER NOT NULL, has_arch INTEGER NOT NULL, load_requested INTEGER NOT NULL,"
 "  state TEXT NOT NULL, approval TEXT NOT NULL, in_auxkc INTEGER NOT NULL,"
+"  running_version TEXT NOT NULL, running_cdhash TEXT NOT NULL, running_hash TEXT NOT NULL,"
 "  installed_at INTEGER NOT NULL, PRIMARY KEY (device_id, bundle_id)) WITHOUT ROWID;"
 };
 const int mx_schema_nmigrations = (int)(sizeof mx_schema_migrations / sizeof mx_schema_migrations[0]);

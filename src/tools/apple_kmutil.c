@@ -296,8 +296,10 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 	}
 	for (int i = 0; i < n; i++) {
 		mx_kext *k = &all[i];
-		bool loaded = k->state == MX_KEXT_LOADED;
-		bool in_coll = k->in_auxkc || (loaded && k->codeless);
+		/* an update waiting for approval: its old version runs */
+		bool old_runs = k->state != MX_KEXT_LOADED && k->running_version[0];
+		bool loaded = k->state == MX_KEXT_LOADED || old_runs;
+		bool in_coll = k->in_auxkc || old_runs || (loaded && k->codeless);
 		if (!in_coll)
 			continue;
 		idx++;
@@ -320,7 +322,7 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 				linked(fs->prelink, k->bundle_id, deps, sizeof deps);
 			}
 		printf("%5d %4d %#-18llx %#-10llx %#-10llx %s (%s) %s <%s>\n", idx, 0, addr, size,
-		    size, k->bundle_id, k->version, uuid, deps);
+		    size, k->bundle_id, old_runs ? k->running_version : k->version, uuid, deps);
 	}
 	mx_fileset_free(fs);
 	free(kc);

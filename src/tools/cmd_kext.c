@@ -378,9 +378,26 @@ kext_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		if (strcmp(old.hash, k.hash) == 0 && old.state != MX_KEXT_REMOVED_AWAITING_RESTART) {
 			k = old;
 		} else {
-			/* an update needs approval of the AuxKC rebuild and a restart
-			 * again (§2.4); the old code stays in the AuxKC until then */
-			k.in_auxkc = false;
+			/* an update: the old version keeps running until the update
+			 * is approved and built into the AuxKC (§3.3 step 9) */
+			if (old.in_auxkc) {
+				snprintf(k.running_version, sizeof k.running_version, "%s", old.version);
+				snprintf(k.running_cdhash, sizeof k.running_cdhash, "%s", old.cdhash);
+				snprintf(k.running_hash, sizeof k.running_hash, "%s", old.hash);
+			} else if (old.running_version[0]) {
+				snprintf(k.running_version, sizeof k.running_version, "%s", old.running_version);
+				snprintf(k.running_cdhash, sizeof k.running_cdhash, "%s", old.running_cdhash);
+				snprintf(k.running_hash, sizeof k.running_hash, "%s", old.running_hash);
+			}
+			/* "an updated kext still needs user consent" (§2.4): the
+			 * user's Allow covered the old version */
+			bool was = false;
+			if ((rc = mx_store_kext_policy_allowed(cli->st, d.id, old.team_id, old.bundle_id,
+			    &was, err)))
+				return rc;
+			if (was && (rc = mx_store_kext_policy_set(cli->st, d.id, old.team_id,
+			    old.bundle_id, false, old.developer_name, 1, err)))
+				return rc;
 		}
 	}
 	char what[600];
@@ -460,7 +477,7 @@ kext_remove(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	    (rc = mx_store_alert_remove(cli->st, d.id, "kext-blocked", k.bundle_id, err)))
 		return rc;
 	char what[600];
-	if (k.in_auxkc) {
+	if (k.in_auxkc || k.running_version[0]) {
 		/* the code stays in the AuxKC until it is rebuilt; the kernel
 		 * marks it non-loadable (MissingAuxKCBundles, §3.3 step 9) */
 		k.state = MX_KEXT_REMOVED_AWAITING_RESTART;
@@ -735,7 +752,7 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	if (rc || (rc = mx_store_kext_list(cli->st, d->id, &all, &n, err)))
 		goto out;
 	items = mx_xcalloc((size_t)(n ? n : 1), sizeof *items);
-	bool mdm_bootstrap = false, changed = false;
+	bool mdm_bootstrap = false, changed = false, stale = false;
 	for (int i = 0; i < n; i++) {
 		mx_kext *k = &all[i];
 		mx_kext_ctx c;
@@ -744,8 +761,23 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 			goto out;
 		const char *why = NULL;
 		bool inc = mx_kext_include_in_auxkc(&c, k, named(k, kext_paths, npaths), &why);
-		if (k->in_auxkc != inc)
-			changed = true;
+		if (!inc && k->running_hash[0] && c.gate_ok &&
+		    k->state != MX_KEXT_REMOVED_AWAITING_RESTART) {
+			/* the update is not built yet: its old version stays */
+			items[ni].k = *k;
+			snprintf(items[ni].k.version, sizeof items[ni].k.version, "%s", k->running_version);
+			snprintf(items[ni].k.cdhash, sizeof items[ni].k.cdhash, "%s", k->running_cdhash);
+			snprintf(items[ni].k.hash, sizeof items[ni].k.hash, "%s", k->running_hash);
+			if ((rc = load_item(cli, d, &items[ni], err))) {
+				mx_bundle_free(items[ni].b);
+				free(items[ni].exe);
+				items[ni].b = NULL;
+				items[ni].exe = NULL;
+				goto out;
+			}
+			ni++;
+			continue;
+		}
 		if (!inc) {
 			/* report what a load was asked for but did not make it */
 			if (k->load_requested && why && k->state != MX_KEXT_REMOVED_AWAITING_RESTART &&
@@ -765,6 +797,9 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		}
 		if (!g.allowed && g.action == MX_GATE_MDM_BOOTSTRAP)
 			mdm_bootstrap = true;
+		/* not in the AuxKC that booted (new, or that AuxKC failed its checks) */
+		if (!k->in_auxkc)
+			stale = true;
 		items[ni].k = *k;
 		if ((rc = load_item(cli, d, &items[ni], err))) {
 			mx_bundle_free(items[ni].b);
@@ -779,9 +814,24 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	size_t oldlen = 0;
 	if ((rc = kext_auxkc_read(cli, d, &old, &oldlen, err)))
 		goto out;
-	bool had_old = old != NULL;
+	/* rebuild only when the set of (bundle, cdhash) changes */
+	mx_fileset *ofs = NULL;
+	mx_err oe;
+	mx_err_clear(&oe);
+	if (old == NULL)
+		changed = ni > 0;
+	else if (mx_fileset_parse(&ofs, old, oldlen, &oe) != 0 || ofs->nreceipt != ni)
+		changed = true;
+	for (int i = 0; ofs && !changed && i < ni; i++) {
+		bool found = false;
+		for (int r = 0; r < ofs->nreceipt && !found; r++)
+			found = strcmp(ofs->receipt[r].bundle_id, items[i].k.bundle_id) == 0 &&
+			    strcmp(ofs->receipt[r].cdhash, items[i].k.cdhash) == 0;
+		changed = !found;
+	}
+	mx_fileset_free(ofs);
 	free(old);
-	if (!changed && (had_old || ni == 0))
+	if (!changed && !stale)
 		goto out;   /* the AuxKC already holds exactly these kexts */
 	if (ni == 0) {
 		if ((rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)) ||
@@ -869,13 +919,19 @@ panic_medic(struct mx_cli *cli, mx_device *d, mx_kext *all, int n, mx_err *err)
 }
 
 static bool
-in_receipt(const mx_fileset *fs, const mx_kext *k)
+in_receipt_cdhash(const mx_fileset *fs, const char *bundle_id, const char *cdhash)
 {
 	for (int i = 0; fs && i < fs->nreceipt; i++)
-		if (strcmp(fs->receipt[i].bundle_id, k->bundle_id) == 0 &&
-		    strcmp(fs->receipt[i].cdhash, k->cdhash) == 0)
+		if (strcmp(fs->receipt[i].bundle_id, bundle_id) == 0 &&
+		    strcmp(fs->receipt[i].cdhash, cdhash) == 0)
 			return true;
 	return false;
+}
+
+static bool
+in_receipt(const mx_fileset *fs, const mx_kext *k)
+{
+	return in_receipt_cdhash(fs, k->bundle_id, k->cdhash);
 }
 
 int
@@ -955,10 +1011,18 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 		mx_kext_ctx c;
 		mx_boot_gate g;
 		bool in = in_receipt(fs, k);
+		bool old_in = k->running_cdhash[0] && in_receipt_cdhash(fs, k->bundle_id,
+		    k->running_cdhash);
+		if (in || !old_in)
+			k->running_version[0] = k->running_cdhash[0] = k->running_hash[0] = '\0';
 		enum mx_kext_state s0 = k->state;
 		if (k->state == MX_KEXT_REMOVED_AWAITING_RESTART) {
-			if (in)
-				continue;   /* not rebuilt yet: still in the AuxKC, not loadable */
+			if (in || old_in) {
+				/* not rebuilt yet: still in the AuxKC, not loadable */
+				if ((rc = mx_store_kext_put(cli->st, d->id, k, err)))
+					goto out;
+				continue;
+			}
 			char what[600];
 			snprintf(what, sizeof what, "kext %s is gone from the AuxKC", k->bundle_id);
 			if ((rc = mx_store_kext_delete(cli->st, d->id, k->bundle_id, err)) ||

@@ -46,6 +46,8 @@ sysext_driver|sd.dext|sysext --bundle-id com.example.sd $T --category driver
 dext|d.dext|dext --bundle-id com.example.d $T
 dext_adhoc|da.dext|dext --bundle-id com.example.da --adhoc
 app|h.app|app --bundle-id com.example.h $T
+tamper_resource|tr.systemextension|sysext --bundle-id com.example.tr $T --category network --tamper-resource
+kext_tamper_resource|trk.kext|kext --bundle-id com.example.trk $T --tamper-resource
 team_mismatch|m.systemextension|sysext --bundle-id com.example.m $T --cd-team ZZZZZ99999 --category network
 expired_at_signing|l.systemextension|sysext --bundle-id com.example.l $T --category network --expired-cert --signing-time 2022-01-01
 expired_later|o.systemextension|sysext --bundle-id com.example.o $T --category network --expired-cert --signing-time 2020-06-01

@@ -103,3 +103,26 @@ kx_appr medic.a_no_approval com.example.a none
 t_exit 67 medic.no_auxkc kmutil inspect
 t_json medic.no_user_approvals 'len(j)' 0 sh -c "sqlite3 -json '$MACEXT_STATE/macext.db' 'select * from kext_policy' | grep . || echo '[]'"
 t_exit 27 medic.prompts_again kmutil load -b com.example.a
+
+# an update: the old version keeps running until the update is approved and built
+kx_dev upd x86_64
+kx_forge com.example.u ABCDE12345 --version 1.0.0
+t update.install_v1 "$MX" kext install "$TMP/k/com.example.u.kext"
+t_exit 27 update.load_v1 kmutil load -b com.example.u
+t update.approve_v1 "$MX" approve kext com.example.u --as admin:pw
+t update.restart_v1 "$MX" restart
+kx_state update.v1_loaded com.example.u loaded
+kx_forge com.example.u ABCDE12345 --version 2.0.0
+t update.install_v2 "$MX" kext install "$TMP/k/com.example.u.kext"
+t_grep update.v1_still_runs 'com.example.u \(1.0.0\)' kmutil showloaded
+t_exit 27 update.needs_consent_again kmutil load -b com.example.u
+kx_alert update.alert_again 'System Extension Blocked'
+t update.restart_unapproved "$MX" restart
+t_grep update.v1_runs_after_restart 'com.example.u \(1.0.0\)' kmutil showloaded
+t_json update.auxkc_has_v1 '[e["version"] for e in j["fileset_entries"]]' '["1.0.0"]' kmutil inspect --json
+t update.approve_v2 "$MX" approve kext com.example.u --as admin:pw
+t_exit 28 update.v2_needs_reboot kmutil load -b com.example.u
+t update.restart_v2 "$MX" restart
+kx_state update.v2_loaded com.example.u loaded
+t_grep update.v2_runs 'com.example.u \(2.0.0\)' kmutil showloaded
+t_json update.auxkc_has_v2 '[e["version"] for e in j["fileset_entries"]]' '["2.0.0"]' kmutil inspect --json
