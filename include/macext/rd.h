@@ -42,6 +42,8 @@ void mx_put_u64be(uint8_t *p, uint64_t v);
 void mx_put_u32le(uint8_t *p, uint32_t v);
 void mx_put_u64le(uint8_t *p, uint64_t v);
 uint32_t mx_get_u32be(const uint8_t *p);
+/* Lowercase hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
+void mx_hex_encode(char *out, const uint8_t *in, size_t n);
 uint32_t mx_get_u32le(const uint8_t *p);
 
 #endif

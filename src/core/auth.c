@@ -13,19 +13,9 @@
 #include <openssl/sha.h>
 
 #include "macext/core.h"
+#include "macext/rd.h"
 
 #define PBKDF2_ITER 20000
-
-static void
-tohex(char *out, const uint8_t *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int
 fromhex(uint8_t *out, const char *s, size_t n)
@@ -58,8 +48,8 @@ mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16]
 	char sh[33], hh[65];
 	if (derive(dk, password, salt, PBKDF2_ITER) != 0)
 		return -1;
-	tohex(sh, salt, 16);
-	tohex(hh, dk, 32);
+	mx_hex_encode(sh, salt, 16);
+	mx_hex_encode(hh, dk, 32);
 	snprintf(out, MX_PWHASH_LEN, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ITER, sh, hh);
 	return 0;
 }

@@ -401,7 +401,7 @@ cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates)
 		unsigned mdlen;
 		if (EVP_Digest(c->der, c->len, md, &mdlen, EVP_sha256(), NULL) != 1)
 			continue;
-		cs_hex(hex, md, sizeof md);
+		mx_hex_encode(hex, md, sizeof md);
 		if (strcmp(hex, c->sha256) != 0)
 			continue;       /* not the pinned certificate: never trusted */
 		const uint8_t *p = c->der;
@@ -422,7 +422,7 @@ cs_is_apple_root(X509 *x)
 	char hex[65];
 	if (X509_digest(x, EVP_sha256(), md, &len) != 1)
 		return false;
-	cs_hex(hex, md, sizeof md);
+	mx_hex_encode(hex, md, sizeof md);
 	for (size_t i = 0; i < sizeof apple_certs / sizeof apple_certs[0]; i++)
 		if (apple_certs[i].root && strcmp(hex, apple_certs[i].sha256) == 0)
 			return true;

@@ -55,17 +55,6 @@ cs_md(uint8_t hash_type)
 	return md[i];
 }
 
-void
-cs_hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char hx[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 digest(const EVP_MD *md, const uint8_t *p, size_t n, uint8_t *out, unsigned *outlen)
 {

@@ -16,6 +16,7 @@
 
 #include "macext/cs_blobs.h"
 #include "macext/err.h"
+#include "macext/rd.h"
 
 #define CS_MAX_CD (1 + MX_CSSLOT_ALTERNATE_CODEDIRECTORY_MAX)
 #define CS_MAX_SPECIAL 16   /* special slots we bind; xnu knows 1..11 */
@@ -84,7 +85,6 @@ bool cs_is_apple_root(X509 *x);
 int cs_verify_resources(char *why, size_t wl, const char *top, const char *main_exe_rel,
     const uint8_t *res, size_t len);
 /* Lowercase hex of n bytes into out (2n+1). */
-void cs_hex(char *out, const uint8_t *p, size_t n);
 
 /* codesign_verify.c: the CMS signature over cd[0], the hash agility
  * attributes against every CD, the chain (at signing time) and the class.

@@ -106,7 +106,7 @@ verify_sig(sig_result *r, const cs_sig *sig, const uint8_t *code, size_t code_le
 	for (int i = 1; i < sig->ncd; i++)
 		if (sig->cd[i].rank > best->rank)
 			best = &sig->cd[i];
-	cs_hex(r->arch.cdhash, best->digest, MX_CS_CDHASH_LEN);
+	mx_hex_encode(r->arch.cdhash, best->digest, MX_CS_CDHASH_LEN);
 	snprintf(r->arch.identifier, sizeof r->arch.identifier, "%s", sig->cd[0].ident);
 	if (sig->cd[0].team)
 		snprintf(r->arch.team_id, sizeof r->arch.team_id, "%s", sig->cd[0].team);

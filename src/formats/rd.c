@@ -190,3 +190,14 @@ mx_put_u64le(uint8_t *p, uint64_t v)
 	mx_put_u32le(p, (uint32_t)v);
 	mx_put_u32le(p + 4, (uint32_t)(v >> 32));
 }
+
+void
+mx_hex_encode(char *out, const uint8_t *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

@@ -22,20 +22,10 @@
 #include <openssl/rand.h>
 
 #include "store_int.h"
+#include "macext/rd.h"
 
 #define CAS_MAX_FILES 20000
 #define CAS_MAX_BYTES (512ull << 20)
-
-static void
-hexify(char out[65], const uint8_t d[32])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
-}
 
 int
 mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65], mx_err *err)
@@ -43,7 +33,7 @@ mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[6
 	uint8_t d[32];
 	unsigned dl;
 	EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
-	hexify(out_hash, d);
+	mx_hex_encode(out_hash, d, 32);
 	sqlite3_stmt *s;
 	int rc = st_prepare(st, &s, "INSERT OR IGNORE INTO blobs (hash, data) VALUES (?, ?)", err);
 	if (rc)
@@ -291,7 +281,7 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	EVP_MD_CTX_free(ctx);
 	if (rc)
 		goto free_contents;
-	hexify(out_hash, d);
+	mx_hex_encode(out_hash, d, 32);
 
 	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];
 	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);
@@ -439,7 +429,7 @@ mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len
 	EVP_DigestUpdate(ctx, data, len);
 	EVP_DigestFinal_ex(ctx, d, &dl);
 	EVP_MD_CTX_free(ctx);
-	hexify(out_hash, d);
+	mx_hex_encode(out_hash, d, 32);
 	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];
 	struct stat sb;
 	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);

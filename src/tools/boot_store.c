@@ -15,17 +15,7 @@
 #include <string.h>
 
 #include "boot_tools.h"
-
-static void
-tohex(char *out, const uint8_t *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "macext/rd.h"
 
 static int
 hexval(char c)
@@ -74,7 +64,7 @@ sep_seed(struct mx_cli *cli, const mx_device *d, uint8_t seed[32], bool create, 
 	cli_random(cli);
 	memcpy(seed, cli->in.random, 32);
 	char hex[65];
-	tohex(hex, seed, 32);
+	mx_hex_encode(hex, seed, 32);
 	*found = true;
 	return mx_store_kv_set(cli->st, d->id, "boot.sep.seed", hex, err);
 }
@@ -112,7 +102,7 @@ lp_put(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
 	if (n == 0)
 		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "LocalPolicy does not fit");
 	char *hex = mx_xmalloc(2 * n + 1), ns[24];
-	tohex(hex, buf, n);
+	mx_hex_encode(hex, buf, n);
 	snprintf(ns, sizeof ns, "%llu", (unsigned long long)nonce);
 	if ((rc = mx_store_kv_set(cli->st, d->id, "boot.lp", hex, err)) == 0)
 		rc = mx_store_kv_set(cli->st, d->id, "boot.sep.nonce", ns, err);

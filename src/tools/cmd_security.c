@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "boot_tools.h"
+#include "macext/rd.h"
 
 #define SET_USAGE "macext security set full|reduced|permissive [--kext-user-management]" \
 	" [--kext-remote-management] --as USER:PASSWORD"
@@ -69,17 +70,6 @@ security_set(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
-static void
-hexstr(char *out, const uint8_t *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static json_t *
 lp_json(const mx_localpolicy *lp, bool valid)
 {
@@ -103,7 +93,7 @@ lp_json(const mx_localpolicy *lp, bool valid)
 		{ "auxr", lp->has_auxr, lp->auxr } };
 	for (int i = 0; i < 3; i++) {
 		if (aux[i].has)
-			hexstr(h, aux[i].v, MX_LP_HASH_LEN);
+			mx_hex_encode(h, aux[i].v, MX_LP_HASH_LEN);
 		json_object_set_new(j, aux[i].k, aux[i].has ? json_string(h) : json_null());
 	}
 	return j;
@@ -234,7 +224,7 @@ aux_line(const char *label, const char *tag, bool has, const uint8_t *h)
 {
 	char hx[2 * MX_LP_HASH_LEN + 1];
 	if (has)
-		hexstr(hx, h, MX_LP_HASH_LEN);
+		mx_hex_encode(hx, h, MX_LP_HASH_LEN);
 	printf("%-40s(%s): %s\n", label, tag, has ? hx : "absent");
 }
 

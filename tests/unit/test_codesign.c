@@ -72,7 +72,7 @@ MX_TEST(codesign_unsigned_and_adhoc)
 	unsigned hl;
 	EVP_Digest(cd, mx_get_u32be(cd + 4), h, &hl, EVP_sha256(), NULL);
 	char hex[41];
-	cs_hex(hex, h, 20);
+	mx_hex_encode(hex, h, 20);
 	CHECK_EQ_STR(si.cdhash, hex);
 	CHECK_EQ_STR(si.identifier, "com.example.test");
 	CHECK_EQ_STR(si.team_id, "");
@@ -158,7 +158,7 @@ MX_TEST(codesign_best_cdhash_of_alternates)
 	mx_siginfo si;
 	CHECK_EQ_INT(verify(b, n, NULL, 0, NULL, &si), MX_SIG_ADHOC);
 	char hex[41];
-	cs_hex(hex, sig.cd[1].digest, 20);     /* the SHA-256 alternate wins */
+	mx_hex_encode(hex, sig.cd[1].digest, 20);     /* the SHA-256 alternate wins */
 	CHECK_EQ_STR(si.cdhash, hex);
 	mx_siginfo_free(&si);
 	/* the alternate's pages are verified too */
