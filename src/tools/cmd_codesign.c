@@ -8,7 +8,8 @@
  * Exit status: 0 for any structurally valid signature (apple, developer-id,
  * developer-id-kext, adhoc, untrusted) and for unsigned code; 69
  * (MX_ESIGNATURE) when the signature is invalid — the report is printed first.
- * Needs no device and opens no store.
+ * Needs no device; with an explicit --device NAME (and no --trust-anchor) the
+ * device's trust anchor (`device create --trust-anchor`) is used.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #include "macext/macho.h"
 #include "tools.h"
 
-#define USAGE "macext codesign verify PATH [--json] [--trust-anchor CERT.pem]"
+#define USAGE "macext [--device NAME] codesign verify PATH [--json] [--trust-anchor CERT.pem]"
 
 static json_t *
 plist_json(plist_t p, int depth)
@@ -173,6 +174,17 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (rc)
 		return rc;
 	const char *path = argv[1];
+	/* --device NAME (given explicitly) lends its trust anchor, as the kext and
+	 * sysext commands use it; the transaction only reads */
+	char dev_anchor[4096];
+	if (anchor == NULL && cli->device_name != NULL) {
+		mx_device d;
+		if ((rc = cli_begin_device(cli, &d, err)))
+			return rc;
+		anchor = cli_trust_anchor(cli, &d, dev_anchor, sizeof dev_anchor);
+		if ((rc = cli_commit(cli, err)))
+			return rc;
+	}
 	mx_trust trust = { .extra_anchor_pem = anchor };
 	mx_siginfo si;
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err)))

@@ -105,3 +105,10 @@ t_json_rc 69 resource_removed '"missing" in j["reason"]' true V "$F/seal3.kext" 
 cp -R "$F/k.kext" "$F/seal4.kext"
 touch "$F/seal4.kext/Contents/.DS_Store" "$F/seal4.kext/Contents/Resources/.DS_Store"
 t_json omitted_ds_store 'j["kind"]' developer-id-kext V "$F/seal4.kext" --json $A
+
+# a device's trust anchor (device create --trust-anchor) is used with --device
+t device_with_anchor "$MX" device create mac1 --trust-anchor "$CA/root.pem"
+t device_without_anchor "$MX" device create mac2
+t_json device_anchor_used 'j["kind"]' developer-id-kext "$MX" --device mac1 codesign verify "$F/k.kext" --json
+t_json device_no_anchor 'j["kind"]' untrusted "$MX" --device mac2 codesign verify "$F/k.kext" --json
+t_exit 67 device_unknown "$MX" --device nosuch codesign verify "$F/k.kext"
