@@ -126,6 +126,7 @@ typedef struct mx_lp_request {
 	bool kext_remote;          /* smb3 */
 	bool set_sip; uint32_t sip0;   /* csrutil: new SIP word */
 	bool ssv_off, ctrr_off, bootargs_off;   /* bputil -s/-c/-a */
+	bool ssv_restore;          /* csrutil authenticated-root enable: sip1 cleared */
 	bool rebuild;              /* bputil -g/-n: from scratch (drop other options) */
 } mx_lp_request;
 

@@ -246,7 +246,7 @@ mx_boot_authorize(const mx_device *d, const mx_localpolicy *cur, const mx_lp_req
 	 * exist only in recoveryOS; bputil runs anywhere but the SEP checks
 	 * the boot state for downgrades. */
 	bool downgrade_free = r->level == MX_SEC_FULL && !r->kext_user && !r->kext_remote
-	    && !r->set_sip;
+	    && !r->set_sip && !r->ssv_restore;
 	if (d->env != MX_ENV_RECOVERY) {
 		if (r->origin == MX_ORIGIN_SSU)
 			return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET,
@@ -278,6 +278,13 @@ mx_boot_authorize(const mx_device *d, const mx_localpolicy *cur, const mx_lp_req
 		    "requires enrollment in device management (not %s)",
 		    d->enroll == MX_ENROLL_NONE ? "a Mac that is not enrolled" : "User Enrollment");
 
+	if (r->ssv_restore) {
+		/* re-enabling the signed system volume is an upgrade: any
+		 * recoveryOS, the level stays [INF] */
+		n.sip1 = false;
+		*next = n;
+		return 0;
+	}
 	if (r->set_sip) {
 		/* csrutil: the SIP word goes to sip0; any relaxation moves the OS
 		 * to Permissive (§4.6).  Re-enabling keeps the level [INF]: the

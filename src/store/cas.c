@@ -173,6 +173,22 @@ write_file(const char *path, const uint8_t *data, size_t len, mx_err *err)
 	return 0;
 }
 
+/* Makes a directory's entries durable (after creating files in it or
+ * renaming into it), so a committed row never points at a lost tree. */
+static int
+fsync_dir(const char *path, mx_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || fsync(fd) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
 static void
 rmtree(const char *path)
 {
@@ -308,8 +324,24 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 			rc = write_file(p, contents[i], lens[i], err);
 		}
 	}
+	/* directories deepest first, then the new entry's parent after the rename */
+	for (size_t i = w.n; rc == 0 && i-- > 0;)
+		if (w.v[i].isdir) {
+			snprintf(p, sizeof p, "%s/%s/%s", tmp, base, w.v[i].rel);
+			rc = fsync_dir(p, err);
+		}
+	if (rc == 0) {
+		snprintf(p, sizeof p, "%s/%s", tmp, base);
+		rc = S_ISDIR(sb.st_mode) ? fsync_dir(p, err) : 0;
+	}
+	if (rc == 0)
+		rc = fsync_dir(tmp, err);
 	if (rc == 0 && rename(tmp, final) != 0 && errno != ENOTEMPTY && errno != EEXIST)
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	if (rc == 0) {
+		snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
+		rc = fsync_dir(p, err);
+	}
 	rmtree(tmp);   /* no-op after a successful rename; cleans up a lost race or failure */
 free_contents:
 	for (size_t i = 0; i <= w.n; i++)

@@ -97,6 +97,8 @@ ask(const char *prompt, char *buf, size_t len)
 	buf[strcspn(buf, "\r\n")] = '\0';
 }
 
+static const char *ask_cred(char *cbuf, size_t len);
+
 /* A change refused: event, message on stderr, exit 1. */
 static int
 refused(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
@@ -137,7 +139,7 @@ change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_
 	/* Apple silicon: the Secure Enclave changes sip0 for an owner */
 	char cbuf[300];
 	if (cred == NULL) {
-		char yn[16], user[64], pw[200];
+		char yn[16];
 		if (bits != 0) {
 			printf("Turning System Integrity Protection %s requires modifying system "
 			    "security.\n", strcmp(cmd, "disable") == 0 ? "off" : "to a custom configuration");
@@ -149,13 +151,7 @@ change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_
 				return -1;
 			}
 		}
-		ask("Enter an authorized user name: ", user, sizeof user);
-		char prompt[128];
-		snprintf(prompt, sizeof prompt, "Enter password for user %s: ", user);
-		ask(prompt, pw, sizeof pw);
-		snprintf(cbuf, sizeof cbuf, "%s:%s", user, pw);
-		memset(pw, 0, sizeof pw);
-		cred = cbuf;
+		cred = ask_cred(cbuf, sizeof cbuf);
 	}
 	mx_lp_request req = { .origin = MX_ORIGIN_CSRUTIL, .set_sip = true, .sip0 = bits,
 		.level = bits ? MX_SEC_PERMISSIVE : d.policy };
@@ -173,23 +169,26 @@ change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_
 	return 0;
 }
 
-static int
-auth_root(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+/* Asks for an authorized user on Apple silicon when --as is absent. */
+static const char *
+ask_cred(char *cbuf, size_t len)
 {
-	if (argc != 3 || strcmp(argv[2], "status") != 0) {
-		if (argc == 3 && (strcmp(argv[2], "enable") == 0 || strcmp(argv[2], "disable") == 0)) {
-			mx_device d;
-			int rc = cli_begin_device(cli, &d, err);
-			if (rc)
-				return rc;
-			if (d.env != MX_ENV_RECOVERY)
-				return refused(cli, &d, "csrutil", "csrutil authenticated-root", NOT_RECOVERY,
-				    err);
-			cli_rollback(cli);
-			fprintf(stderr, "csrutil: authenticated-root %s is not modelled by macext; use "
-			    "bputil -s in recoveryOS entered with the power button\n", argv[2]);
-			return -1;
-		}
+	char user[64], pw[200], prompt[128];
+	ask("Enter an authorized user name: ", user, sizeof user);
+	snprintf(prompt, sizeof prompt, "Enter password for user %s: ", user);
+	ask(prompt, pw, sizeof pw);
+	snprintf(cbuf, len, "%s:%s", user, pw);
+	memset(pw, 0, sizeof pw);
+	return cbuf;
+}
+
+static int
+auth_root(struct mx_cli *cli, int argc, char **argv, const char *cred, mx_err *err)
+{
+	bool st = argc == 3 && strcmp(argv[2], "status") == 0;
+	bool en = argc == 3 && strcmp(argv[2], "enable") == 0;
+	bool dis = argc == 3 && strcmp(argv[2], "disable") == 0;
+	if (!st && !en && !dis) {
 		usage(stderr);
 		return -1;
 	}
@@ -197,17 +196,59 @@ auth_root(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int rc = cli_begin_device(cli, &d, err);
 	if (rc)
 		return rc;
-	bool off = (d.csr & MX_CSR_ALLOW_UNAUTHENTICATED_ROOT) != 0;
-	if (d.arch == MX_ARCH_ARM64) {
-		mx_localpolicy lp;
-		bool valid;
-		if ((rc = boot_lp_load(cli, &d, &lp, &valid, err)))
+	if (st) {
+		bool off = (d.csr & MX_CSR_ALLOW_UNAUTHENTICATED_ROOT) != 0;
+		if (d.arch == MX_ARCH_ARM64) {
+			mx_localpolicy lp;
+			bool valid;
+			if ((rc = boot_lp_load(cli, &d, &lp, &valid, err)))
+				return rc;
+			off = off || lp.sip1;
+		}
+		if ((rc = cli_commit(cli, err)))
 			return rc;
-		off = off || lp.sip1;
+		printf("Authenticated Root status: %s\n", off ? "disabled" : "enabled");
+		return 0;
+	}
+	char what[64];
+	snprintf(what, sizeof what, "csrutil authenticated-root %s", argv[2]);
+	if (d.env != MX_ENV_RECOVERY)
+		return refused(cli, &d, "csrutil", what, NOT_RECOVERY, err);
+	if (d.arch != MX_ARCH_ARM64) {
+		/* Intel: CSR_ALLOW_UNAUTHENTICATED_ROOT in the NVRAM word */
+		char *v = NULL;
+		if ((rc = mx_store_kv_get(cli->st, d.id, "nvram.csr-active-config", &v, err)))
+			return rc;
+		uint32_t w = v ? (uint32_t)strtoul(v, NULL, 0) : d.csr;
+		free(v);
+		w = dis ? w | MX_CSR_ALLOW_UNAUTHENTICATED_ROOT : w & ~MX_CSR_ALLOW_UNAUTHENTICATED_ROOT;
+		char val[16];
+		snprintf(val, sizeof val, "0x%x", w);
+		if ((rc = mx_store_kv_set(cli->st, d.id, "nvram.csr-active-config", val, err))
+		    || (rc = cli_event(cli, &d, "csrutil", what,
+			"NVRAM csr-active-config written in recoveryOS; active at the next restart", err))
+		    || (rc = cli_commit(cli, err)))
+			return rc;
+		printf("Successfully %s Authenticated Root. " RESTART_INTEL "\n",
+		    dis ? "disabled" : "enabled");
+		return 0;
+	}
+	char cbuf[300];
+	if (cred == NULL)
+		cred = ask_cred(cbuf, sizeof cbuf);
+	mx_lp_request req = { .origin = MX_ORIGIN_CSRUTIL, .ssv_off = dis, .ssv_restore = en,
+		.level = dis ? MX_SEC_PERMISSIVE : d.policy };
+	rc = boot_apply_request(cli, &d, &req, cred, "csrutil", err);
+	memset(cbuf, 0, sizeof cbuf);
+	if (rc) {
+		fprintf(stderr, "csrutil: %s\n", err->msg);
+		mx_err_clear(err);
+		return -1;
 	}
 	if ((rc = cli_commit(cli, err)))
 		return rc;
-	printf("Authenticated Root status: %s\n", off ? "disabled" : "enabled");
+	printf("Authenticated Root is %s.\nRestart the machine for the changes to take effect.\n",
+	    dis ? "off" : "on");
 	return 0;
 }
 
@@ -223,7 +264,7 @@ apple_csrutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "authenticated-root") == 0)
-		return auth_root(cli, argc, argv, err);
+		return auth_root(cli, argc, argv, cred, err);
 	if (argc != 2 || (nwo && strcmp(cmd, "enable") != 0)) {
 		usage(stderr);
 		return -1;

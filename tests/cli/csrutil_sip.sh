@@ -71,3 +71,23 @@ t_out as_enable 'System Integrity Protection is on.
 Restart the machine for the changes to take effect.' "$CSR" enable --as alice:pw
 t restart_as3 "$MX" restart
 t_out as_enabled 'System Integrity Protection status: enabled.' "$CSR" status
+
+# authenticated-root: recoveryOS only; on Apple silicon disabling the SSV is 1TR + Permissive
+t_exit 1 ar_macos "$CSR" authenticated-root disable --as alice:pw
+t ar_soft "$MX" recovery --via software
+t_exit 1 ar_soft_refused "$CSR" authenticated-root disable --as alice:pw
+t_out ar_still_enabled 'Authenticated Root status: enabled' "$CSR" authenticated-root status
+t ar_restart "$MX" restart
+t ar_1tr "$MX" recovery --via power-button
+t ar_disable "$CSR" authenticated-root disable --as alice:pw
+t_out ar_disabled 'Authenticated Root status: disabled' "$CSR" authenticated-root status
+t_grep ar_sip1 'Signed System Volume Status: +Disabled +\(sip1\): 1' "$BIN/bputil" -d
+t ar_enable "$CSR" authenticated-root enable --as alice:pw
+t_out ar_enabled 'Authenticated Root status: enabled' "$CSR" authenticated-root status
+t ar_restart2 "$MX" restart
+export MACEXT_DEVICE=i1
+t ar_intel_rec "$MX" recovery --via software
+t_out ar_intel_disable 'Successfully disabled Authenticated Root. Please restart the machine for the changes to take effect.' "$CSR" authenticated-root disable
+t ar_intel_restart "$MX" restart
+t_out ar_intel_status 'Authenticated Root status: disabled' "$CSR" authenticated-root status
+t_json ar_intel_bit11 'j["sip"]["flags"] & 2048' 2048 "$MX" device show --json

@@ -30,11 +30,11 @@ mkdev(mx_device *d, enum mx_arch arch, enum mx_envkind env, enum mx_recovery_ent
 }
 
 enum req { R_FULL, R_REDUCED, R_RED_USER, R_RED_REMOTE, R_PERM_BPUTIL, R_PERM_SSU, R_SIP_OFF,
-	R_SIP_KEXT, R_SIP_CLEAR, R_BPUTIL_K, R_BPUTIL_M, R_BPUTIL_F, R_SSV_OFF, R_MDM_TOKEN, R_N };
+	R_SIP_KEXT, R_SIP_CLEAR, R_BPUTIL_K, R_BPUTIL_M, R_BPUTIL_F, R_SSV_OFF, R_MDM_TOKEN, R_SSV_ON, R_N };
 static const char *req_names[R_N] = { "ssu-full", "ssu-reduced", "ssu-reduced+user-kexts",
 	"ssu-reduced+remote-kexts", "bputil-n", "ssu-permissive", "csrutil-disable",
 	"csrutil-enable--without-kext", "csrutil-clear", "bputil-k", "bputil-m", "bputil-f",
-	"bputil-s", "mdm-bootstrap-token" };
+	"bputil-s", "mdm-bootstrap-token", "csrutil-authenticated-root-enable" };
 
 static mx_lp_request
 mkreq(enum req r)
@@ -59,6 +59,8 @@ mkreq(enum req r)
 	case R_SSV_OFF: q.origin = MX_ORIGIN_BPUTIL; q.ssv_off = true; q.level = MX_SEC_PERMISSIVE;
 		q.rebuild = false; break;
 	case R_MDM_TOKEN: q.origin = MX_ORIGIN_MDM_BOOTSTRAP; q.rebuild = false; break;
+	case R_SSV_ON: q.origin = MX_ORIGIN_CSRUTIL; q.ssv_restore = true; q.level = MX_SEC_FULL;
+		q.rebuild = false; break;
 	default: break;
 	}
 	return q;
@@ -125,6 +127,10 @@ static const struct {
 	{ MX_ARCH_ARM64, W_MACOS, NULL, MX_ENROLL_DEVICE, R_MDM_TOKEN, MX_EDENIED, 0, 0, 0, 0 },
 	{ MX_ARCH_ARM64, W_MACOS, NULL, MX_ENROLL_NONE, R_MDM_TOKEN, MX_EDENIED, 0, 0, 0, 0 },
 	{ MX_ARCH_ARM64, W_1TR, NULL, MX_ENROLL_AUTOMATED, R_MDM_TOKEN, MX_ESTATE, 0, 0, 0, 0 },
+	/* re-enabling the signed system volume: any recoveryOS, not macOS */
+	{ MX_ARCH_ARM64, W_SOFT, "admin:pw", MX_ENROLL_NONE, R_SSV_ON, 0, MX_SEC_FULL, 0, 0, 0 },
+	{ MX_ARCH_ARM64, W_MACOS, "admin:pw", MX_ENROLL_NONE, R_SSV_ON, MX_ESTATE, 0, 0, 0, 0 },
+	{ MX_ARCH_ARM64, W_SOFT, "std:pw2", MX_ENROLL_NONE, R_SSV_ON, MX_EDENIED, 0, 0, 0, 0 },
 	/* Intel: there is no LocalPolicy */
 	{ MX_ARCH_X86_64, W_SOFT, "admin:pw", MX_ENROLL_NONE, R_RED_USER, MX_ESTATE, 0, 0, 0, 0 },
 	{ MX_ARCH_X86_64, W_1TR, "admin:pw", MX_ENROLL_NONE, R_SIP_OFF, MX_ESTATE, 0, 0, 0, 0 },
