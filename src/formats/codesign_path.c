@@ -78,6 +78,7 @@ typedef struct sig_result {
 	cs_cms_result cms;
 	plist_t ents;
 	bool signed_;         /* has a signature at all */
+	bool stub;            /* an unsigned MH_OBJECT slice (e.g. Lilu's i386 stub) */
 } sig_result;
 
 static void
@@ -176,6 +177,7 @@ verify_slice(sig_result *r, const mx_macho_slice *s, cs_files *f, const mx_trust
 	r->arch.cputype = s->cputype;
 	r->arch.cpusubtype = s->cpusubtype;
 	if (!s->has_code_signature) {
+		r->stub = s->filetype == MX_MH_OBJECT;
 		r->arch.kind = r->cms.kind = MX_SIG_UNSIGNED;
 		snprintf(r->cms.reason, sizeof r->cms.reason, "no LC_CODE_SIGNATURE");
 		return 0;
@@ -209,10 +211,18 @@ verify_slice(sig_result *r, const mx_macho_slice *s, cs_files *f, const mx_trust
 static void
 combine(mx_siginfo *out, sig_result *rs, int n)
 {
-	int worst = 0, first_signed = -1;
+	int worst = -1, first_signed = -1;
 	bool any_unsigned = false, any_signed = false;
+	/* An unsigned MH_OBJECT slice cannot be loaded or signed (a stub next to
+	 * the real kext): it is reported per arch but does not decide the kind,
+	 * unless every slice is one (inference, docs/codesign.md). */
+	bool all_stubs = true;
+	for (int i = 0; i < n; i++)
+		all_stubs &= rs[i].stub;
 	for (int i = 0; i < n; i++) {
-		if (severity(rs[i].arch.kind) > severity(rs[worst].arch.kind))
+		if (rs[i].stub && !all_stubs)
+			continue;
+		if (worst < 0 || severity(rs[i].arch.kind) > severity(rs[worst].arch.kind))
 			worst = i;
 		if (rs[i].signed_ && first_signed < 0)
 			first_signed = i;
@@ -229,6 +239,8 @@ combine(mx_siginfo *out, sig_result *rs, int n)
 	out->kext_requirement_met = any_signed && !any_unsigned;
 	out->devid_requirement_met = out->kext_requirement_met;
 	for (int i = 0; i < n; i++) {
+		if (rs[i].stub && !all_stubs)
+			continue;
 		out->kext_requirement_met &= rs[i].cms.kext_requirement_met;
 		out->devid_requirement_met &= rs[i].cms.devid_requirement_met;
 	}
@@ -242,7 +254,7 @@ combine(mx_siginfo *out, sig_result *rs, int n)
 		    "not");
 	}
 	for (int i = 0; i < n && out->kind != MX_SIG_INVALID; i++)
-		if (strcmp(rs[i].cms.team, lead->cms.team) != 0) {
+		if (!(rs[i].stub && !all_stubs) && strcmp(rs[i].cms.team, lead->cms.team) != 0) {
 			/* identifiers may differ per slice (real fat files do); teams may not */
 			out->kind = MX_SIG_INVALID;
 			snprintf(out->reason, sizeof out->reason, "the architectures are signed by "

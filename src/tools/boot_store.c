@@ -381,21 +381,7 @@ int
 boot_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
     mx_err *err)
 {
-	int code = err->code ? err->code : MX_EDENIED;
-	if (cli->st == NULL)
-		return code;
-	mx_store_rollback(cli->st);
-	char why[600];
-	snprintf(why, sizeof why, "refused: %s", err->msg);
-	mx_err e2;
-	mx_err_clear(&e2);
-	if (mx_store_begin(cli->st, &e2) == 0) {
-		if (mx_store_event(cli->st, d->id, cli->in.now, actor, what, why, &e2) == 0)
-			mx_store_commit(cli->st, &e2);
-		else
-			mx_store_rollback(cli->st);
-	}
-	return code;
+	return cli_refuse(cli, d, actor, what, err);
 }
 
 const char *

@@ -477,6 +477,19 @@ MX_TEST(codesign_fat_mixed)
 	CHECK_EQ_INT(verify(f, fl, NULL, 0, NULL, &si), MX_SIG_ADHOC);
 	CHECK(strcmp(si.arch[0].cdhash, si.arch[1].cdhash) != 0);
 	mx_siginfo_free(&si);
+	free(a);
+	free(f);
+	/* an unsigned MH_OBJECT stub (Lilu's i386 slice) does not decide the kind */
+	o.cputype = MX_CPU_TYPE_ARM64;
+	o.filetype = MX_MH_OBJECT;
+	o.unsigned_ = true;
+	tb_macho(&a, &al, &o);
+	thins[1] = a;
+	lens[1] = al;
+	tb_fat(&f, &fl, thins, lens, 2);
+	CHECK_EQ_INT(verify(f, fl, NULL, 0, NULL, &si), MX_SIG_ADHOC);
+	CHECK_EQ_INT(si.arch[1].kind, MX_SIG_UNSIGNED);
+	mx_siginfo_free(&si);
 	free(x);
 	free(a);
 	free(f);
