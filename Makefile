@@ -60,6 +60,10 @@ links: $(B)/macext
 $(B)/unit: $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
 	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
 
+# The crash-safety driver (tests/stress/crash.c) links the CLI's commands like the unit tests
+$(B)/crash: tests/stress/crash.c $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
+	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) -o $@ $< $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
+
 # Fuzz replay: every tests/fuzz/<name>/fuzz.c linked with a standalone driver
 FUZZ_DIRS = $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
 $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
@@ -68,8 +72,9 @@ $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
 CHECK_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
-	  build-check/macext links build-check/unit \
+	  build-check/macext links build-check/unit build-check/crash \
 	  $(patsubst %,build-check/fuzz-replay-%,$(FUZZ_DIRS))
+	@$(MAKE) --no-print-directory B=build build/crash   # unsanitized: ASan makes every fork ~10x dearer
 	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
 
 check-update: deps
@@ -81,6 +86,10 @@ run: all
 
 bench: all
 	@sh bench/run.sh $(B)
+
+# `make stress`: many more crash points, concurrency and I/O-fault rounds (optimized build)
+stress: all $(B)/crash
+	@sh tests/stress/run.sh $(B)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
@@ -98,5 +107,5 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check check-update run bench fuzz clean
+.PHONY: all deps links check check-update run bench fuzz stress clean
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

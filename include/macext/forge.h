@@ -124,6 +124,7 @@ typedef struct mx_macho_spec {
 	const char *seed;        /* code bytes and LC_UUID derive from it (the bundle id) */
 	enum mx_forge_arch arch;
 	bool tamper;             /* after signing, flip one byte inside a code page of every slice */
+	uint64_t extra_code;     /* bytes added to __text (large binaries for benchmarks); 0 */
 } mx_macho_spec;
 
 #define MX_MACHO_MAX_SLICES 2

@@ -29,6 +29,14 @@ int mx_store_begin(mx_store *st, mx_err *err);     /* BEGIN IMMEDIATE, waits whi
 int mx_store_commit(mx_store *st, mx_err *err);
 void mx_store_rollback(mx_store *st);
 int mx_store_schema_version(mx_store *st);
+/* Batches (fleet runs): one IMMEDIATE transaction around many commands;
+ * inside it mx_store_begin/commit/rollback become a savepoint, so each
+ * command stays atomic while the batch pays for one durable commit. */
+int mx_store_batch_begin(mx_store *st, mx_err *err);
+int mx_store_batch_commit(mx_store *st, mx_err *err);   /* rolls back on failure */
+void mx_store_batch_rollback(mx_store *st);
+/* Write statements run so far through the fault hook (commits included). */
+long mx_store_writes(const mx_store *st);
 int mx_store_integrity_check(mx_store *st, mx_err *err);
 
 /* Test hook: MACEXT_FAULT=N makes the Nth write statement fail (EIO) or,
@@ -80,6 +88,10 @@ int mx_store_blob_get(mx_store *st, const char *hash, uint8_t **out, size_t *len
 /* Copies the directory (or file) at src into state/cas/ once per content and
  * returns its hash.  The tree keeps its base name: cas/<hh>/<hash>/<basename>. */
 int mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err);
+/* Stores data as a one-file tree named name (the hash mx_cas_put_tree would
+ * give that file) without a temporary copy; writes only when absent. */
+int mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len,
+    char out_hash[65], mx_err *err);
 /* Path of the stored copy (cas/<hh>/<hash>/<basename>) in out. */
 int mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err);
 int mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,
@@ -118,6 +130,29 @@ int mx_store_kv_set(mx_store *st, int64_t device_id, const char *key, const char
 /* value NULL when absent (returns 0); *value malloc'd. */
 int mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value,
     mx_err *err);
+
+/* ---- checks (check.c): `macext store check`, the crash and stress tests ---- */
+typedef void (*mx_check_fn)(const char *rule, const char *detail, void *arg);
+/* PRAGMA integrity_check and foreign_key_check, the device invariants that
+ * are plain SQL, and every device file's content present in the CAS.
+ * fn (may be NULL) gets each violation; *violations their number. */
+int mx_store_check(mx_store *st, mx_check_fn fn, void *arg, long *violations, mx_err *err);
+/* Runs one invariant query (its rows, (subject, detail), are violations). */
+int mx_store_check_query(mx_store *st, const char *rule, const char *sql, mx_check_fn fn,
+    void *arg, long *violations, mx_err *err);
+int mx_store_has_table(mx_store *st, const char *table);
+/* Runs a read-only query; fn gets each row's columns as text ("" for NULL,
+ * at most 16); a non-zero return stops and is returned. */
+int mx_store_query_rows(mx_store *st, const char *sql, int (*fn)(const char *const *cols, int n,
+    void *), void *arg, mx_err *err);
+/* SHA-256 over every table's rows in key order: equal logical states give
+ * equal digests (the crash tests compare against an uninterrupted run). */
+int mx_store_digest(mx_store *st, char out[65], mx_err *err);
+/* Fleet selections: a temporary table of device ids, then the number of
+ * selected devices per value of expr (SQL over table's columns) in table. */
+int mx_store_fleet_select(mx_store *st, const int64_t *ids, size_t n, mx_err *err);
+int mx_store_fleet_count(mx_store *st, const char *table, const char *expr,
+    int (*fn)(const char *value, int64_t devices, void *), void *arg, mx_err *err);
 
 /* ---- system extensions: sysextd's db.plist (src/store/sysext.c) ---- */
 struct mx_sx_rec;

@@ -23,13 +23,56 @@ key_from_seed(const uint8_t seed[32])
 	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 }
 
+/* Fleet runs load and check the same LocalPolicy several times per restart
+ * on thousands of Macs: the last few (seed -> public key) derivations and
+ * successful (key, LocalPolicy, signature) verifications are remembered
+ * for the process.  Results are unchanged: only repeated work is skipped. */
+#define SEP_MEMO 8
+static struct { uint8_t seed[32], pub[32]; bool valid; } pub_memo[SEP_MEMO];
+static unsigned pub_next;
+static struct { uint8_t digest[32]; bool valid; } ok_memo[SEP_MEMO];
+static unsigned ok_next;
+
+static void
+lp_digest(uint8_t out[32], const uint8_t pub[32], const uint8_t *sig, const uint8_t *buf,
+    size_t n)
+{
+	EVP_MD_CTX *hx = EVP_MD_CTX_new();
+	unsigned dl;
+	EVP_DigestInit_ex(hx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(hx, pub, 32);
+	EVP_DigestUpdate(hx, sig, MX_LP_SIG_LEN);
+	EVP_DigestUpdate(hx, buf, n);
+	EVP_DigestFinal_ex(hx, out, &dl);
+	EVP_MD_CTX_free(hx);
+}
+
+static void
+remember_ok(const uint8_t dg[32])
+{
+	unsigned i = ok_next++ % SEP_MEMO;
+	memcpy(ok_memo[i].digest, dg, 32);
+	ok_memo[i].valid = true;
+}
+
 int
 mx_sep_public(const uint8_t seed[32], uint8_t pub[32], mx_err *err)
 {
+	for (int i = 0; i < SEP_MEMO; i++)
+		if (pub_memo[i].valid && memcmp(pub_memo[i].seed, seed, 32) == 0) {
+			memcpy(pub, pub_memo[i].pub, 32);
+			return 0;
+		}
 	EVP_PKEY *k = key_from_seed(seed);
 	size_t n = 32;
 	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
 	EVP_PKEY_free(k);
+	if (ok) {
+		unsigned i = pub_next++ % SEP_MEMO;
+		memcpy(pub_memo[i].seed, seed, 32);
+		memcpy(pub_memo[i].pub, pub, 32);
+		pub_memo[i].valid = true;
+	}
 	return ok ? 0 : MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "SEP: cannot derive the public key");
 }
 
@@ -50,6 +93,12 @@ mx_sep_sign_lp(const uint8_t seed[32], mx_localpolicy *lp, mx_err *err)
 	if (!ok)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "SEP: signing the LocalPolicy failed");
 	lp->has_sig = true;
+	/* Ed25519 signatures we just made verify: remember this one */
+	uint8_t pub[32], dg[32];
+	if (mx_sep_public(seed, pub, NULL) == 0) {
+		lp_digest(dg, pub, lp->sig, buf, n);
+		remember_ok(dg);
+	}
 	return 0;
 }
 
@@ -62,12 +111,19 @@ mx_sep_verify_lp(const uint8_t pub[32], const mx_localpolicy *lp, mx_err *err)
 	size_t n = mx_lp_encode(lp, false, buf, sizeof buf);
 	if (n == 0)
 		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "LocalPolicy does not fit");
+	uint8_t dg[32];
+	lp_digest(dg, pub, lp->sig, buf, n);
+	for (int i = 0; i < SEP_MEMO; i++)
+		if (ok_memo[i].valid && memcmp(ok_memo[i].digest, dg, 32) == 0)
+			return 0;
 	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1
 	    && EVP_DigestVerify(ctx, lp->sig, MX_LP_SIG_LEN, buf, n) == 1;
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(k);
+	if (ok)
+		remember_ok(dg);
 	return ok ? 0 : MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
 	    "LocalPolicy signature does not verify with this Mac's Secure Enclave key");
 }

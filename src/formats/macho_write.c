@@ -133,7 +133,8 @@ write_slice(mx_wbuf *out, const mx_macho_spec *spec, enum mx_forge_arch a,
 	/* code: 2-4 pages' worth, the size itself derived from the seed */
 	uint8_t sz[2];
 	seeded(sz, 2, "size:", spec->seed);
-	size_t code_size = 9000 + (size_t)(((unsigned)sz[0] << 8 | sz[1]) % 4096);
+	size_t code_size = 9000 + (size_t)(((unsigned)sz[0] << 8 | sz[1]) % 4096) +
+	    (size_t)spec->extra_code;
 
 	uint32_t ncmds = 0, sizeofcmds = 0;
 	if (exec) {

@@ -70,14 +70,15 @@ enum { XK_PLIST, XK_DICT, XK_ARRAY };
 
 struct xframe {
 	int kind;
-	uint64_t serial;        /* identifies the dict for duplicate detection */
-	size_t index;           /* array: next item index */
+	struct keyent *keys;    /* dict: its keys, checked for duplicates at close */
+	size_t nk, capk;
+	size_t index;           /* array: next item index; dict: keys so far */
 	bool have_key;          /* dict: a key waits for its value */
 	const uint8_t *key;     /* dict: the current key (raw text) */
 	size_t keylen;
 };
 
-struct keyent { uint64_t serial; const uint8_t *s; size_t n; };
+struct keyent { const uint8_t *s; size_t n; uint64_t off; };
 
 struct xscan {
 	const uint8_t *b;
@@ -86,10 +87,7 @@ struct xscan {
 	mx_err *err;
 	struct xframe st[MX_PLIST_MAX_DEPTH + 2];
 	int sp;                 /* number of frames */
-	uint64_t serials;
 	size_t nkeys;
-	struct keyent *tab;     /* open addressing, power-of-two size */
-	size_t tabcap, tabn;
 	bool root_done;
 };
 
@@ -132,50 +130,42 @@ xfail(struct xscan *x, uint64_t off, const char *fmt, ...)
 	return failp(x->err, MX_EFORMAT, off, x->name, path, "%s", msg);
 }
 
-static uint32_t
-fnv1a(uint64_t serial, const uint8_t *s, size_t n)
+static int
+keyent_cmp(const void *a, const void *b)
 {
-	uint32_t h = 2166136261u;
-	for (int k = 0; k < 8; k++) {
-		h ^= (uint8_t)(serial >> (8 * k));
-		h *= 16777619u;
-	}
-	for (size_t k = 0; k < n; k++) {
-		h ^= s[k];
-		h *= 16777619u;
-	}
-	return h;
+	const struct keyent *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	int c = memcmp(x->s, y->s, x->n);
+	if (c != 0)
+		return c;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Records (serial, key); returns true when it was already there. */
-static bool
-key_seen(struct xscan *x, uint64_t serial, const uint8_t *s, size_t n)
+/* A dict closes: sorts its keys (no hashing, so no adversarial
+ * collisions) and fails on the first duplicate, naming its second
+ * occurrence. */
+static int
+xdict_close(struct xscan *x, struct xframe *fr)
 {
-	if ((x->tabn + 1) * 2 > x->tabcap) {
-		size_t ncap = x->tabcap ? x->tabcap * 2 : 256;
-		struct keyent *nt = mx_xcalloc(ncap, sizeof *nt);
-		for (size_t k = 0; k < x->tabcap; k++) {
-			if (x->tab[k].s == NULL)
+	int rc = 0;
+	if (fr->nk > 1) {
+		qsort(fr->keys, fr->nk, sizeof *fr->keys, keyent_cmp);
+		for (size_t k = 1; k < fr->nk && rc == 0; k++) {
+			const struct keyent *e = &fr->keys[k];
+			if (e->n != fr->keys[k - 1].n || memcmp(e->s, fr->keys[k - 1].s, e->n) != 0)
 				continue;
-			size_t h = fnv1a(x->tab[k].serial, x->tab[k].s, x->tab[k].n) & (ncap - 1);
-			while (nt[h].s != NULL)
-				h = (h + 1) & (ncap - 1);
-			nt[h] = x->tab[k];
+			/* the path of the duplicate: this dict's path + the key */
+			fr->key = e->s;
+			fr->keylen = e->n;
+			fr->have_key = true;
+			rc = xfail(x, e->off, "duplicate key");
 		}
-		free(x->tab);
-		x->tab = nt;
-		x->tabcap = ncap;
 	}
-	size_t h = fnv1a(serial, s, n) & (x->tabcap - 1);
-	while (x->tab[h].s != NULL) {
-		if (x->tab[h].serial == serial && x->tab[h].n == n && memcmp(x->tab[h].s, s, n) == 0)
-			return true;
-		h = (h + 1) & (x->tabcap - 1);
-	}
-	/* an empty key has a non-NULL pointer too: s points into the buffer */
-	x->tab[h] = (struct keyent){ serial, s, n };
-	x->tabn++;
-	return false;
+	free(fr->keys);
+	fr->keys = NULL;
+	fr->nk = fr->capk = 0;
+	return rc;
 }
 
 static bool
@@ -438,6 +428,8 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 				rc = xfail(x, at, "key without a value");
 				break;
 			}
+			if (fr->kind == XK_DICT && (rc = xdict_close(x, fr)) != 0)
+				break;
 			x->sp--;
 			if (fr->kind == XK_PLIST)
 				plist_closed = true;
@@ -476,10 +468,17 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 			fr->keylen = tl;
 			fr->have_key = true;
 			x->nkeys++;
-			if (key_seen(x, fr->serial, t, tl)) {
-				rc = xfail(x, at, "duplicate key");
+			if (++fr->index > MX_PLIST_MAX_DICT_KEYS) {
+				rc = xfail(x, at, "more than %d keys in one dictionary",
+				    MX_PLIST_MAX_DICT_KEYS);
 				break;
 			}
+			if (fr->nk == fr->capk) {
+				fr->capk = fr->capk ? fr->capk * 2 : 16;
+				fr->keys = mx_xrealloc(fr->keys, fr->capk * sizeof *fr->keys);
+			}
+			/* an empty key has a non-NULL pointer too: t points into the buffer */
+			fr->keys[fr->nk++] = (struct keyent){ t, tl, at };
 			continue;
 		}
 		if ((rc = xvalue_slot(x, at)) != 0)
@@ -495,8 +494,7 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 				break;
 			}
 			bool d = nm[0] == 'd';
-			x->st[x->sp++] = (struct xframe){ .kind = d ? XK_DICT : XK_ARRAY,
-			    .serial = ++x->serials };
+			x->st[x->sp++] = (struct xframe){ .kind = d ? XK_DICT : XK_ARRAY };
 			continue;
 		}
 		if (nameis(nm, nl, "true") || nameis(nm, nl, "false")) {
@@ -529,7 +527,8 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 	else if (rc == 0 && !x->root_done)
 		rc = xfail(x, x->len, "empty <plist>");
 	*nkeys = x->nkeys;
-	free(x->tab);
+	for (int f = 0; f < x->sp; f++)
+		free(x->st[f].keys);
 	free(x);
 	return rc;
 }

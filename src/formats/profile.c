@@ -44,6 +44,10 @@ struct mx_profile {
 	bool is_signed;
 	char signer[256];
 	const char *identifier, *uuid, *display_name, *organization;
+	/* PayloadContent, indexed once: libplist's lookups are not free */
+	size_t n;
+	plist_t *payload;
+	const char **ptype, **puuid, **pid;
 };
 
 static int
@@ -185,18 +189,29 @@ check_envelope(mx_profile *p, const char *name, mx_err *err)
 	    err)) != 0)
 		return rc;
 	uint32_t n = plist_array_get_size(p->content);
+	p->payload = mx_xcalloc(n ? n : 1, sizeof *p->payload);
+	p->ptype = mx_xcalloc(n ? n : 1, sizeof *p->ptype);
+	p->puuid = mx_xcalloc(n ? n : 1, sizeof *p->puuid);
+	p->pid = mx_xcalloc(n ? n : 1, sizeof *p->pid);
+	plist_array_iter it = NULL;
+	plist_array_new_iter(p->content, &it);
 	for (uint32_t i = 0; i < n; i++) {
 		char path[64];
-		const char *s = NULL;
+		plist_t pl = NULL;
+		plist_array_next_item(p->content, it, &pl);
 		mx_path_index(path, sizeof path, "PayloadContent", i);
-		plist_t pl = plist_array_get_item(p->content, i);
 		if ((rc = mx_plist_expect(pl, PLIST_DICT, name, path, err)) ||
-		    (rc = mx_plist_get_string(&s, pl, "PayloadType", true, name, path, err)) ||
-		    (rc = mx_plist_get_string(&s, pl, "PayloadIdentifier", true, name, path, err)) ||
-		    (rc = mx_plist_get_string(&s, pl, "PayloadUUID", true, name, path, err)) ||
-		    (rc = mx_plist_get_int(&ver, pl, "PayloadVersion", false, name, path, err)))
+		    (rc = mx_plist_get_string(&p->ptype[i], pl, "PayloadType", true, name, path, err)) ||
+		    (rc = mx_plist_get_string(&p->pid[i], pl, "PayloadIdentifier", true, name, path, err)) ||
+		    (rc = mx_plist_get_string(&p->puuid[i], pl, "PayloadUUID", true, name, path, err)) ||
+		    (rc = mx_plist_get_int(&ver, pl, "PayloadVersion", false, name, path, err))) {
+			free(it);
 			return rc;
+		}
+		p->payload[i] = pl;
+		p->n = i + 1;
 	}
+	free(it);
 	if (p->display_name == NULL)
 		p->display_name = "";
 	if (p->organization == NULL)
@@ -292,6 +307,10 @@ mx_profile_free(mx_profile *p)
 		return;
 	if (p->root != NULL)
 		plist_free(p->root);
+	free(p->payload);
+	free(p->ptype);
+	free(p->puuid);
+	free(p->pid);
 	free(p);
 }
 
@@ -306,33 +325,31 @@ plist_t mx_profile_root(const mx_profile *p) { return p->root; }
 size_t
 mx_profile_payload_count(const mx_profile *p)
 {
-	return plist_array_get_size(p->content);
+	return p->n;
 }
 
 plist_t
 mx_profile_payload(const mx_profile *p, size_t i)
 {
-	if (i >= mx_profile_payload_count(p))
-		return NULL;
-	return plist_array_get_item(p->content, (uint32_t)i);
+	return i < p->n ? p->payload[i] : NULL;
 }
 
 const char *
 mx_profile_payload_type(const mx_profile *p, size_t i)
 {
-	return mx_plist_str(plist_dict_get_item(mx_profile_payload(p, i), "PayloadType"));
+	return i < p->n ? p->ptype[i] : NULL;
 }
 
 const char *
 mx_profile_payload_uuid(const mx_profile *p, size_t i)
 {
-	return mx_plist_str(plist_dict_get_item(mx_profile_payload(p, i), "PayloadUUID"));
+	return i < p->n ? p->puuid[i] : NULL;
 }
 
 const char *
 mx_profile_payload_identifier(const mx_profile *p, size_t i)
 {
-	return mx_plist_str(plist_dict_get_item(mx_profile_payload(p, i), "PayloadIdentifier"));
+	return i < p->n ? p->pid[i] : NULL;
 }
 
 int

@@ -26,6 +26,7 @@
  * what a Mac of version os does with a payload, from the schema alone.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,36 @@ check_kext_rules(struct vctx *c, plist_t pl, const char *path)
 
 /* ---- the profile ---- */
 
+struct keyed { const char *s; size_t i; };
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* out[i] = the first payload before i whose get() equals i's, or SIZE_MAX. */
+static void
+first_equal(const mx_profile *p, const char *(*get)(const mx_profile *, size_t), size_t *out)
+{
+	size_t n = mx_profile_payload_count(p);
+	struct keyed *k = mx_xcalloc(n ? n : 1, sizeof *k);
+	for (size_t i = 0; i < n; i++) {
+		k[i] = (struct keyed){ get(p, i), i };
+		out[i] = SIZE_MAX;
+	}
+	qsort(k, n, sizeof *k, keyed_cmp);
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && strcmp(k[a].s, k[b].s) == 0)
+			out[k[b++].i] = k[a].i;
+		a = b;
+	}
+	free(k);
+}
+
 size_t
 mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out)
 {
@@ -619,6 +650,12 @@ mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out)
 	free(it);
 
 	size_t n = mx_profile_payload_count(p);
+	/* earlier payload with the same UUID / type, by sorting (a profile may
+	 * carry many payloads: no quadratic scans) */
+	size_t *by_uuid = mx_xcalloc(n ? n : 1, sizeof *by_uuid);
+	size_t *by_type = mx_xcalloc(n ? n : 1, sizeof *by_type);
+	first_equal(p, mx_profile_payload_uuid, by_uuid);
+	first_equal(p, mx_profile_payload_type, by_type);
 	for (size_t i = 0; i < n; i++) {
 		plist_t pl = mx_profile_payload(p, i);
 		const char *type = mx_profile_payload_type(p, i);
@@ -632,13 +669,11 @@ mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out)
 			    "installs such payloads)");
 		}
 		/* duplicate UUIDs within the profile */
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(mx_profile_payload_uuid(p, j), mx_profile_payload_uuid(p, i)) == 0) {
-				char kp[96];
-				mx_path_key(kp, sizeof kp, path, "PayloadUUID");
-				err_at(&c, kp, "same PayloadUUID as PayloadContent[%zu]", j);
-				break;
-			}
+		if (by_uuid[i] != SIZE_MAX) {
+			char kp[96];
+			mx_path_key(kp, sizeof kp, path, "PayloadUUID");
+			err_at(&c, kp, "same PayloadUUID as PayloadContent[%zu]", by_uuid[i]);
+		}
 		if (sp == NULL) {
 			char tp[96];
 			mx_path_key(tp, sizeof tp, path, "PayloadType");
@@ -661,20 +696,17 @@ mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out)
 				add(out, MX_SEV_INFO, path, "%s is deprecated since macOS %s", type,
 				    sp->deprecated);
 		}
-		if (!sp->multiple) {
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(mx_profile_payload_type(p, j), type) == 0) {
-					err_at(&c, path, "a second %s payload (PayloadContent[%zu]): the schema "
-					    "allows one per profile", type, j);
-					break;
-				}
-		}
+		if (!sp->multiple && by_type[i] != SIZE_MAX)
+			err_at(&c, path, "a second %s payload (PayloadContent[%zu]): the schema "
+			    "allows one per profile", type, by_type[i]);
 		check_dict(&c, pl, sp->keys, common ? common->keys : NULL, sp->introduced, quiet, path, 1);
 		if (strcmp(type, SYSEXT) == 0)
 			check_sysext_rules(&c, pl, path);
 		else if (strcmp(type, KEXT) == 0)
 			check_kext_rules(&c, pl, path);
 	}
+	free(by_uuid);
+	free(by_type);
 	return c.errors;
 }
 

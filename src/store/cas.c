@@ -425,3 +425,63 @@ mx_store_file_each(mx_store *st, int64_t device_id, const char *prefix,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int
+mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len,
+    char out_hash[65], mx_err *err)
+{
+	/* the hash mx_cas_put_tree gives a single file: base name, then content */
+	uint8_t d[32];
+	unsigned dl;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, name, strlen(name) + 1);
+	EVP_DigestUpdate(ctx, data, len);
+	EVP_DigestFinal_ex(ctx, d, &dl);
+	EVP_MD_CTX_free(ctx);
+	hexify(out_hash, d);
+	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];
+	struct stat sb;
+	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);
+	int repair = 0;
+	if (stat(final, &sb) == 0) {
+		/* already stored: nothing to write, unless the stored copy was
+		 * altered behind the store's back (a tampered AuxKC): then this
+		 * write repairs it */
+		snprintf(p, sizeof p, "%s/%s", final, name);
+		uint8_t *old = NULL;
+		size_t oldlen = 0;
+		int same = read_file(p, &old, &oldlen, NULL) == 0 && oldlen == len &&
+		    memcmp(old, data, len) == 0;
+		free(old);
+		if (same)
+			return 0;
+		repair = 1;
+	}
+	snprintf(p, sizeof p, "%s/cas", st->dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
+	mkdir(p, 0755);
+	uint8_t rnd[8];
+	RAND_bytes(rnd, sizeof rnd);
+	snprintf(tmp, sizeof tmp, "%s/cas/.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", st->dir,
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (mkdir(tmp, 0755) != 0)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
+	snprintf(p, sizeof p, "%s/%s", tmp, name);
+	int rc = write_file(p, data, len, err);
+	if (rc == 0)
+		rc = fsync_dir(tmp, err);
+	/* a repair swaps the good copy in atomically; tmp then holds the bad one */
+	if (rc == 0 && repair && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	else if (rc == 0 && !repair && rename(tmp, final) != 0 && errno != ENOTEMPTY &&
+	    errno != EEXIST)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	if (rc == 0) {
+		snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
+		rc = fsync_dir(p, err);
+	}
+	rmtree(tmp);
+	return rc;
+}

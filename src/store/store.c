@@ -205,6 +205,8 @@ mx_store_close(mx_store *st)
 		return;
 	if (st->in_tx)
 		mx_store_rollback(st);
+	if (st->batch)
+		mx_store_batch_rollback(st);
 	for (int i = 0; i < ST_CACHE && st->cache[i].sql; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
@@ -220,7 +222,11 @@ mx_store_dir(const mx_store *st)
 int
 mx_store_begin(mx_store *st, mx_err *err)
 {
-	int rc = st_exec(st, "BEGIN IMMEDIATE", err);
+	/* inside a batch a command's transaction is a savepoint of the batch's */
+	if (st->batch && sqlite3_get_autocommit(st->db))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
+		    " an earlier store error (state store %s/macext.db)", st->dir);
+	int rc = st_exec(st, st->batch ? "SAVEPOINT cmd" : "BEGIN IMMEDIATE", err);
 	if (rc == 0)
 		st->in_tx = 1;
 	return rc;
@@ -231,7 +237,7 @@ mx_store_commit(mx_store *st, mx_err *err)
 {
 	int rc = mx_store_fault_point(st, err);
 	if (rc == 0)
-		rc = st_exec(st, "COMMIT", err);
+		rc = st_exec(st, st->batch ? "RELEASE cmd" : "COMMIT", err);
 	if (rc) {
 		mx_store_rollback(st);
 		return rc;
@@ -244,8 +250,58 @@ void
 mx_store_rollback(mx_store *st)
 {
 	if (st->in_tx)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(st->db, st->batch ? "ROLLBACK TO cmd; RELEASE cmd" : "ROLLBACK", NULL,
+		    NULL, NULL);
 	st->in_tx = 0;
+}
+
+int
+mx_store_batch_begin(mx_store *st, mx_err *err)
+{
+	if (st->batch || st->in_tx)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "a store transaction is already open");
+	int rc = st_exec(st, "BEGIN IMMEDIATE", err);
+	if (rc == 0)
+		st->batch = 1;
+	return rc;
+}
+
+int
+mx_store_batch_commit(mx_store *st, mx_err *err)
+{
+	if (st->in_tx)
+		mx_store_rollback(st);
+	if (st->batch && sqlite3_get_autocommit(st->db)) {
+		/* SQLite rolled the whole transaction back after an I/O or full-disk error */
+		st->batch = 0;
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET,
+		    "the batch was rolled back by an earlier store error (state store %s/macext.db)",
+		    st->dir);
+	}
+	int rc = mx_store_fault_point(st, err);
+	if (rc == 0)
+		rc = st_exec(st, "COMMIT", err);
+	if (rc) {
+		mx_store_batch_rollback(st);
+		return rc;
+	}
+	st->batch = 0;
+	return 0;
+}
+
+void
+mx_store_batch_rollback(mx_store *st)
+{
+	if (st->batch)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->batch = 0;
+	st->in_tx = 0;
+}
+
+long
+mx_store_writes(const mx_store *st)
+{
+	return st->writes;
 }
 
 int

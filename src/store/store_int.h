@@ -17,6 +17,7 @@ struct mx_store {
 	sqlite3 *db;
 	char dir[PATH_MAX];
 	int in_tx;
+	int batch;              /* mx_store_batch_begin: commands run as savepoints */
 	long writes;            /* write statements run, for the fault hook */
 	long fault_at;          /* MACEXT_FAULT: fail the Nth write (0 = off) */
 	int fault_kill;         /* MACEXT_FAULT_KILL: SIGKILL instead of failing */

@@ -251,6 +251,15 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	s.sha1_primary = arg_flag(&argc, argv, "--sha1");
 	s.no_usage_description = arg_flag(&argc, argv, "--no-usage-description");
 	s.force = arg_flag(&argc, argv, "--force");
+	const char *extra = arg_value(&argc, argv, "--extra-code");
+	if (extra) {
+		char *e;
+		unsigned long long v = strtoull(extra, &e, 10);
+		if (*e || v > (1ull << 30))
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--extra-code takes 0 to %llu bytes",
+			    1ull << 30);
+		s.extra_code = v;
+	}
 	bool no_kext_oid = arg_flag(&argc, argv, "--no-kext-oid");
 	bool no_install = arg_flag(&argc, argv, "--no-install-entitlement");
 	bool no_default_ents = arg_flag(&argc, argv, "--no-default-entitlements");

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "macext/bundle.h"
@@ -191,8 +192,9 @@ kext_boot_kcid(const mx_device *d, uint8_t out[16])
 	char s[128], os[16];
 	uint8_t h[SHA256_DIGEST_LENGTH];
 	mx_version_str(d->os, os, sizeof os);
-	snprintf(s, sizeof s, "BootKernelExtensions.kc %s %s %s", d->udid, os,
-	    mx_arch_name(d->arch));
+	/* the boot KC comes with the OS: one per macOS version and architecture,
+	 * the same on every Mac (not per device) */
+	snprintf(s, sizeof s, "BootKernelExtensions.kc %s %s", os, mx_arch_name(d->arch));
 	SHA256((const uint8_t *)s, strlen(s), h);
 	memcpy(out, h, 16);
 	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40);
@@ -352,17 +354,38 @@ kext_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_device d;
 	if ((rc = cli_begin_device(cli, &d, err)) || (rc = need_macos(&d, err)))
 		return rc;
-	mx_kext k;
-	if ((rc = kext_read_bundle(cli, &d, argv[1], &k, err)))
+	/* Fleet runs install the same bundle on thousands of Macs: what the
+	 * bundle says and its signature verdict depend only on its bytes, the
+	 * Mac's architecture and its trust anchor, so they are verified once
+	 * per (content hash, arch, anchor) in a process. */
+	static struct { char key[160]; mx_kext k; } memo[4];
+	static unsigned memo_next;
+	char hash[65], key[160];
+	if ((rc = mx_cas_put_tree(cli->st, argv[1], hash, err)))
 		return rc;
+	snprintf(key, sizeof key, "%s/%s/%s", hash, mx_arch_name(d.arch), d.trust_anchor);
+	mx_kext k;
+	size_t mi;
+	for (mi = 0; mi < sizeof memo / sizeof memo[0]; mi++)
+		if (strcmp(memo[mi].key, key) == 0)
+			break;
+	if (mi < sizeof memo / sizeof memo[0]) {
+		k = memo[mi].k;
+	} else {
+		if ((rc = kext_read_bundle(cli, &d, argv[1], &k, err)))
+			return rc;
+		mi = memo_next++ % (sizeof memo / sizeof memo[0]);
+		snprintf(memo[mi].key, sizeof memo[mi].key, "%s", key);
+		memo[mi].k = k;
+	}
 	char name[256];
 	snprintf(name, sizeof name, "%s", base_name(argv[1]));
 	size_t nl = strlen(name);
 	if (nl && name[nl - 1] == '/')
 		name[nl - 1] = '\0';
 	snprintf(k.path, sizeof k.path, "/Library/Extensions/%s", name);
-	if ((rc = mx_cas_put_tree(cli->st, argv[1], k.hash, err)) ||
-	    (rc = mx_store_file_set(cli->st, d.id, k.path, k.hash, err)))
+	snprintf(k.hash, sizeof k.hash, "%s", hash);
+	if ((rc = mx_store_file_set(cli->st, d.id, k.path, k.hash, err)))
 		return rc;
 	k.state = MX_KEXT_INSTALLED;
 	k.approval = MX_KAPPROVAL_NONE;
@@ -698,22 +721,10 @@ load_item(struct mx_cli *cli, const mx_device *d, struct build_item *it, mx_err 
 static int
 store_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, size_t len, mx_err *err)
 {
-	char dir[4096], path[4200], hash[65];
-	snprintf(dir, sizeof dir, "%s/tmp-auxkc-XXXXXX", mx_store_dir(cli->st));
-	if (mkdtemp(dir) == NULL)
-		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", dir, strerror(errno));
-	snprintf(path, sizeof path, "%s/AuxiliaryKernelExtensions.kc", dir);
-	FILE *f = fopen(path, "wb");
-	int rc = 0;
-	if (f == NULL || fwrite(kc, 1, len, f) != len || fclose(f) != 0) {
-		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: cannot write", path);
-	} else {
-		rc = mx_cas_put_tree(cli->st, path, hash, err);
-		if (rc == 0)
-			rc = mx_store_file_set(cli->st, d->id, KEXT_AUXKC_PATH, hash, err);
-	}
-	unlink(path);
-	rmdir(dir);
+	char hash[65];
+	int rc = mx_cas_put_bytes(cli->st, "AuxiliaryKernelExtensions.kc", kc, len, hash, err);
+	if (rc == 0)
+		rc = mx_store_file_set(cli->st, d->id, KEXT_AUXKC_PATH, hash, err);
 	return rc;
 }
 
@@ -849,11 +860,31 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		    items[i].k.team_id, items[i].k.cdhash, items[i].staged, items[i].relpath,
 		    items[i].b->info, items[i].exe + items[i].off, items[i].len };
 	uint8_t uuid[16], bkc[16];
-	cli_random(cli);
-	memcpy(uuid, cli->in.random, 16);
+	kext_boot_kcid(d, bkc);
+	/* The AuxKC's UUID derives from what it is built from (boot KC, each
+	 * kext's identity and bytes), so Macs building the same collection get
+	 * the same bytes and share one copy in the CAS: a fleet of 100,000 Macs
+	 * with one vendor kext stores one AuxKC per OS and architecture, not
+	 * 100,000 (docs/fleet.md).  A different set still gives a new UUID. */
+	{
+		EVP_MD_CTX *x = EVP_MD_CTX_new();
+		uint8_t h[EVP_MAX_MD_SIZE];
+		unsigned hl;
+		EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+		EVP_DigestUpdate(x, "AuxiliaryKernelExtensions.kc", 29);
+		EVP_DigestUpdate(x, bkc, sizeof bkc);
+		for (int i = 0; i < ni; i++) {
+			EVP_DigestUpdate(x, items[i].k.bundle_id, strlen(items[i].k.bundle_id) + 1);
+			EVP_DigestUpdate(x, items[i].k.version, strlen(items[i].k.version) + 1);
+			EVP_DigestUpdate(x, items[i].k.hash, strlen(items[i].k.hash) + 1);
+			EVP_DigestUpdate(x, items[i].staged, strlen(items[i].staged) + 1);
+		}
+		EVP_DigestFinal_ex(x, h, &hl);
+		EVP_MD_CTX_free(x);
+		memcpy(uuid, h, 16);
+	}
 	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
 	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
-	kext_boot_kcid(d, bkc);
 	uint32_t sub = d->arch == MX_ARCH_ARM64 ? MX_CPU_SUBTYPE_ARM64E : MX_CPU_SUBTYPE_X86_64_ALL;
 	if ((rc = mx_fileset_write(&kc, &kclen, native_cputype(d), sub, uuid, bkc, in, ni, err)))
 		goto out;

@@ -22,6 +22,7 @@
 
 #include <plist/plist.h>
 
+#include "macext/mdm.h"
 #include "macext/profile.h"
 #include "tools.h"
 
@@ -274,23 +275,6 @@ mdm_restart(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 
 /* ---- raw MDM commands ---- */
 
-static const char *
-pstr(plist_t dict, const char *key)
-{
-	plist_t n = dict ? plist_dict_get_item(dict, key) : NULL;
-	return n && plist_get_node_type(n) == PLIST_STRING ? plist_get_string_ptr(n, NULL) : NULL;
-}
-
-static bool
-pbool(plist_t dict, const char *key)
-{
-	plist_t n = dict ? plist_dict_get_item(dict, key) : NULL;
-	uint8_t b = 0;
-	if (n && plist_get_node_type(n) == PLIST_BOOLEAN)
-		plist_get_bool_val(n, &b);
-	return b;
-}
-
 static int
 profile_list_item(const mx_profile_row *r, void *arg)
 {
@@ -347,26 +331,14 @@ mdm_command(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	size_t len;
 	if ((rc = cli_read_file(argv[1], 16u << 20, &buf, &len, err)))
 		return rc;
-	plist_t root = NULL;
-	if (len >= 8 && memcmp(buf, "bplist00", 8) == 0)
-		plist_from_bin((const char *)buf, (uint32_t)len, &root);
-	else
-		plist_from_xml((const char *)buf, (uint32_t)len, &root);
+	/* the envelope and every key's type are checked by the formats layer */
+	mx_mdm_command mc;
+	rc = mx_mdm_command_parse(&mc, buf, len, argv[1], err);
 	free(buf);
-	if (root == NULL || plist_get_node_type(root) != PLIST_DICT) {
-		plist_free(root);
-		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: not a command plist dictionary",
-		    argv[1]);
-	}
-	plist_t cmd = plist_dict_get_item(root, "Command");
-	const char *uuid = pstr(root, "CommandUUID");
-	const char *type = cmd && plist_get_node_type(cmd) == PLIST_DICT ?
-	    pstr(cmd, "RequestType") : NULL;
-	if (type == NULL || uuid == NULL) {
-		plist_free(root);
-		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
-		    "%s: Command.RequestType and CommandUUID are required strings", argv[1]);
-	}
+	if (rc)
+		return rc;
+	plist_t root = mc.root;
+	const char *uuid = mc.uuid, *type = mc.type;
 	mx_device d;
 	if ((rc = cli_begin_device(cli, &d, err)) || (rc = need_macos(&d, err)) ||
 	    (rc = need_enrolled(&d, err))) {
@@ -379,36 +351,18 @@ mdm_command(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_err cerr;
 	mx_err_clear(&cerr);
 	int crc = 0;
-	if (strcmp(type, "InstallProfile") == 0) {
-		plist_t payload = plist_dict_get_item(cmd, "Payload");
-		char *data = NULL;
-		uint64_t dlen = 0;
-		if (payload == NULL || plist_get_node_type(payload) != PLIST_DATA) {
-			crc = MX_FAIL(&cerr, MX_EINVALID, MX_NO_OFFSET,
-			    "Command.Payload: expected data (the profile)");
-		} else {
-			plist_get_data_val(payload, &data, &dlen);
-			crc = cli_install_profile(cli, &d, (const uint8_t *)data, (size_t)dlen,
-			    "Command.Payload", true, NULL, &cerr);
-			free(data);
-		}
+	if (mc.bad) {
+		crc = mc.bad;
+		cerr = mc.bad_err;
+	} else if (strcmp(type, "InstallProfile") == 0) {
+		crc = cli_install_profile(cli, &d, mc.payload, mc.payload_len, "Command.Payload",
+		    true, NULL, &cerr);
 	} else if (strcmp(type, "RemoveProfile") == 0) {
-		const char *id = pstr(cmd, "Identifier");
-		crc = id ? cli_remove_profile(cli, &d, id, true, &cerr) :
-		    MX_FAIL(&cerr, MX_EINVALID, MX_NO_OFFSET, "Command.Identifier: expected string");
+		crc = cli_remove_profile(cli, &d, mc.identifier, true, &cerr);
 	} else if (strcmp(type, "RestartDevice") == 0) {
-		const char *paths[32];
-		int np = 0;
-		plist_t kp = plist_dict_get_item(cmd, "KextPaths");
-		for (uint32_t i = 0; kp && plist_get_node_type(kp) == PLIST_ARRAY &&
-		    i < plist_array_get_size(kp) && np < 32; i++) {
-			plist_t e = plist_array_get_item(kp, i);
-			if (plist_get_node_type(e) == PLIST_STRING)
-				paths[np++] = plist_get_string_ptr(e, NULL);
-		}
 		bool restarted;
-		crc = restart_device(cli, &d, pbool(cmd, "NotifyUser"),
-		    pbool(cmd, "RebuildKernelCache"), paths, np, &restarted, &cerr);
+		crc = restart_device(cli, &d, mc.notify_user, mc.rebuild_kernel_cache,
+		    mc.kext_paths, mc.nkext_paths, &restarted, &cerr);
 	} else if (strcmp(type, "ProfileList") == 0) {
 		plist_t arr = plist_new_array();
 		crc = mx_store_profile_each(cli->st, d.id, profile_list_item, arr, &cerr);

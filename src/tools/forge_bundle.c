@@ -560,6 +560,7 @@ build(const struct forge_spec *s, const char *stage, struct forge_result *r, mx_
 			.filetype = s->kind == FORGE_KEXT ? MX_MH_KEXT_BUNDLE : MX_MH_EXECUTE,
 			.platform = is_driverkit(s) ? MX_PLATFORM_DRIVERKIT : MX_PLATFORM_MACOS,
 			.seed = s->bundle_id, .arch = s->arch, .tamper = s->tamper,
+			.extra_code = s->extra_code,
 		};
 		mx_wbuf mo = { 0 };
 		rc = mx_macho_write(&mo, &ms, s->sig == FORGE_UNSIGNED ? NULL : &cp, &r->mo, err);

@@ -48,6 +48,7 @@ enum forge_sig { FORGE_SIGNED, FORGE_ADHOC, FORGE_UNSIGNED };
 
 struct forge_spec {
 	enum forge_kind kind;
+	uint64_t extra_code;             /* --code-size: bytes added to __text (benchmarks) */
 	const char *out;                 /* the bundle directory to create */
 	const char *bundle_id, *team, *cd_team;  /* cd_team: CodeDirectory team field */
 	const char *version, *short_version, *executable;

@@ -29,6 +29,7 @@ static const struct { const char *name; mx_cmd_fn fn; const char *help; } comman
 	{ "forge",    cmd_forge,    "ca|kext|sysext|dext|app  signed test material" },
 	{ "log",      cmd_log,      "the device's event log" },
 	{ "fleet",    cmd_fleet,    "create|apply|summary  many devices at once" },
+	{ "store",    cmd_store,    "check|digest  integrity and invariants of the state" },
 };
 
 static const struct { const char *name; mx_cmd_fn fn; } apple_tools[] = {

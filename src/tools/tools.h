@@ -122,6 +122,7 @@ int cmd_codesign(struct mx_cli *, int, char **, mx_err *);
 int cmd_forge(struct mx_cli *, int, char **, mx_err *);
 int cmd_log(struct mx_cli *, int, char **, mx_err *);
 int cmd_fleet(struct mx_cli *, int, char **, mx_err *);
+int cmd_store(struct mx_cli *, int, char **, mx_err *);
 /* Apple tool personalities (argv[0]) */
 int apple_systemextensionsctl(struct mx_cli *, int, char **, mx_err *);
 int apple_kmutil(struct mx_cli *, int, char **, mx_err *);

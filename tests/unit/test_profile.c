@@ -865,3 +865,47 @@ MX_TEST(profile_describe_sysext)
 	}
 	mx_profile_free(p);
 }
+
+/* Many payloads and big dicts stay linear: libplist 2.2 is quadratic on
+ * XML dict keys (hence MX_PLIST_MAX_DICT_KEYS) and duplicate checks sort. */
+MX_TEST(profile_scale_limits)
+{
+	size_t n = 5000, cap = n * 300 + 4096;
+	char *pls = malloc(cap), *buf = malloc(cap + 1024);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(pls + off, cap - off,
+		    "<dict><key>PayloadType</key><string>com.apple.system-extension-policy</string>"
+		    "<key>PayloadIdentifier</key><string>p%zu</string><key>PayloadUUID</key>"
+		    "<string>U%zu</string><key>PayloadVersion</key><integer>1</integer></dict>",
+		    i, i == n - 1 ? (size_t)17 : i);
+	snprintf(buf, cap + 1024,
+	    "<plist><dict><key>PayloadType</key><string>Configuration</string>"
+	    "<key>PayloadIdentifier</key><string>x</string><key>PayloadUUID</key><string>X</string>"
+	    "<key>PayloadVersion</key><integer>1</integer><key>PayloadContent</key><array>%s</array>"
+	    "</dict></plist>", pls);
+	mx_profile *p = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_profile_read(&p, (const uint8_t *)buf, strlen(buf), "many", &err), 0);
+	if (p != NULL) {
+		CHECK_EQ_INT(mx_profile_payload_count(p), n);
+		CHECK_EQ_STR(mx_profile_payload_identifier(p, n - 1), "p4999");
+		mx_problems ps = { 0 };
+		mx_version os = { 15, 1, 0 };
+		CHECK_EQ_INT(mx_profile_validate(p, os, &ps), 1);
+		CHECK(ps.n >= 1 && strcmp(ps.v[ps.n - 1].path, "PayloadContent[4999].PayloadUUID") == 0 &&
+		    strstr(ps.v[ps.n - 1].msg, "PayloadContent[17]") != NULL);
+		mx_problems_free(&ps);
+	}
+	mx_profile_free(p);
+	/* a dict one key over the cap */
+	off = (size_t)snprintf(buf, cap, "<plist><dict>");
+	for (int i = 0; i <= MX_PLIST_MAX_DICT_KEYS; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "<key>k%d</key><true/>", i);
+	off += (size_t)snprintf(buf + off, cap - off, "</dict></plist>");
+	plist_t t = NULL;
+	CHECK_EQ_INT(mx_plist_parse(&t, (const uint8_t *)buf, off, "wide", &err), MX_EFORMAT);
+	CHECK(strstr(err.msg, "more than 8192 keys") != NULL);
+	free(pls);
+	free(buf);
+}

@@ -1,0 +1,135 @@
+#!/bin/sh
+# bench/run.sh BUILD-DIR — `make bench`: one table, every row measured side
+# by side in this run, with the command that reproduces it.
+#   BENCH_BIG=1   adds the 100,000-device rollout row (several minutes)
+#   BENCH_KEEP=1  keeps the work directory
+# Times are wall clock medians of hyperfine when installed, else of a loop;
+# the policy row counts CPU time of one core.
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$PWD
+MX="$ROOT/$B/macext"
+[ -x "$MX" ] || { echo "bench: $MX missing (make first)" >&2; exit 2; }
+W=$(mktemp -d /tmp/macext-bench-XXXXXX)
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+TESTDATA=${MACEXT_TESTDATA:-$ROOT/../shared/testdata}
+ROWS="$W/rows"
+: > "$ROWS"
+row() { printf '| %s | %s | %s | %s | `%s` |\n' "$1" "$2" "$3" "$4" "$5" >> "$ROWS"; echo "bench: $1: $2" >&2; }
+ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { r = (op == "<=") ? (v <= t) : (v >= t); print r ? "yes" : "**no**" }'; }
+
+# median wall seconds of a command (hyperfine if present)
+timeit() {  # timeit RUNS PREPARE CMD
+	runs=$1; prep=$2; shift 2
+	if command -v hyperfine >/dev/null 2>&1; then
+		if [ -n "$prep" ]; then
+			hyperfine -N -w 1 -r "$runs" --prepare "$prep" --export-json "$W/h.json" "$*" >/dev/null 2>&1
+		else
+			hyperfine -N -w 1 -r "$runs" --export-json "$W/h.json" "$*" >/dev/null 2>&1
+		fi
+		python3 -c "import json; print(json.load(open('$W/h.json'))['results'][0]['median'])"
+	else
+		python3 - "$runs" "$prep" "$@" <<'PY'
+import subprocess, sys, time
+runs, prep, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+ts = []
+for _ in range(runs):
+    if prep: subprocess.run(prep, shell=True)
+    t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL); ts.append(time.perf_counter() - t)
+print(sorted(ts)[len(ts) // 2])
+PY
+	fi
+}
+
+echo "bench: work directory $W" >&2
+"$MX" forge ca "$W/ca" >/dev/null || exit 1
+
+# ---- 1. policy decisions per second (pure core, one core) ----
+CFL="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc $(pkg-config --cflags libplist-2.0 openssl)"
+LIBS="$(pkg-config --libs libplist-2.0 openssl sqlite3 jansson) -lpthread -lm"
+if cc $CFL -o "$W/policy" bench/policy.c "$B/libmacext.a" $LIBS; then
+	"$W/policy" 20000000 > "$W/policy.out"
+	sx=$(awk '$1 == "sysext" { printf "%.1f", $2 / 1e6 }' "$W/policy.out")
+	kx=$(awk '$1 == "kext" { printf "%.1f", $2 / 1e6 }' "$W/policy.out")
+	row "policy decisions/s, system extensions (mx_sx_decide)" "${sx} M/s" "> 5 M/s" "$(ok "$sx" 5 ">=")" "cc bench/policy.c $B/libmacext.a && ./policy"
+	row "policy decisions/s, kexts (mx_kext_load)" "${kx} M/s" "> 5 M/s" "$(ok "$kx" 5 ">=")" "cc bench/policy.c $B/libmacext.a && ./policy"
+fi
+
+# ---- 2. fleet rollout throughput ----
+"$MX" forge kext "$W/Fleet.kext" --bundle-id com.example.fleet.kext --team FLEETTEAM1 \
+    --ca "$W/ca" --arch fat >/dev/null || exit 1
+cp bench/rollout.steps tests/data/fleet/kext-allow.mobileconfig "$W/"
+MIX='arm64:15.1:automated=40%,arm64:14.5:device=30%,x86_64:12.7:none=30%'
+sizes="1000 10000"
+[ "${BENCH_BIG:-0}" = 1 ] && sizes="$sizes 100000"
+for n in $sizes; do
+	S="$W/fleet-$n"
+	"$MX" --state "$S" fleet create --count "$n" --mix "$MIX" --prefix m \
+	    --trust-anchor "$W/ca/root.pem" >/dev/null || exit 1
+	/usr/bin/time -f '%e %M' -o "$W/time-$n" "$MX" --state "$S" fleet apply "$W/rollout.steps" \
+	    --json > "$W/apply-$n.json" 2>/dev/null
+	secs=$(awk '{ print $1 }' "$W/time-$n"); rss=$(awk '{ printf "%.0f", $2 / 1024 }' "$W/time-$n")
+	loaded=$(python3 -c "import json; print(json.load(open('$W/apply-$n.json'))['kext_states'].get('loaded', 0))")
+	total=$(du -sk "$S" | awk '{ print $1 }'); cas=$(du -sk "$S/cas" | awk '{ print $1 }')
+	per=$(awk -v t="$total" -v c="$cas" -v n="$n" 'BEGIN { printf "%.1f", (t - c) * 1024 / n / 1024 }')
+	rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+	target="-"; verdict="-"
+	if [ "$n" = 10000 ]; then target="< 10 s"; verdict=$(ok "$secs" 10 "<="); fi
+	row "fleet kext rollout, $n devices (device-flows/s)" "$rate/s ($secs s, $loaded loaded)" "$target" "$verdict" "macext fleet create --count $n --mix '$MIX' && macext fleet apply bench/rollout.steps"
+	row "disk per device beyond shared bundles, $n devices" "$per KiB" "< 8 KiB" "$(ok "$per" 8 "<=")" "du -sk STATE STATE/cas"
+	row "peak RSS of fleet apply, $n devices" "$rss MiB" "< 200 MiB" "$(ok "$rss" 200 "<=")" "/usr/bin/time -f %M macext fleet apply ..."
+done
+
+# ---- 3. code-signature verification ÷ sha256sum, ~100 MB signed binary ----
+"$MX" forge kext "$W/Big.kext" --bundle-id com.example.big --team FLEETTEAM1 --ca "$W/ca" \
+    --arch x86_64 --extra-code 100000000 >/dev/null || exit 1
+BIG="$W/Big.kext/Contents/MacOS/big"
+cs=$(timeit 5 "" "$MX" codesign verify "$BIG" --trust-anchor "$W/ca/root.pem")
+sh=$(timeit 5 "" sha256sum "$BIG")
+r=$(awk -v a="$cs" -v b="$sh" 'BEGIN { printf "%.2f", a / b }')
+row "codesign verify ÷ sha256sum ($(du -m "$BIG" | cut -f1) MB Developer ID kext)" "$r ($cs s / $sh s)" "≤ 1.3" "$(ok "$r" 1.3 "<=")" "macext codesign verify BIG --trust-anchor root.pem vs sha256sum BIG"
+
+# ---- 4. profile parse + validate ÷ plistutil conversion ----
+if [ -d "$TESTDATA/profiles" ]; then
+	ls "$TESTDATA"/profiles/*.mobileconfig > "$W/profiles.list"
+	np=$(wc -l < "$W/profiles.list")
+	printf 'while read f; do "%s" profiles validate "$f" >/dev/null 2>&1; done < "%s"\n' "$MX" "$W/profiles.list" > "$W/pv.sh"
+	printf 'while read f; do plistutil -i "$f" -o /dev/null; done < "%s"\n' "$W/profiles.list" > "$W/pu.sh"
+	pv=$(timeit 5 "" sh "$W/pv.sh"); pu=$(timeit 5 "" sh "$W/pu.sh")
+	r=$(awk -v a="$pv" -v b="$pu" 'BEGIN { printf "%.2f", a / b }')
+	row "profiles validate ÷ plistutil ($np vendor profiles)" "$r ($pv s / $pu s)" "≤ 1.0" "$(ok "$r" 1.0 "<=")" "macext profiles validate F vs plistutil -i F -o /dev/null, each file"
+else
+	row "profiles validate ÷ plistutil" "skipped: ../shared/testdata absent" "≤ 1.0" "-" "-"
+fi
+
+# ---- 5. AuxKC build ÷ cat of the same kexts ----
+K="$W/auxkc"; mkdir -p "$K"
+"$MX" --state "$K/s0" device create bench --arch x86_64 --os 14.5 --trust-anchor "$W/ca/root.pem" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do
+	"$MX" forge kext "$K/K$i.kext" --bundle-id "com.example.k$i" --team FLEETTEAM1 --ca "$W/ca" \
+	    --arch x86_64 --extra-code 4000000 >/dev/null || exit 1
+	"$MX" --state "$K/s0" kext install "$K/K$i.kext" >/dev/null
+	"$MX" --state "$K/s0" kmutil load -b "com.example.k$i" >/dev/null 2>&1
+	"$MX" --state "$K/s0" approve kext "com.example.k$i" --as admin:admin >/dev/null
+done
+ab=$(timeit 5 "rm -rf $K/s && cp -a $K/s0 $K/s" "$MX" --state "$K/s" restart)
+ls "$K"/K*.kext/Contents/MacOS/* > "$K/list"
+printf 'cat $(cat "%s") > "%s/cat.out"\n' "$K/list" "$K" > "$K/cat.sh"
+ct=$(timeit 5 "" sh "$K/cat.sh")
+"$MX" --state "$K/s" kmutil inspect 2>/dev/null | grep -q 'com.example.k8' || echo "bench: AuxKC check failed" >&2
+r=$(awk -v a="$ab" -v b="$ct" 'BEGIN { printf "%.2f", a / b }')
+row "AuxKC build (restart) ÷ cat of the same 8 kexts ($(du -cm "$K"/K*.kext/Contents/MacOS/* | tail -1 | cut -f1) MB)" "$r ($ab s / $ct s)" "≤ 1.5" "$(ok "$r" 1.5 "<=")" "macext restart (8 approved kexts) vs cat the executables > file"
+
+# ---- 6. start-up ----
+"$MX" --state "$W/one" device create one >/dev/null
+st=$(timeit 50 "" "$MX" --state "$W/one" device show)
+ms=$(awk -v s="$st" 'BEGIN { printf "%.2f", s * 1000 }')
+row "start-up: macext device show" "$ms ms" "< 5 ms" "$(ok "$ms" 5 "<=")" "hyperfine -N 'macext device show'"
+
+echo
+echo "macext benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| measure | result | target | met | reproduce |"
+echo "|---|---|---|---|---|"
+cat "$ROWS"

@@ -1,0 +1,68 @@
+# fleet_apply.sh — macext fleet apply: steps run in-process on every
+# selected device, `when` conditions, expect-exit, a failing step stops
+# that device only, steps files resolve paths next to themselves, the
+# summary counts states and user actions; bundles are stored once.
+. "$(dirname "$0")/lib.sh"
+
+DATA=$(cd "$(dirname "$0")/../data/fleet" && pwd)
+W="$TMP/work"
+mkdir -p "$W"
+cp "$DATA/kext-allow.mobileconfig" "$DATA/sysext-allow.mobileconfig" "$W/"
+t create "$MX" fleet create --count 60 --prefix a \
+    --mix 'arm64:15.1:automated=50%,arm64:14.5:none=25%,x86_64:12.7:device=25%'
+
+cat > "$W/profiles.steps" <<'S'
+# the kext allow list goes to every enrolled Mac (paths are relative to this file)
+when enroll!=none mdm install-profile kext-allow.mobileconfig
+# unenrolled Macs refuse MDM profiles: exit 70 is the expected outcome there
+mdm install-profile sysext-allow.mobileconfig expect-exit 0,70
+profiles list
+S
+t apply_profiles "$MX" fleet apply "$W/profiles.steps" --json
+t_json steps_ran '[(s["ran"], s["skipped"], s["ok"], s["failed"]) for s in j["steps"]]' \
+    '[[45, 15, 45, 0], [60, 0, 60, 0], [60, 0, 60, 0]]' printf '%s' "$OUT"
+t_json exit_codes_counted 'j["steps"][1]["exit_codes"]' '{"0": 45, "70": 15}' printf '%s' "$OUT"
+t_json all_completed '(j["completed"], j["failed"], j["devices"])' '[60, 0, 60]' printf '%s' "$OUT"
+t_out profiles_installed 90 sqlite3 "$MACEXT_STATE/macext.db" "SELECT count(*) FROM profiles"
+t_out profile_bodies_shared 2 sqlite3 "$MACEXT_STATE/macext.db" "SELECT count(DISTINCT body) FROM profiles"
+t_json one_device_as_cli 'sorted(p["identifier"] for p in j["profiles"])' \
+    '["com.example.fleet.kext-policy", "com.example.fleet.sysext-policy"]' \
+    "$MX" --device a-000001 profiles list --json
+
+# a failing step stops that device, not the fleet; the run exits non-zero
+cat > "$W/fail.steps" <<'S'
+mdm remove-profile com.example.fleet.sysext-policy
+mdm escrow-bootstrap-token
+S
+t_exit 70 apply_with_failures "$MX" fleet apply "$W/fail.steps" --devices 'enroll!=automated' --json
+t_json failures_counted '(j["devices"], j["failed"], j["steps"][0]["failed"], j["steps"][1]["ran"])' \
+    '[30, 15, 15, 15]' printf '%s' "$OUT"
+t_json first_failure_named 'j["steps"][0]["first_failure"].split(":")[0]' a-000002 printf '%s' "$OUT"
+t_out failing_step_rolled_back 30 sqlite3 "$MACEXT_STATE/macext.db" \
+    "SELECT count(*) FROM profiles WHERE identifier = 'com.example.fleet.sysext-policy'"
+
+# filters select devices; progress and summary
+t apply_filtered "$MX" fleet apply "$W/profiles.steps" --devices 'a-00001*'
+check summary_text printf '%s' "$OUT" | grep -q '^fleet apply .*: 10 devices in'
+check summary_steps printf '%s' "$OUT" | grep -q 'exit 0: '
+t_exit 67 steps_missing "$MX" fleet apply "$W/nosuch.steps"
+printf 'fleet create --count 3\n' > "$W/nested.steps"
+t_exit 64 steps_no_fleet "$MX" fleet apply "$W/nested.steps"
+printf 'device show expect-exit x\n' > "$W/badexp.steps"
+t_exit 64 steps_bad_expect "$MX" fleet apply "$W/badexp.steps"
+printf 'when colour=red device show\n' > "$W/badwhen.steps"
+t_exit 64 steps_bad_when "$MX" fleet apply "$W/badwhen.steps"
+t store_check_after_apply "$MX" store check
+
+# I/O fault inside a fleet apply: whole batches or nothing, never half a device
+before=$("$MX" store digest)
+printf 'mdm remove-profile com.example.fleet.kext-policy\nmdm install-profile kext-allow.mobileconfig\n' \
+    > "$W/cycle.steps"
+MACEXT_FAULT=200 t_exit 74 apply_fault_fails "$MX" fleet apply "$W/cycle.steps" --devices 'enroll!=none' --batch 5
+check apply_fault_message printf '%s' "$ERR" | grep -Eq 'fleet apply \([0-9]+ of 45 devices done; the batch of 5 being applied was rolled back whole\): .*injected I/O fault at write 200'
+# committed batches removed and reinstalled; the faulted batch was rolled back whole
+t_out apply_fault_whole_batches 45 sqlite3 "$MACEXT_STATE/macext.db" \
+    "SELECT count(*) FROM profiles WHERE identifier = 'com.example.fleet.kext-policy'"
+t_out apply_fault_no_half_device 0 sqlite3 "$MACEXT_STATE/macext.db" \
+    "SELECT count(*) FROM devices d WHERE enroll <> 'none' AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.device_id = d.id AND p.identifier = 'com.example.fleet.kext-policy')"
+t store_check_after_fault "$MX" store check
