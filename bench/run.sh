@@ -28,7 +28,7 @@ timeit() {  # timeit RUNS PREPARE CMD
 		else
 			hyperfine -N -w 1 -r "$runs" --export-json "$W/h.json" "$*" >/dev/null 2>&1
 		fi
-		python3 -c "import json; print(json.load(open('$W/h.json'))['results'][0]['median'])"
+		python3 -c "import json; print('%.4f' % json.load(open('$W/h.json'))['results'][0]['median'])"
 	else
 		python3 - "$runs" "$prep" "$@" <<'PY'
 import subprocess, sys, time
@@ -37,7 +37,7 @@ ts = []
 for _ in range(runs):
     if prep: subprocess.run(prep, shell=True)
     t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL); ts.append(time.perf_counter() - t)
-print(sorted(ts)[len(ts) // 2])
+print('%.4f' % sorted(ts)[len(ts) // 2])
 PY
 	fi
 }
@@ -113,7 +113,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	"$MX" --state "$K/s0" kmutil load -b "com.example.k$i" >/dev/null 2>&1
 	"$MX" --state "$K/s0" approve kext "com.example.k$i" --as admin:admin >/dev/null
 done
-ab=$(timeit 5 "rm -rf $K/s && cp -a $K/s0 $K/s" "$MX" --state "$K/s" restart)
+ab=$(timeit 5 "sh -c 'rm -rf $K/s && cp -a $K/s0 $K/s'" "$MX" --state "$K/s" restart)
 ls "$K"/K*.kext/Contents/MacOS/* > "$K/list"
 printf 'cat $(cat "%s") > "%s/cat.out"\n' "$K/list" "$K" > "$K/cat.sh"
 ct=$(timeit 5 "" sh "$K/cat.sh")
