@@ -129,6 +129,14 @@ typedef struct mx_kext_ctx {
 	                                   (boot.h's gate; always true on Intel) */
 } mx_kext_ctx;
 
+/* macOS before 11 (10.13-10.15): User-Approved Kernel Extension Loading
+ * without kernelmanagerd.  There is no AuxKC and no restart: an approved kext
+ * loads on demand (kextload), any user may approve (TN2459/HT208019: "any
+ * user, even a non-admin" on 10.13; the administrator rule and
+ * AllowNonAdminUserApprovals arrive with 11.0), and kmutil does not exist.
+ * SIP still enforces the kext signature. */
+bool mx_kext_legacy(const mx_device *d);
+
 /* Does the signature pass where it must?  With SIP's kext signing enforced
  * (no CSR_ALLOW_UNTRUSTED_KEXTS) a third-party kext needs the Developer ID
  * kext requirement (§5.1); an Apple-prefixed one needs an Apple signature.
@@ -142,16 +150,17 @@ enum mx_kext_approval mx_kext_approval_source(const mx_kext_ctx *c, const mx_kex
 /* May a user approve k in System Settings?  Apple silicon needs the gate
  * first; installed kext-policy payloads forbid it unless AllowUserOverrides.
  * need_admin tells whether an administrator must authenticate
- * (AllowNonAdminUserApprovals lifts it).  Fails with MX_ESTATE or
+ * (AllowNonAdminUserApprovals lifts it; before 11 any user may approve).  Fails with MX_ESTATE or
  * MX_EDENIED and macOS's reason. */
 int mx_kext_user_may_approve(const mx_kext_ctx *c, const mx_kext *k, bool *need_admin,
     mx_err *err);
 
 /* The outcome of `kmutil load`: */
 enum mx_kext_load_result {
-	MX_KLOAD_OK,               /* already loaded, or started from the AuxKC / codeless */
+	MX_KLOAD_OK,               /* already loaded, or started from the AuxKC / codeless;
+	                              before 11: any approved kext, on demand */
 	MX_KLOAD_NEEDS_APPROVAL,   /* exit 27 */
-	MX_KLOAD_NEEDS_REBOOT,     /* exit 28 */
+	MX_KLOAD_NEEDS_REBOOT,     /* exit 28 (never before macOS 11) */
 	MX_KLOAD_REJECTED,         /* signature, architecture or removed: exit 1 */
 };
 /* Decides a load attempt and moves k to its next state (k->state,
@@ -161,7 +170,7 @@ enum mx_kext_load_result mx_kext_load(const mx_kext_ctx *c, mx_kext *k);
 /* Re-evaluates a waiting kext after the policy or approvals changed (a
  * profile installed or removed, the user clicked Allow): moves between
  * awaiting_user_approval, rejected_by_policy, awaiting_restart and (codeless)
- * loaded.  Kexts not waiting are left alone.  Returns true if k changed. */
+ * loaded; before 11 an approved kext becomes installed (loadable on demand).  Kexts not waiting are left alone.  Returns true if k changed. */
 bool mx_kext_reevaluate(const mx_kext_ctx *c, mx_kext *k);
 /* Should k go into the AuxKC built now?  rebuild from a restart that
  * rebuilds the kernel cache; kext_paths non-NULL when MDM named KextPaths

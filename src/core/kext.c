@@ -13,6 +13,10 @@
  *   awaiting_restart --restart rebuilding the AuxKC--> loaded
  *   loaded --bundle deleted--> removed_awaiting_restart --restart--> (gone)
  *
+ * Before macOS 11 (mx_kext_legacy: 10.13 UAKEL through 10.15) there is no
+ * AuxKC: an approved kext goes straight to loaded (kextload loads it on
+ * demand, TN2459), and any user may click Allow.
+ *
  * Pure: no stdio, no clock, no files.
  */
 #include <stdlib.h>
@@ -313,6 +317,12 @@ apple_prefixed(const char *id)
 }
 
 bool
+mx_kext_legacy(const mx_device *d)
+{
+	return !mx_version_at_least(d->os, 11, 0, 0);
+}
+
+bool
 mx_kext_signature_ok(const mx_device *d, const mx_kext *k)
 {
 	if (!mx_device_kext_signing_enforced(d))
@@ -365,7 +375,10 @@ mx_kext_user_may_approve(const mx_kext_ctx *c, const mx_kext *k, bool *need_admi
 		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
 		    "%s: your organization's kernel extension policy does not allow users to"
 		    " approve this extension (AllowUserOverrides is false)", k->bundle_id);
-	if (c->policy && mx_kext_policy_nonadmin_approvals(c->policy))
+	/* 10.13: "any user, even a non-admin" (HT208019); the admin rule and
+	 * AllowNonAdminUserApprovals are 11.0 (kernel-extensions.md §2.4) */
+	if (mx_kext_legacy(c->dev) ||
+	    (c->policy && mx_kext_policy_nonadmin_approvals(c->policy)))
 		*need_admin = false;
 	return 0;
 }
@@ -379,9 +392,11 @@ user_can_approve(const mx_kext_ctx *c, const mx_kext *k)
 	return mx_kext_user_may_approve(c, k, &na, &e) == 0;
 }
 
-/* The state a kext waits in when it is not (yet) loadable. */
+/* The state a kext waits in when it is not (yet) loadable.  loading: a load
+ * request is being answered (before 11 an approved kext then loads; an
+ * approval given later only makes it loadable: installed). */
 static void
-waiting_state(const mx_kext_ctx *c, mx_kext *k)
+waiting_state(const mx_kext_ctx *c, mx_kext *k, bool loading)
 {
 	if (!c->gate_ok) {
 		k->state = MX_KEXT_BLOCKED_BY_SECURITY_POLICY;
@@ -389,7 +404,9 @@ waiting_state(const mx_kext_ctx *c, mx_kext *k)
 		return;
 	}
 	k->approval = mx_kext_approval_source(c, k);
-	if (k->approval != MX_KAPPROVAL_NONE)
+	if (k->approval != MX_KAPPROVAL_NONE && mx_kext_legacy(c->dev))
+		k->state = loading ? MX_KEXT_LOADED : MX_KEXT_INSTALLED;
+	else if (k->approval != MX_KAPPROVAL_NONE)
 		k->state = (k->codeless || k->in_auxkc) ? MX_KEXT_LOADED : MX_KEXT_AWAITING_RESTART;
 	else
 		k->state = user_can_approve(c, k) ? MX_KEXT_AWAITING_USER_APPROVAL :
@@ -412,7 +429,7 @@ mx_kext_load(const mx_kext_ctx *c, mx_kext *k)
 		k->approval = MX_KAPPROVAL_NONE;
 		return MX_KLOAD_REJECTED;
 	}
-	waiting_state(c, k);
+	waiting_state(c, k, true);
 	switch (k->state) {
 	case MX_KEXT_LOADED: return MX_KLOAD_OK;
 	case MX_KEXT_AWAITING_RESTART: return MX_KLOAD_NEEDS_REBOOT;
@@ -443,7 +460,7 @@ mx_kext_reevaluate(const mx_kext_ctx *c, mx_kext *k)
 		k->state = MX_KEXT_REJECTED_SIGNATURE;
 		k->approval = MX_KAPPROVAL_NONE;
 	} else {
-		waiting_state(c, k);
+		waiting_state(c, k, false);
 	}
 	return k->state != s0 || k->approval != a0;
 }
@@ -455,6 +472,8 @@ mx_kext_include_in_auxkc(const mx_kext_ctx *c, const mx_kext *k, bool named_in_p
 	const char *w = NULL;
 	if (k->state == MX_KEXT_REMOVED_AWAITING_RESTART)
 		w = "removed";
+	else if (mx_kext_legacy(c->dev))
+		w = "no auxiliary kernel collection before macOS 11";
 	else if (!c->gate_ok)
 		w = "third-party kexts are not allowed by the security policy";
 	else if (k->codeless)

@@ -54,8 +54,20 @@ join(char *buf, size_t len, const char **ids, int n)
 	}
 }
 
+/* Before macOS 11 kextload asks kextd itself (no kmutil): failures print
+ * kextload_main.c's "%s failed to load - <libkern/kext error>; check the
+ * system/kernel logs for errors or try kextutil(8)." and exit with
+ * exitStatusForOSReturn: 27 for a system-policy refusal (TN2459), else
+ * EX_OSERR (71). */
+static void
+kextload_failed(const char *name, const char *why)
+{
+	fprintf(stderr, "%s failed to load - (libkern/kext) %s; check the system/kernel logs for"
+	    " errors or try kextutil(8).\n", name, why);
+}
+
 static int
-km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+km_load_as(struct mx_cli *cli, int argc, char **argv, bool kextload, mx_err *err)
 {
 	const char *names[64];
 	int nn, rc = targets(argc, argv, names, 64, &nn, NULL, err);
@@ -75,7 +87,7 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	}
 	static char ids[64][256];
-	const char *need_approval[64], *need_reboot[64], *rejected[64];
+	const char *need_approval[64], *need_reboot[64], *rejected[64], *arch[64];
 	int na = 0, nr = 0, nx = 0, nar = 0;
 	for (int i = 0; i < nn && rc == 0; i++) {
 		mx_kext k;
@@ -98,13 +110,13 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    err)))
 			break;
 		if (r == MX_KLOAD_NEEDS_APPROVAL)
-			need_approval[na++] = ids[i];
+			need_approval[na++] = kextload ? names[i] : ids[i];
 		else if (r == MX_KLOAD_NEEDS_REBOOT)
 			need_reboot[nr++] = ids[i];
 		else if (r == MX_KLOAD_REJECTED && !k.has_arch)
-			nar++;
+			arch[nar++] = names[i];
 		else if (r == MX_KLOAD_REJECTED) {
-			rejected[nx++] = ids[i];
+			rejected[nx++] = kextload ? names[i] : ids[i];
 			char ev[1400];
 			snprintf(ev, sizeof ev, "%s: %s%s", k.state == MX_KEXT_REJECTED_SIGNATURE ?
 			    "Kext rejected due to invalid signature" : "Kext rejected due to system policy",
@@ -116,6 +128,15 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	kext_env_free(&e);
 	if (rc || (rc = cli_save_device(cli, &d, err)) || (rc = cli_commit(cli, err)))
 		return rc;
+	if (kextload) {
+		for (int i = 0; i < na; i++)
+			kextload_failed(need_approval[i], "system policy prevents loading");
+		for (int i = 0; i < nar; i++)
+			kextload_failed(arch[i], "requested architecture/executable not found");
+		for (int i = 0; i < nx; i++)
+			kextload_failed(rejected[i], "authentication failure (file ownership/permissions)");
+		return na ? -27 : (nar || nx) ? -71 : 0;
+	}
 	char list[4096];
 	if (na) {
 		join(list, sizeof list, need_approval, na);
@@ -153,7 +174,19 @@ km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 }
 
 static int
-km_unload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+km_load(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_load_as(cli, argc, argv, false, err);
+}
+
+static int
+kextload_legacy(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_load_as(cli, argc, argv, true, err);
+}
+
+static int
+km_unload_as(struct mx_cli *cli, int argc, char **argv, bool kextunload, mx_err *err)
 {
 	const char *names[64];
 	int nn, rc = targets(argc, argv, names, 64, &nn, NULL, err);
@@ -169,12 +202,19 @@ km_unload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		mx_err e2;
 		mx_err_clear(&e2);
 		if (kext_find(cli, &d, names[i], &k, &e2) != 0 || k.state != MX_KEXT_LOADED) {
+			cli_rollback(cli);
+			if (kextunload) {
+				/* kextunload_main.c: "Failed to unload %s - %s.", EX_OSERR */
+				fprintf(stderr, "Failed to unload %s - (libkern/kext) not found.\n",
+				    names[i]);
+				return -71;
+			}
 			fprintf(stderr, "Error Domain=KMErrorDomain Code=3 \"Extension with identifier %s"
 			    " is not loaded.\"\n", names[i]);
-			cli_rollback(cli);
 			return -3;
 		}
-		/* stopped; its code stays in the collection and it can load again */
+		/* stopped; its code stays in the collection (before 11: in
+		 * /Library/Extensions) and it can load again */
 		k.state = MX_KEXT_INSTALLED;
 		char what[400];
 		snprintf(what, sizeof what, "kext %s unloaded", k.bundle_id);
@@ -182,6 +222,18 @@ km_unload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			return rc;
 	}
 	return cli_commit(cli, err);
+}
+
+static int
+km_unload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_unload_as(cli, argc, argv, false, err);
+}
+
+static int
+kextunload_legacy(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_unload_as(cli, argc, argv, true, err);
 }
 
 /* ---- showloaded (kextstat's columns, kextstat_main.c) ---- */
@@ -275,8 +327,12 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 		mx_err_clear(&pe);
 		mx_fileset_parse(&fs, kc, kclen, &pe);
 	}
+	/* kextstat before 11 is its own program: no kmutil variant line, and
+	 * loaded kexts are not in any collection */
+	bool pre11 = mx_kext_legacy(&d);
 	(void)legacy;
-	fprintf(stderr, "No variant specified, falling back to release\n");
+	if (!pre11)
+		fprintf(stderr, "No variant specified, falling back to release\n");
 	if (!list_only)
 		printf("Index Refs Address            Size       Wired      Name (Version) UUID"
 		    " <Linked Against>\n");
@@ -299,7 +355,7 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 		/* an update waiting for approval: its old version runs */
 		bool old_runs = k->state != MX_KEXT_LOADED && k->running_version[0];
 		bool loaded = k->state == MX_KEXT_LOADED || old_runs;
-		bool in_coll = k->in_auxkc || old_runs || (loaded && k->codeless);
+		bool in_coll = k->in_auxkc || old_runs || (loaded && (k->codeless || pre11));
 		if (!in_coll)
 			continue;
 		idx++;
@@ -535,9 +591,42 @@ km_log(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return cli_commit(cli, err);
 }
 
+/* Is the selected device running macOS before 11 (no kmutil, no
+ * kernelmanagerd)?  Reads the device in its own transaction; *zsh: the
+ * login shell is zsh (10.15+). */
+static int
+device_pre11(struct mx_cli *cli, bool *pre11, bool *zsh, mx_err *err)
+{
+	mx_device d;
+	*pre11 = *zsh = false;
+	if (cli_begin_device(cli, &d, err) != 0) {
+		/* no device: the command itself reports it */
+		mx_err_clear(err);
+		return 0;
+	}
+	*pre11 = d.env == MX_ENV_MACOS && mx_kext_legacy(&d);
+	*zsh = mx_version_at_least(d.os, 10, 15, 0);
+	cli_rollback(cli);
+	return 0;
+}
+
 int
 apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
+	/* kmutil arrived with macOS 11 (kernel collections); before that the
+	 * shell does not find it: zsh is the login shell from 10.15, bash
+	 * before, and both exit 127 */
+	bool pre11 = false, zsh = false;
+	int rc = device_pre11(cli, &pre11, &zsh, err);
+	if (rc)
+		return rc;
+	if (pre11) {
+		if (zsh)
+			fprintf(stderr, "zsh: command not found: kmutil\n");
+		else
+			fprintf(stderr, "-bash: kmutil: command not found\n");
+		return -127;
+	}
 	if (argc < 2)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, KM_USAGE);
 	const char *v = argv[1];
@@ -560,9 +649,12 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 
 /* ---- legacy shims: print what they execute, then run kmutil ---- */
 
+/* Before macOS 11 the legacy tools are the real thing: legacy_fn runs
+ * without the kmutil re-exec line. */
 static int
 shim(struct mx_cli *cli, const char *verb, int argc, char **argv,
-    int (*fn)(struct mx_cli *, int, char **, mx_err *), mx_err *err)
+    int (*fn)(struct mx_cli *, int, char **, mx_err *),
+    int (*legacy_fn)(struct mx_cli *, int, char **, mx_err *), mx_err *err)
 {
 	char *nargv[72];
 	int nn = 0;
@@ -593,8 +685,14 @@ shim(struct mx_cli *cli, const char *verb, int argc, char **argv,
 		size_t l = strlen(line);
 		snprintf(line + l, sizeof line - l, " %s", nargv[i]);
 	}
-	fprintf(stderr, "%s\n", line);
 	nargv[nn] = NULL;
+	bool pre11 = false, zsh = false;
+	int rc = device_pre11(cli, &pre11, &zsh, err);
+	if (rc)
+		return rc;
+	if (pre11)
+		return legacy_fn(cli, nn, nargv, err);
+	fprintf(stderr, "%s\n", line);
 	return fn(cli, nn, nargv, err);
 }
 
@@ -607,17 +705,17 @@ showloaded_fn(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 int
 apple_kextstat(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	return shim(cli, "showloaded", argc, argv, showloaded_fn, err);
+	return shim(cli, "showloaded", argc, argv, showloaded_fn, showloaded_fn, err);
 }
 
 int
 apple_kextload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	return shim(cli, "load", argc, argv, km_load, err);
+	return shim(cli, "load", argc, argv, km_load, kextload_legacy, err);
 }
 
 int
 apple_kextunload(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	return shim(cli, "unload", argc, argv, km_unload, err);
+	return shim(cli, "unload", argc, argv, km_unload, kextunload_legacy, err);
 }

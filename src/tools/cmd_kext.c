@@ -749,8 +749,8 @@ int
 kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const char **kext_paths,
     int npaths, mx_err *err)
 {
-	if (!rebuild_kc || d->env != MX_ENV_MACOS)
-		return 0;   /* the AuxKC stays as it is */
+	if (!rebuild_kc || d->env != MX_ENV_MACOS || mx_kext_legacy(d))
+		return 0;   /* the AuxKC stays as it is (before 11 there is none) */
 	kext_env e;
 	int rc = kext_env_load(cli, d, &e, err);
 	mx_kext *all = NULL;
@@ -1071,6 +1071,8 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 			if (k->approval == MX_KAPPROVAL_NONE)
 				k->approval = mx_kext_approval_source(&c, k);
 		} else if (k->state == MX_KEXT_LOADED || k->state == MX_KEXT_AWAITING_RESTART) {
+			/* before 11 a restart unloads: the kext is loadable
+			 * again on demand (mx_kext_reevaluate -> installed) */
 			k->state = MX_KEXT_AWAITING_RESTART;
 			mx_kext_reevaluate(&c, k);
 		} else {

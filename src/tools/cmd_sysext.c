@@ -439,6 +439,14 @@ sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	if (d.env != MX_ENV_MACOS)
 		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
+	/* seed ¶1 s1: SystemExtensions.framework arrived with 10.15; before it
+	 * there is no sysextd and no request to submit (nothing recorded) */
+	if (!mx_version_at_least(d.os, 10, 15, 0)) {
+		char os[16];
+		mx_version_str(d.os, os, sizeof os);
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "system extensions need macOS 10.15 or"
+		    " later (%s runs macOS %s: no SystemExtensions framework)", d.name, os);
+	}
 	struct req q;
 	memset(&q, 0, sizeof q);
 	mx_sx_rec *nr = NULL;

@@ -374,3 +374,68 @@ MX_TEST(kext_names_and_versions)
 		CHECK_EQ_INT(o, s);
 	}
 }
+
+MX_TEST(kext_legacy_before_macos_11)
+{
+	/* seed: "In macOS 11 or later ... they can't be loaded into the kernel
+	 * on demand"; before 11 (TN2459 UAKEL) an approved kext loads on
+	 * demand, any user may approve, SIP still checks the signature */
+	static const struct {
+		mx_version os; bool legacy, user_ok; enum mx_kext_sig sig; bool need_admin;
+		enum mx_kext_load_result r; enum mx_kext_state s;
+	} rows[] = {
+		{ { 10, 13, 6 }, true, false, MX_KSIG_DEVID_KEXT, false, MX_KLOAD_NEEDS_APPROVAL,
+		  MX_KEXT_AWAITING_USER_APPROVAL },
+		{ { 10, 13, 6 }, true, true, MX_KSIG_DEVID_KEXT, false, MX_KLOAD_OK, MX_KEXT_LOADED },
+		{ { 10, 14, 6 }, true, true, MX_KSIG_DEVID_KEXT, false, MX_KLOAD_OK, MX_KEXT_LOADED },
+		{ { 10, 15, 7 }, true, true, MX_KSIG_DEVID_KEXT, false, MX_KLOAD_OK, MX_KEXT_LOADED },
+		{ { 10, 15, 7 }, true, true, MX_KSIG_ADHOC, false, MX_KLOAD_REJECTED,
+		  MX_KEXT_REJECTED_SIGNATURE },
+		{ { 11, 0, 0 }, false, true, MX_KSIG_DEVID_KEXT, true, MX_KLOAD_NEEDS_REBOOT,
+		  MX_KEXT_AWAITING_RESTART },
+		{ { 11, 0, 0 }, false, false, MX_KSIG_DEVID_KEXT, true, MX_KLOAD_NEEDS_APPROVAL,
+		  MX_KEXT_AWAITING_USER_APPROVAL },
+	};
+	mx_kext_policy none;
+	mx_kext_policy_init(&none);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		mx_device d;
+		mx_env_in in = { 0 };
+		mx_device_init(&d, "t", MX_ARCH_X86_64, rows[i].os, &in);
+		mx_kext k = kext("com.example.k", rows[i].sig == MX_KSIG_DEVID_KEXT ? "ABCDE12345" : "",
+		    rows[i].sig);
+		mx_kext_ctx c = { &d, &none, NULL, rows[i].user_ok, true };
+		bool need_admin = !rows[i].need_admin;
+		mx_err err;
+		mx_err_clear(&err);
+		int may = mx_kext_user_may_approve(&c, &k, &need_admin, &err);
+		enum mx_kext_load_result r = mx_kext_load(&c, &k);
+		const char *why = NULL;
+		bool inc = mx_kext_include_in_auxkc(&c, &k, true, &why);
+		if (mx_kext_legacy(&d) != rows[i].legacy || may != 0 ||
+		    need_admin != rows[i].need_admin || r != rows[i].r || k.state != rows[i].s ||
+		    (rows[i].legacy && inc))
+			mx_test_fail_at(__FILE__, __LINE__, "row %zu (%d.%d.%d): got r %d state %s"
+			    " admin %d auxkc %d", i, rows[i].os.major, rows[i].os.minor, rows[i].os.patch,
+			    (int)r, mx_kext_state_name(k.state), need_admin, inc);
+	}
+	/* an approval given after the blocked attempt makes the kext loadable
+	 * (installed), it does not load it; the next load request does */
+	mx_device d;
+	mx_env_in in = { 0 };
+	mx_version v = { 10, 15, 7 };
+	mx_device_init(&d, "t", MX_ARCH_X86_64, v, &in);
+	mx_kext k = kext("com.example.k", "ABCDE12345", MX_KSIG_DEVID_KEXT);
+	mx_kext_ctx c = { &d, &none, NULL, false, true };
+	CHECK_EQ_INT(mx_kext_load(&c, &k), MX_KLOAD_NEEDS_APPROVAL);
+	c.user_approved = true;
+	CHECK(mx_kext_reevaluate(&c, &k));
+	CHECK_EQ_INT(k.state, MX_KEXT_INSTALLED);
+	CHECK_EQ_INT(k.approval, MX_KAPPROVAL_USER);
+	CHECK_EQ_INT(mx_kext_load(&c, &k), MX_KLOAD_OK);
+	CHECK_EQ_INT(k.state, MX_KEXT_LOADED);
+	const char *why = NULL;
+	CHECK(!mx_kext_include_in_auxkc(&c, &k, true, &why));
+	CHECK_EQ_STR(why, "no auxiliary kernel collection before macOS 11");
+	mx_kext_policy_free(&none);
+}
