@@ -1,13 +1,13 @@
 #!/bin/sh
 # tests/stress/run.sh BUILD-DIR — `make stress`: the crash harness at ten
-# times `make check` scale (400 sequences, ~13,000 kill points, several
+# times `make check` scale (800 sequences, ~15,000 kill points, ten
 # seeds), then the concurrency and I/O-fault scenarios five times each,
 # against the optimized build.  Ends "N passed, N failed" like make check.
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
 log=$(mktemp /tmp/macext-stress-XXXXXX)
 for seed in 11 12 13 14 15 16 17 18 19 20; do
-	CRASH_SEED=$seed CRASH_SEQUENCES=40 CRASH_MIN_KILLS=1000 B=$B sh tests/cli/crash_points.sh \
+	CRASH_SEED=$seed CRASH_SEQUENCES=80 CRASH_MIN_KILLS=1000 B=$B sh tests/cli/crash_points.sh \
 	    >>"$log" 2>&1
 	tail -n 3 "$log" | grep -E 'crash:|FAIL' || true
 done
