@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "macext/sysext.h"
+#include "macext/plist_util.h"
 
 /* A set of "TEAM\tvalue" (or "TEAM") strings, kept small and linear: real
  * policies list a handful of vendors. */
@@ -129,23 +130,6 @@ mx_sxpolicy_free(mx_sxpolicy *p)
 	free(p);
 }
 
-static const char *
-type_name(plist_t n)
-{
-	switch (plist_get_node_type(n)) {
-	case PLIST_BOOLEAN: return "boolean";
-	case PLIST_UINT: return "integer";
-	case PLIST_REAL: return "real";
-	case PLIST_STRING: return "string";
-	case PLIST_ARRAY: return "array";
-	case PLIST_DICT: return "dictionary";
-	case PLIST_DATE: return "date";
-	case PLIST_DATA: return "data";
-	case PLIST_KEY: return "key";
-	case PLIST_UID: return "uid";
-	default: return "nothing";
-	}
-}
 
 /* A non-empty string of at most 255 bytes, copied into buf. */
 static int
@@ -153,7 +137,7 @@ get_str(plist_t n, char *buf, size_t len, const char *where, const char *path, m
 {
 	if (plist_get_node_type(n) != PLIST_STRING)
 		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: %s: expected string, got %s",
-		    where, path, type_name(n));
+		    where, path, mx_plist_type_name(n));
 	char *s = NULL;
 	plist_get_string_val(n, &s);
 	if (s == NULL || *s == '\0' || strlen(s) >= len) {
@@ -174,7 +158,7 @@ get_array(plist_t n, struct set *s, const char *team, const char *where, const c
 {
 	if (plist_get_node_type(n) != PLIST_ARRAY)
 		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: %s: expected array, got %s",
-		    where, path, type_name(n));
+		    where, path, mx_plist_type_name(n));
 	uint32_t cnt = plist_array_get_size(n);
 	for (uint32_t i = 0; i < cnt; i++) {
 		char item[256], ip[600];
@@ -194,7 +178,7 @@ get_dict(plist_t n, struct set *s, struct set *teams, const char *where, const c
 {
 	if (plist_get_node_type(n) != PLIST_DICT)
 		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: %s: expected dictionary, got %s",
-		    where, key, type_name(n));
+		    where, key, mx_plist_type_name(n));
 	plist_dict_iter it = NULL;
 	plist_dict_new_iter(n, &it);
 	int rc = 0;
@@ -238,7 +222,7 @@ mx_sxpolicy_add_payload(mx_sxpolicy *p, plist_t payload, const char *where, mx_e
 	if ((n = plist_dict_get_item(payload, "AllowUserOverrides")) != NULL) {
 		if (plist_get_node_type(n) != PLIST_BOOLEAN) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
-			    "%s: AllowUserOverrides: expected boolean, got %s", where, type_name(n));
+			    "%s: AllowUserOverrides: expected boolean, got %s", where, mx_plist_type_name(n));
 			goto out;
 		}
 		uint8_t b = 1;

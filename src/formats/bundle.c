@@ -48,23 +48,6 @@ mx_bundle_free(mx_bundle *b)
 	free(b);
 }
 
-static const char *
-type_name(plist_t n)
-{
-	switch (n ? plist_get_node_type(n) : PLIST_NONE) {
-	case PLIST_BOOLEAN: return "boolean";
-	case PLIST_UINT: return "integer";
-	case PLIST_REAL: return "real";
-	case PLIST_STRING: return "string";
-	case PLIST_ARRAY: return "array";
-	case PLIST_DICT: return "dict";
-	case PLIST_DATE: return "date";
-	case PLIST_DATA: return "data";
-	case PLIST_KEY: return "key";
-	case PLIST_UID: return "uid";
-	default: return "nothing";
-	}
-}
 
 /* dict[key] if it has type t; NULL when absent; an error when of another type. */
 static int
@@ -82,7 +65,7 @@ get_typed(plist_t *out, plist_t dict, const char *key, plist_type t, const char 
 			if (names[i].t == t)
 				want = names[i].n;
 		int rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: expected %s, got %s", key, want,
-		    type_name(n));
+		    mx_plist_type_name(n));
 		mx_err_where(err, "%s: ", where);
 		return rc;
 	}
@@ -152,7 +135,7 @@ mx_bundle_read_info(mx_bundle *b, const uint8_t *buf, size_t len, const char *wh
 		return prc;
 	if (plist_get_node_type(p) != PLIST_DICT) {
 		int rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: expected dict, got %s", where,
-		    type_name(p));
+		    mx_plist_type_name(p));
 		plist_free(p);
 		return rc;
 	}
@@ -200,7 +183,7 @@ mx_bundle_read_info(mx_bundle *b, const uint8_t *buf, size_t len, const char *wh
 			bool bad = plist_get_node_type(v) != PLIST_STRING;
 			if (bad)
 				rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: OSBundleLibraries.%s: expected "
-				    "string, got %s", where, k, type_name(v));
+				    "string, got %s", where, k, mx_plist_type_name(v));
 			free(k);
 			if (bad)
 				break;
