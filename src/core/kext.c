@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "macext/kext.h"
+#include "macext/plist_util.h"
 
 /* ---- the merged policy ---- */
 
@@ -60,21 +61,6 @@ add_rule(mx_kext_policy *p, const char *team, const char *bundle, const char *uu
 	snprintf(r->payload_uuid, sizeof r->payload_uuid, "%s", uuid ? uuid : "");
 }
 
-static const char *
-ptype(plist_t n)
-{
-	switch (plist_get_node_type(n)) {
-	case PLIST_BOOLEAN: return "boolean";
-	case PLIST_UINT: return "integer";
-	case PLIST_REAL: return "real";
-	case PLIST_STRING: return "string";
-	case PLIST_ARRAY: return "array";
-	case PLIST_DICT: return "dictionary";
-	case PLIST_DATE: return "date";
-	case PLIST_DATA: return "data";
-	default: return "other";
-	}
-}
 
 static int
 get_bool(plist_t payload, const char *key, int *out, mx_err *err)
@@ -85,7 +71,7 @@ get_bool(plist_t payload, const char *key, int *out, mx_err *err)
 		return 0;
 	if (plist_get_node_type(n) != PLIST_BOOLEAN) {
 		mx_fail(err, MX_EINVALID, MX_NO_OFFSET, __FILE__, __LINE__,
-		    "expected boolean, got %s", ptype(n));
+		    "expected boolean, got %s", mx_plist_type_name(n));
 		snprintf(err->where, sizeof err->where, "%s", key);
 		return MX_EINVALID;
 	}
@@ -123,7 +109,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 {
 	if (payload == NULL || plist_get_node_type(payload) != PLIST_DICT)
 		return fail_at(err, "payload", "expected dictionary, got %s",
-		    payload ? ptype(payload) : "nothing");
+		    payload ? mx_plist_type_name(payload) : "nothing");
 	int ov, na, rc;
 	if ((rc = get_bool(payload, "AllowUserOverrides", &ov, err)) ||
 	    (rc = get_bool(payload, "AllowNonAdminUserApprovals", &na, err)))
@@ -132,13 +118,13 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 	/* validate everything before touching p: no half-merged policy */
 	plist_t teams = plist_dict_get_item(payload, "AllowedTeamIdentifiers");
 	if (teams && plist_get_node_type(teams) != PLIST_ARRAY)
-		return fail_at(err, "AllowedTeamIdentifiers", "expected array, got %s", ptype(teams));
+		return fail_at(err, "AllowedTeamIdentifiers", "expected array, got %s", mx_plist_type_name(teams));
 	uint32_t nt = teams ? plist_array_get_size(teams) : 0;
 	for (uint32_t i = 0; i < nt; i++) {
 		plist_t t = plist_array_get_item(teams, i);
 		snprintf(where, sizeof where, "AllowedTeamIdentifiers[%u]", i);
 		if (plist_get_node_type(t) != PLIST_STRING)
-			return fail_at(err, where, "expected string, got %s", ptype(t));
+			return fail_at(err, where, "expected string, got %s", mx_plist_type_name(t));
 		const char *s = plist_get_string_ptr(t, NULL);
 		if (s == NULL || s[0] == '\0' || !team_ok(s))
 			return fail_at(err, where, "not a Team ID: '%s'", s ? s : "");
@@ -146,7 +132,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 	plist_t kexts = plist_dict_get_item(payload, "AllowedKernelExtensions");
 	if (kexts && plist_get_node_type(kexts) != PLIST_DICT)
 		return fail_at(err, "AllowedKernelExtensions", "expected dictionary, got %s",
-		    ptype(kexts));
+		    mx_plist_type_name(kexts));
 	plist_dict_iter it = NULL;
 	if (kexts) {
 		plist_dict_new_iter(kexts, &it);
@@ -165,7 +151,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 			}
 			if (plist_get_node_type(v) != PLIST_ARRAY) {
 				free(it);
-				return fail_at(err, where, "expected array, got %s", ptype(v));
+				return fail_at(err, where, "expected array, got %s", mx_plist_type_name(v));
 			}
 			for (uint32_t i = 0; i < plist_array_get_size(v); i++) {
 				plist_t b = plist_array_get_item(v, i);
@@ -176,7 +162,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 					snprintf(where + wl, sizeof where - wl, "[%u]", i);
 					free(it);
 					return fail_at(err, where, "expected a bundle identifier, got %s",
-					    ptype(b));
+					    mx_plist_type_name(b));
 				}
 			}
 		}

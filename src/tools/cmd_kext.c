@@ -699,6 +699,8 @@ struct build_item {
 	char staged[1200], relpath[512], uakl[320];
 };
 
+/* Opens the staged kext of it->k; on failure frees what it opened and
+ * leaves it->b and it->exe NULL. */
 static int
 load_item(struct mx_cli *cli, const mx_device *d, struct build_item *it, mx_err *err)
 {
@@ -708,8 +710,13 @@ load_item(struct mx_cli *cli, const mx_device *d, struct build_item *it, mx_err 
 	    (rc = mx_bundle_open(&it->b, cas, err)) ||
 	    (rc = read_file(it->b->executable_path, &it->exe, &it->exe_len, err)) ||
 	    (rc = mx_fileset_thin_slice(it->exe, it->exe_len, native_cputype(d), &it->off, &it->len,
-	    err)))
+	    err))) {
+		mx_bundle_free(it->b);
+		free(it->exe);
+		it->b = NULL;
+		it->exe = NULL;
 		return rc;
+	}
 	snprintf(it->staged, sizeof it->staged, "%s%s", KEXT_STAGED_PREFIX, it->k.path);
 	snprintf(it->relpath, sizeof it->relpath, "Contents/MacOS/%s", it->b->executable);
 	snprintf(it->uakl, sizeof it->uakl, "%s %s", it->k.team_id[0] ? it->k.team_id : "-",
@@ -779,13 +786,8 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 			snprintf(items[ni].k.version, sizeof items[ni].k.version, "%s", k->running_version);
 			snprintf(items[ni].k.cdhash, sizeof items[ni].k.cdhash, "%s", k->running_cdhash);
 			snprintf(items[ni].k.hash, sizeof items[ni].k.hash, "%s", k->running_hash);
-			if ((rc = load_item(cli, d, &items[ni], err))) {
-				mx_bundle_free(items[ni].b);
-				free(items[ni].exe);
-				items[ni].b = NULL;
-				items[ni].exe = NULL;
+			if ((rc = load_item(cli, d, &items[ni], err)))
 				goto out;
-			}
 			ni++;
 			continue;
 		}
@@ -812,13 +814,8 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		if (!k->in_auxkc)
 			stale = true;
 		items[ni].k = *k;
-		if ((rc = load_item(cli, d, &items[ni], err))) {
-			mx_bundle_free(items[ni].b);
-			free(items[ni].exe);
-			items[ni].b = NULL;
-			items[ni].exe = NULL;
+		if ((rc = load_item(cli, d, &items[ni], err)))
 			goto out;
-		}
 		ni++;
 	}
 	uint8_t *old = NULL;
