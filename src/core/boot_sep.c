@@ -12,15 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "macext/boot.h"
 
+/* The last few keys made from seeds, kept for the process: a restart
+ * re-signs one Mac's LocalPolicy several times, and OpenSSL's key import
+ * costs more than the signature.  The caller does not free the key. */
+#define KEY_MEMO 4
+static struct { uint8_t seed[32]; EVP_PKEY *k; } key_memo[KEY_MEMO];
+static unsigned key_next;
+
 static EVP_PKEY *
 key_from_seed(const uint8_t seed[32])
 {
-	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	for (int i = 0; i < KEY_MEMO; i++)
+		if (key_memo[i].k && CRYPTO_memcmp(key_memo[i].seed, seed, 32) == 0)
+			return key_memo[i].k;
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	if (k == NULL)
+		return NULL;
+	unsigned i = key_next++ % KEY_MEMO;
+	EVP_PKEY_free(key_memo[i].k);
+	memcpy(key_memo[i].seed, seed, 32);
+	key_memo[i].k = k;
+	return k;
 }
 
 /* Fleet runs load and check the same LocalPolicy several times per restart
@@ -66,7 +84,6 @@ mx_sep_public(const uint8_t seed[32], uint8_t pub[32], mx_err *err)
 	EVP_PKEY *k = key_from_seed(seed);
 	size_t n = 32;
 	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
-	EVP_PKEY_free(k);
 	if (ok) {
 		unsigned i = pub_next++ % SEP_MEMO;
 		memcpy(pub_memo[i].seed, seed, 32);
@@ -89,7 +106,6 @@ mx_sep_sign_lp(const uint8_t seed[32], mx_localpolicy *lp, mx_err *err)
 	int ok = k && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1
 	    && EVP_DigestSign(ctx, lp->sig, &siglen, buf, n) == 1 && siglen == MX_LP_SIG_LEN;
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(k);
 	if (!ok)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "SEP: signing the LocalPolicy failed");
 	lp->has_sig = true;

@@ -45,6 +45,53 @@ bind_device(sqlite3_stmt *s, const mx_device *d)
 	sqlite3_bind_text(s, 21, d->trust_anchor, -1, SQLITE_TRANSIENT);
 }
 
+void
+st_forget_device(mx_store *st)
+{
+	st->dev_ok = false;
+}
+
+static void
+remember(mx_store *st, const mx_device *d)
+{
+	st->dev = *d;
+	st->dev_ok = true;
+}
+
+static bool
+same_users(const mx_device *a, const mx_device *b)
+{
+	if (a->nusers != b->nusers)
+		return false;
+	for (int i = 0; i < a->nusers; i++)
+		if (strcmp(a->users[i].name, b->users[i].name) != 0 ||
+		    a->users[i].admin != b->users[i].admin ||
+		    strcmp(a->users[i].pwhash, b->users[i].pwhash) != 0)
+			return false;
+	return true;
+}
+
+/* Every stored column of the devices row. */
+static bool
+same_row(const mx_device *a, const mx_device *b)
+{
+#if defined(__x86_64__)
+	_Static_assert(sizeof(mx_device) == 2112, "a field was added to mx_device: compare it here");
+#endif
+	return a->id == b->id && strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->serial, b->serial) == 0 && strcmp(a->udid, b->udid) == 0 &&
+	    a->arch == b->arch && mx_version_cmp(a->os, b->os) == 0 && a->csr == b->csr &&
+	    a->policy == b->policy && a->kext_user_management == b->kext_user_management &&
+	    a->kext_remote_management == b->kext_remote_management && a->enroll == b->enroll &&
+	    a->user_approved == b->user_approved && a->supervised == b->supervised &&
+	    a->in_abm == b->in_abm && a->bootstrap_escrowed == b->bootstrap_escrowed &&
+	    a->env == b->env && a->recovery_entry == b->recovery_entry &&
+	    a->recovery_authenticated == b->recovery_authenticated &&
+	    strcmp(a->boot_session, b->boot_session) == 0 && a->boot_count == b->boot_count &&
+	    a->restart_pending == b->restart_pending &&
+	    strcmp(a->trust_anchor, b->trust_anchor) == 0;
+}
+
 static int
 save_users(mx_store *st, const mx_device *d, mx_err *err)
 {
@@ -90,7 +137,10 @@ mx_store_device_insert(mx_store *st, mx_device *d, mx_err *err)
 		return st_fail(st, err, "insert device");
 	}
 	d->id = sqlite3_last_insert_rowid(st->db);
-	return save_users(st, d, err);
+	st_forget_device(st);
+	if ((rc = save_users(st, d, err)) == 0)
+		remember(st, d);
+	return rc;
 }
 
 int
@@ -105,11 +155,19 @@ mx_store_device_update(mx_store *st, const mx_device *d, mx_err *err)
 	    " trust_anchor=?21 WHERE id=?22", err);
 	if (rc)
 		return rc;
-	bind_device(s, d);
-	sqlite3_bind_int64(s, 22, d->id);
-	if ((rc = st_write(st, s, "update device", err)))
+	bool row = !st->dev_ok || !same_row(&st->dev, d);
+	bool users = !st->dev_ok || st->dev.id != d->id || !same_users(&st->dev, d);
+	st_forget_device(st);
+	if (row) {
+		bind_device(s, d);
+		sqlite3_bind_int64(s, 22, d->id);
+		if ((rc = st_write(st, s, "update device", err)))
+			return rc;
+	}
+	if (users && (rc = save_users(st, d, err)))
 		return rc;
-	return save_users(st, d, err);
+	remember(st, d);
+	return 0;
 }
 
 #define DEVICE_COLS "id, name, serial, udid, arch, os, csr, policy, kext_user_management," \
@@ -187,6 +245,10 @@ mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err
 {
 	sqlite3_stmt *s;
 	int rc;
+	if (name && st->dev_ok && strcmp(st->dev.name, name) == 0) {
+		*out = st->dev;
+		return 0;
+	}
 	if (name) {
 		rc = st_prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", err);
 		if (rc)
@@ -215,12 +277,15 @@ mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err
 		    "%s holds several devices: name one with --device NAME or $MACEXT_DEVICE", st->dir);
 	}
 	sqlite3_reset(s);
-	return load_users(st, out, err);
+	if ((rc = load_users(st, out, err)) == 0)
+		remember(st, out);
+	return rc;
 }
 
 int
 mx_store_device_delete(mx_store *st, int64_t id, mx_err *err)
 {
+	st_forget_device(st);
 	sqlite3_stmt *s;
 	int rc;
 	/* events are kept on purpose (append-only log) except the device row's own */
@@ -296,9 +361,11 @@ mx_store_event_each(mx_store *st, int64_t device_id, int (*fn)(const mx_event *,
     void *arg, mx_err *err)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT id, time, actor, what, why FROM events"
-	    " WHERE device_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
-		return st_fail(st, err, "list events");
+	bool owned;
+	int prc = st_prepare_iter(st, &s, &owned, "SELECT id, time, actor, what, why FROM events"
+	    " WHERE device_id = ? ORDER BY id", err);
+	if (prc)
+		return prc;
 	sqlite3_bind_int64(s, 1, device_id);
 	int rc = 0, step;
 	mx_event e;
@@ -313,7 +380,7 @@ mx_store_event_each(mx_store *st, int64_t device_id, int (*fn)(const mx_event *,
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = st_fail(st, err, "list events");
-	sqlite3_finalize(s);
+	st_done_iter(s, owned);
 	return rc;
 }
 
@@ -360,9 +427,11 @@ mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *,
     void *arg, mx_err *err)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT id, kind, subject, title, text, actions, time"
-	    " FROM alerts WHERE device_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
-		return st_fail(st, err, "list alerts");
+	bool owned;
+	int prc = st_prepare_iter(st, &s, &owned, "SELECT id, kind, subject, title, text, actions, time"
+	    " FROM alerts WHERE device_id = ? ORDER BY id", err);
+	if (prc)
+		return prc;
 	sqlite3_bind_int64(s, 1, device_id);
 	int rc = 0, step;
 	mx_alert a;
@@ -379,7 +448,7 @@ mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *,
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = st_fail(st, err, "list alerts");
-	sqlite3_finalize(s);
+	st_done_iter(s, owned);
 	return rc;
 }
 

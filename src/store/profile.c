@@ -84,9 +84,11 @@ mx_store_profile_each(mx_store *st, int64_t device_id, int (*fn)(const mx_profil
     void *arg, mx_err *err)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT " ROW_COLS " FROM profiles WHERE device_id = ?"
-	    " ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
-		return st_fail(st, err, "list profiles");
+	bool owned;
+	int prc = st_prepare_iter(st, &s, &owned, "SELECT " ROW_COLS " FROM profiles WHERE device_id = ?"
+	    " ORDER BY seq", err);
+	if (prc)
+		return prc;
 	sqlite3_bind_int64(s, 1, device_id);
 	int rc = 0, step;
 	mx_profile_row r;
@@ -97,6 +99,6 @@ mx_store_profile_each(mx_store *st, int64_t device_id, int (*fn)(const mx_profil
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = st_fail(st, err, "list profiles");
-	sqlite3_finalize(s);
+	st_done_iter(s, owned);
 	return rc;
 }

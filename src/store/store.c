@@ -87,6 +87,47 @@ st_write(mx_store *st, sqlite3_stmt *s, const char *what, mx_err *err)
 }
 
 int
+st_run(mx_store *st, const char *sql, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, sql, err);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = st_fail(st, err, "exec");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+st_prepare_iter(mx_store *st, sqlite3_stmt **out, bool *owned, const char *sql, mx_err *err)
+{
+	*owned = false;
+	for (int i = 0; i < ST_CACHE && st->cache[i].sql; i++)
+		if (st->cache[i].sql == sql && sqlite3_stmt_busy(st->cache[i].stmt)) {
+			/* an iteration over the same query is under way: a fresh one */
+			*owned = true;
+			if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
+				return st_fail(st, err, "prepare");
+			return 0;
+		}
+	return st_prepare(st, out, sql, err);
+}
+
+void
+st_done_iter(sqlite3_stmt *s, bool owned)
+{
+	if (owned)
+		sqlite3_finalize(s);
+	else
+		sqlite3_reset(s);
+}
+
+int
 st_exec(mx_store *st, const char *sql, mx_err *err)
 {
 	char *msg = NULL;
@@ -222,11 +263,13 @@ mx_store_dir(const mx_store *st)
 int
 mx_store_begin(mx_store *st, mx_err *err)
 {
+	if (!st->batch)
+		st_forget_device(st);
 	/* inside a batch a command's transaction is a savepoint of the batch's */
 	if (st->batch && sqlite3_get_autocommit(st->db))
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
 		    " an earlier store error (state store %s/macext.db)", st->dir);
-	int rc = st_exec(st, st->batch ? "SAVEPOINT cmd" : "BEGIN IMMEDIATE", err);
+	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : "BEGIN IMMEDIATE", err);
 	if (rc == 0)
 		st->in_tx = 1;
 	return rc;
@@ -235,9 +278,11 @@ mx_store_begin(mx_store *st, mx_err *err)
 int
 mx_store_commit(mx_store *st, mx_err *err)
 {
+	if (!st->batch)
+		st_forget_device(st);
 	int rc = mx_store_fault_point(st, err);
 	if (rc == 0)
-		rc = st_exec(st, st->batch ? "RELEASE cmd" : "COMMIT", err);
+		rc = st_run(st, st->batch ? "RELEASE cmd" : "COMMIT", err);
 	if (rc) {
 		mx_store_rollback(st);
 		return rc;
@@ -249,6 +294,7 @@ mx_store_commit(mx_store *st, mx_err *err)
 void
 mx_store_rollback(mx_store *st)
 {
+	st_forget_device(st);
 	if (st->in_tx)
 		sqlite3_exec(st->db, st->batch ? "ROLLBACK TO cmd; RELEASE cmd" : "ROLLBACK", NULL,
 		    NULL, NULL);
@@ -258,6 +304,7 @@ mx_store_rollback(mx_store *st)
 int
 mx_store_batch_begin(mx_store *st, mx_err *err)
 {
+	st_forget_device(st);
 	if (st->batch || st->in_tx)
 		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "a store transaction is already open");
 	int rc = st_exec(st, "BEGIN IMMEDIATE", err);
@@ -269,6 +316,7 @@ mx_store_batch_begin(mx_store *st, mx_err *err)
 int
 mx_store_batch_commit(mx_store *st, mx_err *err)
 {
+	st_forget_device(st);
 	if (st->in_tx)
 		mx_store_rollback(st);
 	if (st->batch && sqlite3_get_autocommit(st->db)) {
@@ -292,6 +340,7 @@ mx_store_batch_commit(mx_store *st, mx_err *err)
 void
 mx_store_batch_rollback(mx_store *st)
 {
+	st_forget_device(st);
 	if (st->batch)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->batch = 0;

@@ -22,7 +22,16 @@ struct mx_store {
 	long fault_at;          /* MACEXT_FAULT: fail the Nth write (0 = off) */
 	int fault_kill;         /* MACEXT_FAULT_KILL: SIGKILL instead of failing */
 	struct { const char *sql; sqlite3_stmt *stmt; } cache[ST_CACHE];
+	/* the device (row and users) as this transaction last read or wrote
+	 * it: loading it again is a copy, saving it unchanged writes nothing.
+	 * A batch keeps it across its commands' savepoints; any rollback, a
+	 * top-level begin or commit, or a device delete forgets it. */
+	bool dev_ok;
+	mx_device dev;
 };
+
+/* Forgets the remembered device. */
+void st_forget_device(mx_store *st);
 
 /* A reset, bound-cleared statement for sql (a string literal). */
 int st_prepare(mx_store *st, sqlite3_stmt **out, const char *sql, mx_err *err);
@@ -30,6 +39,14 @@ int st_prepare(mx_store *st, sqlite3_stmt **out, const char *sql, mx_err *err);
 int st_fail(mx_store *st, mx_err *err, const char *what);
 /* sqlite3_step for a write statement: runs the fault hook, maps errors. */
 int st_write(mx_store *st, sqlite3_stmt *s, const char *what, mx_err *err);
+/* Runs sql (a string literal, one statement) as a cached statement. */
+int st_run(mx_store *st, const char *sql, mx_err *err);
+/* For a loop over result rows whose body may run other queries: the cached
+ * statement, or a fresh one (*owned) when that one is already being
+ * stepped.  st_done_iter resets or finalizes it. */
+int st_prepare_iter(mx_store *st, sqlite3_stmt **out, bool *owned, const char *sql,
+    mx_err *err);
+void st_done_iter(sqlite3_stmt *s, bool owned);
 /* Runs a one-shot statement with no result rows. */
 int st_exec(mx_store *st, const char *sql, mx_err *err);
 /* Copies column text into buf (empty when NULL). */

@@ -182,8 +182,8 @@ kexts_enabled(const mx_localpolicy *lp)
 }
 
 int
-boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kclen,
-    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, mx_err *err)
+boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const uint8_t *auxr,
+    const char *const *uakl, size_t n, mx_err *err)
 {
 	if (d->arch != MX_ARCH_ARM64)
 		return 0;
@@ -199,7 +199,7 @@ boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kc
 		return cli_event(cli, d, "secure-enclave", "AuxKC measurement not recorded",
 		    "the LocalPolicy failed verification; set the security policy again in "
 		    "recoveryOS (power button)", err);
-	if (kc == NULL) {
+	if (auxi == NULL) {
 		if (!lp.has_auxi && !lp.has_auxr && !lp.has_auxp)
 			return 0;
 		lp.has_auxp = lp.has_auxi = lp.has_auxr = false;
@@ -209,23 +209,23 @@ boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kc
 			    "the security policy (%s Security) does not allow third-party kernel "
 			    "extensions; the AuxKC measurement was not recorded",
 			    lp.smb0 ? (lp.smb1 ? "Permissive" : "Reduced") : "Full");
-		mx_boot_sha384(kc, kclen, lp.auxi);
-		mx_boot_sha384(receipt, receipt ? rlen : 0, lp.auxr);
+		memcpy(lp.auxi, auxi, sizeof lp.auxi);
+		memcpy(lp.auxr, auxr, sizeof lp.auxr);
 		mx_boot_uakl_hash(uakl, uakl ? n : 0, lp.auxp);
 		lp.has_auxp = lp.has_auxi = lp.has_auxr = true;
 	}
 	if ((rc = boot_lp_store(cli, d, &lp, err)))
 		return rc;
 	char why[160];
-	snprintf(why, sizeof why, "%s", kc ? "AuxKC built: auxi, auxr and auxp signed into the LocalPolicy"
+	snprintf(why, sizeof why, "%s", auxi ? "AuxKC built: auxi, auxr and auxp signed into the LocalPolicy"
 	    : "AuxKC removed: auxi, auxr and auxp cleared");
 	return cli_event(cli, d, "secure-enclave", "LocalPolicy updated", why, err);
 }
 
 int
-boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, size_t kclen,
-    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, bool *ok,
-    char *reason, size_t reasonlen, mx_err *err)
+boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
+    const uint8_t *auxr, const char *const *uakl, size_t n, bool *ok, char *reason,
+    size_t reasonlen, mx_err *err)
 {
 	*ok = true;
 	if (reasonlen)
@@ -245,16 +245,10 @@ boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, siz
 		why = "third-party kernel extensions are disabled by the security policy";
 	else if (!lp.has_auxi || !lp.has_auxr || !lp.has_auxp)
 		why = "the LocalPolicy has no AuxKC measurement";
-	if (why == NULL) {
-		mx_boot_sha384(kc, kc ? kclen : 0, h);
-		if (kc == NULL || memcmp(h, lp.auxi, sizeof h) != 0)
-			why = "AuxKC measurement does not match the LocalPolicy (auxi)";
-	}
-	if (why == NULL) {
-		mx_boot_sha384(receipt, receipt ? rlen : 0, h);
-		if (memcmp(h, lp.auxr, sizeof h) != 0)
-			why = "kext receipt does not match the LocalPolicy (auxr)";
-	}
+	if (why == NULL && (auxi == NULL || memcmp(auxi, lp.auxi, sizeof lp.auxi) != 0))
+		why = "AuxKC measurement does not match the LocalPolicy (auxi)";
+	if (why == NULL && (auxr == NULL || memcmp(auxr, lp.auxr, sizeof lp.auxr) != 0))
+		why = "kext receipt does not match the LocalPolicy (auxr)";
 	if (why == NULL) {
 		mx_boot_uakl_hash(uakl, uakl ? n : 0, h);
 		if (memcmp(h, lp.auxp, sizeof h) != 0)

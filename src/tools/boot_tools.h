@@ -23,19 +23,21 @@ int boot_lp_store(struct mx_cli *cli, mx_device *d, mx_localpolicy *lp, mx_err *
 /* The kext gate of this device (mx_boot_kext_gate with its stored policy). */
 int boot_kext_gate(struct mx_cli *cli, const mx_device *d, enum mx_kext_approver who,
     mx_boot_gate *out, mx_err *err);
-/* Records the AuxKC measurement: auxi = SHA-384(kc), auxr = SHA-384(receipt),
- * auxp = mx_boot_uakl_hash(uakl) — re-signed.  kc NULL: clears the three.
+/* Records the AuxKC measurement: auxi = SHA-384(kc), auxr = SHA-384(receipt)
+ * (as the caller measured them), auxp = mx_boot_uakl_hash(uakl) — re-signed.
+ * auxi NULL: clears the three.
  * Apple silicon only (no-op on Intel).  MX_ESTATE when the policy does not
  * allow third-party kexts.  A LocalPolicy that fails verification is not
  * signed onto: an event, and 0 (the kexts will not boot). */
-int boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *kc, size_t kclen,
-    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, mx_err *err);
+int boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const uint8_t *auxr,
+    const char *const *uakl, size_t n, mx_err *err);
 /* At boot: *ok when the kexts of this AuxKC may boot (Intel: always).  On
  * Apple silicon the LocalPolicy must verify, allow kexts, and carry the same
- * three hashes; otherwise *ok is false and reason says why. */
-int boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, size_t kclen,
-    const uint8_t *receipt, size_t rlen, const char *const *uakl, size_t n, bool *ok,
-    char *reason, size_t reasonlen, mx_err *err);
+ * three hashes as the booted AuxKC's measurements auxi and auxr (NULL: none)
+ * and uakl; otherwise *ok is false and reason says why. */
+int boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
+    const uint8_t *auxr, const char *const *uakl, size_t n, bool *ok, char *reason,
+    size_t reasonlen, mx_err *err);
 /* ADE with an escrowed bootstrap token: the device lowers its own policy to
  * Reduced + smb4 (DEP-allowed MDM control) for MDM-approved kexts.  Refused
  * (MX_EDENIED) otherwise; no-op on Intel or when already allowed. */

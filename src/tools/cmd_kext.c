@@ -696,7 +696,7 @@ struct build_item {
 	mx_bundle *b;
 	uint8_t *exe;
 	size_t exe_len, off, len;
-	char staged[1200], relpath[512], uakl[320];
+	char staged[1200], relpath[512];
 };
 
 /* Opens the staged kext of it->k; on failure frees what it opened and
@@ -719,20 +719,44 @@ load_item(struct mx_cli *cli, const mx_device *d, struct build_item *it, mx_err 
 	}
 	snprintf(it->staged, sizeof it->staged, "%s%s", KEXT_STAGED_PREFIX, it->k.path);
 	snprintf(it->relpath, sizeof it->relpath, "Contents/MacOS/%s", it->b->executable);
-	snprintf(it->uakl, sizeof it->uakl, "%s %s", it->k.team_id[0] ? it->k.team_id : "-",
-	    it->k.bundle_id);
 	return 0;
 }
 
-/* Writes kc bytes as the device's AuxKC file (kept in the CAS). */
-static int
-store_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *kc, size_t len, mx_err *err)
+/* What an AuxKC is built from, digested: the first 16 bytes name the
+ * collection (its UUID: the boot KC and each kext's identity and content),
+ * all 32 are the key kext_auxkc_reuse finds an identical build by (adding
+ * the CPU type and each kext's team and cdhash). */
+static void
+auxkc_key(const struct build_item *items, int n, const uint8_t bkc[16], uint32_t cputype,
+    uint32_t sub, uint8_t out[32])
 {
-	char hash[65];
-	int rc = mx_cas_put_bytes(cli->st, "AuxiliaryKernelExtensions.kc", kc, len, hash, err);
-	if (rc == 0)
-		rc = mx_store_file_set(cli->st, d->id, KEXT_AUXKC_PATH, hash, err);
-	return rc;
+	uint8_t h[EVP_MAX_MD_SIZE];
+	unsigned hl;
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+	EVP_DigestUpdate(x, "AuxiliaryKernelExtensions.kc", 29);
+	EVP_DigestUpdate(x, bkc, 16);
+	for (int i = 0; i < n; i++) {
+		char staged[1200];
+		snprintf(staged, sizeof staged, "%s%s", KEXT_STAGED_PREFIX, items[i].k.path);
+		EVP_DigestUpdate(x, items[i].k.bundle_id, strlen(items[i].k.bundle_id) + 1);
+		EVP_DigestUpdate(x, items[i].k.version, strlen(items[i].k.version) + 1);
+		EVP_DigestUpdate(x, items[i].k.hash, strlen(items[i].k.hash) + 1);
+		EVP_DigestUpdate(x, staged, strlen(staged) + 1);
+	}
+	EVP_DigestFinal_ex(x, h, &hl);
+	memcpy(out, h, 16);
+	EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+	EVP_DigestUpdate(x, h, hl);
+	EVP_DigestUpdate(x, &cputype, sizeof cputype);
+	EVP_DigestUpdate(x, &sub, sizeof sub);
+	for (int i = 0; i < n; i++) {
+		EVP_DigestUpdate(x, items[i].k.team_id, strlen(items[i].k.team_id) + 1);
+		EVP_DigestUpdate(x, items[i].k.cdhash, strlen(items[i].k.cdhash) + 1);
+	}
+	EVP_DigestFinal_ex(x, h, &hl);
+	EVP_MD_CTX_free(x);
+	memcpy(out + 16, h, 16);
 }
 
 /* Is the kext named by RestartDevice's KextPaths? */
@@ -786,8 +810,6 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 			snprintf(items[ni].k.version, sizeof items[ni].k.version, "%s", k->running_version);
 			snprintf(items[ni].k.cdhash, sizeof items[ni].k.cdhash, "%s", k->running_cdhash);
 			snprintf(items[ni].k.hash, sizeof items[ni].k.hash, "%s", k->running_hash);
-			if ((rc = load_item(cli, d, &items[ni], err)))
-				goto out;
 			ni++;
 			continue;
 		}
@@ -814,21 +836,16 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		if (!k->in_auxkc)
 			stale = true;
 		items[ni].k = *k;
-		if ((rc = load_item(cli, d, &items[ni], err)))
-			goto out;
 		ni++;
 	}
-	uint8_t *old = NULL;
-	size_t oldlen = 0;
-	if ((rc = kext_auxkc_read(cli, d, &old, &oldlen, err)))
+	const kext_kc *old = NULL;
+	if ((rc = kext_auxkc_get(cli, d, &old, err)))
 		goto out;
 	/* rebuild only when the set of (bundle, cdhash) changes */
-	mx_fileset *ofs = NULL;
-	mx_err oe;
-	mx_err_clear(&oe);
+	const mx_fileset *ofs = old ? old->fs : NULL;
 	if (old == NULL)
 		changed = ni > 0;
-	else if (mx_fileset_parse(&ofs, old, oldlen, &oe) != 0 || ofs->nreceipt != ni)
+	else if (ofs == NULL || ofs->nreceipt != ni)
 		changed = true;
 	for (int i = 0; ofs && !changed && i < ni; i++) {
 		bool found = false;
@@ -837,13 +854,11 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 			    strcmp(ofs->receipt[r].cdhash, items[i].k.cdhash) == 0;
 		changed = !found;
 	}
-	mx_fileset_free(ofs);
-	free(old);
 	if (!changed && !stale)
 		goto out;   /* the AuxKC already holds exactly these kexts */
 	if (ni == 0) {
 		if ((rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)) ||
-		    (rc = boot_record_auxkc(cli, d, NULL, 0, NULL, 0, NULL, 0, err)) ||
+		    (rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, err)) ||
 		    (rc = cli_event(cli, d, "kernelmanagerd", "AuxKC removed: no third-party kexts",
 		    "AuxKC rebuild", err)))
 			goto out;
@@ -851,55 +866,61 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 	}
 	if (mdm_bootstrap && (rc = boot_mdm_enable_kexts(cli, d, err)))
 		goto out;
-	in = mx_xcalloc((size_t)ni, sizeof *in);
-	for (int i = 0; i < ni; i++)
-		in[i] = (mx_fileset_kext_in){ items[i].k.bundle_id, items[i].k.version,
-		    items[i].k.team_id, items[i].k.cdhash, items[i].staged, items[i].relpath,
-		    items[i].b->info, items[i].exe + items[i].off, items[i].len };
-	uint8_t uuid[16], bkc[16];
+	uint8_t bkc[16], key[32];
 	kext_boot_kcid(d, bkc);
-	/* The AuxKC's UUID derives from what it is built from (boot KC, each
-	 * kext's identity and bytes), so Macs building the same collection get
-	 * the same bytes and share one copy in the CAS: a fleet of 100,000 Macs
-	 * with one vendor kext stores one AuxKC per OS and architecture, not
-	 * 100,000 (docs/fleet.md).  A different set still gives a new UUID. */
-	{
-		EVP_MD_CTX *x = EVP_MD_CTX_new();
-		uint8_t h[EVP_MAX_MD_SIZE];
-		unsigned hl;
-		EVP_DigestInit_ex(x, EVP_sha256(), NULL);
-		EVP_DigestUpdate(x, "AuxiliaryKernelExtensions.kc", 29);
-		EVP_DigestUpdate(x, bkc, sizeof bkc);
-		for (int i = 0; i < ni; i++) {
-			EVP_DigestUpdate(x, items[i].k.bundle_id, strlen(items[i].k.bundle_id) + 1);
-			EVP_DigestUpdate(x, items[i].k.version, strlen(items[i].k.version) + 1);
-			EVP_DigestUpdate(x, items[i].k.hash, strlen(items[i].k.hash) + 1);
-			EVP_DigestUpdate(x, items[i].staged, strlen(items[i].staged) + 1);
-		}
-		EVP_DigestFinal_ex(x, h, &hl);
-		EVP_MD_CTX_free(x);
-		memcpy(uuid, h, 16);
-	}
-	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
-	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
 	uint32_t sub = d->arch == MX_ARCH_ARM64 ? MX_CPU_SUBTYPE_ARM64E : MX_CPU_SUBTYPE_X86_64_ALL;
-	if ((rc = mx_fileset_write(&kc, &kclen, native_cputype(d), sub, uuid, bkc, in, ni, err)))
+	auxkc_key(items, ni, bkc, native_cputype(d), sub, key);
+	const kext_kc *a = NULL;
+	if ((rc = kext_auxkc_reuse(cli, d, key, &a, err)))
 		goto out;
-	mx_fileset *fs = NULL;
-	if ((rc = mx_fileset_parse(&fs, kc, kclen, err)))
-		goto out;
+	if (a == NULL) {
+		/* not built by this process yet: build it */
+		for (int i = 0; i < ni; i++)
+			if ((rc = load_item(cli, d, &items[i], err)))
+				goto out;
+		in = mx_xcalloc((size_t)ni, sizeof *in);
+		for (int i = 0; i < ni; i++)
+			in[i] = (mx_fileset_kext_in){ items[i].k.bundle_id, items[i].k.version,
+			    items[i].k.team_id, items[i].k.cdhash, items[i].staged, items[i].relpath,
+			    items[i].b->info, items[i].exe + items[i].off, items[i].len };
+		/* The AuxKC's UUID derives from what it is built from (boot KC,
+		 * each kext's identity and bytes), so Macs building the same
+		 * collection get the same bytes and share one copy in the CAS: a
+		 * fleet of 100,000 Macs with one vendor kext stores one AuxKC per
+		 * OS and architecture, not 100,000 (docs/fleet.md).  A different
+		 * set still gives a new UUID. */
+		uint8_t uuid[16];
+		memcpy(uuid, key, 16);
+		uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
+		uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+		if ((rc = mx_fileset_write(&kc, &kclen, native_cputype(d), sub, uuid, bkc, in, ni,
+		    err)))
+			goto out;
+		rc = kext_auxkc_put(cli, d, kc, kclen, &a, err);
+		kc = NULL;      /* taken */
+		if (rc)
+			goto out;
+		if (a->fs == NULL) {
+			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "built AuxKC does not parse: %s",
+			    a->error);
+			goto out;
+		}
+		kext_auxkc_remember(key, a);
+	}
 	const char **uakl = mx_xcalloc((size_t)ni, sizeof *uakl);
-	for (int i = 0; i < ni; i++)
-		uakl[i] = items[i].uakl;
-	rc = boot_record_auxkc(cli, d, kc, kclen, kc + fs->receipt_off, (size_t)fs->receipt_len,
-	    uakl, (size_t)ni, err);
+	char (*ids)[320] = mx_xcalloc((size_t)ni, sizeof *ids);
+	for (int i = 0; i < ni; i++) {
+		snprintf(ids[i], sizeof ids[i], "%s %s", items[i].k.team_id[0] ? items[i].k.team_id :
+		    "-", items[i].k.bundle_id);
+		uakl[i] = ids[i];
+	}
+	rc = boot_record_auxkc(cli, d, a->auxi, a->auxr, uakl, (size_t)ni, err);
 	free(uakl);
+	free(ids);
 	char what[256];
 	snprintf(what, sizeof what, "AuxKC built with %d kext%s, UUID %s", ni, ni == 1 ? "" : "s",
-	    fs->uuid);
-	mx_fileset_free(fs);
-	if (rc || (rc = store_auxkc(cli, d, kc, kclen, err)) ||
-	    (rc = cli_event(cli, d, "kernelmanagerd", what, "AuxKC rebuild", err)))
+	    a->fs->uuid);
+	if (rc || (rc = cli_event(cli, d, "kernelmanagerd", what, "AuxKC rebuild", err)))
 		goto out;
 out:
 	for (int i = 0; items && i < ni; i++) {
@@ -924,7 +945,7 @@ panic_medic(struct mx_cli *cli, mx_device *d, mx_kext *all, int n, mx_err *err)
 	if (mx_store_file_get(cli->st, d->id, KEXT_AUXKC_PATH, NULL, &e2) == 0 &&
 	    (rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)))
 		return rc;
-	if ((rc = boot_record_auxkc(cli, d, NULL, 0, NULL, 0, NULL, 0, err)) ||
+	if ((rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, err)) ||
 	    (rc = mx_store_kext_policy_clear(cli->st, d->id, err)) ||
 	    (rc = mx_store_kv_set(cli->st, d->id, "kext.panic_medic", NULL, err)))
 		return rc;
@@ -971,9 +992,8 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 	int n = 0;
 	kext_env e;
 	int rc = kext_env_load(cli, d, &e, err);
-	uint8_t *kc = NULL;
-	size_t kclen = 0;
-	mx_fileset *fs = NULL;
+	const kext_kc *kc = NULL;
+	const mx_fileset *fs = NULL;
 	char *medic = NULL;
 	if (rc || (rc = mx_store_kext_list(cli->st, d->id, &all, &n, err)) ||
 	    (rc = mx_store_kv_get(cli->st, d->id, "kext.panic_medic", &medic, err)))
@@ -982,19 +1002,18 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 		rc = panic_medic(cli, d, all, n, err);
 		goto out;
 	}
-	if ((rc = kext_auxkc_read(cli, d, &kc, &kclen, err)))
+	if ((rc = kext_auxkc_get(cli, d, &kc, err)))
 		goto out;
 	if (kc) {
 		/* the booter: a well-formed fileset, linked against this boot KC,
 		 * with a receipt; on Apple silicon measured in the LocalPolicy */
-		mx_err pe;
-		mx_err_clear(&pe);
 		char reason[512] = "", bk[37];
 		uint8_t bkc[16];
 		kext_boot_kcid(d, bkc);
 		mx_device_uuid_fmt(bkc, bk);
-		if (mx_fileset_parse(&fs, kc, kclen, &pe) != 0) {
-			snprintf(reason, sizeof reason, "AuxKC is malformed: %s", pe.msg);
+		fs = kc->fs;
+		if (fs == NULL) {
+			snprintf(reason, sizeof reason, "AuxKC is malformed: %s", kc->error);
 		} else if (strcasecmp(fs->boot_kcid, bk) != 0) {
 			snprintf(reason, sizeof reason, "AuxKC _BootKCID %s does not match the boot"
 			    " kernel collection %s", fs->boot_kcid, bk);
@@ -1009,9 +1028,8 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 				uakl[i] = ids[i];
 			}
 			bool ok = false;
-			rc = boot_verify_auxkc(cli, d, kc, kclen, kc + fs->receipt_off,
-			    (size_t)fs->receipt_len, uakl, (size_t)fs->nreceipt, &ok, reason,
-			    sizeof reason, err);
+			rc = boot_verify_auxkc(cli, d, kc->auxi, kc->auxr, uakl, (size_t)fs->nreceipt,
+			    &ok, reason, sizeof reason, err);
 			free(uakl);
 			free(ids);
 			if (rc)
@@ -1022,7 +1040,6 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 				snprintf(reason, sizeof reason, "AuxKC verification failed");
 		}
 		if (reason[0]) {
-			mx_fileset_free(fs);
 			fs = NULL;
 			if ((rc = cli_event(cli, d, "kernel", reason, "AuxKC not loaded", err)))
 				goto out;
@@ -1088,8 +1105,6 @@ kext_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
 	}
 out:
 	free(medic);
-	mx_fileset_free(fs);
-	free(kc);
 	free(all);
 	kext_env_free(&e);
 	return rc;

@@ -38,6 +38,31 @@ int kext_save(struct mx_cli *cli, mx_device *d, const mx_kext *k, const mx_boot_
 /* The AuxKC the device has (NULL, 0 when none); *buf malloc'd. */
 int kext_auxkc_read(struct mx_cli *cli, const mx_device *d, uint8_t **buf, size_t *len,
     mx_err *err);
+/* An AuxKC as the boot hooks see it (kext_auxkc.c). */
+typedef struct kext_kc {
+	char hash[65];                  /* its CAS content hash */
+	uint8_t *kc;
+	size_t len;
+	mx_fileset *fs;                 /* NULL when the bytes do not parse */
+	char error[256];                /* why they do not */
+	uint8_t auxi[MX_LP_HASH_LEN];   /* SHA-384 of the collection */
+	uint8_t auxr[MX_LP_HASH_LEN];   /* SHA-384 of its receipt (when fs) */
+} kext_kc;
+
+/* The device's AuxKC (*out NULL when it has none), read, parsed and
+ * measured once per content for the process.  *out is borrowed: it stays
+ * valid until two more AuxKCs have been read or stored. */
+int kext_auxkc_get(struct mx_cli *cli, const mx_device *d, const kext_kc **out,
+    mx_err *err);
+/* Stores kc (taken, freed on failure) in the CAS as the device's AuxKC. */
+int kext_auxkc_put(struct mx_cli *cli, const mx_device *d, uint8_t *kc, size_t len,
+    const kext_kc **out, mx_err *err);
+/* The AuxKC this process already built from the same inputs (key: a digest
+ * of everything mx_fileset_write is given), made the device's AuxKC; *out
+ * NULL when there is none to reuse. */
+int kext_auxkc_reuse(struct mx_cli *cli, const mx_device *d, const uint8_t key[32],
+    const kext_kc **out, mx_err *err);
+void kext_auxkc_remember(const uint8_t key[32], const kext_kc *a);
 /* The Boot KC UUID the AuxKC links against: fixed per device and macOS
  * version (an OS update brings a new boot KC). [INF] */
 void kext_boot_kcid(const mx_device *d, uint8_t out[16]);
