@@ -4,12 +4,12 @@
  * MACEXT_FAKE_TIME and MACEXT_SEED for reproducible golden outputs),
  * argument helpers and JSON printing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
-
-#include <openssl/rand.h>
 
 #include "tools.h"
 
@@ -67,9 +67,19 @@ cli_random(struct mx_cli *cli)
 		}
 		return;
 	}
-	if (RAND_bytes(cli->in.random, sizeof cli->in.random) != 1) {
-		fputs("macext: no random bytes\n", stderr);
-		abort();
+	/* the kernel's CSPRNG directly: OpenSSL's RAND_bytes would first set up
+	 * its DRBG, providers and configuration (~3 ms, most of a short
+	 * command's run); 32 bytes from getrandom(2) cost one system call */
+	size_t got = 0;
+	while (got < sizeof cli->in.random) {
+		ssize_t n = getrandom(cli->in.random + got, sizeof cli->in.random - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "macext: no random bytes: %s\n", strerror(errno));
+			abort();
+		}
+		got += (size_t)n;
 	}
 }
 
