@@ -182,7 +182,19 @@ xdict_close(struct xscan *x, struct xframe *fr)
 {
 	int rc = 0;
 	if (fr->nk > 1) {
-		qsort(fr->keys, fr->nk, sizeof *fr->keys, keyent_cmp);
+		/* keyent_cmp is a total order (offsets differ), so any sort gives
+		 * this one order; insertion sort for the usual handful of keys */
+		if (fr->nk <= 16) {
+			for (size_t a = 1; a < fr->nk; a++) {
+				struct keyent e = fr->keys[a];
+				size_t b = a;
+				for (; b > 0 && keyent_cmp(&fr->keys[b - 1], &e) > 0; b--)
+					fr->keys[b] = fr->keys[b - 1];
+				fr->keys[b] = e;
+			}
+		} else {
+			qsort(fr->keys, fr->nk, sizeof *fr->keys, keyent_cmp);
+		}
 		for (size_t k = 1; k < fr->nk && rc == 0; k++) {
 			const struct keyent *e = &fr->keys[k];
 			if (e->n != fr->keys[k - 1].n || memcmp(e->s, fr->keys[k - 1].s, e->n) != 0)
@@ -444,7 +456,11 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 				rc = xfail(x, x->i, "unexpected text outside an element");
 				break;
 			}
-			x->i++;
+			/* a run of indentation, scanned in a local (x->i lives in memory) */
+			size_t k = x->i + 1;
+			while (k < x->len && is_ws(x->b[k]))
+				k++;
+			x->i = k;
 			continue;
 		}
 		bool skipped;

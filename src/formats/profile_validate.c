@@ -351,6 +351,10 @@ static void
 check_dict(struct vctx *c, plist_t d, const mx_schema_keyset *ks, const mx_schema_keyset *extra,
     const char *intro, bool quiet, const char *path, int depth)
 {
+	/* schema keys of ks met in d (by index), so the required-key pass below
+	 * need not search the dict for each; keys past the map are searched */
+	uint64_t seen[8] = { 0 };
+	const size_t nseen = sizeof seen * 8;
 	plist_dict_iter it = NULL;
 	plist_dict_new_iter(d, &it);
 	for (;;) {
@@ -364,6 +368,8 @@ check_dict(struct vctx *c, plist_t d, const mx_schema_keyset *ks, const mx_schem
 		char kp[256];
 		mx_path_key(kp, sizeof kp, path, key);
 		const mx_schema_key *k = find_key(ks, key);
+		if (k != NULL && (size_t)(k - ks->v) < nseen)
+			seen[(k - ks->v) / 64] |= 1ull << ((k - ks->v) % 64);
 		if (k == NULL)
 			k = find_key(extra, key);
 		if (k == NULL)
@@ -375,7 +381,8 @@ check_dict(struct vctx *c, plist_t d, const mx_schema_keyset *ks, const mx_schem
 	free(it);
 	for (size_t i = 0; ks != NULL && i < ks->n; i++) {
 		const mx_schema_key *k = &ks->v[i];
-		if (!k->required || strcmp(k->name, "ANY") == 0 || plist_dict_get_item(d, k->name))
+		if (!k->required || strcmp(k->name, "ANY") == 0 ||
+		    (i < nseen && (seen[i / 64] >> (i % 64) & 1)) || plist_dict_get_item(d, k->name))
 			continue;
 		const char *ki = k->introduced ? k->introduced : intro;
 		if (ki != NULL && (strcmp(ki, "n/a") == 0 || vcmp(ki, c->os) > 0))
