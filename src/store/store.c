@@ -231,6 +231,8 @@ mx_store_open(mx_store **out, const char *dir, mx_err *err)
 	if ((rc = st_exec(st, "PRAGMA journal_mode=WAL", err)) ||
 	    (rc = st_exec(st, "PRAGMA synchronous=FULL", err)) ||
 	    (rc = st_exec(st, "PRAGMA foreign_keys=ON", err)) ||
+	    (rc = st_exec(st, "PRAGMA cache_size=-32768", err)) ||
+	    (rc = st_exec(st, "PRAGMA temp_store=MEMORY", err)) ||
 	    (rc = migrate(st, err))) {
 		mx_store_close(st);
 		return rc;
