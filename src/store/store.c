@@ -143,7 +143,14 @@ void
 st_text(sqlite3_stmt *s, int col, char *buf, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
-	snprintf(buf, len, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	if (n)
+		memcpy(buf, t, n);
+	buf[n] = '\0';
 }
 
 static int
@@ -231,6 +238,8 @@ mx_store_open(mx_store **out, const char *dir, mx_err *err)
 	if ((rc = st_exec(st, "PRAGMA journal_mode=WAL", err)) ||
 	    (rc = st_exec(st, "PRAGMA synchronous=FULL", err)) ||
 	    (rc = st_exec(st, "PRAGMA foreign_keys=ON", err)) ||
+	    (rc = st_exec(st, "PRAGMA cache_size=-32768", err)) ||
+	    (rc = st_exec(st, "PRAGMA temp_store=MEMORY", err)) ||
 	    (rc = migrate(st, err))) {
 		mx_store_close(st);
 		return rc;
