@@ -102,8 +102,7 @@ enum { XK_PLIST, XK_DICT, XK_ARRAY };
 
 struct xframe {
 	int kind;
-	struct keyent *keys;    /* dict: its keys, checked for duplicates at close */
-	size_t nk, capk;
+	size_t key0;            /* dict: its keys are x->keys[key0 .. x->nkeyst) */
 	size_t index;           /* array: next item index; dict: keys so far */
 	bool have_key;          /* dict: a key waits for its value */
 	const uint8_t *key;     /* dict: the current key (raw text) */
@@ -119,6 +118,11 @@ struct xscan {
 	mx_err *err;
 	struct xframe *st;      /* grows to at most MX_PLIST_MAX_DEPTH + 2 frames */
 	int sp, cap;            /* frames in use, allocated */
+	/* the keys of the open dicts, innermost last: dicts nest, so each
+	 * one's keys are a contiguous run on this one stack (no allocation per
+	 * dict); checked for duplicates when the dict closes */
+	struct keyent *keys;
+	size_t nkeyst, capkeys;
 	size_t nkeys;
 	bool root_done;
 };
@@ -181,23 +185,25 @@ static int
 xdict_close(struct xscan *x, struct xframe *fr)
 {
 	int rc = 0;
-	if (fr->nk > 1) {
+	struct keyent *keys = x->keys + fr->key0;
+	size_t nk = x->nkeyst - fr->key0;
+	if (nk > 1) {
 		/* keyent_cmp is a total order (offsets differ), so any sort gives
 		 * this one order; insertion sort for the usual handful of keys */
-		if (fr->nk <= 16) {
-			for (size_t a = 1; a < fr->nk; a++) {
-				struct keyent e = fr->keys[a];
+		if (nk <= 16) {
+			for (size_t a = 1; a < nk; a++) {
+				struct keyent e = keys[a];
 				size_t b = a;
-				for (; b > 0 && keyent_cmp(&fr->keys[b - 1], &e) > 0; b--)
-					fr->keys[b] = fr->keys[b - 1];
-				fr->keys[b] = e;
+				for (; b > 0 && keyent_cmp(&keys[b - 1], &e) > 0; b--)
+					keys[b] = keys[b - 1];
+				keys[b] = e;
 			}
 		} else {
-			qsort(fr->keys, fr->nk, sizeof *fr->keys, keyent_cmp);
+			qsort(keys, nk, sizeof *keys, keyent_cmp);
 		}
-		for (size_t k = 1; k < fr->nk && rc == 0; k++) {
-			const struct keyent *e = &fr->keys[k];
-			if (e->n != fr->keys[k - 1].n || memcmp(e->s, fr->keys[k - 1].s, e->n) != 0)
+		for (size_t k = 1; k < nk && rc == 0; k++) {
+			const struct keyent *e = &keys[k];
+			if (e->n != keys[k - 1].n || memcmp(e->s, keys[k - 1].s, e->n) != 0)
 				continue;
 			/* the path of the duplicate: this dict's path + the key */
 			fr->key = e->s;
@@ -206,9 +212,7 @@ xdict_close(struct xscan *x, struct xframe *fr)
 			rc = xfail(x, e->off, "duplicate key");
 		}
 	}
-	free(fr->keys);
-	fr->keys = NULL;
-	fr->nk = fr->capk = 0;
+	x->nkeyst = fr->key0;
 	return rc;
 }
 
@@ -238,11 +242,16 @@ is_ws(uint8_t c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* a-z A-Z 0-9 _ - : . as a table: the tag-name loop is the scan's hottest */
+static const uint8_t namech[256] = {
+	['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1,
+	['_'] = 1, ['-'] = 1, [':'] = 1, ['.'] = 1,
+};
+
 static bool
 is_namech(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '-' || c == ':' || c == '.';
+	return namech[c] != 0;
 }
 
 /* Skips markup that carries no structure: <?..?>, <!--..-->, <!DOCTYPE ..>. */
@@ -399,7 +408,7 @@ xpush(struct xscan *x, int kind)
 		x->cap = x->cap ? x->cap * 2 : 16;
 		x->st = mx_xrealloc(x->st, (size_t)x->cap * sizeof *x->st);
 	}
-	x->st[x->sp++] = (struct xframe){ .kind = kind };
+	x->st[x->sp++] = (struct xframe){ .kind = kind, .key0 = x->nkeyst };
 }
 
 /* A value (anything but a key) is about to be added to the top frame. */
@@ -536,12 +545,12 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 				    MX_PLIST_MAX_DICT_KEYS);
 				break;
 			}
-			if (fr->nk == fr->capk) {
-				fr->capk = fr->capk ? fr->capk * 2 : 16;
-				fr->keys = mx_xrealloc(fr->keys, fr->capk * sizeof *fr->keys);
+			if (x->nkeyst == x->capkeys) {
+				x->capkeys = x->capkeys ? x->capkeys * 2 : 64;
+				x->keys = mx_xrealloc(x->keys, x->capkeys * sizeof *x->keys);
 			}
 			/* an empty key has a non-NULL pointer too: t points into the buffer */
-			fr->keys[fr->nk++] = (struct keyent){ t, tl, at };
+			x->keys[x->nkeyst++] = (struct keyent){ t, tl, at };
 			continue;
 		}
 		if ((rc = xvalue_slot(x, at)) != 0)
@@ -590,8 +599,7 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 	else if (rc == 0 && !x->root_done)
 		rc = xfail(x, x->len, "empty <plist>");
 	*nkeys = x->nkeys;
-	for (int f = 0; f < x->sp; f++)
-		free(x->st[f].keys);
+	free(x->keys);
 	free(x->st);
 	return rc;
 }
