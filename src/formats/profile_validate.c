@@ -219,13 +219,31 @@ check_range(struct vctx *c, const mx_schema_key *k, plist_t v, const char *path)
 	double num = 0;
 	bool isnum = false;
 	switch (plist_get_node_type(v)) {
-	case PLIST_STRING:
-		snprintf(val, sizeof val, "%s", mx_plist_str(v));
+	case PLIST_STRING: {
+		/* snprintf("%s") by hand (a value per ranged key) */
+		const char *str = mx_plist_str(v);
+		if (str == NULL)
+			str = "(null)";
+		size_t l = strnlen(str, sizeof val - 1);
+		memcpy(val, str, l);
+		val[l] = '\0';
 		break;
+	}
 	case PLIST_UINT: {
 		uint64_t u = 0;
 		plist_get_uint_val(v, &u);
-		snprintf(val, sizeof val, "%lld", (long long)(int64_t)u);
+		/* snprintf("%lld") by hand */
+		char digits[24];
+		size_t at = sizeof digits;
+		bool neg = (int64_t)u < 0;
+		uint64_t mag = neg ? 0 - u : u;
+		digits[--at] = '\0';
+		do
+			digits[--at] = (char)('0' + mag % 10);
+		while ((mag /= 10) != 0);
+		if (neg)
+			digits[--at] = '-';
+		memcpy(val, digits + at, sizeof digits - at);
 		num = (double)(int64_t)u;
 		isnum = true;
 		break;

@@ -2,16 +2,20 @@
  * test_fastpaths.c — the hand-written replacements made for speed
  * (docs/performance.md) give exactly what the library calls they replaced
  * gave: key paths as snprintf("%s.%s") / snprintf("%s[%zu]") wrote them,
- * truncation included, for every buffer size; and the XML pre-scan's
+ * truncation included, for every buffer size; the XML pre-scan's
  * memchr-based text scanning still finds markup, NUL character references
- * and unterminated elements at the same offsets.
+ * and unterminated elements at the same offsets; and range errors show the
+ * value as snprintf showed it.  Every expectation here also held for the
+ * code before the change (checked by linking this file against it).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "macext/plist_util.h"
+#include "macext/profile.h"
 
 MX_TEST(path_key_matches_snprintf)
 {
@@ -101,5 +105,63 @@ MX_TEST(xml_prescan_text_scanning)
 			    err.msg, cases[i].msg);
 		CHECK((rc == 0) == (p != NULL));
 		plist_free(p);
+	}
+}
+
+/* check_range formats the offending value by hand now: integers as %lld
+ * did (two's complement from libplist, so 2^64-1 reads -1), strings cut
+ * at 199 bytes as snprintf into the 200-byte buffer did. */
+MX_TEST(validate_range_value_text)
+{
+	static const struct { const char *xml_value, *shown; } ints[] = {
+		{ "-9223372036854775808", "-9223372036854775808" }, { "-5", "-5" }, { "0", "0" },
+		{ "7", "7" }, { "9223372036854775807", "9223372036854775807" },
+		{ "18446744073709551615", "-1" },
+	};
+	char big[301];
+	memset(big, 'Y', 300);
+	big[300] = '\0';
+	for (size_t i = 0; i <= sizeof ints / sizeof ints[0]; i++) {
+		bool str = i == sizeof ints / sizeof ints[0];
+		char xml[2048], want[512];
+		snprintf(xml, sizeof xml,
+		    "<plist version=\"1.0\"><dict>"
+		    "<key>PayloadType</key><string>Configuration</string>"
+		    "<key>PayloadIdentifier</key><string>com.example.p</string>"
+		    "<key>PayloadUUID</key><string>11111111-2222-3333-4444-555555555555</string>"
+		    "<key>PayloadVersion</key><integer>1</integer>"
+		    "<key>PayloadContent</key><array><dict>"
+		    "<key>PayloadType</key><string>com.apple.TCC.configuration-profile-policy</string>"
+		    "<key>PayloadIdentifier</key><string>com.example.p.t</string>"
+		    "<key>PayloadUUID</key><string>11111111-2222-3333-4444-555555555557</string>"
+		    "<key>PayloadVersion</key><integer>%s</integer>"
+		    "<key>Services</key><dict><key>Accessibility</key><array><dict>"
+		    "<key>Identifier</key><string>com.example.app</string>"
+		    "<key>IdentifierType</key><string>%s</string>"
+		    "<key>CodeRequirement</key><string>identifier \"com.example.app\"</string>"
+		    "<key>Allowed</key><true/></dict></array></dict></dict></array></dict></plist>",
+		    str ? "1" : ints[i].xml_value, str ? big : "bundleID");
+		if (str)
+			snprintf(want, sizeof want, "value \"%.199s\" is not one of: bundleID, path", big);
+		else
+			snprintf(want, sizeof want, "value \"%s\" is not one of: 1", ints[i].shown);
+		mx_err err;
+		mx_err_clear(&err);
+		mx_profile *p = NULL;
+		if (mx_profile_read(&p, (const uint8_t *)xml, strlen(xml), "r.mobileconfig", &err) != 0) {
+			mx_test_fail_at(__FILE__, __LINE__, "case %zu: read: %s", i, err.msg);
+			continue;
+		}
+		mx_problems ps = { 0 };
+		mx_version os = { 15, 1, 0 };
+		size_t nerr = mx_profile_validate(p, os, &ps);
+		bool found = false;
+		for (size_t k = 0; k < ps.n; k++)
+			found |= ps.v[k].severity == MX_SEV_ERROR && strcmp(ps.v[k].msg, want) == 0;
+		if (nerr != 1 || !found)
+			mx_test_fail_at(__FILE__, __LINE__, "case %zu: %zu errors, first \"%s\"; want \"%s\"",
+			    i, nerr, ps.n ? ps.v[0].msg : "", want);
+		mx_problems_free(&ps);
+		mx_profile_free(p);
 	}
 }
