@@ -388,6 +388,12 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 		if (digits > 0 && !nonzero)
 			return xfail(x, a, "character reference to NUL");
 	}
+	/* the usual end tag, exactly "</name>": what xtag would accept */
+	if (x->len - k >= nmlen + 3 && x->b[k + 1] == '/' &&
+	    memcmp(x->b + k + 2, nm, nmlen) == 0 && x->b[k + 2 + nmlen] == '>') {
+		x->i = k + 3 + nmlen;
+		return 0;
+	}
 	x->i = k;
 	const uint8_t *en;
 	size_t enlen;
