@@ -87,6 +87,12 @@ MX_TEST(xml_prescan_text_scanning)
 		{ "<plist><string>a<![CDATA[never closed</string></plist>", MX_EFORMAT, 16, "unterminated CDATA" },
 		{ "<plist><string>a<b>c</b></string></plist>", MX_EFORMAT, 16, "closed by <b>" },
 		{ "<plist><dict><key>k&#0;</key><true/></dict></plist>", MX_EFORMAT, 19, "character reference to NUL" },
+		/* duplicate keys with nested dicts (one key stack for all open dicts) */
+		{ "<plist><dict><key>a</key><dict><key>a</key><true/></dict><key>b</key><true/></dict></plist>", 0, -1, NULL },
+		{ "<plist><dict><key>a</key><dict><key>a</key><true/></dict><key>a</key><true/></dict></plist>", MX_EFORMAT, 57, "duplicate key" },
+		{ "<plist><dict><key>a</key><dict><key>b</key><true/><key>b</key><false/></dict></dict></plist>", MX_EFORMAT, 50, "duplicate key" },
+		{ "<plist><array><dict><key>x</key><true/></dict><dict><key>x</key><true/></dict></array></plist>", 0, -1, NULL },
+		{ "<plist><dict><key>z</key><array><dict><key>q</key><true/></dict></array><key>y</key><true/><key>z</key><true/></dict></plist>", MX_EFORMAT, 91, "duplicate key" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		mx_err err;
