@@ -15,7 +15,7 @@
 
 #include "kext_tools.h"
 
-#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|rebuild|trigger-panic-medic|log ..."
+#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|create|rebuild|trigger-panic-medic|log ..."
 
 /* "-b ID" / "--bundle-identifier ID" / "-p PATH" / "--bundle-path PATH" */
 static int
@@ -616,6 +616,9 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	/* kmutil arrived with macOS 11 (kernel collections); before that the
 	 * shell does not find it: zsh is the login shell from 10.15, bash
 	 * before, and both exit 127 */
+	/* create reads the device only if there is one: it works without */
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return kmutil_create(cli, argc - 1, argv + 1, err);
 	bool pre11 = false, zsh = false;
 	int rc = device_pre11(cli, &pre11, &zsh, err);
 	if (rc)
