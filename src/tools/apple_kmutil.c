@@ -400,13 +400,14 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	}
 	mx_device d;
 	int rc;
-	if ((rc = cli_begin_device(cli, &d, err)))
-		return rc;
-	if (strcmp(path, KEXT_AUXKC_PATH) != 0)
-		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: no kernel collection there", path);
 	uint8_t *kc;
 	size_t len;
-	if ((rc = kext_auxkc_read(cli, &d, &kc, &len, err)))
+	/* the device's AuxKC, or a collection file on the host (kmutil create -A) */
+	bool device = strcmp(path, KEXT_AUXKC_PATH) == 0;
+	if (device && ((rc = cli_begin_device(cli, &d, err)) ||
+	    (rc = kext_auxkc_read(cli, &d, &kc, &len, err))))
+		return rc;
+	if (!device && (rc = kmutil_read_kc(path, &kc, &len, err)))
 		return rc;
 	if (kc == NULL)
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
@@ -451,7 +452,7 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			    fs->receipt[i].cdhash[0] ? fs->receipt[i].cdhash : "-");
 	}
 	mx_fileset_free(fs);
-	return cli_commit(cli, err);
+	return device ? cli_commit(cli, err) : 0;
 }
 
 /* ---- rebuild: re-evaluate the AuxKC; authorisation and a reboot ---- */

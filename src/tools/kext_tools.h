@@ -76,5 +76,7 @@ int kext_find(struct mx_cli *cli, const mx_device *d, const char *id_or_path, mx
 enum mx_kext_sig kext_sig(enum mx_sigkind k);
 /* `kmutil create` (kmutil_create.c): argv[0] is "create". */
 int kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err);
+/* A kernel collection file on the host (kmutil inspect -A FILE); *buf malloc'd. */
+int kmutil_read_kc(const char *path, uint8_t **buf, size_t *len, mx_err *err);
 
 #endif

@@ -34,7 +34,7 @@
 
 /* One kext going into the collection. */
 struct ck {
-	const char *arg;                /* -p PATH or -b ID as given */
+	char arg[PATH_MAX];             /* -p PATH or -b ID as given, or a dependency's id */
 	char dir[PATH_MAX];             /* the bundle on the host (the CAS copy for -b) */
 	char prelink[1200];             /* _PrelinkBundlePath */
 	char relpath[512];
@@ -358,6 +358,28 @@ boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *
 	return 0;
 }
 
+int
+kmutil_read_kc(const char *path, uint8_t **buf, size_t *len, mx_err *err)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return MX_FAIL(err, errno == ENOENT ? MX_ENOTFOUND : MX_EIO, MX_NO_OFFSET,
+		    "%s: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
+		fclose(f);
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: not a kernel collection file",
+		    path);
+	}
+	*buf = mx_xmalloc((size_t)sb.st_size + 1);
+	*len = fread(*buf, 1, (size_t)sb.st_size, f);
+	fclose(f);
+	return 0;
+}
+
 /* The selected device, if there is one: never creates the state. */
 static int
 load_device(struct mx_cli *cli, mx_device *d, bool *have, mx_err *err)
@@ -379,6 +401,43 @@ load_device(struct mx_cli *cli, mx_device *d, bool *have, mx_err *err)
 	if (rc == 0)
 		*have = true;
 	return rc;
+}
+
+/* Finds, opens, maps and (unless noauth) verifies one kext: c->arg is a
+ * bundle path, or with is_id a bundle id installed on d.  0 or -exit. */
+static int
+ck_load(struct mx_cli *cli, const mx_device *d, struct ck *c, bool is_id, uint32_t cputype,
+    const char *arch, bool noauth, mx_err *err)
+{
+	int rc;
+	if (is_id) {
+		mx_kext k;
+		if (d == NULL)
+			return km_error(1, "%s: -b needs a device (no device selected)%s", c->arg, "");
+		mx_err e;
+		mx_err_clear(&e);
+		if (kext_find(cli, d, c->arg, &k, &e) != 0 || k.hash[0] == '\0' ||
+		    mx_cas_path(cli->st, k.hash, c->dir, sizeof c->dir, &e) != 0)
+			return km_error(1, "Unable to find extension with identifier %s%s", c->arg, "");
+		snprintf(c->prelink, sizeof c->prelink, "%s%s", KEXT_STAGED_PREFIX, k.path);
+	} else {
+		snprintf(c->dir, sizeof c->dir, "%s", c->arg);
+		snprintf(c->prelink, sizeof c->prelink, "%s", c->arg);
+	}
+	if ((rc = ck_open(c)) || (rc = ck_map(c, cputype, arch)))
+		return rc;
+	return noauth ? 0 : ck_verify(cli, d, c, err);
+}
+
+/* A bundle id goes into a collection once. */
+static int
+ck_unique(const struct ck *cks, int n)
+{
+	for (int j = 0; j < n; j++)
+		if (strcmp(cks[j].b->bundle_id, cks[n].b->bundle_id) == 0)
+			return km_error(1, "%s: %s is already in the collection", cks[n].arg,
+			    cks[n].b->bundle_id);
+	return 0;
 }
 
 int
@@ -409,12 +468,15 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	uint32_t boot_cpu = 0, cputype;
 	const char *boot = o.boot ? o.boot : d ? BOOT_KC_PATH : NULL;
 	if (boot == NULL) {
-		rc = km_error(1, "no boot kernel collection to link against: select a device or give"
-		    " -B/--boot-path%s%s", "", "");
+		/* no device, no -B: an unlinked collection (a Mac would not load it) */
+		memset(bkc, 0, sizeof bkc);
+		boot_cpu = o.arch && strcmp(o.arch, "x86_64") == 0 ? MX_CPU_TYPE_X86_64 :
+		    MX_CPU_TYPE_ARM64;
+		fprintf(stderr, "Warning: no boot kernel collection (no device selected, no"
+		    " -B/--boot-path): the collection is not linked against one\n");
+	} else if ((rc = boot_kcid_from(boot, d, bkc, &boot_cpu))) {
 		goto out;
 	}
-	if ((rc = boot_kcid_from(boot, d, bkc, &boot_cpu)))
-		goto out;
 	const char *arch = o.arch ? o.arch : boot_cpu == MX_CPU_TYPE_X86_64 ? "x86_64" : "arm64e";
 	cputype = strcmp(arch, "x86_64") == 0 ? MX_CPU_TYPE_X86_64 : MX_CPU_TYPE_ARM64;
 	if (boot_cpu != cputype) {
@@ -422,44 +484,54 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		goto out;
 	}
 
-	cks = mx_xcalloc((size_t)o.nargs, sizeof *cks);
+	int cap = o.nargs;
+	cks = mx_xcalloc((size_t)cap, sizeof *cks);
 	for (n = 0; n < o.nargs; n++) {
-		struct ck *c = &cks[n];
-		c->arg = o.args[n];
-		if (o.is_id[n]) {
-			mx_kext k;
-			if (d == NULL) {
-				rc = km_error(1, "%s: -b needs a device (no device selected)%s", c->arg, "");
-				goto out_n;
-			}
-			mx_err e;
-			mx_err_clear(&e);
-			if (kext_find(cli, d, c->arg, &k, &e) != 0 || k.hash[0] == '\0' ||
-			    mx_cas_path(cli->st, k.hash, c->dir, sizeof c->dir, &e) != 0) {
-				rc = km_error(1, "Unable to find extension with identifier %s%s", c->arg, "");
-				goto out_n;
-			}
-			snprintf(c->prelink, sizeof c->prelink, "%s%s", KEXT_STAGED_PREFIX, k.path);
-		} else {
-			snprintf(c->dir, sizeof c->dir, "%s", c->arg);
-			snprintf(c->prelink, sizeof c->prelink, "%s", c->arg);
-		}
-		if ((rc = ck_open(c)) || (rc = ck_map(c, cputype, arch)))
-			goto out_n;
-		for (int j = 0; j < n; j++)
-			if (strcmp(cks[j].b->bundle_id, c->b->bundle_id) == 0) {
-				rc = km_error(1, "%s: %s is already in the collection", c->arg,
-				    c->b->bundle_id);
-				goto out_n;
-			}
-		if (!o.noauth && (rc = ck_verify(cli, d, c, err)))
+		snprintf(cks[n].arg, sizeof cks[n].arg, "%s", o.args[n]);
+		if ((rc = ck_load(cli, d, &cks[n], o.is_id[n], cputype, arch, o.noauth, err)) ||
+		    (rc = ck_unique(cks, n)))
 			goto out_n;
 	}
-
-	/* -x: only the kexts named.  Without it kmutil would add their
-	 * dependencies from the repositories; macext models no kext
-	 * dependencies (docs/kext.md), so both build the same set. */
-	(void)o.explicit_only;
+	/* Without -x the kexts' third-party OSBundleLibraries come along:
+	 * named ones are already in, the others must be installed on the
+	 * device (-b).  com.apple.* libraries live in the boot and system
+	 * collections. */
+	for (int i = 0; !o.explicit_only && i < n; i++) {
+		plist_t libs = plist_dict_get_item(cks[i].b->info, "OSBundleLibraries");
+		plist_dict_iter it = NULL;
+		if (libs == NULL || plist_get_node_type(libs) != PLIST_DICT)
+			continue;
+		plist_dict_new_iter(libs, &it);
+		for (;;) {
+			char *id = NULL;
+			plist_t v = NULL;
+			plist_dict_next_item(libs, it, &id, &v);
+			if (id == NULL)
+				break;
+			bool have_it = strncmp(id, "com.apple.", 10) == 0;
+			for (int j = 0; j < n && !have_it; j++)
+				have_it = strcmp(cks[j].b->bundle_id, id) == 0;
+			if (!have_it && d == NULL)
+				rc = km_error(1, "Unable to resolve dependency %s of %s: not named and no"
+				    " device to find it on (or use -x)", id, cks[i].b->bundle_id);
+			if (!have_it && rc == 0) {
+				if (n == cap) {
+					cap *= 2;
+					cks = mx_xrealloc(cks, (size_t)cap * sizeof *cks);
+				}
+				memset(&cks[n], 0, sizeof cks[n]);
+				snprintf(cks[n].arg, sizeof cks[n].arg, "%s", id);
+				rc = ck_load(cli, d, &cks[n], true, cputype, arch, o.noauth, err);
+				n++;        /* cks[n] is (perhaps partly) open */
+			}
+			free(id);
+			if (rc)
+				break;
+		}
+		free(it);
+		if (rc)
+			goto out;
+	}
 
 	in = mx_xcalloc((size_t)n, sizeof *in);
 	for (int i = 0; i < n; i++)
