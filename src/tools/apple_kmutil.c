@@ -1,6 +1,7 @@
 /*
  * apple_kmutil.c — `kmutil` as on macOS 11+ (load, unload, showloaded,
- * inspect, rebuild, trigger-panic-medic, log show) and the legacy shims
+ * inspect, rebuild, trigger-panic-medic, log show; create is in
+ * kmutil_create.c) and the legacy shims
  * kextstat, kextload, kextunload that re-exec it (kernel-extensions.md §3.5,
  * §3.6, §6.2, §6.4).  Exit codes are kmutil's: 27 approval required, 28
  * reboot required, 3 kext missing on unload, 71 incompatible architecture.

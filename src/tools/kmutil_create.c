@@ -202,7 +202,7 @@ ck_open(struct ck *c)
 	if (mx_bundle_open_flags(&c->b, c->dir, MX_BUNDLE_NO_ENTITLEMENTS, &e) != 0)
 		return km_error(1, "%s: unable to read the bundle: %s", c->arg, e.msg);
 	if (c->b->kind != MX_BUNDLE_KEXT)
-		return km_error(1, "%s: not a kernel extension (a %s bundle)", c->arg,
+		return km_error(1, "%s: not a kernel extension (%s bundle)", c->arg,
 		    mx_bundle_kind_name(c->b->kind));
 	if (c->b->codeless)
 		return km_error(1, "%s: codeless kext %s: no executable to put in a collection",
