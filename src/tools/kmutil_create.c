@@ -15,6 +15,7 @@
  * build.  Choices and exit codes: docs/kext.md "kmutil create".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,12 +65,15 @@ usage_error(const char *fmt, const char *arg)
 }
 
 /* a kmutil runtime error: "Error: ..." and exit code */
-static int
-km_error(int code, const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 2, 3)))
+km_error(int code, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "Error: ");
-	fprintf(stderr, fmt, a, b);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	va_end(ap);
 	return -code;
 }
 
@@ -161,8 +165,8 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < MX_MH_HEADER64_SIZE ||
 	    sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
 		close(fd);
-		return km_error(1, "%s: not a Mach-O executable of a usable size%s",
-		    c->b->executable_path, "");
+		return km_error(1, "%s: not a Mach-O executable of a usable size",
+		    c->b->executable_path);
 	}
 	c->map_len = (size_t)sb.st_size;
 	/* MAP_POPULATE: the pages are wanted, map them in one go instead of
@@ -198,7 +202,7 @@ ck_open(struct ck *c)
 	if (stat(c->dir, &sb) != 0)
 		return km_error(1, "%s: %s", c->arg, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
-		return km_error(1, "%s: not a kext bundle (not a directory)%s", c->arg, "");
+		return km_error(1, "%s: not a kext bundle (not a directory)", c->arg);
 	if (mx_bundle_open_flags(&c->b, c->dir, MX_BUNDLE_NO_ENTITLEMENTS, &e) != 0)
 		return km_error(1, "%s: unable to read the bundle: %s", c->arg, e.msg);
 	if (c->b->kind != MX_BUNDLE_KEXT)
@@ -231,8 +235,7 @@ ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 	k.sig = kext_sig(si.kind);
 	k.requirement_met = si.kext_requirement_met;
 	mx_device sip;
-	memset(&sip, 0, sizeof sip);
-	sip.csr = 0;            /* SIP on: kext signing enforced */
+	memset(&sip, 0, sizeof sip);    /* csr 0: SIP on, kext signing enforced */
 	bool ok = mx_kext_signature_ok(&sip, &k);
 	if (ok) {
 		snprintf(c->team, sizeof c->team, "%s", si.team_id);
@@ -313,8 +316,8 @@ boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *
 {
 	if (strcmp(path, BOOT_KC_PATH) == 0) {
 		if (d == NULL)
-			return km_error(1, "%s: no device selected, so no boot kernel collection there"
-			    "%s", path, "");
+			return km_error(1, "%s: no device selected, so no boot kernel collection there",
+			    path);
 		kext_boot_kcid(d, out);
 		*cputype = d->arch == MX_ARCH_ARM64 ? MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64;
 		return 0;
@@ -326,7 +329,7 @@ boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
 	    sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
 		close(fd);
-		return km_error(1, "%s: not a kernel collection%s", path, "");
+		return km_error(1, "%s: not a kernel collection", path);
 	}
 	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
@@ -341,19 +344,21 @@ boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *
 		return km_error(1, "%s: not a kernel collection: %s", path, e.msg);
 	uint8_t u[16];
 	int n = 0;
-	for (const char *s = fs->uuid; *s && n < 16; s++) {
-		if (*s == '-')
-			continue;
+	for (const char *h = fs->uuid; n < 16 && h[0] && h[1]; ) {
 		unsigned v;
-		if (sscanf(s, "%2x", &v) != 1)
+		if (*h == '-') {
+			h++;
+			continue;
+		}
+		if (sscanf(h, "%2x", &v) != 1)
 			break;
 		u[n++] = (uint8_t)v;
-		s++;
+		h += 2;
 	}
 	*cputype = fs->cputype;
 	mx_fileset_free(fs);
 	if (n != 16)
-		return km_error(1, "%s: the kernel collection has no LC_UUID%s", path, "");
+		return km_error(1, "%s: the kernel collection has no LC_UUID", path);
 	memcpy(out, u, 16);
 	return 0;
 }
@@ -413,12 +418,12 @@ ck_load(struct mx_cli *cli, const mx_device *d, struct ck *c, bool is_id, uint32
 	if (is_id) {
 		mx_kext k;
 		if (d == NULL)
-			return km_error(1, "%s: -b needs a device (no device selected)%s", c->arg, "");
+			return km_error(1, "%s: -b needs a device (no device selected)", c->arg);
 		mx_err e;
 		mx_err_clear(&e);
 		if (kext_find(cli, d, c->arg, &k, &e) != 0 || k.hash[0] == '\0' ||
 		    mx_cas_path(cli->st, k.hash, c->dir, sizeof c->dir, &e) != 0)
-			return km_error(1, "Unable to find extension with identifier %s%s", c->arg, "");
+			return km_error(1, "Unable to find extension with identifier %s", c->arg);
 		snprintf(c->prelink, sizeof c->prelink, "%s%s", KEXT_STAGED_PREFIX, k.path);
 	} else {
 		snprintf(c->dir, sizeof c->dir, "%s", c->arg);
