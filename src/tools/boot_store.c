@@ -181,9 +181,30 @@ kexts_enabled(const mx_localpolicy *lp)
 	return lp->smb0 && (lp->smb2 || lp->smb3 || lp->smb4);
 }
 
+/* ADE with an escrowed bootstrap token: lowers lp (in memory) to Reduced +
+ * smb4 (DEP-allowed MDM control) when MDM-approved kexts need it, and logs
+ * it; the caller signs once for this and the AuxKC measurement. */
+static int
+mdm_enable_kexts(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
+{
+	mx_boot_gate g;
+	mx_boot_kext_gate(d, lp, true, MX_APPROVER_MDM, &g);
+	if (g.allowed)
+		return 0;
+	mx_localpolicy next;
+	mx_lp_request req = { .origin = MX_ORIGIN_MDM_BOOTSTRAP, .level = MX_SEC_REDUCED };
+	int rc = mx_boot_authorize(d, lp, &req, NULL, &next, err);
+	if (rc)
+		return rc;
+	*lp = next;
+	return cli_event(cli, d, "mdm",
+	    "security policy: Reduced Security, DEP-allowed MDM control of kernel extensions (smb4)",
+	    "Automated Device Enrollment: the escrowed bootstrap token authorised the change", err);
+}
+
 int
 boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const uint8_t *auxr,
-    const char *const *uakl, size_t n, mx_err *err)
+    const char *const *uakl, size_t n, bool mdm_enable, mx_err *err)
 {
 	if (d->arch != MX_ARCH_ARM64)
 		return 0;
@@ -191,6 +212,11 @@ boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const u
 	bool valid;
 	int rc = boot_lp_load(cli, d, &lp, &valid, err);
 	if (rc)
+		return rc;
+	if (mdm_enable && !valid)
+		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+		    "the LocalPolicy failed verification by the Secure Enclave");
+	if (mdm_enable && (rc = mdm_enable_kexts(cli, d, &lp, err)))
 		return rc;
 	if (!valid)
 		/* The SEP does not sign onto a record that fails verification;
@@ -262,32 +288,6 @@ boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
 	return 0;
 }
 
-int
-boot_mdm_enable_kexts(struct mx_cli *cli, mx_device *d, mx_err *err)
-{
-	if (d->arch != MX_ARCH_ARM64)
-		return 0;
-	mx_localpolicy lp, next;
-	bool valid;
-	int rc = boot_lp_load(cli, d, &lp, &valid, err);
-	if (rc)
-		return rc;
-	if (!valid)
-		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
-		    "the LocalPolicy failed verification by the Secure Enclave");
-	mx_boot_gate g;
-	mx_boot_kext_gate(d, &lp, true, MX_APPROVER_MDM, &g);
-	if (g.allowed)
-		return 0;
-	mx_lp_request req = { .origin = MX_ORIGIN_MDM_BOOTSTRAP, .level = MX_SEC_REDUCED };
-	if ((rc = mx_boot_authorize(d, &lp, &req, NULL, &next, err)))
-		return rc;
-	if ((rc = boot_lp_store(cli, d, &next, err)))
-		return rc;
-	return cli_event(cli, d, "mdm",
-	    "security policy: Reduced Security, DEP-allowed MDM control of kernel extensions (smb4)",
-	    "Automated Device Enrollment: the escrowed bootstrap token authorised the change", err);
-}
 
 int
 boot_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)

@@ -25,12 +25,15 @@ int boot_kext_gate(struct mx_cli *cli, const mx_device *d, enum mx_kext_approver
     mx_boot_gate *out, mx_err *err);
 /* Records the AuxKC measurement: auxi = SHA-384(kc), auxr = SHA-384(receipt)
  * (as the caller measured them), auxp = mx_boot_uakl_hash(uakl) — re-signed.
- * auxi NULL: clears the three.
+ * auxi NULL: clears the three.  mdm_enable (ADE with an escrowed bootstrap
+ * token): first lowers the policy to Reduced + smb4 (DEP-allowed MDM control)
+ * when MDM-approved kexts need it — refused (MX_EDENIED) without the token —
+ * so one signature covers both changes.
  * Apple silicon only (no-op on Intel).  MX_ESTATE when the policy does not
  * allow third-party kexts.  A LocalPolicy that fails verification is not
  * signed onto: an event, and 0 (the kexts will not boot). */
 int boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const uint8_t *auxr,
-    const char *const *uakl, size_t n, mx_err *err);
+    const char *const *uakl, size_t n, bool mdm_enable, mx_err *err);
 /* At boot: *ok when the kexts of this AuxKC may boot (Intel: always).  On
  * Apple silicon the LocalPolicy must verify, allow kexts, and carry the same
  * three hashes as the booted AuxKC's measurements auxi and auxr (NULL: none)
@@ -38,10 +41,6 @@ int boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, con
 int boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
     const uint8_t *auxr, const char *const *uakl, size_t n, bool *ok, char *reason,
     size_t reasonlen, mx_err *err);
-/* ADE with an escrowed bootstrap token: the device lowers its own policy to
- * Reduced + smb4 (DEP-allowed MDM control) for MDM-approved kexts.  Refused
- * (MX_EDENIED) otherwise; no-op on Intel or when already allowed. */
-int boot_mdm_enable_kexts(struct mx_cli *cli, mx_device *d, mx_err *err);
 /* Called right after mx_device_boot(): the SIP configuration written in
  * recoveryOS (Intel NVRAM csr-active-config, Apple silicon LocalPolicy sip0)
  * becomes the active d->csr; the LocalPolicy is verified and logged. */

@@ -90,7 +90,7 @@ kext_ctx(struct mx_cli *cli, const mx_device *d, kext_env *e, const mx_kext *k,
 	if ((rc = boot_kext_gate(cli, d, who, &g, err)))
 		return rc;
 	/* ADE with an escrowed bootstrap token: the device enables kexts itself
-	 * when it builds the AuxKC (boot_mdm_enable_kexts at the restart) */
+	 * when it builds the AuxKC (boot_record_auxkc at the restart) */
 	out->gate_ok = g.allowed || g.action == MX_GATE_MDM_BOOTSTRAP;
 	if (gate)
 		*gate = g;
@@ -858,14 +858,12 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		goto out;   /* the AuxKC already holds exactly these kexts */
 	if (ni == 0) {
 		if ((rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)) ||
-		    (rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, err)) ||
+		    (rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, false, err)) ||
 		    (rc = cli_event(cli, d, "kernelmanagerd", "AuxKC removed: no third-party kexts",
 		    "AuxKC rebuild", err)))
 			goto out;
 		goto out;
 	}
-	if (mdm_bootstrap && (rc = boot_mdm_enable_kexts(cli, d, err)))
-		goto out;
 	uint8_t bkc[16], key[32];
 	kext_boot_kcid(d, bkc);
 	uint32_t sub = d->arch == MX_ARCH_ARM64 ? MX_CPU_SUBTYPE_ARM64E : MX_CPU_SUBTYPE_X86_64_ALL;
@@ -914,7 +912,7 @@ kext_before_restart(struct mx_cli *cli, mx_device *d, bool rebuild_kc, const cha
 		    "-", items[i].k.bundle_id);
 		uakl[i] = ids[i];
 	}
-	rc = boot_record_auxkc(cli, d, a->auxi, a->auxr, uakl, (size_t)ni, err);
+	rc = boot_record_auxkc(cli, d, a->auxi, a->auxr, uakl, (size_t)ni, mdm_bootstrap, err);
 	free(uakl);
 	free(ids);
 	char what[256];
@@ -945,7 +943,7 @@ panic_medic(struct mx_cli *cli, mx_device *d, mx_kext *all, int n, mx_err *err)
 	if (mx_store_file_get(cli->st, d->id, KEXT_AUXKC_PATH, NULL, &e2) == 0 &&
 	    (rc = mx_store_file_remove(cli->st, d->id, KEXT_AUXKC_PATH, err)))
 		return rc;
-	if ((rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, err)) ||
+	if ((rc = boot_record_auxkc(cli, d, NULL, NULL, NULL, 0, false, err)) ||
 	    (rc = mx_store_kext_policy_clear(cli->st, d->id, err)) ||
 	    (rc = mx_store_kv_set(cli->st, d->id, "kext.panic_medic", NULL, err)))
 		return rc;

@@ -6,6 +6,8 @@
  * Spec: kernel-extensions.md §3.7, §4.1-§4.6, §7 item 6; the seed's Apple
  * silicon table.
  */
+#include <openssl/evp.h>
+
 #include "harness.h"
 #include "macext/boot.h"
 
@@ -322,6 +324,44 @@ MX_TEST(boot_lp_codec_roundtrip)
 	CHECK_EQ_INT(mx_sep_verify_lp(pub, &back, NULL), 0);
 	/* a small buffer is refused, not overrun */
 	CHECK_EQ_INT(mx_lp_encode(&lp, true, buf, 20), 0);
+}
+
+static void
+unhex(uint8_t *out, const char *h)
+{
+	for (size_t i = 0; h[2 * i]; i++)
+		sscanf(h + 2 * i, "%2hhx", &out[i]);
+}
+
+static int
+openssl_verify(const uint8_t pub[32], const uint8_t *sig, const uint8_t *msg, size_t n)
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestVerify(ctx, sig, MX_LP_SIG_LEN, msg, n) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return ok;
+}
+
+/* RFC 8032 §7.1 TEST 1: the SEP's key is standard Ed25519, and its
+ * LocalPolicy signatures verify with an independent implementation
+ * (OpenSSL's). */
+MX_TEST(boot_sep_ed25519_rfc8032)
+{
+	uint8_t seed[32], pub[32], want[32];
+	unhex(seed, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+	unhex(want, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+	CHECK_EQ_INT(mx_sep_public(seed, pub, NULL), 0);
+	CHECK(memcmp(pub, want, 32) == 0);
+	mx_localpolicy lp = sample_lp();
+	CHECK_EQ_INT(mx_sep_sign_lp(seed, &lp, NULL), 0);
+	uint8_t buf[MX_LP_MAX_LEN];
+	size_t n = mx_lp_encode(&lp, false, buf, sizeof buf);
+	CHECK(openssl_verify(pub, lp.sig, buf, n));
+	buf[n - 1] ^= 1;
+	CHECK(!openssl_verify(pub, lp.sig, buf, n));
 }
 
 MX_TEST(boot_lp_tamper_detected)
