@@ -169,9 +169,7 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 		    c->b->executable_path);
 	}
 	c->map_len = (size_t)sb.st_size;
-	/* MAP_POPULATE: the pages are wanted, map them in one go instead of
-	 * faulting them in one by one while writev reads them */
-	void *p = mmap(NULL, c->map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	void *p = mmap(NULL, c->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		c->map_len = 0;
@@ -189,6 +187,13 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 	}
 	if (rc)
 		return km_error(1, "%s: %s", c->b->executable_path, e.msg);
+	/* the slice's pages are wanted: map them in one go instead of faulting
+	 * them in one by one while writev reads them (not the other slices of
+	 * a fat file; an older kernel without MADV_POPULATE_READ faults) */
+#ifdef MADV_POPULATE_READ
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), from = c->off & ~(pg - 1);
+	madvise((uint8_t *)p + from, c->off + c->len - from, MADV_POPULATE_READ);
+#endif
 	return 0;
 }
 
@@ -296,7 +301,9 @@ write_plan(const mx_fileset_plan *plan, const char *path)
 			niov = 0;
 		}
 	}
-	if (rc == 0 && fchmod(fd, 0644) != 0)
+	mode_t mask = umask(0);
+	umask(mask);
+	if (rc == 0 && fchmod(fd, 0666 & ~mask) != 0)
 		rc = errno;
 	if (close(fd) != 0 && rc == 0)
 		rc = errno;
