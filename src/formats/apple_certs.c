@@ -390,10 +390,15 @@ static const struct apple_cert {
 	  false, "f16cd3c54c7f83cea4bf1a3e6a0819c8aaa8e4a1528fd144715f350643d2df3a" },
 };
 
-int
-cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates)
+/* The pinned certificates parsed once for the process (each verification
+ * otherwise re-hashed and re-parsed every one of them); callers get
+ * references. */
+static X509 *parsed[sizeof apple_certs / sizeof apple_certs[0]];
+static bool parsed_done;
+
+static void
+parse_all(void)
 {
-	int n = 0;
 	for (size_t i = 0; i < sizeof apple_certs / sizeof apple_certs[0]; i++) {
 		const struct apple_cert *c = &apple_certs[i];
 		uint8_t md[32];
@@ -405,10 +410,21 @@ cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates)
 		if (strcmp(hex, c->sha256) != 0)
 			continue;       /* not the pinned certificate: never trusted */
 		const uint8_t *p = c->der;
-		X509 *x = d2i_X509(NULL, &p, (long)c->len);
-		if (x == NULL)
+		parsed[i] = d2i_X509(NULL, &p, (long)c->len);
+	}
+	parsed_done = true;
+}
+
+int
+cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates)
+{
+	if (!parsed_done)
+		parse_all();
+	int n = 0;
+	for (size_t i = 0; i < sizeof apple_certs / sizeof apple_certs[0]; i++) {
+		if (parsed[i] == NULL || X509_up_ref(parsed[i]) != 1)
 			continue;
-		sk_X509_push(c->root ? roots : intermediates, x);
+		sk_X509_push(apple_certs[i].root ? roots : intermediates, parsed[i]);
 		n++;
 	}
 	return n;

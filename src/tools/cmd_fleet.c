@@ -802,7 +802,9 @@ hush_take(char *out, size_t len)
 		return;
 	fflush(stderr);
 	off_t end = lseek(hushed->cap, 0, SEEK_END);
-	if (end > 0) {
+	if (end <= 0)
+		return;         /* nothing said since the last take */
+	{
 		char buf[1024];
 		off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
 		ssize_t n = pread(hushed->cap, buf, (size_t)(end - from), from);

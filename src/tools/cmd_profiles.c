@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "macext/profile.h"
 #include "tools.h"
 
@@ -112,6 +114,67 @@ cli_payloads_each(struct mx_cli *cli, const mx_device *d, const char *payload_ty
 
 /* ---- installing ---- */
 
+/* A fleet installs the same profile on thousands of Macs: the last few
+ * profiles read (parsed, CMS-checked, converted to the stored binary form)
+ * are remembered for the process by a SHA-256 of their bytes and name, so
+ * each is read once.  mx_profile_read depends on nothing else. */
+#define READ_MEMO 4
+static struct {
+	uint8_t key[32];
+	mx_profile *p;
+	uint8_t *bin;
+	size_t blen;
+	unsigned long used;
+} read_memo[READ_MEMO];
+static unsigned long read_clock;
+
+static int
+profile_read_memo(const uint8_t *buf, size_t len, const char *name, const mx_profile **p,
+    const uint8_t **bin, size_t *blen, mx_err *err)
+{
+	uint8_t key[32];
+	unsigned kl;
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+	EVP_DigestUpdate(x, name, strlen(name) + 1);
+	EVP_DigestUpdate(x, buf, len);
+	EVP_DigestFinal_ex(x, key, &kl);
+	EVP_MD_CTX_free(x);
+	int slot = 0;
+	for (int i = 0; i < READ_MEMO; i++) {
+		if (read_memo[i].p && memcmp(read_memo[i].key, key, 32) == 0) {
+			read_memo[i].used = ++read_clock;
+			*p = read_memo[i].p;
+			*bin = read_memo[i].bin;
+			*blen = read_memo[i].blen;
+			return 0;
+		}
+		if (read_memo[i].used < read_memo[slot].used)
+			slot = i;
+	}
+	mx_profile *np;
+	uint8_t *nb;
+	size_t nl;
+	int rc = mx_profile_read(&np, buf, len, name, err);
+	if (rc)
+		return rc;
+	if ((rc = mx_profile_to_bin(np, &nb, &nl, err))) {
+		mx_profile_free(np);
+		return rc;
+	}
+	mx_profile_free(read_memo[slot].p);
+	free(read_memo[slot].bin);
+	memcpy(read_memo[slot].key, key, 32);
+	read_memo[slot].p = np;
+	read_memo[slot].bin = nb;
+	read_memo[slot].blen = nl;
+	read_memo[slot].used = ++read_clock;
+	*p = np;
+	*bin = nb;
+	*blen = nl;
+	return 0;
+}
+
 static const char *
 enroll_title(enum mx_enroll e)
 {
@@ -160,21 +223,16 @@ cli_install_profile(struct mx_cli *cli, mx_device *d, const uint8_t *buf, size_t
 	if (via_mdm && d->enroll == MX_ENROLL_NONE)
 		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET,
 		    "%s is not enrolled in MDM: run 'macext mdm enroll' first", d->name);
-	mx_profile *p;
-	if ((rc = mx_profile_read(&p, buf, len, name, err)))
+	const mx_profile *p;
+	const uint8_t *bin;
+	size_t blen;
+	if ((rc = profile_read_memo(buf, len, name, &p, &bin, &blen, err)))
 		return rc;
 	mx_profile_row row;
 	memset(&row, 0, sizeof row);
-	if ((rc = delivery_check(p, d, via_mdm, name, err)))
-		goto out;
-	uint8_t *bin;
-	size_t blen;
-	if ((rc = mx_profile_to_bin(p, &bin, &blen, err)))
-		goto out;
-	rc = mx_store_blob_put(cli->st, bin, blen, row.body, err);
-	free(bin);
-	if (rc)
-		goto out;
+	if ((rc = delivery_check(p, d, via_mdm, name, err)) ||
+	    (rc = mx_store_blob_put(cli->st, bin, blen, row.body, err)))
+		return rc;
 	snprintf(row.identifier, sizeof row.identifier, "%s", mx_profile_identifier(p));
 	snprintf(row.uuid, sizeof row.uuid, "%s", mx_profile_uuid(p));
 	snprintf(row.display_name, sizeof row.display_name, "%s", mx_profile_display_name(p));
@@ -189,7 +247,7 @@ cli_install_profile(struct mx_cli *cli, mx_device *d, const uint8_t *buf, size_t
 	}
 	bool replaced;
 	if ((rc = mx_store_profile_put(cli->st, d->id, &row, &replaced, err)))
-		goto out;
+		return rc;
 	char what[512];
 	snprintf(what, sizeof what, "profile %s %s (%s)", row.identifier,
 	    replaced ? "replaced" : "installed", row.payload_types);
@@ -197,12 +255,10 @@ cli_install_profile(struct mx_cli *cli, mx_device *d, const uint8_t *buf, size_t
 	    via_mdm ? "InstallProfile" : "manual install", err)) ||
 	    (rc = sysext_profiles_changed(cli, d, err)) ||
 	    (rc = kext_profiles_changed(cli, d, err)))
-		goto out;
+		return rc;
 	if (out)
 		*out = row;
-out:
-	mx_profile_free(p);
-	return rc;
+	return 0;
 }
 
 int

@@ -1,0 +1,10 @@
+build-stress/obj/src/formats/codesign_verify.o: \
+ src/formats/codesign_verify.c src/formats/codesign_int.h \
+ include/macext/cs_blobs.h include/macext/err.h include/macext/rd.h \
+ include/macext/codesign.h include/macext/plist_util.h
+src/formats/codesign_int.h:
+include/macext/cs_blobs.h:
+include/macext/err.h:
+include/macext/rd.h:
+include/macext/codesign.h:
+include/macext/plist_util.h:
