@@ -42,6 +42,34 @@ int mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t 
     const uint8_t kc_uuid[16], const uint8_t boot_kcid[16], const mx_fileset_kext_in *kexts,
     int n, mx_err *err);
 
+/* The same collection laid out but not assembled, so that a writer can
+ * send it to a file straight from the kexts' (mapped) executables without
+ * copying them into one buffer first.  Every byte of the file
+ * [0, total) is inside exactly one piece (ascending offsets, no overlap) or
+ * is zero; each gap between pieces, and after the last, is shorter than
+ * page.  Pieces point into the kexts' exec buffers (borrowed: keep them
+ * alive) and into the plan's own head/info_xml/rec_xml.  mx_fileset_write
+ * is this plan copied into one buffer: the bytes are identical. */
+typedef struct mx_fileset_piece {
+	uint64_t off;
+	const uint8_t *p;
+	size_t len;
+} mx_fileset_piece;
+
+typedef struct mx_fileset_plan {
+	uint64_t total;                 /* file size */
+	uint64_t page;                  /* alignment: 4 KiB x86_64, 16 KiB arm64 */
+	int npieces;
+	mx_fileset_piece *pieces;
+	uint8_t *head;                  /* mach header + load commands (owned) */
+	char *info_xml, *rec_xml;       /* prelink info and receipt plists (owned) */
+} mx_fileset_plan;
+
+int mx_fileset_plan_make(mx_fileset_plan *plan, uint32_t cputype, uint32_t cpusubtype,
+    const uint8_t kc_uuid[16], const uint8_t boot_kcid[16], const mx_fileset_kext_in *kexts,
+    int n, mx_err *err);
+void mx_fileset_plan_free(mx_fileset_plan *plan);
+
 typedef struct mx_fileset_entry {
 	char id[256];                   /* entry_id: the bundle identifier */
 	uint64_t vmaddr, fileoff, size;

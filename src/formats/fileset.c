@@ -103,13 +103,24 @@ to_xml(plist_t p, uint32_t *len)
 	return xml;
 }
 
+void
+mx_fileset_plan_free(mx_fileset_plan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->pieces);
+	free(p->head);
+	free(p->info_xml);
+	free(p->rec_xml);
+	memset(p, 0, sizeof *p);
+}
+
 int
-mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpusubtype,
+mx_fileset_plan_make(mx_fileset_plan *plan, uint32_t cputype, uint32_t cpusubtype,
     const uint8_t kc_uuid[16], const uint8_t boot_kcid[16], const mx_fileset_kext_in *kexts,
     int n, mx_err *err)
 {
-	*out = NULL;
-	*out_len = 0;
+	memset(plan, 0, sizeof *plan);
 	if (n < 0 || n > MX_FILESET_MAX_ENTRIES)
 		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%d kexts: at most %d", n,
 		    MX_FILESET_MAX_ENTRIES);
@@ -189,8 +200,10 @@ mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpus
 		    "kernel collection size exceeds maximum size %u", MX_FILESET_MAX_SIZE);
 	}
 
-	uint8_t *buf = mx_xcalloc(1, (size_t)total);
-	uint8_t *p = buf;
+	/* the header and load commands: the only bytes of __TEXT that are not zero */
+	size_t head_len = (size_t)(MX_MH_HEADER64_SIZE + cmds);
+	uint8_t *head = mx_xcalloc(1, head_len);
+	uint8_t *p = head;
 	mx_put_u32le(p, MX_MH_MAGIC_64);
 	mx_put_u32le(p + 4, cputype);
 	mx_put_u32le(p + 8, cpusubtype);
@@ -211,6 +224,8 @@ mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpus
 	mx_put_u32le(p + 4, UUID_CMD_SIZE);
 	memcpy(p + 8, kc_uuid, 16);
 	p += UUID_CMD_SIZE;
+	plan->pieces = mx_xcalloc((size_t)n + 3, sizeof *plan->pieces);
+	plan->pieces[plan->npieces++] = (mx_fileset_piece){ 0, head, head_len };
 	for (int i = 0; i < n; i++) {
 		size_t idl = strlen(kexts[i].bundle_id) + 1;
 		uint32_t cs = (uint32_t)align_up(FSE_HDR_SIZE + idl, 8);
@@ -222,15 +237,42 @@ mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpus
 		mx_put_u32le(p + 28, 0);
 		memcpy(p + FSE_HDR_SIZE, kexts[i].bundle_id, idl);
 		p += cs;
-		memcpy(buf + offs[i], kexts[i].exec, kexts[i].exec_len);
+		plan->pieces[plan->npieces++] = (mx_fileset_piece){ offs[i], kexts[i].exec,
+		    kexts[i].exec_len };
 	}
-	memcpy(buf + info_off, info_xml, info_len);
-	memcpy(buf + rec_off, rec_xml, rec_len);
-	free(info_xml);
-	free(rec_xml);
+	plan->pieces[plan->npieces++] = (mx_fileset_piece){ info_off, (const uint8_t *)info_xml,
+	    info_len };
+	plan->pieces[plan->npieces++] = (mx_fileset_piece){ rec_off, (const uint8_t *)rec_xml,
+	    rec_len };
 	free(offs);
+	plan->head = head;
+	plan->info_xml = info_xml;
+	plan->rec_xml = rec_xml;
+	plan->total = total;
+	plan->page = PAGE;
+	return 0;
+}
+
+int
+mx_fileset_write(uint8_t **out, size_t *out_len, uint32_t cputype, uint32_t cpusubtype,
+    const uint8_t kc_uuid[16], const uint8_t boot_kcid[16], const mx_fileset_kext_in *kexts,
+    int n, mx_err *err)
+{
+	*out = NULL;
+	*out_len = 0;
+	mx_fileset_plan plan;
+	int rc = mx_fileset_plan_make(&plan, cputype, cpusubtype, kc_uuid, boot_kcid, kexts, n,
+	    err);
+	if (rc)
+		return rc;
+	/* calloc: the gaps between the pieces are zero (and untouched pages stay unfaulted) */
+	uint8_t *buf = mx_xcalloc(1, (size_t)plan.total);
+	for (int i = 0; i < plan.npieces; i++)
+		if (plan.pieces[i].len)
+			memcpy(buf + plan.pieces[i].off, plan.pieces[i].p, plan.pieces[i].len);
 	*out = buf;
-	*out_len = (size_t)total;
+	*out_len = (size_t)plan.total;
+	mx_fileset_plan_free(&plan);
 	return 0;
 }
 

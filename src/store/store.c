@@ -216,6 +216,15 @@ mx_store_open(mx_store **out, const char *dir, mx_err *err)
 {
 	*out = NULL;
 	int rc;
+	/* One thread uses a connection (macext has no threads): no per-call
+	 * mutexes, no global memory statistics (a mutex on every allocation).
+	 * This only works before SQLite initialises, i.e. at the first open. */
+	static bool configured;
+	if (!configured) {
+		configured = true;
+		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
 	if ((rc = mkdirs(dir, err)))
 		return rc;
 	mx_store *st = mx_xcalloc(1, sizeof *st);
@@ -223,7 +232,8 @@ mx_store_open(mx_store **out, const char *dir, mx_err *err)
 		snprintf(st->dir, sizeof st->dir, "%s", dir);
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/macext.db", st->dir);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL)
 	    != SQLITE_OK) {
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "cannot open");

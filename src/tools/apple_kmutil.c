@@ -1,6 +1,7 @@
 /*
  * apple_kmutil.c — `kmutil` as on macOS 11+ (load, unload, showloaded,
- * inspect, rebuild, trigger-panic-medic, log show) and the legacy shims
+ * inspect, rebuild, trigger-panic-medic, log show; create is in
+ * kmutil_create.c) and the legacy shims
  * kextstat, kextload, kextunload that re-exec it (kernel-extensions.md §3.5,
  * §3.6, §6.2, §6.4).  Exit codes are kmutil's: 27 approval required, 28
  * reboot required, 3 kext missing on unload, 71 incompatible architecture.
@@ -15,7 +16,7 @@
 
 #include "kext_tools.h"
 
-#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|rebuild|trigger-panic-medic|log ..."
+#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|create|rebuild|trigger-panic-medic|log ..."
 
 /* "-b ID" / "--bundle-identifier ID" / "-p PATH" / "--bundle-path PATH" */
 static int
@@ -400,13 +401,14 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	}
 	mx_device d;
 	int rc;
-	if ((rc = cli_begin_device(cli, &d, err)))
-		return rc;
-	if (strcmp(path, KEXT_AUXKC_PATH) != 0)
-		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: no kernel collection there", path);
 	uint8_t *kc;
 	size_t len;
-	if ((rc = kext_auxkc_read(cli, &d, &kc, &len, err)))
+	/* the device's AuxKC, or a collection file on the host (kmutil create -A) */
+	bool device = strcmp(path, KEXT_AUXKC_PATH) == 0;
+	if (device && ((rc = cli_begin_device(cli, &d, err)) ||
+	    (rc = kext_auxkc_read(cli, &d, &kc, &len, err))))
+		return rc;
+	if (!device && (rc = kmutil_read_kc(path, &kc, &len, err)))
 		return rc;
 	if (kc == NULL)
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
@@ -451,7 +453,7 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			    fs->receipt[i].cdhash[0] ? fs->receipt[i].cdhash : "-");
 	}
 	mx_fileset_free(fs);
-	return cli_commit(cli, err);
+	return device ? cli_commit(cli, err) : 0;
 }
 
 /* ---- rebuild: re-evaluate the AuxKC; authorisation and a reboot ---- */
@@ -616,6 +618,9 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	/* kmutil arrived with macOS 11 (kernel collections); before that the
 	 * shell does not find it: zsh is the login shell from 10.15, bash
 	 * before, and both exit 127 */
+	/* create reads the device only if there is one: it works without */
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return kmutil_create(cli, argc - 1, argv + 1, err);
 	bool pre11 = false, zsh = false;
 	int rc = device_pre11(cli, &pre11, &zsh, err);
 	if (rc)

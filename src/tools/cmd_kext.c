@@ -240,7 +240,7 @@ need_macos(const mx_device *d, mx_err *err)
 
 /* ---- kext install ---- */
 
-static enum mx_kext_sig
+enum mx_kext_sig
 kext_sig(enum mx_sigkind k)
 {
 	switch (k) {

@@ -7,6 +7,7 @@
 #ifndef MACEXT_KEXT_TOOLS_H
 #define MACEXT_KEXT_TOOLS_H
 
+#include "macext/codesign.h"
 #include "macext/fileset.h"
 #include "macext/kext.h"
 #include "boot_tools.h"
@@ -71,5 +72,11 @@ const char *kext_settings_name(const mx_device *d);
 /* Finds a kext by bundle id or device path.  MX_ENOTFOUND. */
 int kext_find(struct mx_cli *cli, const mx_device *d, const char *id_or_path, mx_kext *out,
     mx_err *err);
+/* The kext record's signature kind for a verified one. */
+enum mx_kext_sig kext_sig(enum mx_sigkind k);
+/* `kmutil create` (kmutil_create.c): argv[0] is "create". */
+int kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err);
+/* A kernel collection file on the host (kmutil inspect -A FILE); *buf malloc'd. */
+int kmutil_read_kc(const char *path, uint8_t **buf, size_t *len, mx_err *err);
 
 #endif

@@ -8,9 +8,12 @@ cd "$(dirname "$0")/../.." || exit 2
 log=$(mktemp /tmp/macext-stress-XXXXXX)
 for seed in 11 12 13 14 15 16 17 18 19 20; do
 	CRASH_SEED=$seed CRASH_SEQUENCES=80 CRASH_MIN_KILLS=1000 B=$B sh tests/cli/crash_points.sh \
-	    >>"$log" 2>&1
-	tail -n 3 "$log" | grep -E 'crash:|FAIL' || true
+	    >"$log.seed" 2>&1
+	echo "seed $seed: $(grep -E '^ *crash:' "$log.seed" | head -n 1 | sed 's/^ *//')"
+	grep '^FAIL' "$log.seed" || true
+	cat "$log.seed" >>"$log"
 done
+rm -f "$log.seed"
 for round in 1 2 3 4 5; do
 	for t in concurrency_store iofault_write iofault_fulldisk fleet_apply; do
 		B=$B sh "tests/cli/$t.sh" >>"$log" 2>&1

@@ -152,3 +152,73 @@ MX_TEST(fileset_thin_slice)
 	    MX_ENOTFOUND);
 	CHECK_EQ_INT(mx_fileset_thin_slice(fat + 4096, 100, MX_CPU_TYPE_X86_64, &off, &len, &err), 0);
 }
+
+/* The plan kmutil create writes from: pieces ascending and disjoint, every
+ * gap zero and shorter than a page, the kexts' pieces pointing at their own
+ * bytes (no copy), and the plan assembled equal to mx_fileset_write's
+ * buffer, for both page sizes and for 0..3 kexts. */
+MX_TEST(fileset_plan_matches_write)
+{
+	static uint8_t a[5000], b[200], c[70000];
+	image(a, sizeof a, MX_CPU_TYPE_X86_64, 0x01);
+	image(b, sizeof b, MX_CPU_TYPE_X86_64, 0x02);
+	image(c, sizeof c, MX_CPU_TYPE_X86_64, 0x03);
+	for (size_t i = 100; i < sizeof c; i++)
+		c[i] = (uint8_t)(i * 31);
+	plist_t info = plist_new_dict();
+	plist_dict_set_item(info, "CFBundleName", plist_new_string("A"));
+	mx_fileset_kext_in k[3] = {
+		{ "com.example.a", "1", "TEAMA", "aa", "/L/E/a.kext", "Contents/MacOS/a", info, a, sizeof a },
+		{ "com.example.bee.with.a.longer.identifier", "2", "", "", "/b", NULL, NULL, b, sizeof b },
+		{ "c", NULL, NULL, NULL, "/c", "c", info, c, sizeof c },
+	};
+	uint8_t u[16] = { 0x33 }, bk[16] = { 0x44 };
+	for (int arch = 0; arch < 2; arch++) {
+		uint32_t ct = arch ? MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64;
+		for (int n = 0; n <= 3; n++) {
+			mx_err err;
+			mx_err_clear(&err);
+			mx_fileset_plan plan;
+			uint8_t *kc = NULL;
+			size_t len = 0;
+			CHECK_EQ_INT(mx_fileset_plan_make(&plan, ct, 0, u, bk, k, n, &err), 0);
+			CHECK_EQ_INT(mx_fileset_write(&kc, &len, ct, 0, u, bk, k, n, &err), 0);
+			CHECK_EQ_INT(plan.page, arch ? 0x4000 : 0x1000);
+			CHECK_EQ_INT(plan.total, len);
+			CHECK_EQ_INT(plan.total % plan.page, 0);
+			CHECK_EQ_INT(plan.npieces, n + 3);
+			uint64_t at = 0;
+			uint8_t *re = calloc(1, len);
+			for (int i = 0; i < plan.npieces; i++) {
+				const mx_fileset_piece *p = &plan.pieces[i];
+				CHECK(p->off >= at);
+				CHECK(p->off - at < plan.page);
+				for (uint64_t z = at; z < p->off; z++)
+					if (kc[z] != 0) {
+						CHECK(kc[z] == 0);
+						break;
+					}
+				memcpy(re + p->off, p->p, p->len);
+				at = p->off + p->len;
+				if (i >= 1 && i <= n) {
+					CHECK(p->p == k[i - 1].exec);      /* borrowed, not copied */
+					CHECK_EQ_INT(p->off % plan.page, 0);
+				}
+			}
+			CHECK(at <= plan.total && plan.total - at < plan.page);
+			CHECK(memcmp(re, kc, len) == 0);
+			free(re);
+			free(kc);
+			mx_fileset_plan_free(&plan);
+		}
+	}
+	/* what the writer refuses, the plan refuses */
+	mx_fileset_plan plan;
+	mx_err err;
+	mx_err_clear(&err);
+	mx_fileset_kext_in bad = { "x", "1", "", "", "/x", "x", NULL, b + 1, 100 };
+	CHECK_EQ_INT(mx_fileset_plan_make(&plan, MX_CPU_TYPE_X86_64, 0, u, bk, &bad, 1, &err),
+	    MX_EFORMAT);
+	CHECK(plan.pieces == NULL && plan.head == NULL);
+	plist_free(info);
+}

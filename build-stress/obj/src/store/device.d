@@ -1,7 +1,0 @@
-build-stress/obj/src/store/device.o: src/store/device.c \
- src/store/store_int.h include/macext/store.h include/macext/err.h \
- include/macext/core.h
-src/store/store_int.h:
-include/macext/store.h:
-include/macext/err.h:
-include/macext/core.h:
