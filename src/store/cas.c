@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "store_int.h"
 #include "macext/rd.h"
@@ -232,6 +232,31 @@ rmtree(const char *path)
 	}
 }
 
+/* Makes cas/ and cas/<hh>/ for hash and names a fresh temporary entry in
+ * tmp (random: concurrent writers never share one).  The kernel's CSPRNG
+ * directly: OpenSSL's generator costs milliseconds to set up. */
+static void
+make_tmp_name(mx_store *st, const char *hash, char *tmp, size_t len)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/cas", st->dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, hash);
+	mkdir(p, 0755);
+	uint8_t rnd[8] = { 0 };
+	size_t got = 0;
+	while (got < sizeof rnd) {
+		ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
+		if (n <= 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	char hex[17];
+	mx_hex_encode(hex, rnd, sizeof rnd);
+	snprintf(tmp, len, "%s/cas/.tmp-%d-%s", st->dir, (int)getpid(), hex);
+}
+
 int
 mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
 {
@@ -341,14 +366,7 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	snprintf(final, sizeof final, "%s/cas/%.2s/%s", st->dir, out_hash, out_hash);
 	if (stat(final, &sb) == 0)
 		goto free_contents;             /* already stored */
-	snprintf(p, sizeof p, "%s/cas", st->dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
-	mkdir(p, 0755);
-	uint8_t rnd[8];
-	RAND_bytes(rnd, sizeof rnd);
-	snprintf(tmp, sizeof tmp, "%s/cas/.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", st->dir,
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	make_tmp_name(st, out_hash, tmp, sizeof tmp);
 	if (mkdir(tmp, 0755) != 0) {
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
 		goto free_contents;
@@ -504,14 +522,7 @@ mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len
 			return 0;
 		repair = 1;
 	}
-	snprintf(p, sizeof p, "%s/cas", st->dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof p, "%s/cas/%.2s", st->dir, out_hash);
-	mkdir(p, 0755);
-	uint8_t rnd[8];
-	RAND_bytes(rnd, sizeof rnd);
-	snprintf(tmp, sizeof tmp, "%s/cas/.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", st->dir,
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	make_tmp_name(st, out_hash, tmp, sizeof tmp);
 	if (mkdir(tmp, 0755) != 0)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
 	snprintf(p, sizeof p, "%s/%s", tmp, name);
