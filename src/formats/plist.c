@@ -185,8 +185,9 @@ static int
 xdict_close(struct xscan *x, struct xframe *fr)
 {
 	int rc = 0;
-	struct keyent *keys = x->keys + fr->key0;
 	size_t nk = x->nkeyst - fr->key0;
+	/* (no keys yet: x->keys may still be NULL, and NULL + 0 is undefined) */
+	struct keyent *keys = nk ? x->keys + fr->key0 : NULL;
 	if (nk > 1) {
 		/* keyent_cmp is a total order (offsets differ), so any sort gives
 		 * this one order; insertion sort for the usual handful of keys */
