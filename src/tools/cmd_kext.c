@@ -162,27 +162,15 @@ kext_save(struct mx_cli *cli, mx_device *d, const mx_kext *k, const mx_boot_gate
 int
 kext_auxkc_read(struct mx_cli *cli, const mx_device *d, uint8_t **buf, size_t *len, mx_err *err)
 {
-	char hash[65], path[4096];
+	const kext_kc *kc;
 	*buf = NULL;
 	*len = 0;
-	int rc = mx_store_file_get(cli->st, d->id, KEXT_AUXKC_PATH, hash, err);
-	if (rc == MX_ENOTFOUND) {
-		mx_err_clear(err);
-		return 0;
-	}
-	if (rc || (rc = mx_cas_path(cli->st, hash, path, sizeof path, err)))
+	int rc = kext_auxkc_get(cli, d, &kc, err);
+	if (rc || kc == NULL)
 		return rc;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
-		fclose(f);
-		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: too large", KEXT_AUXKC_PATH);
-	}
-	*buf = mx_xmalloc((size_t)sb.st_size + 1);
-	*len = fread(*buf, 1, (size_t)sb.st_size, f);
-	fclose(f);
+	*buf = mx_xmalloc(kc->len + 1);
+	memcpy(*buf, kc->kc, kc->len);
+	*len = kc->len;
 	return 0;
 }
 

@@ -36,7 +36,8 @@ int kext_alerts(struct mx_cli *cli, mx_device *d, const mx_kext *k, const mx_boo
  * alerts and the load history. */
 int kext_save(struct mx_cli *cli, mx_device *d, const mx_kext *k, const mx_boot_gate *gate,
     const char *actor, const char *what, mx_err *err);
-/* The AuxKC the device has (NULL, 0 when none); *buf malloc'd. */
+/* A copy of the AuxKC the device has (NULL, 0 when none; kext_auxkc_get
+ * reads it); *buf malloc'd. */
 int kext_auxkc_read(struct mx_cli *cli, const mx_device *d, uint8_t **buf, size_t *len,
     mx_err *err);
 /* An AuxKC as the boot hooks see it (kext_auxkc.c). */

@@ -12,17 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cs_build.h"
 #include "harness.h"
 #include "macext/store.h"
 
 static void
 put_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	tb_write_file(path, text, strlen(text));
 }
 
 static void
