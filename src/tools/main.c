@@ -15,7 +15,7 @@
 #include "tools.h"
 
 static const struct { const char *name; mx_cmd_fn fn; const char *help; } commands[] = {
-	{ "device",   cmd_device,   "create|list|show|delete  simulated Macs" },
+	{ "device",   cmd_device,   "create|list|show|delete|export|import  simulated Macs" },
 	{ "restart",  cmd_restart,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
 	{ "shutdown", cmd_shutdown, "turn the Mac off" },
 	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
