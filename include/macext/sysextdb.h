@@ -82,5 +82,9 @@ int mx_sxdb_parse(mx_sxdb *out, const uint8_t *buf, size_t len, const char *name
  * component), at most max-1 bytes: what every path read from a device's
  * files must be before it is used. */
 bool mx_devpath_ok(const char *p, size_t max);
+/* Well-formed UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF) and no control characters but tab: what every string read
+ * from a device's files must be (plist writers and sqlite3 keep it). */
+bool mx_text_ok(const char *s);
 
 #endif

@@ -82,6 +82,39 @@ mx_devpath_ok(const char *p, size_t max)
 	return true;
 }
 
+bool
+mx_text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p, n, cp;
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t')
+				return false;
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 /* ---- writing ---- */
 
 static plist_t
@@ -220,7 +253,8 @@ ext_plist(const mx_sxdb_ext *e)
 		plist_dict_set_item(d, "container", plist_new_string("$null"));
 	}
 	plist_dict_set_item(d, "identifier", plist_new_string(e->identifier));
-	plist_dict_set_item(d, "originPath", plist_new_string(e->origin_path));
+	if (e->origin_path[0])
+		plist_dict_set_item(d, "originPath", plist_new_string(e->origin_path));
 	plist_t refs = plist_new_array();
 	if (e->app_id[0]) {
 		plist_t r = plist_new_dict();
@@ -229,9 +263,11 @@ ext_plist(const mx_sxdb_ext *e)
 		plist_array_append_item(refs, r);
 	}
 	plist_dict_set_item(d, "references", refs);
-	plist_t url = plist_new_dict();
-	plist_dict_set_item(url, "relative", file_url(e->staged_path));
-	plist_dict_set_item(d, "stagedBundleURL", url);
+	if (e->staged_path[0]) {
+		plist_t url = plist_new_dict();
+		plist_dict_set_item(url, "relative", file_url(e->staged_path));
+		plist_dict_set_item(d, "stagedBundleURL", url);
+	}
 	plist_t cds = plist_new_dict();
 	for (int i = 0; i < e->ncdhash; i++) {
 		plist_t a = plist_new_dict();
@@ -330,6 +366,8 @@ get_str(char *out, size_t cap, plist_t dict, const char *key, bool required,
 	mx_path_key(p, sizeof p, path, key);
 	if (strlen(s) >= cap)
 		return FAIL_AT(err, name, p, "longer than %zu bytes", cap - 1);
+	if (!mx_text_ok(s))
+		return FAIL_AT(err, name, p, "not UTF-8 text");
 	if (ok && !ok(s, cap))
 		return FAIL_AT(err, name, p, "\"%.80s\" is not allowed here", s);
 	snprintf(out, cap, "%s", s);
@@ -377,6 +415,12 @@ uuid_cb(const char *s, size_t cap)
 }
 
 static bool
+path_or_empty(const char *s, size_t cap)
+{
+	return s[0] == '\0' || mx_devpath_ok(s, cap);
+}
+
+static bool
 uuid_or_empty(const char *s, size_t cap)
 {
 	return s[0] == '\0' || uuid_cb(s, cap);
@@ -406,7 +450,7 @@ url_path(char *out, size_t cap, const char *url, const char *name, const char *p
 	while (o > 1 && out[o - 1] == '/')
 		o--;
 	out[o] = '\0';
-	if (!mx_devpath_ok(out, cap))
+	if (!mx_text_ok(out) || !mx_devpath_ok(out, cap))
 		return FAIL_AT(err, name, path, "\"%.80s\" is not an absolute path without \"..\"", out);
 	return 0;
 }
@@ -425,7 +469,7 @@ parse_ext(mx_sxdb_ext *e, plist_t d, const char *name, const char *path, mx_err 
 	    (rc = get_str(e->state, sizeof e->state, d, "state", true, state_ok, name, path, err)) ||
 	    (rc = get_str(e->unique_id, sizeof e->unique_id, d, "uniqueID", true, uuid_cb, name,
 	    path, err)) ||
-	    (rc = get_str(e->origin_path, sizeof e->origin_path, d, "originPath", false, mx_devpath_ok,
+	    (rc = get_str(e->origin_path, sizeof e->origin_path, d, "originPath", false, path_or_empty,
 	    name, path, err)))
 		return rc;
 	plist_t bv = NULL;
@@ -560,41 +604,60 @@ parse_policies(mx_sxdb *db, plist_t a, const char *name, mx_err *err)
 		if (teams && plist_get_node_type(teams) != PLIST_ARRAY)
 			return FAIL_AT(err, name, p, "allowedTeamIDs: expected array, got %s",
 			    mx_plist_type_name(teams));
-		for (uint32_t k = 0; teams && k < plist_array_get_size(teams); k++)
-			if (mx_plist_str(plist_array_get_item(teams, k)) == NULL)
-				return FAIL_AT(err, name, p, "allowedTeamIDs[%u]: expected string", k);
+		for (uint32_t k = 0; teams && k < plist_array_get_size(teams); k++) {
+			const char *t = mx_plist_str(plist_array_get_item(teams, k));
+			if (t == NULL || !mx_text_ok(t))
+				return FAIL_AT(err, name, p, "allowedTeamIDs[%u]: expected a string", k);
+		}
+		/* the element is rebuilt from what was checked: only the three keys,
+		 * only strings (keys with other bytes never reach a writer) */
+		plist_t clean = plist_new_dict();
+		if (teams)
+			plist_dict_set_item(clean, "allowedTeamIDs", str_array_copy(teams));
 		static const char *const maps[] = { "allowedExtensions", "allowedExtensionTypes" };
-		for (int m = 0; m < 2; m++) {
+		int rc = 0;
+		for (int m = 0; m < 2 && rc == 0; m++) {
 			plist_t d = plist_dict_get_item(e, maps[m]);
 			if (d == NULL)
 				continue;
-			if (plist_get_node_type(d) != PLIST_DICT)
-				return FAIL_AT(err, name, p, "%s: expected dictionary, got %s", maps[m],
+			if (plist_get_node_type(d) != PLIST_DICT) {
+				rc = FAIL_AT(err, name, p, "%s: expected dictionary, got %s", maps[m],
 				    mx_plist_type_name(d));
+				break;
+			}
+			plist_t cd = plist_new_dict();
 			plist_dict_iter it = NULL;
 			plist_dict_new_iter(d, &it);
-			int rc = 0;
 			for (;;) {
 				char *k = NULL;
 				plist_t v = NULL;
 				plist_dict_next_item(d, it, &k, &v);
 				if (k == NULL)
 					break;
-				if (plist_get_node_type(v) != PLIST_ARRAY)
+				if (!mx_text_ok(k))
+					rc = FAIL_AT(err, name, p, "%s: a key that is not UTF-8 text", maps[m]);
+				else if (plist_get_node_type(v) != PLIST_ARRAY)
 					rc = FAIL_AT(err, name, p, "%s.%s: expected array, got %s", maps[m], k,
 					    mx_plist_type_name(v));
-				for (uint32_t j = 0; rc == 0 && j < plist_array_get_size(v); j++)
-					if (mx_plist_str(plist_array_get_item(v, j)) == NULL)
-						rc = FAIL_AT(err, name, p, "%s.%s[%u]: expected string", maps[m], k, j);
+				for (uint32_t j = 0; rc == 0 && j < plist_array_get_size(v); j++) {
+					const char *t = mx_plist_str(plist_array_get_item(v, j));
+					if (t == NULL || !mx_text_ok(t))
+						rc = FAIL_AT(err, name, p, "%s.%s[%u]: expected a string", maps[m], k, j);
+				}
+				if (rc == 0)
+					plist_dict_set_item(cd, k, str_array_copy(v));
 				free(k);
 				if (rc)
 					break;
 			}
 			free(it);
-			if (rc)
-				return rc;
+			plist_dict_set_item(clean, maps[m], cd);
 		}
-		plist_array_append_item(db->policies, plist_copy(e));
+		if (rc) {
+			plist_free(clean);
+			return rc;
+		}
+		plist_array_append_item(db->policies, clean);
 		db->npolicies++;
 	}
 	return 0;

@@ -352,6 +352,8 @@ read_table(sqlite3 *s, int t, bool has_cdhash, mx_kp_rows *out, const char *name
 					why = "longer than 4096 bytes";
 				else if (tx == NULL || strlen((const char *)tx) != (size_t)nb)
 					why = "holds a NUL byte";
+				else if (!mx_text_ok((const char *)tx))
+					why = "not UTF-8 text";
 				else {
 					v->type = MX_SQL_TEXT;
 					v->s = mx_xstrdup((const char *)tx);

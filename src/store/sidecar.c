@@ -209,7 +209,7 @@ str_at(char *out, size_t cap, plist_t d, const char *key, const char *def, const
 		v = def;
 	char p[256];
 	mx_path_key(p, sizeof p, path, key);
-	if (strlen(v) >= cap || (ok && !ok(v))) {
+	if (strlen(v) >= cap || !mx_text_ok(v) || (ok && !ok(v))) {
 		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"%.80s\" is not a valid value%s", v,
 		    strlen(v) >= cap ? " (too long)" : "");
 		snprintf(err->where, sizeof err->where, "%s: %s", name, p);
@@ -459,7 +459,10 @@ mx_devstate_sidecar_read(mx_devstate *s, const uint8_t *buf, size_t len, const c
 	if (rc == 0)
 		rc = mx_plist_get_string(&pem, root, "trust_anchor_pem", false, name, "", err);
 	if (rc == 0 && pem) {
-		if (strlen(pem) > 65536 || strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL)
+		bool ascii = true;
+		for (const char *c = pem; *c; c++)
+			ascii &= (*c >= 0x20 && *c < 0x7f) || *c == '\n' || *c == '\r';
+		if (!ascii || strlen(pem) > 65536 || strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL)
 			rc = bad(err, name, "trust_anchor_pem", "expected one PEM certificate (64 KiB at most)");
 		else
 			s->trust_anchor_pem = mx_xstrdup(pem);
@@ -481,7 +484,7 @@ mx_devstate_sidecar_read(mx_devstate *s, const uint8_t *buf, size_t len, const c
 			const char *sv = mx_plist_str(v);
 			if (!kv_ok(k))
 				rc = bad(err, name, p, "not a key macext exports");
-			else if (sv == NULL || strlen(sv) > 4096)
+			else if (sv == NULL || strlen(sv) > 4096 || !mx_text_ok(sv))
 				rc = bad(err, name, p, "expected a string of at most 4096 bytes");
 			else {
 				s->kv = mx_xrealloc(s->kv, (s->nkv + 1) * sizeof *s->kv);
