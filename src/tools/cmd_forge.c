@@ -557,17 +557,19 @@ int
 cmd_forge(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext forge ca|kext|sysext|dext|app"
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext forge ca|kext|sysext|dext|app|pkg"
 		    " ...");
 	const char *sub = argv[1];
 	if (strcmp(sub, "ca") == 0)
 		return forge_ca_cmd(cli, argc - 1, argv + 1, err);
+	if (strcmp(sub, "pkg") == 0)
+		return forge_pkg_cmd(cli, argc - 1, argv + 1, err);     /* forge_pkg.c */
 	static const struct { const char *name; enum forge_kind kind; } kinds[] = {
 		{ "kext", FORGE_KEXT }, { "sysext", FORGE_SYSEXT }, { "dext", FORGE_DEXT },
 		{ "app", FORGE_APP } };
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(sub, kinds[i].name) == 0)
 			return forge_bundle_cmd(cli, kinds[i].kind, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "forge %s: expected ca, kext, sysext, dext or"
-	    " app", sub);
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "forge %s: expected ca, kext, sysext, dext, app"
+	    " or pkg", sub);
 }

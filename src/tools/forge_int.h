@@ -102,4 +102,8 @@ plist_t forge_default_entitlements(const struct forge_spec *s);
 /* The category string (MX_CAT_*-like) of a system extension spec, or NULL. */
 const char *forge_category_id(const struct forge_spec *s);
 
+/* ---- packages (forge_pkg.c): `forge pkg OUT.pkg ...`, argv[0] "pkg" ---- */
+struct mx_cli;
+int forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err);
+
 #endif

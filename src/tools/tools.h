@@ -116,6 +116,7 @@ int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);
 int cmd_sysext(struct mx_cli *, int, char **, mx_err *);
 int cmd_kext(struct mx_cli *, int, char **, mx_err *);
+int cmd_pkg(struct mx_cli *, int, char **, mx_err *);          /* cmd_pkg.c */
 int cmd_alerts(struct mx_cli *, int, char **, mx_err *);
 int cmd_approve(struct mx_cli *, int, char **, mx_err *);
 /* `approve sysext ...` / `approve kext ...`: argv[0] is "sysext" or "kext" */
