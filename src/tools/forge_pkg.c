@@ -35,7 +35,7 @@ struct ad { const char *rel; char name[128]; const char *value; };
 /* ---- an in-memory archive writer ---- */
 
 static int
-mem_open(struct archive **a, mx_wbuf *out, bool cpio, const char *filter, mx_err *err)
+mem_open(struct archive **a, bool cpio, const char *filter, mx_err *err)
 {
 	*a = archive_write_new();
 	if (cpio ? archive_write_set_format_cpio_odc(*a) : archive_write_set_format_raw(*a))
@@ -45,7 +45,6 @@ mem_open(struct archive **a, mx_wbuf *out, bool cpio, const char *filter, mx_err
 	else if (filter && strcmp(filter, "xz") == 0)
 		archive_write_add_filter_xz(*a);
 	archive_write_set_bytes_in_last_block(*a, 1);
-	mx_wbuf_zero(out, 0);
 	return 0;
 }
 
@@ -177,7 +176,7 @@ cpio_of(mx_wbuf *out, const char *root, const char *comp, const struct ad *ads, 
 	struct archive *a;
 	mx_wbuf raw = { 0 };
 	bool gz = strcmp(comp, "gzip") == 0;
-	int rc = mem_open(&a, gz ? out : &raw, true, gz ? "gzip" : NULL, err);
+	int rc = mem_open(&a, true, gz ? "gzip" : NULL, err);
 	if (rc == 0 && archive_write_open(a, gz ? out : &raw, NULL, wb_write, NULL) != ARCHIVE_OK)
 		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s", archive_error_string(a));
 	if (rc == 0)
@@ -205,7 +204,7 @@ cpio_of(mx_wbuf *out, const char *root, const char *comp, const struct ad *ads, 
 		size_t n = raw.len - off < chunk ? raw.len - off : chunk;
 		mx_wbuf xz = { 0 };
 		struct archive *x;
-		rc = mem_open(&x, &xz, false, "xz", err);
+		rc = mem_open(&x, false, "xz", err);
 		struct archive_entry *e = archive_entry_new();
 		archive_entry_set_pathname(e, "data");
 		archive_entry_set_filetype(e, AE_IFREG);
