@@ -122,8 +122,9 @@ void mx_devstate_free(mx_devstate *s);
  * (mx_devstate_free). */
 int mx_devstate_gather(mx_store *st, const mx_device *d, const mx_localpolicy *lp,
     mx_devstate *out, mx_err *err);
-/* Writes s as files under dir (created; it must be empty or absent).
- * Bundle trees are copied from the store.  Nothing outside dir is written. */
+/* Writes s as files under dir (it must be empty or absent): into
+ * dir.partial-PID, renamed to dir when complete, removed on failure.
+ * Bundle trees are copied from the store.  Nothing else is written. */
 int mx_devstate_export(mx_store *st, const mx_devstate *s, const char *dir, mx_err *err);
 
 /* Reads the files under dir (as export writes them, or as copied off a real

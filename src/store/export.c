@@ -5,8 +5,9 @@
  * are sysextdb.c (db.plist), kextpolicy.c (KextPolicy), lpolicy.c (the
  * LocalPolicy record) and sidecar.c (macext/device.plist).  Every file's
  * bytes follow from the state alone, so exporting an imported export gives
- * the same files (docs/export.md).  Files are written new (O_EXCL) under a
- * directory that must be empty; nothing outside it is touched.
+ * the same files (docs/export.md).  Files are written new (O_EXCL) into
+ * DIR.partial-PID, renamed to DIR (new or empty) when complete; nothing
+ * else is touched.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -478,10 +479,38 @@ localpolicy_out(const mx_devstate *s, const char *dir, mx_err *err)
 	return put_file(dir, rel, buf, n, 0644, err);
 }
 
-int
-mx_devstate_export(mx_store *st, const mx_devstate *s, const char *dir, mx_err *err)
+/* Removes a partial export (our own directory) after a failure. */
+static void
+rm_tree(const char *path)
 {
 	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char p[PATH_MAX];
+			snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+			rm_tree(p);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static int export_into(mx_store *st, const mx_devstate *s, const char *dir, mx_err *err);
+
+int
+mx_devstate_export(mx_store *st, const mx_devstate *s, const char *final, mx_err *err)
+{
+	struct stat sb;
+	const char *dir = final;
 	if (lstat(dir, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode))
 			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "%s: exists and is not a directory", dir);
@@ -497,6 +526,24 @@ mx_devstate_export(mx_store *st, const mx_devstate *s, const char *dir, mx_err *
 			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "%s: not empty (export writes into an"
 			    " empty or new directory)", dir);
 	}
+	/* written beside it and renamed into place when complete: a failed
+	 * export leaves no half-written directory */
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.partial-%ld", final, (long)getpid()) >= (int)sizeof tmp)
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: path too long", final);
+	rm_tree(tmp);
+	int rc = export_into(st, s, tmp, err);
+	if (rc == 0 && rename(tmp, final) != 0)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", final, strerror(errno));
+	if (rc)
+		rm_tree(tmp);
+	return rc;
+}
+
+static int
+export_into(mx_store *st, const mx_devstate *s, const char *dir, mx_err *err)
+{
+	struct stat sb;
 	int rc = mkdirs(dir, err);
 	if (rc == 0)
 		rc = system_version(s, dir, err);
