@@ -382,8 +382,10 @@ mx_bundle_open_flags(mx_bundle **out, const char *path, unsigned flags, mx_err *
 	}
 	const char *base = strrchr(b->path, '/');
 	base = base ? base + 1 : b->path;
-	snprintf(b->name, sizeof b->name, "%.*s", (int)(strchr(base, '.') && strchr(base, '.') != base
-	    ? (size_t)(strrchr(base, '.') - base) : strlen(base)), base);
+	/* the name without its suffix; a leading dot (a hidden bundle) is part of it */
+	const char *suffix = strrchr(base, '.');
+	snprintf(b->name, sizeof b->name, "%.*s", (int)(suffix && suffix != base
+	    ? (size_t)(suffix - base) : strlen(base)), base);
 
 	char p[PATH_MAX];
 	int rc;

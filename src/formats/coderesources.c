@@ -11,7 +11,9 @@
  * must be sealed.  Paths are relative to Contents/ (or the shallow bundle's
  * top); a sealed path with "..", a leading '/' or a NUL is refused.  The walk
  * is capped at depth 32 and 10000 entries.  Regexes are POSIX extended
- * (Apple's rules use only that subset).
+ * (Apple's rules use only that subset).  An unsealed AppleDouble file
+ * ("._NAME", magic 0x00051607) breaks the seal as the bytes say, and the
+ * reason names it as the extended attributes a non-Mac copy wrote out.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -149,6 +151,23 @@ check_sealed(walk *w, const char *key, plist_t v)
 	return true;
 }
 
+/* An AppleDouble file: "._NAME" holding the header magic 0x00051607
+ * (RFC 1740), what tar, zip and cpio write for a file's extended
+ * attributes when they extract on a file system without them. */
+static bool
+is_appledouble(const char *path, const char *name)
+{
+	if (strncmp(name, "._", 2) != 0 || name[2] == '\0')
+		return false;
+	uint8_t m[4];
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return false;
+	bool yes = fread(m, 1, 4, f) == 4 && m[0] == 0 && m[1] == 0x05 && m[2] == 0x16 && m[3] == 0x07;
+	fclose(f);
+	return yes;
+}
+
 /* The strongest matching rule decides: omit or nested files need no seal. */
 static bool
 needs_seal(const walk *w, const char *rel)
@@ -198,7 +217,14 @@ walk_dir(walk *w, const char *rel, int depth)
 			continue;
 		}
 		if (plist_dict_get_item(w->files, r) == NULL && needs_seal(w, r)) {
-			snprintf(w->why, w->wl, "resource \"%s\" was added after signing", r);
+			if (S_ISREG(st.st_mode) && is_appledouble(full, de->d_name))
+				snprintf(w->why, w->wl, "resource \"%s\" was added after signing: it is "
+				    "AppleDouble metadata (the extended attributes of \"%s%s%s\" written as a "
+				    "file when the bundle was copied or extracted off a Mac); macOS keeps "
+				    "extended attributes with the file, not as a file in the bundle, so a Mac "
+				    "would not see it", r, rel, rel[0] ? "/" : "", de->d_name + 2);
+			else
+				snprintf(w->why, w->wl, "resource \"%s\" was added after signing", r);
 			ok = false;
 		}
 	}

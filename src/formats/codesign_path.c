@@ -270,6 +270,18 @@ combine(mx_siginfo *out, sig_result *rs, int n)
 		    "the leaf certificate lacks the kext signing OID " MX_OID_DEVID_KEXT
 		    : out->kind == MX_SIG_APPLE ? "Apple's own signature (anchor apple)"
 		    : out->kind == MX_SIG_ADHOC ? "ad hoc: no certificate chain" : "");
+	/* expired certificates of every slice, each once */
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < rs[i].cms.nexpired; k++) {
+			const mx_sig_expired *x = &rs[i].cms.expired[k];
+			bool seen = false;
+			for (int j = 0; j < out->nexpired && !seen; j++)
+				seen = out->expired_certs[j].not_after == x->not_after &&
+				    strcmp(out->expired_certs[j].subject, x->subject) == 0;
+			if (!seen && out->nexpired < MX_SIG_MAX_EXPIRED)
+				out->expired_certs[out->nexpired++] = *x;
+		}
+	out->expired = out->nexpired > 0;
 	out->narch = 0;
 	for (int i = 0; i < n && i < MX_SIG_MAX_ARCH; i++)
 		out->arch[out->narch++] = rs[i].arch;

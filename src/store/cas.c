@@ -269,8 +269,10 @@ mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: missing from the store", dir);
 	struct dirent *de;
 	int found = 0;
+	/* the entry holds one name, the tree's base name, which may itself begin
+	 * with a dot (/Applications/.Karabiner-VirtualHIDDevice-Manager.app) */
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.') {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			snprintf(out, len, "%s/%s", dir, de->d_name);
 			found = 1;
 			break;

@@ -300,7 +300,7 @@ kext_read_bundle(struct mx_cli *cli, const mx_device *d, const char *path, mx_ke
 		free(exe);
 	}
 	char anchor[4096];
-	mx_trust trust = { cli_trust_anchor(cli, d, anchor, sizeof anchor) };
+	mx_trust trust = { cli_trust_anchor(cli, d, anchor, sizeof anchor), cli->in.now, false };
 	mx_siginfo si;
 	memset(&si, 0, sizeof si);
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err))) {

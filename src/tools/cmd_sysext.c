@@ -429,7 +429,7 @@ static int
 verify(mx_siginfo *si, struct mx_cli *cli, mx_device *d, const char *path)
 {
 	char anchor[PATH_MAX], cas[PATH_MAX], key[sizeof vmemo[0].key];
-	mx_trust trust = { cli_trust_anchor(cli, d, anchor, sizeof anchor) };
+	mx_trust trust = { cli_trust_anchor(cli, d, anchor, sizeof anchor), cli->in.now, false };
 	snprintf(cas, sizeof cas, "%s/cas/", mx_store_dir(cli->st));
 	bool in_cas = strncmp(path, cas, strlen(cas)) == 0;
 	snprintf(key, sizeof key, "%s\n%s", path, d->trust_anchor);

@@ -227,7 +227,7 @@ static int
 ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 {
 	char anchor[4096];
-	mx_trust trust = { d ? cli_trust_anchor(cli, d, anchor, sizeof anchor) : NULL };
+	mx_trust trust = { d ? cli_trust_anchor(cli, d, anchor, sizeof anchor) : NULL, cli->in.now, false };
 	mx_siginfo si;
 	int rc = mx_codesign_verify_path(&si, c->dir, &trust, err);
 	if (rc) {

@@ -15,7 +15,7 @@
 #include "tools.h"
 
 static const struct { const char *name; mx_cmd_fn fn; const char *help; } commands[] = {
-	{ "device",   cmd_device,   "create|list|show|delete  simulated Macs" },
+	{ "device",   cmd_device,   "create|list|show|delete|export|import  simulated Macs" },
 	{ "restart",  cmd_restart,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
 	{ "shutdown", cmd_shutdown, "turn the Mac off" },
 	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
@@ -25,6 +25,7 @@ static const struct { const char *name; mx_cmd_fn fn; const char *help; } comman
 	{ "app",      cmd_app,      "install|delete  apps in /Applications" },
 	{ "sysext",   cmd_sysext,   "activate|deactivate|list  system extensions" },
 	{ "kext",     cmd_kext,     "install|list  kernel extensions" },
+	{ "pkg",      cmd_pkg,      "expand|install  flat installer packages (.pkg)" },
 	{ "alerts",   cmd_alerts,   "dialogs and notices the user sees now" },
 	{ "approve",  cmd_approve,  "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
 	{ "codesign", cmd_codesign, "verify PATH  code signatures" },

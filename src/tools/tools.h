@@ -103,6 +103,9 @@ void cli_device_print(FILE *f, const mx_device *d);
 
 /* ---- commands (one file each) ---- */
 int cmd_device(struct mx_cli *, int, char **, mx_err *);
+/* `device export` / `device import` (cmd_export.c): argv[0] is the verb */
+int cmd_device_export(struct mx_cli *, int, char **, mx_err *);
+int cmd_device_import(struct mx_cli *, int, char **, mx_err *);
 int cmd_restart(struct mx_cli *, int, char **, mx_err *);
 int cmd_recovery(struct mx_cli *, int, char **, mx_err *);
 int cmd_shutdown(struct mx_cli *, int, char **, mx_err *);
@@ -113,6 +116,7 @@ int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);
 int cmd_sysext(struct mx_cli *, int, char **, mx_err *);
 int cmd_kext(struct mx_cli *, int, char **, mx_err *);
+int cmd_pkg(struct mx_cli *, int, char **, mx_err *);          /* cmd_pkg.c */
 int cmd_alerts(struct mx_cli *, int, char **, mx_err *);
 int cmd_approve(struct mx_cli *, int, char **, mx_err *);
 /* `approve sysext ...` / `approve kext ...`: argv[0] is "sysext" or "kext" */
