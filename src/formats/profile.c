@@ -12,7 +12,9 @@
  * macOS, which shows the signer and "Verified"/"Unverified" separately,
  * we do not require the signer to chain to a trusted root
  * (CMS_NO_SIGNER_CERT_VERIFY): a broken signature is MX_ESIGNATURE, an
- * unverifiable trust chain is not an error here.
+ * unverifiable trust chain is not an error here.  Every byte of the file
+ * must belong to the SignedData: trailing bytes, which no signature
+ * covers, are MX_EFORMAT (validate and install read through here alike).
  *
  * The envelope (TopLevel.yaml, CommonPayloadKeys.yaml) is checked on read:
  * PayloadType "Configuration", PayloadIdentifier, PayloadUUID,
@@ -78,20 +80,31 @@ cms_unwrap(const uint8_t *buf, size_t len, const char *name, uint8_t **content, 
 {
 	char why[256], msg[400];
 	int rc = 0;
-	BIO *in = BIO_new_mem_buf(buf, (int)len);
 	BIO *out = BIO_new(BIO_s_mem());
 	X509_STORE *store = X509_STORE_new();
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(X509) *signers = NULL;
-	if (in == NULL || out == NULL || store == NULL) {
+	if (out == NULL || store == NULL) {
 		rc = fail_name(err, MX_ENOMEM, MX_NO_OFFSET, name, "out of memory (OpenSSL)");
 		goto done;
 	}
-	cms = d2i_CMS_bio(in, NULL);
+	/* d2i_ with a pointer tells how many bytes the ContentInfo took (DER
+	 * or BER with indefinite lengths alike) */
+	const unsigned char *cur = buf;
+	cms = d2i_CMS_ContentInfo(NULL, &cur, (long)len);
 	if (cms == NULL) {
 		ssl_reason(why, sizeof why);
 		snprintf(msg, sizeof msg, "malformed CMS signed profile (truncated or not DER): %s", why);
 		rc = fail_name(err, MX_EFORMAT, 0, name, msg);
+		goto done;
+	}
+	/* bytes after the SignedData are covered by no signature: what would
+	 * read them could be told anything (issue 14 §5) */
+	size_t used = (size_t)(cur - buf);
+	if (used < len) {
+		snprintf(msg, sizeof msg, "%zu bytes after the CMS SignedData (bytes %zu to %zu of "
+		    "%zu) are not covered by the signature", len - used, used, len - 1, len);
+		rc = fail_name(err, MX_EFORMAT, used, name, msg);
 		goto done;
 	}
 	int nid = OBJ_obj2nid(CMS_get0_type(cms));
@@ -139,7 +152,6 @@ done:
 	sk_X509_free(signers);
 	CMS_ContentInfo_free(cms);
 	X509_STORE_free(store);
-	BIO_free(in);
 	BIO_free(out);
 	ERR_clear_error();
 	return rc;
