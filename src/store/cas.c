@@ -145,6 +145,13 @@ walk(const char *root, struct walk *w, mx_err *err)
 				rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", full, strerror(errno));
 				break;
 			}
+			if (S_ISLNK(sb.st_mode)) {
+				/* the wording of the bundle reader (bundle.c), so install and
+				 * codesign verify refuse alike */
+				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
+				    "%s: %s is a symbolic link (links are not accepted in bundles)", root, sub);
+				break;
+			}
 			if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
 				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
 				    "%s: not a regular file or directory (links are not accepted in bundles)",
