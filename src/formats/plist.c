@@ -21,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/plist_int.h"
 #include "macext/plist_util.h"
 #include "macext/rd.h"
+#include "macext/text.h"
 
 /* ---- messages ---- */
 
@@ -368,8 +370,15 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 	}
 	*txt = x->b + start;
 	*txtlen = k - start;
-	/* "&#0;", "&#x00;": libplist would decode a NUL into the string and
-	 * later abort on its own strlen assertion */
+	/* the text must be UTF-8 (what macOS decodes and JSON can carry:
+	 * issue 14 §9) */
+	size_t bad = mx_utf8_bad_offset((const char *)x->b + start, k - start);
+	if (bad < k - start)
+		return xfail(x, start + bad, "<%.*s> is not valid UTF-8 (byte 0x%02x)", (int)nmlen,
+		    (const char *)nm, x->b[start + bad]);
+	/* character references: "&#0;" would put a NUL into the string
+	 * (libplist aborts on its own strlen assertion); a surrogate or a
+	 * number past U+10FFFF would decode into bytes that are not UTF-8 */
 	for (size_t a = start; a + 2 < k; a++) {
 		const uint8_t *amp = memchr(x->b + a, '&', k - 2 - a);
 		if (amp == NULL)
@@ -381,13 +390,24 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 		bool hex = d < k && (x->b[d] == 'x' || x->b[d] == 'X');
 		if (hex)
 			d++;
+		uint32_t v = 0;
 		size_t digits = 0;
-		bool nonzero = false;
-		for (; d < k && x->b[d] != ';'; d++, digits++)
-			if (x->b[d] != '0')
-				nonzero = true;
-		if (digits > 0 && !nonzero)
+		for (; d < k && x->b[d] != ';'; d++, digits++) {
+			uint8_t c = x->b[d];
+			int dv = c >= '0' && c <= '9' ? c - '0' : hex && (c | 0x20) >= 'a' &&
+			    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+			if (dv < 0)
+				break;
+			if (v <= 0x10FFFF)
+				v = v * (hex ? 16 : 10) + (uint32_t)dv;
+		}
+		if (digits == 0)
+			continue;
+		if (v == 0)
 			return xfail(x, a, "character reference to NUL");
+		if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+			return xfail(x, a, "character reference to %s, which is not a character",
+			    v > 0x10FFFF ? "a number past U+10FFFF" : "a UTF-16 surrogate");
 	}
 	/* the usual end tag, exactly "</name>": what xtag would accept */
 	if (x->len - k >= nmlen + 3 && x->b[k + 1] == '/' &&
@@ -586,13 +606,41 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 			xvalue_done(x);
 			continue;
 		}
-		if (nameis(nm, nl, "string") || nameis(nm, nl, "integer") ||
-		    nameis(nm, nl, "real") || nameis(nm, nl, "date") || nameis(nm, nl, "data")) {
+		if (nameis(nm, nl, "string")) {
 			if (!sc) {
 				const uint8_t *t;
 				size_t tl;
 				if ((rc = xtext(x, nm, nl, &t, &tl)) != 0)
 					break;
+			}
+			xvalue_done(x);
+			continue;
+		}
+		if (nameis(nm, nl, "integer") || nameis(nm, nl, "real") || nameis(nm, nl, "date") ||
+		    nameis(nm, nl, "data")) {
+			/* strict scalars (issue 14 §10, plist_scalar.c): what macOS
+			 * refuses or libplist would misread is an error here */
+			const uint8_t *t = x->b + x->i;
+			size_t tl = 0;
+			if (!sc && (rc = xtext(x, nm, nl, &t, &tl)) != 0)
+				break;
+			char why[160];
+			const char *bad = NULL;
+			if (memchr(t, '<', tl) != NULL)
+				bad = "markup (CDATA or a comment) inside a number, date or data element";
+			else if (nm[0] == 'i')
+				bad = mx_plist_check_integer(t, tl, why, sizeof why);
+			else if (nm[0] == 'r')
+				bad = mx_plist_check_real(t, tl, why, sizeof why);
+			else if (nameis(nm, nl, "date"))
+				bad = mx_plist_check_date(t, tl, why, sizeof why);
+			else if (sc)
+				bad = "empty <data/> (macOS refuses it)";
+			else
+				bad = mx_plist_check_data(t, tl, why, sizeof why);
+			if (bad != NULL) {
+				rc = xfail(x, (uint64_t)(t - x->b), "%s", bad);
+				break;
 			}
 			xvalue_done(x);
 			continue;
@@ -605,6 +653,11 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 		rc = xfail(x, x->len, "unterminated <plist> (truncated?)");
 	else if (rc == 0 && !x->root_done)
 		rc = xfail(x, x->len, "empty <plist>");
+	/* what no element held (comments, the DOCTYPE) must be UTF-8 too:
+	 * macOS decodes the whole document before it parses */
+	size_t bad;
+	if (rc == 0 && (bad = mx_utf8_bad_offset((const char *)b, len)) < len)
+		rc = xfail(x, bad, "not valid UTF-8 (byte 0x%02x)", b[bad]);
 	*nkeys = x->nkeys;
 	free(x->keys);
 	free(x->st);
@@ -737,10 +790,27 @@ bobject(struct bscan *s, uint64_t idx, struct bobj *o)
 	 * it hands out: a NUL inside a string would abort the process */
 	if (o->type == 0x5 && memchr(p, 0, (size_t)count) != NULL)
 		return bfail(s, off, "NUL character inside a string");
-	if (o->type == 0x6)
+	/* strings must become UTF-8 (issue 14 §9): an 0x5 string is ASCII
+	 * (CoreFoundation reads it so; libplist would copy other bytes as
+	 * they are), an 0x6 one UTF-16 with every surrogate paired */
+	if (o->type == 0x5)
 		for (uint64_t u = 0; u < count; u++)
-			if (p[2 * u] == 0 && p[2 * u + 1] == 0)
+			if (p[u] >= 0x80)
+				return bfail(s, off, "ASCII string object holds byte 0x%02x", p[u]);
+	if (o->type == 0x6)
+		for (uint64_t u = 0; u < count; u++) {
+			unsigned c = ((unsigned)p[2 * u] << 8) | p[2 * u + 1];
+			if (c == 0)
 				return bfail(s, off, "NUL character inside a string");
+			if (c >= 0xDC00 && c <= 0xDFFF)
+				return bfail(s, off, "UTF-16 string with an unpaired low surrogate");
+			if (c >= 0xD800 && c <= 0xDBFF) {
+				unsigned c2 = u + 1 < count ? ((unsigned)p[2 * u + 2] << 8) | p[2 * u + 3] : 0;
+				if (c2 < 0xDC00 || c2 > 0xDFFF)
+					return bfail(s, off, "UTF-16 string with an unpaired high surrogate");
+				u++;
+			}
+		}
 	return 0;
 }
 
@@ -812,6 +882,41 @@ bdict_keys(struct bscan *s, const struct bobj *o)
 }
 
 struct bframe { uint64_t idx, next; };
+
+/* The key path of the object on top of the DFS stack st[0..sp), for a
+ * message: ".Key" for a dict entry (ASCII keys shown), "[i]" for an array
+ * item.  Best effort: objects were all read once already. */
+static void
+bpath(struct bscan *s, const struct bframe *st, int sp, char *out, size_t len)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int f = 0; f + 1 < sp && n + 1 < len; f++) {
+		struct bobj o, k;
+		uint64_t ci = st[f].next - 1;
+		if (bobject(s, st[f].idx, &o) != 0)
+			break;
+		int w = 0;
+		if (o.type == 0xD) {
+			uint64_t kr = bref(s, &o, ci);
+			if (kr < s->nobj && bobject(s, kr, &k) == 0 && k.type == 0x5 && k.count < 100)
+				w = snprintf(out + n, len - n, "%s%.*s", n ? "." : "", (int)k.count,
+				    (const char *)k.bytes);
+			else
+				w = snprintf(out + n, len - n, "%s(key %llu)", n ? "." : "",
+				    (unsigned long long)ci);
+		} else if (o.type == 0xA || o.type == 0xC) {
+			w = snprintf(out + n, len - n, "[%llu]", (unsigned long long)ci);
+		}
+		if (w < 0)
+			break;
+		n += (size_t)w;
+		if (n >= len) {
+			out[len - 1] = '\0';
+			break;
+		}
+	}
+}
 
 static int
 bin_scan(const uint8_t *b, size_t len, const char *name, mx_err *err)
@@ -898,6 +1003,17 @@ bin_scan(const uint8_t *b, size_t len, const char *name, mx_err *err)
 		nodes[f->idx] = (uint32_t)n;
 		state[f->idx] = 2;
 		sp--;
+	}
+	if (rc != 0 && sp > 1 && err != NULL) {
+		/* name where in the tree it happened; bobject's messages are
+		 * silenced here (err already holds the real one) */
+		char path[200];
+		mx_err *saved = s.err;
+		s.err = NULL;
+		bpath(&s, st, sp, path, sizeof path);
+		s.err = saved;
+		if (path[0] != '\0')
+			snprintf(err->where, sizeof err->where, "%s: %s", name, path);
 	}
 	free(state);
 	free(height);

@@ -39,6 +39,7 @@
 
 #include "macext/plist_util.h"
 #include "macext/profile.h"
+#include "macext/text.h"
 
 struct mx_profile {
 	plist_t root;
@@ -71,6 +72,36 @@ ssl_reason(char *buf, size_t len)
 	else
 		ERR_error_string_n(e, buf, len);
 	ERR_clear_error();
+}
+
+/* The signer certificate's common name as UTF-8 (whatever ASN.1 string
+ * type holds it), cut at a character boundary to fit; the one-line
+ * subject (ASCII, escaped by OpenSSL) when it has no common name.  A name
+ * that cannot be UTF-8 is refused: it would reach the JSON output. */
+static int
+signer_name(X509 *x, char *out, size_t len, const char *name, mx_err *err)
+{
+	X509_NAME *sn = X509_get_subject_name(x);
+	int i = X509_NAME_get_index_by_NID(sn, NID_commonName, -1);
+	if (i < 0) {
+		X509_NAME_oneline(sn, out, (int)len);
+		return 0;
+	}
+	unsigned char *u = NULL;
+	int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(sn, i)));
+	if (n < 0 || !mx_utf8_valid((const char *)u, (size_t)n) || memchr(u, 0, (size_t)n)) {
+		OPENSSL_free(u);
+		ERR_clear_error();
+		return fail_name(err, MX_EFORMAT, MX_NO_OFFSET, name,
+		    "the signer certificate's common name is not valid text (UTF-8)");
+	}
+	size_t k = (size_t)n < len ? (size_t)n : len - 1;
+	while (k > 0 && k < (size_t)n && (u[k] & 0xC0) == 0x80)
+		k--;            /* never end inside a character */
+	memcpy(out, u, k);
+	out[k] = '\0';
+	OPENSSL_free(u);
+	return 0;
 }
 
 /* Unwraps and verifies CMS SignedData.  On success *content is malloc'd. */
@@ -134,11 +165,9 @@ cms_unwrap(const uint8_t *buf, size_t len, const char *name, uint8_t **content, 
 	}
 	signers = CMS_get0_signers(cms);
 	signer[0] = '\0';
-	if (signers != NULL && sk_X509_num(signers) > 0) {
-		X509_NAME *sn = X509_get_subject_name(sk_X509_value(signers, 0));
-		if (X509_NAME_get_text_by_NID(sn, NID_commonName, signer, (int)signer_len) < 0)
-			X509_NAME_oneline(sn, signer, (int)signer_len);
-	}
+	if (signers != NULL && sk_X509_num(signers) > 0 &&
+	    (rc = signer_name(sk_X509_value(signers, 0), signer, signer_len, name, err)) != 0)
+		goto done;
 	char *data = NULL;
 	long dl = BIO_get_mem_data(out, &data);
 	if (dl <= 0) {

@@ -66,7 +66,8 @@ static const struct {
 	{ "empty", "", MX_EFORMAT, "empty" },
 	{ "nul_byte", "<plist><string>a</string>\0</plist>", MX_EFORMAT, NULL },
 	{ "two_roots", "<plist><true/><false/></plist>", MX_EFORMAT, "more than one" },
-	{ "bad_integer", "<plist><integer>12abc</integer></plist>", 0, NULL },   /* libplist reads 12 */
+	/* libplist 2.2 reads 12; macOS refuses it (issue 14 §10) */
+	{ "bad_integer", "<plist><integer>12abc</integer></plist>", MX_EFORMAT, "is not an integer" },
 	{ "bplist_truncated", "bplist00\xd0", MX_EFORMAT, "too short" },
 };
 
