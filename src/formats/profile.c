@@ -396,19 +396,8 @@ mx_profile_payload_identifier(const mx_profile *p, size_t i)
 int
 mx_profile_to_bin(const mx_profile *p, uint8_t **out, size_t *len, mx_err *err)
 {
-	char *bin = NULL;
-	uint32_t n = 0;
-	*out = NULL;
-	*len = 0;
-	plist_to_bin(p->root, &bin, &n);
-	if (bin == NULL || n == 0) {
-		free(bin);
-		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "profile %s: cannot write binary plist",
-		    p->identifier);
-	}
-	*out = mx_xmalloc(n);
-	memcpy(*out, bin, n);
-	*len = n;
-	free(bin);
-	return 0;
+	int rc = mx_plist_to_bin(p->root, out, len, err);
+	if (rc != 0)
+		mx_err_where(err, "profile %s: ", p->identifier);
+	return rc;
 }
