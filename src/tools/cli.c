@@ -18,7 +18,8 @@ cli_store(struct mx_cli *cli, mx_err *err)
 {
 	if (cli->st)
 		return 0;
-	return mx_store_open(&cli->st, cli->state_dir, err);
+	return mx_store_open_flags(&cli->st, cli->state_dir, cli->read_only ? MX_STORE_READONLY : 0,
+	    err);
 }
 
 int

@@ -25,6 +25,7 @@ struct mx_cli {
 	mx_env_in in;               /* now + random; MACEXT_FAKE_TIME / MACEXT_SEED fix them */
 	uint64_t seed_state;        /* for MACEXT_SEED */
 	bool quiet;                 /* fleet runs: no per-command output */
+	bool read_only;             /* the verb only reads: cli_store opens MX_STORE_READONLY */
 };
 
 typedef int (*mx_cmd_fn)(struct mx_cli *cli, int argc, char **argv, mx_err *err);
