@@ -711,6 +711,8 @@ scep_post(mds_server *s, const mds_req *rq, mds_resp *rs)
 	const char *fi = json_string_value(json_object_get(j, "fail_info"));
 	int fv = fi ? failinfo_value(fi) : 2;
 	json_int_t polls = json_integer_value(json_object_get(j, "polls"));
+	char name[16];
+	snprintf(name, sizeof name, "%s", mode ? mode : "");
 	json_decref(j);
 	if (m < 0 || fv < 0) {
 		json_error(rs, 400, "mode is success, pending or failure; fail_info one of RFC 8894's names");
@@ -722,7 +724,7 @@ scep_post(mds_server *s, const mds_req *rq, mds_resp *rs)
 	s->scep_polls = polls > 0 ? (int)polls : 2;
 	pthread_mutex_unlock(&s->fmu);
 	json_t *o = json_object();
-	json_object_set_new(o, "mode", json_string(mode));
+	json_object_set_new(o, "mode", json_string(name));
 	json_reply(rs, 200, o);
 }
 
