@@ -149,7 +149,7 @@ cmd_validate(int argc, char **argv)
 		if (mt) {
 			const mds_sdoc *d = mds_schema_checkin(&sc, mt);
 			if (d)
-				mds_validate_checkin(d, root, &ctx, &vs);
+				mds_validate_checkin(&sc, d, root, &ctx, &vs);
 			else
 				mds_viol_add(&vs, "unknown-message", "MessageType", "\"%s\" is not a check-in message", mt);
 		} else {

@@ -312,7 +312,7 @@ mds_handle_checkin(mds_server *s, const mds_req *rq, mds_resp *rs, const char *e
 		mds_viol_add(&vs, "method", "", "check-in sent with %s (macOS PUTs)", rq->method);
 	if (doc != NULL) {
 		mds_vctx ctx = context(s, &w, strcmp(mt, "Authenticate") == 0 ? mds_plist_str(root, "OSVersion") : NULL);
-		mds_validate_checkin(doc, root, &ctx, &vs);
+		mds_validate_checkin(&s->schema, doc, root, &ctx, &vs);
 	}
 	mds_report_message(&s->rep, kind, where, &vs);
 	if (s->cfg.strict && vs.total) {

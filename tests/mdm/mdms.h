@@ -181,6 +181,7 @@ typedef struct mds_schema {
 	mds_sdoc *checkin, *commands;
 	size_t ncheckin, ncommands;
 	mds_skeyset common;             /* keys every command response may carry */
+	mds_skeyset checkin_common;     /* who-sends-it keys a check-in may carry */
 	mds_arena arena;
 } mds_schema;
 
@@ -214,7 +215,8 @@ typedef struct mds_viols {
 void mds_viol_add(mds_viols *vs, const char *kind, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A check-in message against its MessageType's payloadkeys. */
-void mds_validate_checkin(const mds_sdoc *doc, const mds_pnode *root, const mds_vctx *ctx, mds_viols *out);
+void mds_validate_checkin(const mds_schema *s, const mds_sdoc *doc, const mds_pnode *root,
+    const mds_vctx *ctx, mds_viols *out);
 /* A command-channel message: the common keys, plus (when cmd is known and
  * the status is Acknowledged) the RequestType's responsekeys. */
 void mds_validate_response(const mds_schema *s, const mds_sdoc *cmd, const mds_pnode *root,

@@ -370,6 +370,38 @@ common_keys(mds_schema *s)
 	}
 }
 
+/*
+ * Keys a check-in may carry to say who sends it, when its YAML does not
+ * list them: getbootstraptoken.yaml and setbootstraptoken.yaml name only
+ * MessageType, BootstrapToken and AwaitingConfiguration, yet the device
+ * must identify itself (NanoMDM resolves every check-in by UDID or
+ * EnrollmentID, mdm/type.go).  Optional, looked up after the file's own.
+ */
+static void
+checkin_keys(mds_schema *s)
+{
+	static const struct { const char *n; enum mds_stype t; int8_t devch; uint8_t ue; } ck[] = {
+		{ "UDID", MDS_S_STRING, -1, MDS_UE_FORBIDDEN },
+		{ "EnrollmentID", MDS_S_STRING, -1, 0 },
+		{ "EnrollmentUserID", MDS_S_STRING, 0, 0 },
+		{ "UserID", MDS_S_STRING, 0, 0 },
+		{ "UserShortName", MDS_S_STRING, 0, 0 },
+		{ "UserLongName", MDS_S_STRING, 0, 0 },
+		{ "NotOnConsole", MDS_S_BOOL, 0, 0 },
+	};
+	size_t n = sizeof ck / sizeof ck[0];
+	s->checkin_common.keys = mds_arena_alloc(&s->arena, n * sizeof *s->checkin_common.keys);
+	for (size_t i = 0; i < n; i++) {
+		mds_skey *k = &s->checkin_common.keys[s->checkin_common.n++];
+		k->name = ck[i].n;
+		k->type = ck[i].t;
+		k->mac.present = true;
+		k->mac.devch = ck[i].devch;
+		k->mac.userch = -1;
+		k->mac.ue = ck[i].ue;
+	}
+}
+
 int
 mds_schema_load(mds_schema *out, const char *mdm_dir, mds_err *err)
 {
@@ -382,6 +414,7 @@ mds_schema_load(mds_schema *out, const char *mdm_dir, mds_err *err)
 	if (load_dir(&out->commands, &out->ncommands, &out->arena, dir, err) != 0)
 		goto fail;
 	common_keys(out);
+	checkin_keys(out);
 	return 0;
 fail:
 	mds_schema_free(out);

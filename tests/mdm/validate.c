@@ -199,10 +199,10 @@ join(char *out, size_t n, const char *path, const char *key)
 	snprintf(out, n, "%s%s%s", path, path[0] ? "." : "", key);
 }
 
-/* A dict against up to two key sets; require_mask bit s: enforce the
- * required keys of set s. */
+/* A dict against up to two key sets, each with its parent's facts
+ * (parents[s]); require_mask bit s: enforce the required keys of set s. */
 static void
-check_dict(const mds_skeyset *const *sets, size_t nsets, unsigned require_mask, const eff *parent,
+check_dict(const mds_skeyset *const *sets, size_t nsets, unsigned require_mask, const eff *parents,
     const mds_pnode *d, const mds_vctx *c, const char *path, mds_viols *out)
 {
 	char sub[256], why[96];
@@ -213,6 +213,10 @@ check_dict(const mds_skeyset *const *sets, size_t nsets, unsigned require_mask, 
 			mds_viol_add(out, "unknown-key", sub, "key not in Apple's schema");
 			continue;
 		}
+		const eff *parent = &parents[0];
+		for (size_t s = 1; s < nsets; s++)
+			if (sets[s] && k >= sets[s]->keys && k < sets[s]->keys + sets[s]->n)
+				parent = &parents[s];
 		eff e = inherit(parent, &k->mac);
 		const char *u = unavailable(&e, c, why, sizeof why);
 		if (u != NULL)
@@ -226,7 +230,7 @@ check_dict(const mds_skeyset *const *sets, size_t nsets, unsigned require_mask, 
 			const mds_skey *k = &sets[s]->keys[i];
 			if (!k->required || k->any)
 				continue;
-			eff e = inherit(parent, &k->mac);
+			eff e = inherit(&parents[s], &k->mac);
 			if (unavailable(&e, c, why, sizeof why) != NULL)
 				continue;
 			if (e.ue == MDS_UE_REQUIRED && !c->user_enrollment)
@@ -315,7 +319,8 @@ mds_validate_keys(const mds_skeyset *ks, const mds_smac *parent, const mds_pnode
 }
 
 void
-mds_validate_checkin(const mds_sdoc *doc, const mds_pnode *root, const mds_vctx *ctx, mds_viols *out)
+mds_validate_checkin(const mds_schema *s, const mds_sdoc *doc, const mds_pnode *root,
+    const mds_vctx *ctx, mds_viols *out)
 {
 	eff r = root_eff();
 	eff e = inherit(&r, &doc->mac);
@@ -323,7 +328,13 @@ mds_validate_checkin(const mds_sdoc *doc, const mds_pnode *root, const mds_vctx 
 	const char *u = unavailable(&e, ctx, why, sizeof why);
 	if (u != NULL)
 		mds_viol_add(out, "unavailable", "MessageType", "%s: %s", doc->name, u);
-	mds_validate_keys(doc->req, &doc->mac, root, ctx, "", true, out);
+	if (root == NULL || root->type != MDS_P_DICT) {
+		mds_viol_add(out, "type", "", "expected dictionary");
+		return;
+	}
+	const mds_skeyset *sets[2] = { doc->req, &s->checkin_common };
+	eff parents[2] = { e, e };
+	check_dict(sets, 2, 1, parents, root, ctx, "", out);
 }
 
 void
@@ -339,7 +350,15 @@ mds_validate_response(const mds_schema *s, const mds_sdoc *cmd, const mds_pnode 
 	const mds_skeyset *sets[2] = { &s->common, cmd ? cmd->resp : NULL };
 	eff r = root_eff();
 	eff e = cmd ? inherit(&r, &cmd->mac) : r;
-	check_dict(sets, 2, ack ? 3 : 1, &e, root, ctx, "", out);
+	char why[96];
+	const char *u = cmd && ack ? unavailable(&e, ctx, why, sizeof why) : NULL;
+	if (u != NULL) {
+		/* said once; its keys are then judged on their own facts */
+		mds_viol_add(out, "unavailable", "RequestType", "%s: %s", cmd->name, u);
+		e = r;
+	}
+	eff parents[2] = { r, e };
+	check_dict(sets, 2, ack ? 3 : 1, parents, root, ctx, "", out);
 	if (status && strcmp(status, "Idle") != 0 && mds_plist_get(root, "CommandUUID") == NULL)
 		mds_viol_add(out, "missing", "CommandUUID", "a %s result names no command", status);
 	if (status && strcmp(status, "Error") == 0 && mds_plist_get(root, "ErrorChain") == NULL)
