@@ -80,6 +80,7 @@ send_resp(struct MHD_Connection *c, const mds_resp *rs)
 struct huge {
 	char head[512], tail[256];
 	size_t hl, tl, total;
+	size_t pad;             /* newlines after the base64, so the size is exact */
 };
 
 static ssize_t
@@ -96,7 +97,7 @@ huge_read(void *cls, uint64_t pos, char *buf, size_t max)
 		else if (p >= g->total - g->tl)
 			buf[n] = g->tail[p - (g->total - g->tl)];
 		else
-			buf[n] = 'A';
+			buf[n] = p < g->total - g->tl - g->pad ? 'A' : '\n';
 		n++;
 	}
 	return (ssize_t)n;
@@ -116,9 +117,8 @@ send_huge(struct MHD_Connection *c, size_t total)
 	    "</data>\n\t</dict>\n\t<key>CommandUUID</key>\n\t<string>%s</string>\n</dict>\n</plist>\n", u);
 	if (total < g->hl + g->tl + 4)
 		total = g->hl + g->tl + 4;
-	/* base64 body length a multiple of 4 */
-	size_t mid = total - g->hl - g->tl;
-	total -= mid % 4;
+	/* base64 in groups of four, whitespace (which base64 skips) for the rest */
+	g->pad = (total - g->hl - g->tl) % 4;
 	g->total = total;
 	struct MHD_Response *r = MHD_create_response_from_callback(total, 64 * 1024, huge_read, g, free);
 	if (r == NULL) {
