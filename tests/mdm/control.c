@@ -372,7 +372,7 @@ shortcut(json_t *j, mds_buf *out, mds_err *err)
 
 int
 mds_enqueue_plist(mds_server *s, const uint8_t *p, size_t n, const char *const *ids, size_t nids,
-    char uuid[64], char reqtype[64], mds_err *err)
+    char uuid[64], char reqtype[64], mds_viols *viols, mds_err *err)
 {
 	mds_arena a = { 0 };
 	mds_pnode *root = NULL;
@@ -415,6 +415,10 @@ mds_enqueue_plist(mds_server *s, const uint8_t *p, size_t n, const char *const *
 	}
 	snprintf(uuid, 64, "%s", cu);
 	snprintf(reqtype, 64, "%s", rt);
+	if (viols != NULL && s->have_schema) {
+		mds_vctx ctx = { .user_channel = false };
+		mds_validate_command(&s->schema, root, &ctx, viols);
+	}
 	pthread_mutex_lock(&s->st.mu);
 	if (mds_state_cmd(&s->st, cu) != NULL) {
 		pthread_mutex_unlock(&s->st.mu);
@@ -564,7 +568,8 @@ enqueue(mds_server *s, const mds_req *rq, const char *target, mds_resp *rs)
 	for (size_t k = 0; k < nids; k++)
 		idv[k] = json_string_value(json_array_get(ids, k));
 	char uuid[64], rt[64];
-	int n = nids ? mds_enqueue_plist(s, plist.p, plist.len, idv, nids, uuid, rt, &err) :
+	mds_viols vs = { .n = 0 };
+	int n = nids ? mds_enqueue_plist(s, plist.p, plist.len, idv, nids, uuid, rt, &vs, &err) :
 	    mds_fail(&err, 0, "no enrollment to send it to");
 	free(idv);
 	mds_buf_free(&plist);
@@ -578,6 +583,11 @@ enqueue(mds_server *s, const mds_req *rq, const char *target, mds_resp *rs)
 	json_object_set_new(j, "command_uuid", json_string(uuid));
 	json_object_set_new(j, "request_type", json_string(rt));
 	json_object_set_new(j, "targets", json_integer(n));
+	/* what Apple's payloadkeys say about the command (sent regardless) */
+	json_t *cv = json_array();
+	for (size_t k = 0; k < vs.n; k++)
+		json_array_append_new(cv, json_sprintf("%s: %s: %s", vs.v[k].kind, vs.v[k].path, vs.v[k].msg));
+	json_object_set_new(j, "command_violations", cv);
 	char pv[8];
 	if (qparam(rq->query, "push", pv, sizeof pv) && strcmp(pv, "1") == 0)
 		push_targets(s, ids, j);

@@ -4,11 +4,12 @@
  * what it validates).
  *
  *   mdmserver [flags]                  serve until SIGINT/SIGTERM; write --report
- *   mdmserver validate [--os V] [--request-type RT] [--user-channel]
+ *   mdmserver validate [--os V] [--request-type RT | --command] [--user-channel]
  *             [--user-enrollment] [--schema DIR] FILE...
  *                                      validate saved device messages (a check-in
  *                                      when it has MessageType, else a command
- *                                      result) and print the violations
+ *                                      result; with --command, commands a server
+ *                                      sends) and print the violations
  *
  * At start it loads Apple's schema, sets up (or reloads from --dir) its
  * CAs, listens (port 0 picks a free port), writes --profile-out and then
@@ -43,8 +44,8 @@ usage(void)
 	    "         [--identity scep|pkcs12] [--pin ca|leaf|other] [--capabilities LIST] [--access-rights N]\n"
 	    "         [--keysize N] [--sign-message yes|no] [--no-checkout-when-removed] [--no-checkin-url]\n"
 	    "         [--p12-password PW] [--mdm-path P] [--checkin-path P] [--scep-path P] [--no-schema]\n"
-	    "       mdmserver validate [--os V] [--request-type RT] [--user-channel] [--user-enrollment]\n"
-	    "         [--schema DIR] FILE...\n", stderr);
+	    "       mdmserver validate [--os V] [--request-type RT | --command] [--user-channel]\n"
+	    "         [--user-enrollment] [--schema DIR] FILE...\n", stderr);
 	exit(64);
 }
 
@@ -98,7 +99,7 @@ static int
 cmd_validate(int argc, char **argv)
 {
 	const char *schema = NULL, *rt = NULL, *os = NULL;
-	bool user = false, ue = false;
+	bool user = false, ue = false, command = false;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--os") == 0 && i + 1 < argc)
@@ -111,6 +112,8 @@ cmd_validate(int argc, char **argv)
 			user = true;
 		else if (strcmp(argv[i], "--user-enrollment") == 0)
 			ue = true;
+		else if (strcmp(argv[i], "--command") == 0)
+			command = true;
 		else
 			usage();
 	}
@@ -146,7 +149,11 @@ cmd_validate(int argc, char **argv)
 		mds_viols vs = { .n = 0 };
 		const char *mt = mds_plist_str(root, "MessageType");
 		const char *what = mt ? mt : rt ? rt : "response";
-		if (mt) {
+		if (command) {
+			what = mds_plist_str(mds_plist_get(root, "Command"), "RequestType");
+			what = what ? what : "command";
+			mds_validate_command(&sc, root, &ctx, &vs);
+		} else if (mt) {
 			const mds_sdoc *d = mds_schema_checkin(&sc, mt);
 			if (d)
 				mds_validate_checkin(&sc, d, root, &ctx, &vs);

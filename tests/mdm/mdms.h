@@ -221,6 +221,8 @@ void mds_validate_checkin(const mds_schema *s, const mds_sdoc *doc, const mds_pn
  * the status is Acknowledged) the RequestType's responsekeys. */
 void mds_validate_response(const mds_schema *s, const mds_sdoc *cmd, const mds_pnode *root,
     const mds_vctx *ctx, mds_viols *out);
+/* A command plist (what a server sends) against its RequestType's payloadkeys. */
+void mds_validate_command(const mds_schema *s, const mds_pnode *root, const mds_vctx *ctx, mds_viols *out);
 /* Any plist value against a key set (for tests of the validator itself). */
 void mds_validate_keys(const mds_skeyset *ks, const mds_smac *parent, const mds_pnode *dict,
     const mds_vctx *ctx, const char *path, bool require, mds_viols *out);
@@ -558,9 +560,10 @@ void mds_scep_free(mds_server *s);
 /* The control API (control.c). */
 void mds_handle_control(mds_server *s, const mds_req *rq, mds_resp *rs);
 /* Enqueues a complete command plist for ids ("all": every enabled device
- * channel); fills uuid.  Returns the number of targets, -1 on error. */
+ * channel); fills uuid and (when not NULL) what the command's schema says.
+ * Returns the number of targets, -1 on error. */
 int mds_enqueue_plist(mds_server *s, const uint8_t *p, size_t n, const char *const *ids, size_t nids,
-    char uuid[64], char reqtype[64], mds_err *err);
+    char uuid[64], char reqtype[64], mds_viols *viols, mds_err *err);
 /* Faults (server.c): the first active fault for scope/id/msgtype, consumed. */
 bool mds_fault_take(mds_server *s, unsigned scope, const char *id, const char *msgtype, mds_fault *out);
 int mds_fault_parse(mds_fault *f, const char *spec, mds_err *err);

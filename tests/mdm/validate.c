@@ -286,13 +286,26 @@ check_value(const mds_skey *k, const eff *e, const mds_pnode *n, const mds_vctx 
 		const mds_skeyset *sets[1] = { k->sub };
 		check_dict(sets, 1, 1, e, n, c, path, out);
 	} else if (n->type == MDS_P_ARRAY && k->type == MDS_S_ARRAY && k->sub->n > 0) {
-		const mds_skey *item = &k->sub->keys[0];
-		eff ie = inherit(e, &item->mac);
+		/* one subkey describes every item; several are alternatives
+		 * (Settings: one dictionary per Item): an item is judged by the
+		 * alternative it fits best */
 		char sub[256];
 		size_t i = 0;
 		for (const mds_pnode *ch = n->first; ch; ch = ch->next, i++) {
 			snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-			check_value(item, &ie, ch, c, sub, out);
+			mds_viols best = { .total = (size_t)-1 };
+			for (size_t a = 0; a < k->sub->n && best.total != 0; a++) {
+				const mds_skey *item = &k->sub->keys[a];
+				eff ie = inherit(e, &item->mac);
+				mds_viols try = { .n = 0 };
+				check_value(item, &ie, ch, c, sub, &try);
+				if (try.total < best.total)
+					best = try;
+			}
+			for (size_t b = 0; b < best.n; b++)
+				mds_viol_add(out, best.v[b].kind, best.v[b].path, "%s", best.v[b].msg);
+			for (size_t b = best.n; b < best.total; b++)
+				out->total++;
 		}
 	}
 }
@@ -367,4 +380,39 @@ mds_validate_response(const mds_schema *s, const mds_sdoc *cmd, const mds_pnode 
 	if (cmd && rt && rt[0] && strcmp(rt, cmd->name) != 0)
 		mds_viol_add(out, "request-type", "RequestType",
 		    "\"%.60s\" answers a %s command", rt, cmd->name);
+}
+
+void
+mds_validate_command(const mds_schema *s, const mds_pnode *root, const mds_vctx *ctx, mds_viols *out)
+{
+	const mds_pnode *cmd = mds_plist_get(root, "Command");
+	const char *rt = mds_plist_str(cmd, "RequestType");
+	if (root == NULL || root->type != MDS_P_DICT || cmd == NULL || cmd->type != MDS_P_DICT || rt == NULL) {
+		mds_viol_add(out, "missing", "Command.RequestType", "a command is {Command: {RequestType: ...}, CommandUUID: ...}");
+		return;
+	}
+	if (mds_plist_str(root, "CommandUUID") == NULL)
+		mds_viol_add(out, "missing", "CommandUUID", "a command needs a CommandUUID");
+	for (const mds_pnode *c = root->first; c; c = c->next)
+		if (strcmp(c->key, "Command") != 0 && strcmp(c->key, "CommandUUID") != 0)
+			mds_viol_add(out, "unknown-key", c->key, "a command has only Command and CommandUUID");
+	const mds_sdoc *doc = mds_schema_command(s, rt);
+	if (doc == NULL) {
+		mds_viol_add(out, "unknown-command", "Command.RequestType", "\"%.60s\" has no schema", rt);
+		return;
+	}
+	static const mds_skey rtkey = { .name = "RequestType", .type = MDS_S_STRING, .required = true,
+		.mac = { .devch = -1, .userch = -1 } };
+	static const mds_skeyset rtset = { (mds_skey *)&rtkey, 1 };
+	eff r = root_eff();
+	eff e = inherit(&r, &doc->mac);
+	char why[96];
+	const char *u = unavailable(&e, ctx, why, sizeof why);
+	if (u != NULL) {
+		mds_viol_add(out, "unavailable", "Command.RequestType", "%s: %s", rt, u);
+		e = r;
+	}
+	const mds_skeyset *sets[2] = { doc->req, &rtset };
+	eff parents[2] = { e, r };
+	check_dict(sets, 2, 3, parents, cmd, ctx, "Command", out);
 }
