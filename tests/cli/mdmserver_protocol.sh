@@ -260,5 +260,25 @@ ctl GET /v1/report
 eq report_counts "$(jq_py '[j["counters"][k] for k in ("authenticate","checkout","user_authenticate","set_bootstrap_token","get_bootstrap_token")]')" '[5, 1, 2, 3, 3]'
 eq every_message_validated "$(jq_py 'j["counters"]["validated"] >= j["counters"]["checkins"] - 8')" true
 eq signatures_cached "$(jq_py 'j["counters"]["signature_verified_cached"] > j["counters"]["signature_verified_full"]')" true
+eq signatures_fast_path "$(jq_py 'j["counters"]["signature_verified_fast"] > 20')" true
 mds_stop
 check report_file_written test -s "$MDS_DIR/report.json"
+
+# --- the same refusals with every signature through OpenSSL's CMS (no fast path) ---
+mds_start --no-fast-verify || exit 0
+dev_identity f1 "$U1"
+pl_auth "$TMP/fauth" "$U1"
+dev_put "$MDS_CI" "$CHECKIN_CT" "$TMP/fauth" f1
+eq slow_authenticate "$HTTP" 200
+for md in sha1 sha256; do
+	dev_put "$MDS_SU" "" "$TMP/idle1" f1 $md
+	eq "slow_idle_$md" "$HTTP" 200
+done
+dev_put "$MDS_SU" "" "$TMP/idle1" f1 sha256 -noattr
+eq slow_noattr "$HTTP" 200
+sig=$(openssl cms -sign -binary -in "$TMP/tu1" -signer "$TMP/f1.pem" -inkey "$TMP/f1.key" -outform DER | base64 -w0)
+HTTP=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Mdm-Signature: $sig" --data-binary "@$TMP/idle1" "$MDS_SU")
+eq slow_signature_over_other_body_400 "$HTTP" 400
+ctl GET /v1/report
+eq slow_path_only "$(jq_py '[j["counters"]["signature_verified_fast"], j["counters"]["signature_verified_cached"]]')" '[0, 3]'
+mds_stop

@@ -20,6 +20,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "mdms.h"
@@ -30,7 +31,8 @@
 struct mds_ident {
 	uint8_t h[32];
 	bool ok;
-	time_t not_after;
+	time_t not_before, not_after;
+	EVP_PKEY *pkey;         /* the certificate's key, for the fast path (ok only) */
 	char cn[96];
 	char why[200];
 	struct mds_ident *next;
@@ -50,6 +52,7 @@ flush(mds_idcache *c)
 		struct mds_ident *e = c->tab[i];
 		while (e) {
 			struct mds_ident *n = e->next;
+			EVP_PKEY_free(e->pkey);
 			free(e);
 			e = n;
 		}
@@ -79,6 +82,8 @@ cache_get(mds_idcache *c, const uint8_t h[32], struct mds_ident *out)
 	for (struct mds_ident *e = c->tab[bucket(h)]; e; e = e->next) {
 		if (memcmp(e->h, h, 32) == 0) {
 			*out = *e;
+			if (out->pkey)
+				EVP_PKEY_up_ref(out->pkey);     /* the caller's reference */
 			hit = true;
 			break;
 		}
@@ -95,6 +100,8 @@ cache_put(mds_idcache *c, const struct mds_ident *v)
 		flush(c);
 	struct mds_ident *e = mds_xmalloc(sizeof *e);
 	*e = *v;
+	if (e->pkey)
+		EVP_PKEY_up_ref(e->pkey);           /* the cache's reference */
 	size_t b = bucket(v->h);
 	e->next = c->tab[b];
 	c->tab[b] = e;
@@ -132,12 +139,19 @@ check_cert(struct mds_ident *out, mds_idcache *c, X509_STORE *store, time_t vtim
 	memset(out, 0, sizeof *out);
 	X509_digest(leaf, EVP_sha256(), out->h, &hl);
 	time_t now = vtime ? vtime : time(NULL);
-	if (cache_get(c, out->h, out) && (!out->ok || now <= out->not_after)) {
-		*cached = true;
-		return out->ok ? 0 : -1;
+	if (cache_get(c, out->h, out)) {
+		EVP_PKEY_free(out->pkey);
+		out->pkey = NULL;
+		if (!out->ok || now <= out->not_after) {
+			*cached = true;
+			return out->ok ? 0 : -1;
+		}
+		memset(out, 0, sizeof *out);
+		X509_digest(leaf, EVP_sha256(), out->h, &hl);
 	}
 	*cached = false;
 	X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, out->cn, sizeof out->cn);
+	out->not_before = asn1_epoch(X509_get0_notBefore(leaf));
 	out->not_after = asn1_epoch(X509_get0_notAfter(leaf));
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	out->ok = false;
@@ -163,7 +177,9 @@ check_cert(struct mds_ident *out, mds_idcache *c, X509_STORE *store, time_t vtim
 	}
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
+	out->pkey = out->ok ? X509_get0_pubkey(leaf) : NULL;
 	cache_put(c, out);
+	out->pkey = NULL;
 	return out->ok ? 0 : -1;
 }
 
@@ -197,6 +213,284 @@ signing_time_ok(CMS_SignerInfo *si, X509 *signer, char *why, size_t n)
 	return 0;
 }
 
+/*
+ * The fast path.  OpenSSL 3.0's CMS parse of one Mdm-Signature (the embedded
+ * certificate's key goes through the provider decoders) costs several
+ * times the RSA check itself, so for a certificate the cache already
+ * vouches for, the DER is walked here and only the cryptography is left to
+ * OpenSSL.  It can only accept: any structure it does not expect (BER
+ * lengths, several signers or certificates it cannot match, a
+ * subjectKeyIdentifier signer, attached content, an unknown algorithm, a
+ * missing contentType or messageDigest) and any failed check return
+ * "unsure", and the full CMS path above decides and explains.
+ *
+ *   ContentInfo ::= SEQ { OID signedData, [0] SignedData }
+ *   SignedData  ::= SEQ { version, SET digestAlgorithms, SEQ encap { OID [, [0] content] },
+ *                         [0] certificates OPTIONAL, [1] crls OPTIONAL, SET signerInfos }
+ *   SignerInfo  ::= SEQ { version, sid (SEQ { issuer, serial }), SEQ digestAlgorithm,
+ *                         [0] signedAttrs OPTIONAL, SEQ signatureAlgorithm, OCTET STRING sig, ... }
+ * With signedAttrs the signature covers their DER with the SET tag (0x31)
+ * in place of [0]; contentType must be id-data and messageDigest the body's
+ * digest (RFC 5652 §5.4); without them it covers the body.
+ */
+struct tlv {
+	uint8_t tag;
+	const uint8_t *v, *whole;       /* contents; the element from its tag */
+	size_t len, wlen;
+};
+
+/* Reads one DER element from [*p, end): single-byte tags, definite lengths. */
+static bool
+tlv_next(const uint8_t **p, const uint8_t *end, struct tlv *t)
+{
+	const uint8_t *q = *p;
+	if (end - q < 2 || (q[0] & 0x1f) == 0x1f)
+		return false;
+	t->tag = q[0];
+	size_t len = q[1], hl = 2;
+	if (len & 0x80) {
+		size_t k = len & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - q) < 2 + k)
+			return false;   /* indefinite or absurd */
+		len = 0;
+		for (size_t i = 0; i < k; i++)
+			len = len << 8 | q[2 + i];
+		hl = 2 + k;
+	}
+	if ((size_t)(end - q) - hl < len)
+		return false;
+	t->whole = q;
+	t->v = q + hl;
+	t->len = len;
+	t->wlen = hl + len;
+	*p = q + hl + len;
+	return true;
+}
+
+static bool
+tlv_in(const struct tlv *outer, const uint8_t **p, struct tlv *t)
+{
+	return tlv_next(p, outer->v + outer->len, t);
+}
+
+/* OIDs as their DER content bytes ("\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" is 1.2.840.113549.1.7.2) */
+#define OID_IS(t, bytes) oid_is((t), (const uint8_t *)(bytes), sizeof(bytes) - 1)
+
+static bool
+oid_is(const struct tlv *t, const uint8_t *b, size_t n)
+{
+	return t->tag == 0x06 && t->len == n && memcmp(t->v, b, n) == 0;
+}
+
+static const EVP_MD *
+fast_md(const struct tlv *oid)
+{
+	if (OID_IS(oid, "\x2b\x0e\x03\x02\x1a"))
+		return EVP_sha1();
+	if (OID_IS(oid, "\x60\x86\x48\x01\x65\x03\x04\x02\x01"))
+		return EVP_sha256();
+	if (OID_IS(oid, "\x60\x86\x48\x01\x65\x03\x04\x02\x02"))
+		return EVP_sha384();
+	if (OID_IS(oid, "\x60\x86\x48\x01\x65\x03\x04\x02\x03"))
+		return EVP_sha512();
+	return NULL;
+}
+
+/* The signature algorithm fits the key and the digest? */
+static bool
+fast_sigalg(const struct tlv *oid, const EVP_MD *md, EVP_PKEY *pk)
+{
+	int rsa = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA, ec = EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC;
+	if (rsa && OID_IS(oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"))
+		return true;
+	if (ec && OID_IS(oid, "\x2a\x86\x48\xce\x3d\x02\x01"))
+		return true;
+	static const struct { const char *oid; size_t n; int rsa; const char *md; } t[] = {
+		{ "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x05", 9, 1, "SHA1" }, { "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", 9, 1, "SHA256" },
+		{ "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0c", 9, 1, "SHA384" }, { "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0d", 9, 1, "SHA512" },
+		{ "\x2a\x86\x48\xce\x3d\x04\x03\x01", 8, 0, "SHA1" }, { "\x2a\x86\x48\xce\x3d\x04\x03\x02", 8, 0, "SHA256" },
+		{ "\x2a\x86\x48\xce\x3d\x04\x03\x03", 8, 0, "SHA384" }, { "\x2a\x86\x48\xce\x3d\x04\x03\x04", 8, 0, "SHA512" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (oid_is(oid, (const uint8_t *)t[i].oid, t[i].n))
+			return (t[i].rsa ? rsa : ec) && EVP_MD_is_a(md, t[i].md);
+	return false;
+}
+
+static bool
+fast_verify(EVP_PKEY *pk, const EVP_MD *md, const uint8_t *m, size_t mlen, const struct tlv *sig)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1 &&
+	    EVP_DigestVerify(ctx, sig->v, sig->len, m, mlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* signedAttrs: contentType id-data, messageDigest = digest(body), and the
+ * signing time inside [nb, na]. */
+static bool
+fast_attrs(const struct tlv *attrs, const EVP_MD *md, const uint8_t *body, size_t len, time_t nb, time_t na)
+{
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+	if (EVP_Digest(body, len, dg, &dl, md, NULL) != 1)
+		return false;
+	bool ctype = false, digest = false;
+	const uint8_t *p = attrs->v;
+	struct tlv a;
+	while (p < attrs->v + attrs->len) {
+		if (!tlv_in(attrs, &p, &a) || a.tag != 0x30)
+			return false;
+		const uint8_t *q = a.v;
+		struct tlv oid, set, val;
+		if (!tlv_in(&a, &q, &oid) || !tlv_in(&a, &q, &set) || set.tag != 0x31)
+			return false;
+		const uint8_t *r = set.v;
+		if (!tlv_in(&set, &r, &val) || r != set.v + set.len)
+			return false;   /* exactly one value */
+		if (OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03")) {
+			if (ctype || !OID_IS(&val, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01"))
+				return false;
+			ctype = true;
+		} else if (OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04")) {
+			if (digest || val.tag != 0x04 || val.len != dl || CRYPTO_memcmp(val.v, dg, dl) != 0)
+				return false;
+			digest = true;
+		} else if (OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x05")) {
+			const uint8_t *tp = val.whole;
+			ASN1_TIME *at = d2i_ASN1_TIME(NULL, &tp, (long)val.wlen);
+			time_t st = at ? asn1_epoch(at) : 0;
+			ASN1_TIME_free(at);
+			if (st == 0 || st < nb || st > na)
+				return false;
+		}
+	}
+	return ctype && digest;
+}
+
+/* 1: verified, 0: not sure (take the full path). */
+static int
+fast_path(mds_identity *out, mds_idcache *c, time_t vtime, const uint8_t *der, size_t dl,
+    const uint8_t *body, size_t len)
+{
+	const uint8_t *p = der;
+	struct tlv ci, oid, w, sd, t, certs = { 0 }, sis, si;
+	if (!tlv_next(&p, der + dl, &ci) || ci.tag != 0x30 || p != der + dl)
+		return 0;
+	p = ci.v;
+	if (!tlv_in(&ci, &p, &oid) || !OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02") || !tlv_in(&ci, &p, &w) || w.tag != 0xa0)
+		return 0;
+	p = w.v;
+	if (!tlv_in(&w, &p, &sd) || sd.tag != 0x30)
+		return 0;
+	p = sd.v;
+	if (!tlv_in(&sd, &p, &t) || t.tag != 0x02 || !tlv_in(&sd, &p, &t) || t.tag != 0x31)
+		return 0;
+	if (!tlv_in(&sd, &p, &t) || t.tag != 0x30)
+		return 0;
+	const uint8_t *e = t.v;
+	struct tlv eoid;
+	if (!tlv_in(&t, &e, &eoid) || !OID_IS(&eoid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01") || e != t.v + t.len)
+		return 0;       /* not id-data, or content present: not detached */
+	if (!tlv_in(&sd, &p, &t))
+		return 0;
+	if (t.tag == 0xa0) {
+		certs = t;
+		if (!tlv_in(&sd, &p, &t))
+			return 0;
+	}
+	if (t.tag == 0xa1 && !tlv_in(&sd, &p, &t))
+		return 0;
+	sis = t;
+	const uint8_t *s = sis.v;
+	if (sis.tag != 0x31 || !tlv_in(&sis, &s, &si) || si.tag != 0x30 || s != sis.v + sis.len)
+		return 0;       /* not exactly one signer */
+	const uint8_t *q = si.v;
+	struct tlv ver, sid, dalg, attrs = { 0 }, salg, sig;
+	if (!tlv_in(&si, &q, &ver) || ver.tag != 0x02 || !tlv_in(&si, &q, &sid) || sid.tag != 0x30 ||
+	    !tlv_in(&si, &q, &dalg) || dalg.tag != 0x30 || !tlv_in(&si, &q, &t))
+		return 0;
+	if (t.tag == 0xa0) {
+		attrs = t;
+		if (!tlv_in(&si, &q, &t))
+			return 0;
+	}
+	salg = t;
+	if (salg.tag != 0x30 || !tlv_in(&si, &q, &sig) || sig.tag != 0x04)
+		return 0;
+	const uint8_t *ip = sid.v;
+	struct tlv iss, ser;
+	if (!tlv_in(&sid, &ip, &iss) || !tlv_in(&sid, &ip, &ser) || ser.tag != 0x02)
+		return 0;
+	/* the signer's certificate: issuer and serial byte for byte */
+	const uint8_t *cp = certs.v, *cert = NULL;
+	size_t certlen = 0;
+	struct tlv ce;
+	while (certs.len && cp < certs.v + certs.len && cert == NULL) {
+		if (!tlv_in(&certs, &cp, &ce) || ce.tag != 0x30)
+			return 0;
+		const uint8_t *x = ce.v;
+		struct tlv tbs, f;
+		if (!tlv_in(&ce, &x, &tbs) || tbs.tag != 0x30)
+			return 0;
+		const uint8_t *y = tbs.v;
+		if (!tlv_in(&tbs, &y, &f))
+			return 0;
+		if (f.tag == 0xa0 && !tlv_in(&tbs, &y, &f))
+			return 0;
+		struct tlv fs = f, falg, fiss;
+		if (fs.tag != 0x02 || !tlv_in(&tbs, &y, &falg) || !tlv_in(&tbs, &y, &fiss))
+			return 0;
+		if (fs.wlen == ser.wlen && memcmp(fs.whole, ser.whole, fs.wlen) == 0 &&
+		    fiss.wlen == iss.wlen && memcmp(fiss.whole, iss.whole, fiss.wlen) == 0) {
+			cert = ce.whole;
+			certlen = ce.wlen;
+		}
+	}
+	if (cert == NULL)
+		return 0;
+	struct mds_ident v;
+	uint8_t h[32];
+	SHA256(cert, certlen, h);
+	time_t now = vtime ? vtime : time(NULL);
+	if (!cache_get(c, h, &v))
+		return 0;
+	int rc = 0;
+	const uint8_t *a = dalg.v;
+	struct tlv doid, soid;
+	const EVP_MD *md = NULL;
+	if (!v.ok || v.pkey == NULL || now > v.not_after || now < v.not_before)
+		goto out;
+	if (!tlv_in(&dalg, &a, &doid) || (md = fast_md(&doid)) == NULL)
+		goto out;
+	a = salg.v;
+	if (!tlv_in(&salg, &a, &soid) || !fast_sigalg(&soid, md, v.pkey))
+		goto out;
+	if (attrs.len) {
+		if (!fast_attrs(&attrs, md, body, len, v.not_before, v.not_after))
+			goto out;
+		uint8_t *m = mds_xmalloc(attrs.wlen);
+		memcpy(m, attrs.whole, attrs.wlen);
+		m[0] = 0x31;    /* what was signed: the SET OF, not the [0] */
+		bool ok = fast_verify(v.pkey, md, m, attrs.wlen, &sig);
+		free(m);
+		if (!ok)
+			goto out;
+	} else if (!fast_verify(v.pkey, md, body, len, &sig)) {
+		goto out;
+	}
+	memcpy(out->sha256, h, 32);
+	snprintf(out->cn, sizeof out->cn, "%s", v.cn);
+	out->cached = true;
+	out->fast = true;
+	rc = 1;
+out:
+	EVP_PKEY_free(v.pkey);
+	ERR_clear_error();
+	return rc;
+}
+
 int
 mds_verify_mdm_signature(mds_identity *out, mds_idcache *c, X509_STORE *store, time_t vtime,
     const char *b64, const uint8_t *body, size_t len, mds_err *err)
@@ -211,6 +505,10 @@ mds_verify_mdm_signature(mds_identity *out, mds_idcache *c, X509_STORE *store, t
 	size_t dl = 0;
 	if (mds_b64_decode(&der, &dl, b64, bl) != 0)
 		return mds_fail(err, 0, "Mdm-Signature is not base64");
+	if (!c->no_fast && fast_path(out, c, vtime, der, dl, body, len) == 1) {
+		free(der);
+		return 0;
+	}
 	const uint8_t *q = der;
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, (long)dl);
 	int rc = -1;

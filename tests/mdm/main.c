@@ -11,6 +11,10 @@
  *                                      result; with --command, commands a server
  *                                      sends) and print the violations
  *
+ *   mdmserver load --ready FILE --dir PKIDIR [--devices N] [--concurrency C]
+ *             [--rounds R] [--scep K]    drive a running server with N simulated
+ *                                      devices and print the rates (load.c)
+ *
  * At start it loads Apple's schema, sets up (or reloads from --dir) its
  * CAs, listens (port 0 picks a free port), writes --profile-out and then
  * --ready-file (JSON: URLs, ports, topic, pid, file paths) so a test knows
@@ -44,6 +48,7 @@ usage(void)
 	    "         [--identity scep|pkcs12] [--pin ca|leaf|other] [--capabilities LIST] [--access-rights N]\n"
 	    "         [--keysize N] [--sign-message yes|no] [--no-checkout-when-removed] [--no-checkin-url]\n"
 	    "         [--p12-password PW] [--mdm-path P] [--checkin-path P] [--scep-path P] [--no-schema]\n"
+	    "         [--no-fast-verify]\n"
 	    "       mdmserver validate [--os V] [--request-type RT | --command] [--user-channel]\n"
 	    "         [--user-enrollment] [--schema DIR] FILE...\n", stderr);
 	exit(64);
@@ -236,6 +241,8 @@ main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "validate") == 0)
 		return cmd_validate(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "load") == 0)
+		return mds_load_main(argc - 1, argv + 1);
 	mds_config c = {
 		.host = "127.0.0.1", .bind = "127.0.0.1", .scep_port = -1, .threads = 2,
 		.ec_tls = true, .mdm_path = "/mdm", .checkin_path = "/checkin", .scep_path = "/scep",
@@ -254,6 +261,7 @@ main(int argc, char **argv)
 		O_ANYCHAL, O_SMODE, O_SPOLLS, O_SFAIL, O_SRA, O_DAYS, O_DEVCA, O_VTIME, O_MAXBODY, O_OS,
 		O_PUSH, O_PUSHCA, O_PUSHINS, O_UADECL, O_DDM, O_FAULT, O_CLIMIT, O_KEEP, O_IDENT, O_PIN,
 		O_CAPS, O_AR, O_KEYSIZE, O_SIGN, O_NOCO, O_NOCI, O_P12PW, O_MPATH, O_CPATH, O_SPATH, O_NOSCHEMA,
+		O_NOFAST,
 	};
 	static const struct option lo[] = {
 		{ "dir", 1, 0, O_DIR }, { "schema", 1, 0, O_SCHEMA }, { "host", 1, 0, O_HOST },
@@ -274,6 +282,7 @@ main(int argc, char **argv)
 		{ "no-checkout-when-removed", 0, 0, O_NOCO }, { "no-checkin-url", 0, 0, O_NOCI },
 		{ "p12-password", 1, 0, O_P12PW }, { "mdm-path", 1, 0, O_MPATH }, { "checkin-path", 1, 0, O_CPATH },
 		{ "scep-path", 1, 0, O_SPATH }, { "no-schema", 0, 0, O_NOSCHEMA }, { "help", 0, 0, 'h' },
+		{ "no-fast-verify", 0, 0, O_NOFAST },
 		{ 0, 0, 0, 0 },
 	};
 	int ch;
@@ -356,6 +365,7 @@ main(int argc, char **argv)
 		case O_CPATH: c.checkin_path = optarg; break;
 		case O_SPATH: c.scep_path = optarg; break;
 		case O_NOSCHEMA: no_schema = true; break;
+		case O_NOFAST: c.no_fast_verify = true; break;
 		default: usage();
 		}
 	}

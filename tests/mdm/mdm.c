@@ -112,6 +112,8 @@ identify(mds_server *s, const mds_req *rq, mds_resp *rs, mds_identity *id, const
 		return false;
 	}
 	mds_count(&s->rep, id->cached ? MDS_C_SIG_CACHED : MDS_C_SIG_FULL);
+	if (id->fast)
+		mds_count(&s->rep, MDS_C_SIG_FAST);
 	return true;
 }
 

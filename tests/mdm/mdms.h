@@ -333,7 +333,7 @@ enum mds_counter {
 	MDS_C_REPORTS, MDS_C_IDLE, MDS_C_ACK, MDS_C_ERROR, MDS_C_NOTNOW, MDS_C_FORMATERR,
 	MDS_C_DELIVERED, MDS_C_ENQUEUED, MDS_C_DUPLICATE, MDS_C_UNKNOWN_UUID,
 	MDS_C_VALIDATED, MDS_C_INVALID, MDS_C_VIOLATIONS,
-	MDS_C_SIG_FULL, MDS_C_SIG_CACHED, MDS_C_SIG_FAIL, MDS_C_MTLS,
+	MDS_C_SIG_FULL, MDS_C_SIG_CACHED, MDS_C_SIG_FAST, MDS_C_SIG_FAIL, MDS_C_MTLS,
 	MDS_C_HTTP_2XX, MDS_C_HTTP_4XX, MDS_C_HTTP_5XX, MDS_C_FAULTS,
 	MDS_C_SCEP_CACAPS, MDS_C_SCEP_CACERT, MDS_C_SCEP_PKCSREQ, MDS_C_SCEP_POLL,
 	MDS_C_SCEP_ISSUED, MDS_C_SCEP_PENDING, MDS_C_SCEP_FAILURE,
@@ -409,12 +409,14 @@ typedef struct mds_idcache {
 	pthread_rwlock_t lk;
 	struct mds_ident *tab[4096];
 	size_t n;
+	bool no_fast;                   /* tests: always the full CMS path */
 } mds_idcache;
 
 typedef struct mds_identity {
 	uint8_t sha256[32];
 	char cn[96];
 	bool cached;                    /* the chain verdict came from the cache */
+	bool fast;                      /* ... and the signature took the fast path */
 } mds_identity;
 
 void mds_idcache_init(mds_idcache *c);
@@ -482,6 +484,7 @@ typedef struct mds_config {
 	bool ua_decline;                /* first UserAuthenticate gets 410 (NanoMDM without -ua-zero-digest) */
 	bool ddm;                       /* answer DeclarativeManagement (else 500, as NanoMDM without -dm) */
 	bool no_auth;                   /* fuzzing only: no identity check */
+	bool no_fast_verify;            /* every Mdm-Signature through OpenSSL's CMS */
 	unsigned conn_limit;
 	size_t keep_bodies;
 	/* profile */
@@ -575,6 +578,9 @@ int mds_report_write(mds_server *s, const char *path, mds_err *err);
 /* Pushes to the APNs stand-in (push.c): 0 ok, else the HTTP status or -1. */
 int mds_push(mds_server *s, const mds_enr *e, char *detail, size_t dlen);
 void mds_push_cleanup(void);
+
+/* `mdmserver load` (load.c). */
+int mds_load_main(int argc, char **argv);
 
 /* ---- HTTP listeners (http.c, libmicrohttpd) ---- */
 

@@ -21,7 +21,7 @@ const char *const mds_counter_names[MDS_C_N] = {
 	"get_token", "reports", "idle", "acknowledged", "error", "not_now", "command_format_error",
 	"delivered", "enqueued", "duplicate_results", "unknown_command_uuid",
 	"validated", "invalid", "violations",
-	"signature_verified_full", "signature_verified_cached", "signature_failed", "mtls_verified",
+	"signature_verified_full", "signature_verified_cached", "signature_verified_fast", "signature_failed", "mtls_verified",
 	"http_2xx", "http_4xx", "http_5xx", "faults_applied",
 	"scep_getcacaps", "scep_getcacert", "scep_pkcsreq", "scep_getcertinitial",
 	"scep_issued", "scep_pending", "scep_failure",

@@ -143,6 +143,7 @@ mds_server_init(mds_server *s, const mds_config *cfg, mds_err *err)
 	mds_report_init(&s->rep);
 	mds_state_init(&s->st, cfg->keep_bodies ? cfg->keep_bodies : 256u << 20);
 	mds_idcache_init(&s->idc);
+	s->idc.no_fast = cfg->no_fast_verify;
 	pthread_mutex_init(&s->fmu, NULL);
 	if (s->cfg.topic == NULL) {
 		char u[37];

@@ -210,20 +210,18 @@ mds_arena_free(mds_arena *a)
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int
-b64val(unsigned char c)
+/* -1 outside the alphabet, -2 whitespace, -3 '=' */
+static int8_t b64tab[256];
+static pthread_once_t b64once = PTHREAD_ONCE_INIT;
+
+static void
+b64init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	memset(b64tab, -1, sizeof b64tab);
+	for (int i = 0; i < 64; i++)
+		b64tab[(unsigned char)b64chars[i]] = (int8_t)i;
+	b64tab[' '] = b64tab['\t'] = b64tab['\r'] = b64tab['\n'] = -2;
+	b64tab['='] = -3;
 }
 
 int
@@ -235,16 +233,16 @@ mds_b64_decode(uint8_t **out, size_t *outlen, const char *s, size_t n)
 	size_t o = 0, pad = 0;
 	uint32_t acc = 0;
 	int bits = 0;
+	pthread_once(&b64once, b64init);
 	/* acc keeps only the bits not yet emitted: mask after each byte */
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		int v = b64tab[(unsigned char)s[i]];
+		if (v == -2)
 			continue;
-		if (c == '=') {
+		if (v == -3) {
 			pad++;
 			continue;
 		}
-		int v = b64val(c);
 		if (v < 0 || pad) {             /* a character after padding, or outside the alphabet */
 			free(p);
 			return -1;
