@@ -369,103 +369,175 @@ fast_attrs(const struct tlv *attrs, const EVP_MD *md, const uint8_t *body, size_
 	return ctype && digest;
 }
 
-/* 1: verified, 0: not sure (take the full path). */
+/* DER well-formedness of everything in t, as OpenSSL's decoder would
+ * insist: children cover constructed elements exactly; INTEGERs minimal;
+ * OIDs well encoded; BOOLEAN one byte; NULL empty; BIT STRING's unused
+ * bits at most 7.  Depth-limited. */
+static bool
+der_ok(const struct tlv *t, int depth)
+{
+	if (depth > 16)
+		return false;
+	if (t->tag & 0x20) {
+		const uint8_t *p = t->v;
+		struct tlv c;
+		while (p < t->v + t->len)
+			if (!tlv_in(t, &p, &c) || !der_ok(&c, depth + 1))
+				return false;
+		return true;
+	}
+	switch (t->tag) {
+	case 0x01: return t->len == 1;
+	case 0x02: return t->len >= 1 && !(t->len > 1 && ((t->v[0] == 0 && !(t->v[1] & 0x80)) ||
+	    (t->v[0] == 0xff && (t->v[1] & 0x80))));
+	case 0x03: return t->len >= 1 && t->v[0] <= 7;
+	case 0x05: return t->len == 0;
+	case 0x06:
+		if (t->len == 0 || (t->v[t->len - 1] & 0x80))
+			return false;
+		for (size_t i = 0; i < t->len; i++)
+			if (t->v[i] == 0x80 && (i == 0 || !(t->v[i - 1] & 0x80)))
+				return false;   /* a subidentifier with a leading 0x80 */
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* AlgorithmIdentifier: SEQ { OID [, NULL] } and nothing else. */
+static bool
+alg_ok(const struct tlv *alg, struct tlv *oid)
+{
+	const uint8_t *p = alg->v;
+	struct tlv n;
+	if (alg->tag != 0x30 || !tlv_in(alg, &p, oid) || oid->tag != 0x06 || !der_ok(oid, 0))
+		return false;
+	if (p == alg->v + alg->len)
+		return true;
+	return tlv_in(alg, &p, &n) && n.tag == 0x05 && n.len == 0 && p == alg->v + alg->len;
+}
+
+/* The signed attributes real clients send: contentType, signingTime,
+ * messageDigest (all), S/MIME capabilities (openssl cms). */
+static bool
+attrs_known(const struct tlv *attrs)
+{
+	const uint8_t *p = attrs->v;
+	struct tlv a, oid;
+	while (p < attrs->v + attrs->len) {
+		if (!tlv_in(attrs, &p, &a) || a.tag != 0x30 || !der_ok(&a, 0))
+			return false;
+		const uint8_t *q = a.v;
+		if (!tlv_in(&a, &q, &oid) || !(OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03") ||
+		    OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04") ||
+		    OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x05") ||
+		    OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x0f")))
+			return false;
+	}
+	return true;
+}
+
+/* Next element must exist with this tag. */
+static bool
+want(const struct tlv *outer, const uint8_t **p, struct tlv *t, uint8_t tag)
+{
+	return tlv_in(outer, p, t) && t->tag == tag;
+}
+
+/* 1: verified, 0: not sure (take the full path).  The shape accepted is
+ * exactly: ContentInfo{signedData, [0]{SignedData{INTEGER 1, SET of known
+ * digests, SEQ{id-data}, [0]{one certificate}, SET{one SignerInfo{INTEGER
+ * 1, SEQ{issuer, serial}, alg, [0] attrs?, alg, OCTET STRING}}}}}. */
 static int
 fast_path(mds_identity *out, mds_idcache *c, time_t vtime, const uint8_t *der, size_t dl,
     const uint8_t *body, size_t len)
 {
-	const uint8_t *p = der;
-	struct tlv ci, oid, w, sd, t, certs = { 0 }, sis, si;
+	const uint8_t *p = der, *q;
+	struct tlv ci, oid, w, sd, t, certs, cert, sis, si, sid, iss, ser, dalg, attrs = { 0 }, salg, sig, doid, soid;
 	if (!tlv_next(&p, der + dl, &ci) || ci.tag != 0x30 || p != der + dl)
 		return 0;
 	p = ci.v;
-	if (!tlv_in(&ci, &p, &oid) || !OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02") || !tlv_in(&ci, &p, &w) || w.tag != 0xa0)
+	if (!want(&ci, &p, &oid, 0x06) || !OID_IS(&oid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02") ||
+	    !want(&ci, &p, &w, 0xa0) || p != ci.v + ci.len)
 		return 0;
 	p = w.v;
-	if (!tlv_in(&w, &p, &sd) || sd.tag != 0x30)
+	if (!want(&w, &p, &sd, 0x30) || p != w.v + w.len)
 		return 0;
 	p = sd.v;
-	if (!tlv_in(&sd, &p, &t) || t.tag != 0x02 || !tlv_in(&sd, &p, &t) || t.tag != 0x31)
+	struct tlv digests;
+	if (!want(&sd, &p, &t, 0x02) || t.len != 1 || t.v[0] != 1 || !want(&sd, &p, &digests, 0x31))
 		return 0;
-	if (!tlv_in(&sd, &p, &t) || t.tag != 0x30)
-		return 0;
-	const uint8_t *e = t.v;
-	struct tlv eoid;
-	if (!tlv_in(&t, &e, &eoid) || !OID_IS(&eoid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01") || e != t.v + t.len)
-		return 0;       /* not id-data, or content present: not detached */
-	if (!tlv_in(&sd, &p, &t))
-		return 0;
-	if (t.tag == 0xa0) {
-		certs = t;
-		if (!tlv_in(&sd, &p, &t))
+	/* every digestAlgorithms entry one we know (CMS_verify refuses the others) */
+	for (q = digests.v; q < digests.v + digests.len;) {
+		struct tlv alg, aoid;
+		if (!tlv_in(&digests, &q, &alg) || !alg_ok(&alg, &aoid) || fast_md(&aoid) == NULL)
 			return 0;
 	}
-	if (t.tag == 0xa1 && !tlv_in(&sd, &p, &t))
+	if (!want(&sd, &p, &t, 0x30))
 		return 0;
-	sis = t;
-	const uint8_t *s = sis.v;
-	if (sis.tag != 0x31 || !tlv_in(&sis, &s, &si) || si.tag != 0x30 || s != sis.v + sis.len)
-		return 0;       /* not exactly one signer */
-	const uint8_t *q = si.v;
-	struct tlv ver, sid, dalg, attrs = { 0 }, salg, sig;
-	if (!tlv_in(&si, &q, &ver) || ver.tag != 0x02 || !tlv_in(&si, &q, &sid) || sid.tag != 0x30 ||
-	    !tlv_in(&si, &q, &dalg) || dalg.tag != 0x30 || !tlv_in(&si, &q, &t))
+	q = t.v;
+	struct tlv eoid;
+	if (!want(&t, &q, &eoid, 0x06) || !OID_IS(&eoid, "\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01") || q != t.v + t.len)
+		return 0;       /* not id-data, or content present: not detached */
+	if (!want(&sd, &p, &certs, 0xa0))
+		return 0;
+	q = certs.v;
+	if (!want(&certs, &q, &cert, 0x30) || q != certs.v + certs.len)
+		return 0;       /* exactly one certificate: the identity */
+	if (!want(&sd, &p, &sis, 0x31) || p != sd.v + sd.len)
+		return 0;       /* no CRLs, nothing after the signers */
+	q = sis.v;
+	if (!want(&sis, &q, &si, 0x30) || q != sis.v + sis.len || !der_ok(&si, 0))
+		return 0;       /* exactly one signer, well formed */
+	q = si.v;
+	if (!want(&si, &q, &t, 0x02) || t.len != 1 || t.v[0] != 1 || !want(&si, &q, &sid, 0x30) ||
+	    !tlv_in(&si, &q, &dalg) || !alg_ok(&dalg, &doid) || !tlv_in(&si, &q, &t))
 		return 0;
 	if (t.tag == 0xa0) {
 		attrs = t;
-		if (!tlv_in(&si, &q, &t))
+		if (!attrs_known(&attrs) || !tlv_in(&si, &q, &t))
 			return 0;
 	}
 	salg = t;
-	if (salg.tag != 0x30 || !tlv_in(&si, &q, &sig) || sig.tag != 0x04)
-		return 0;
+	if (!alg_ok(&salg, &soid) || !want(&si, &q, &sig, 0x04) || q != si.v + si.len)
+		return 0;       /* no unsigned attributes */
 	const uint8_t *ip = sid.v;
-	struct tlv iss, ser;
-	if (!tlv_in(&sid, &ip, &iss) || !tlv_in(&sid, &ip, &ser) || ser.tag != 0x02)
+	if (!want(&sid, &ip, &iss, 0x30) || !want(&sid, &ip, &ser, 0x02) || ip != sid.v + sid.len)
 		return 0;
-	/* the signer's certificate: issuer and serial byte for byte */
-	const uint8_t *cp = certs.v, *cert = NULL;
-	size_t certlen = 0;
-	struct tlv ce;
-	while (certs.len && cp < certs.v + certs.len && cert == NULL) {
-		if (!tlv_in(&certs, &cp, &ce) || ce.tag != 0x30)
-			return 0;
-		const uint8_t *x = ce.v;
-		struct tlv tbs, f;
-		if (!tlv_in(&ce, &x, &tbs) || tbs.tag != 0x30)
-			return 0;
-		const uint8_t *y = tbs.v;
-		if (!tlv_in(&tbs, &y, &f))
-			return 0;
-		if (f.tag == 0xa0 && !tlv_in(&tbs, &y, &f))
-			return 0;
-		struct tlv fs = f, falg, fiss;
-		if (fs.tag != 0x02 || !tlv_in(&tbs, &y, &falg) || !tlv_in(&tbs, &y, &fiss))
-			return 0;
-		if (fs.wlen == ser.wlen && memcmp(fs.whole, ser.whole, fs.wlen) == 0 &&
-		    fiss.wlen == iss.wlen && memcmp(fiss.whole, iss.whole, fiss.wlen) == 0) {
-			cert = ce.whole;
-			certlen = ce.wlen;
-		}
-	}
-	if (cert == NULL)
+	/* the certificate is the signer's: issuer and serial byte for byte */
+	const uint8_t *x = cert.v, *y;
+	struct tlv tbs, f, falg, fiss;
+	if (!want(&cert, &x, &tbs, 0x30))
+		return 0;
+	y = tbs.v;
+	if (!tlv_in(&tbs, &y, &f) || (f.tag == 0xa0 && !tlv_in(&tbs, &y, &f)) || f.tag != 0x02 ||
+	    !tlv_in(&tbs, &y, &falg) || !tlv_in(&tbs, &y, &fiss))
+		return 0;
+	if (f.wlen != ser.wlen || memcmp(f.whole, ser.whole, f.wlen) != 0 || fiss.wlen != iss.wlen ||
+	    memcmp(fiss.whole, iss.whole, fiss.wlen) != 0)
 		return 0;
 	struct mds_ident v;
 	uint8_t h[32];
-	SHA256(cert, certlen, h);
+	SHA256(cert.whole, cert.wlen, h);
 	time_t now = vtime ? vtime : time(NULL);
 	if (!cache_get(c, h, &v))
-		return 0;
+		return 0;       /* a certificate OpenSSL has not vouched for yet */
 	int rc = 0;
-	const uint8_t *a = dalg.v;
-	struct tlv doid, soid;
 	const EVP_MD *md = NULL;
 	if (!v.ok || v.pkey == NULL || now > v.not_after || now < v.not_before)
 		goto out;
-	if (!tlv_in(&dalg, &a, &doid) || (md = fast_md(&doid)) == NULL)
+	if ((md = fast_md(&doid)) == NULL || !fast_sigalg(&soid, md, v.pkey))
 		goto out;
-	a = salg.v;
-	if (!tlv_in(&salg, &a, &soid) || !fast_sigalg(&soid, md, v.pkey))
+	/* the signer's digest must be one the SignedData lists (CMS_verify
+	 * digests the content only with those) */
+	bool listed = false;
+	for (q = digests.v; q < digests.v + digests.len && !listed;) {
+		struct tlv alg, aoid;
+		if (!tlv_in(&digests, &q, &alg) || !alg_ok(&alg, &aoid))
+			goto out;
+		listed = aoid.len == doid.len && memcmp(aoid.v, doid.v, doid.len) == 0;
+	}
+	if (!listed)
 		goto out;
 	if (attrs.len) {
 		if (!fast_attrs(&attrs, md, body, len, v.not_before, v.not_after))
@@ -489,6 +561,41 @@ out:
 	EVP_PKEY_free(v.pkey);
 	ERR_clear_error();
 	return rc;
+}
+
+/* Every digestAlgorithms entry is a digest OpenSSL has: CMS_verify
+ * (OpenSSL 3.0.19) leaks its digest BIO chain when one is not, so such a
+ * message is refused before it gets there.  1 known, 0 unknown, -1 the DER
+ * was not walked (CMS_verify decides). */
+int
+mds_cms_digests_known(const uint8_t *der, size_t dl)
+{
+	const uint8_t *p = der;
+	struct tlv ci, oid, w, sd, t;
+	if (!tlv_next(&p, der + dl, &ci) || ci.tag != 0x30)
+		return -1;
+	p = ci.v;
+	if (!want(&ci, &p, &oid, 0x06) || !want(&ci, &p, &w, 0xa0))
+		return -1;
+	p = w.v;
+	if (!want(&w, &p, &sd, 0x30))
+		return -1;
+	p = sd.v;
+	if (!want(&sd, &p, &t, 0x02) || !want(&sd, &p, &t, 0x31))
+		return -1;
+	for (const uint8_t *q = t.v; q < t.v + t.len;) {
+		struct tlv alg, aoid;
+		const uint8_t *a;
+		if (!tlv_in(&t, &q, &alg) || alg.tag != 0x30 || (a = alg.v, !want(&alg, &a, &aoid, 0x06)))
+			return -1;
+		const uint8_t *op = aoid.whole;
+		ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &op, (long)aoid.wlen);
+		const EVP_MD *md = obj ? EVP_get_digestbyobj(obj) : NULL;
+		ASN1_OBJECT_free(obj);
+		if (md == NULL)
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -556,6 +663,10 @@ mds_verify_mdm_signature(mds_identity *out, mds_idcache *c, X509_STORE *store, t
 	fill(out, &v, cached);
 	if (signing_time_ok(si, signer, why, sizeof why) != 0) {
 		mds_fail(err, 0, "Mdm-Signature: %s", why);
+		goto out;
+	}
+	if (mds_cms_digests_known(der, dl) == 0) {
+		mds_fail(err, 0, "Mdm-Signature names a digest algorithm OpenSSL does not know");
 		goto out;
 	}
 	BIO *bio = BIO_new_mem_buf(body, (int)len);

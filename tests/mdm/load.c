@@ -323,7 +323,7 @@ mds_load_main(int argc, char **argv)
 	const char *dir = NULL, *ready = NULL, *token = NULL;
 	size_t n = 100, conc = 32, scep = 0;
 	int rounds = 3;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL) {
 			fprintf(stderr, "mdmserver load: %s needs a value\n", a);
@@ -341,7 +341,6 @@ mds_load_main(int argc, char **argv)
 			    "[--rounds R] [--scep K] [--token T]\n");
 			return 64;
 		}
-		i++;
 	}
 	if (dir == NULL || ready == NULL || n == 0 || conc == 0) {
 		fprintf(stderr, "mdmserver load: --ready and --dir are required\n");

@@ -426,6 +426,9 @@ void mds_idcache_free(mds_idcache *c);
  * store (clientAuth or no EKU).  vtime != 0 verifies at that time. */
 int mds_verify_mdm_signature(mds_identity *out, mds_idcache *c, X509_STORE *store, time_t vtime,
     const char *b64, const uint8_t *body, size_t len, mds_err *err);
+/* Whether every digestAlgorithms entry of a DER SignedData is one OpenSSL
+ * has: 1 yes, 0 no (CMS_verify would leak: refuse first), -1 not walked. */
+int mds_cms_digests_known(const uint8_t *der, size_t dl);
 /* Verifies a TLS client chain (DER, leaf first) the same way. */
 int mds_verify_client_chain(mds_identity *out, mds_idcache *c, X509_STORE *store, time_t vtime,
     const uint8_t *const *der, const size_t *lens, size_t n, mds_err *err);

@@ -358,6 +358,10 @@ pkioperation(mds_server *s, const uint8_t *msg, size_t n, mds_resp *rs)
 		mds_resp_text(rs, 400, "pkiMessage without signer certificate, messageType or transactionID\n");
 		goto out;
 	}
+	if (mds_cms_digests_known(msg, n) == 0) {
+		certrep(s, rs, &r, ST_FAILURE, FI_BADALG, NULL);
+		goto out;
+	}
 	BIO *bc = BIO_new(BIO_s_mem());
 	int vok = CMS_verify(cms, NULL, NULL, NULL, bc, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY);
 	char *cd = NULL;
