@@ -570,6 +570,8 @@ void mds_handle_control(mds_server *s, const mds_req *rq, mds_resp *rs);
  * Returns the number of targets, -1 on error. */
 int mds_enqueue_plist(mds_server *s, const uint8_t *p, size_t n, const char *const *ids, size_t nids,
     char uuid[64], char reqtype[64], mds_viols *viols, mds_err *err);
+/* Builds a command plist from a JSON shortcut (enqueue.c; a json_t *). */
+int mds_shortcut(void *json, mds_buf *out, mds_err *err);
 /* Faults (server.c): the first active fault for scope/id/msgtype, consumed. */
 bool mds_fault_take(mds_server *s, unsigned scope, const char *id, const char *msgtype, mds_fault *out);
 int mds_fault_parse(mds_fault *f, const char *spec, mds_err *err);
