@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../mdm/lib.sh"
 need_testdata control || exit 0
 
-python3 "$MDS_HERE/apns_stub.py" "$TMP/pushes.log" "$TMP/apns.port" &
+command python3 "$MDS_HERE/apns_stub.py" "$TMP/pushes.log" "$TMP/apns.port" &  # command: $! is python itself, not a subshell
 STUB=$!
 trap 'kill $STUB 2>/dev/null; mds_kill; rm -rf "$TMP"' EXIT
 for i in $(seq 100); do [ -s "$TMP/apns.port" ] && break; sleep 0.05; done
