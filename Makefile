@@ -5,7 +5,8 @@ CC      ?= cc
 PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
-           python3 python3-macholib llvm-14 llvm-19 xxd
+           python3 python3-macholib llvm-14 llvm-19 xxd \
+           libyaml-dev libgnutls28-dev libcurl4-openssl-dev curl
 B       ?= build
 SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -64,6 +65,24 @@ $(B)/unit: $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
 $(B)/crash: tests/stress/crash.c $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
 	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) -o $@ $< $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
 
+# The conformance MDM server (tests/mdm/README.md): system libraries only, no
+# libmacext, so a bug in the agent cannot be mirrored by the server it is tested
+# against.  Not part of `all`; `make check` and `make bench` build it.
+MDMS_PKGS = libmicrohttpd gnutls openssl libplist-2.0 yaml-0.1 jansson libcurl
+MDMS_SRC  = $(wildcard tests/mdm/*.c)
+MDMS_OBJ  = $(MDMS_SRC:%.c=$(B)/obj/%.o)
+MDMS_LIB_OBJ = $(filter-out $(B)/obj/tests/mdm/main.o,$(MDMS_OBJ))
+MDMS_LIBS = $(shell pkg-config --libs $(MDMS_PKGS) 2>/dev/null) -lpthread
+$(MDMS_OBJ): CFLAGS_ALL += $(shell pkg-config --cflags $(MDMS_PKGS) 2>/dev/null)
+$(B)/libmdms.a: $(MDMS_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(B)/mdmserver: $(B)/obj/tests/mdm/main.o $(B)/libmdms.a
+	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $^ $(MDMS_LIBS)
+# fuzz targets of the server link its sources, not libmacext
+$(B)/fuzz-replay-mdmserver_%: tests/fuzz/mdmserver_%/fuzz.c tests/fuzz/replay.c $(B)/libmdms.a
+	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(MDMS_PKGS) 2>/dev/null) -o $@ \
+	  tests/fuzz/mdmserver_$*/fuzz.c tests/fuzz/replay.c $(B)/libmdms.a $(MDMS_LIBS)
+
 # Fuzz replay: every tests/fuzz/<name>/fuzz.c linked with a standalone driver
 FUZZ_DIRS = $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
 $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
@@ -72,7 +91,7 @@ $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
 CHECK_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
-	  build-check/macext links build-check/unit build-check/crash \
+	  build-check/macext links build-check/unit build-check/crash build-check/mdmserver \
 	  $(patsubst %,build-check/fuzz-replay-%,$(FUZZ_DIRS))
 	@$(MAKE) --no-print-directory B=build build/crash   # unsanitized: ASan makes every fork ~10x dearer
 	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
@@ -84,7 +103,7 @@ check-update: deps
 run: all
 	@sh tools/demo.sh $(B)
 
-bench: all
+bench: all $(B)/mdmserver
 	@sh bench/run.sh $(B)
 
 # `make stress`: many more crash points, concurrency and I/O-fault rounds (optimized build)
@@ -94,10 +113,15 @@ stress: all $(B)/crash
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@$(MAKE) --no-print-directory B=build-fuzz CC=clang \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined -Wno-unknown-warning-option" OPT="-O1 -g" build-fuzz/libmacext.a
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -Wno-unknown-warning-option" OPT="-O1 -g" \
+	  build-fuzz/libmacext.a build-fuzz/libmdms.a
 	@for t in $(FUZZ_DIRS); do \
-	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
-	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c build-fuzz/libmacext.a $(LDLIBS_ALL) || exit 1; \
+	  case $$t in \
+	  mdmserver_*) lib="build-fuzz/libmdms.a $(MDMS_LIBS)"; inc="$$(pkg-config --cflags $(MDMS_PKGS))";; \
+	  *) lib="build-fuzz/libmacext.a $(LDLIBS_ALL)"; inc="$$(pkg-config --cflags $(PKGS))";; \
+	  esac; \
+	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$inc \
+	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c $$lib || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$t tests/fuzz/$$t/crashes; \
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/$$t/crashes/ \
@@ -107,5 +131,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check check-update run bench fuzz stress clean
+.PHONY: all deps links check check-update run bench fuzz stress clean mdmserver
+mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
