@@ -17,9 +17,10 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 FORMATS_SRC = $(wildcard src/formats/*.c)
 CORE_SRC    = $(wildcard src/core/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
+ENGINE_SRC  = $(wildcard src/engine/*.c)
 TOOLS_SRC   = $(wildcard src/tools/*.c)
 DAEMON_SRC  = $(wildcard src/daemon/*.c)
-LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC)
+LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC) $(ENGINE_SRC)
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
