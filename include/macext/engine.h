@@ -38,6 +38,7 @@
 #include <plist/plist.h>
 
 #include "macext/boot.h"
+#include "macext/codesign.h"
 #include "macext/core.h"
 #include "macext/err.h"
 #include "macext/kext.h"
@@ -174,6 +175,7 @@ typedef struct mx_sx_app_ref {
 	const char *bundle_id;       /* an app in /Applications: its CFBundleIdentifier */
 	const char *hash;            /* or an imported app (mx_engine_import_bundle) ... */
 	const char *path;            /* ... and where it is on the Mac (the request's bundlePath) */
+	const mx_err *import_err;    /* or why the app could not be imported (reported in order) */
 } mx_sx_app_ref;
 /* Prepares in a read transaction; always fills *out (errors travel inside
  * and are reported by mx_op_sysext_activate in sysextd's order). */
@@ -310,6 +312,8 @@ typedef struct mx_security_info {
 	mx_boot_gate gate_user, gate_mdm;   /* may third-party kexts load, by approver */
 	enum mx_enroll enroll;
 	bool user_approved;
+	bool bootstrap_escrowed;
+	const char *secure_boot_level;   /* "full", "medium", "off" (static) */
 } mx_security_info;
 int mx_op_security_info(mx_op *op, mx_security_info *out, mx_err *err);
 /* "Reduced Security, \"Allow user management ...\"" for lp. */
@@ -318,6 +322,9 @@ void mx_security_policy_summary(char *buf, size_t len, const mx_localpolicy *lp)
 /* ==== MDM (engine/mdm.c) ==== */
 
 enum mx_via { MX_VIA_MANUAL, MX_VIA_MDM };
+
+/* Can the MDM client answer: macOS running (MX_ESTATE otherwise) and enrolled? */
+int mx_op_mdm_ready(mx_op *op, mx_err *err);
 
 int mx_op_enroll(mx_op *op, enum mx_enroll method, bool user_approved, bool in_abm,
     mx_err *err);
@@ -479,6 +486,11 @@ int mx_op_kext_find(mx_op *op, const char *id_or_path, mx_kext *out, mx_err *err
 int mx_op_auxkc(mx_op *op, uint8_t **buf, size_t *len, mx_err *err);
 /* "System Settings" (13+) or "System Preferences". */
 const char *mx_kext_settings_name(const mx_device *d);
+/* The Boot KC UUID an AuxKC links against: one per macOS version and
+ * architecture, as the OS ships it [INF docs/fleet.md]. */
+void mx_kext_boot_kcid(const mx_device *d, uint8_t out[16]);
+/* The kext record's signature kind for a verification result. */
+enum mx_kext_sig mx_kext_sig_from(enum mx_sigkind k);
 
 /* ==== what the user sees (engine/alerts.c) ==== */
 

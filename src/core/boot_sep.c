@@ -4,8 +4,8 @@
  *
  * On a real Mac the SEP signs the LocalPolicy with the Owner Identity Key,
  * unlocked only by an owner's password in recoveryOS.  Here each device has
- * an Ed25519 key whose 32-byte private seed the tools layer generates at
- * first use and keeps in the store (never printed); Ed25519 is
+ * an Ed25519 key whose 32-byte private seed the engine generates at first
+ * use and keeps in the store (never printed); Ed25519 is
  * deterministic, so signing needs no randomness and stays pure.
  * Hashes are SHA-384, the size of the LocalPolicy's auxp/auxi/auxr.
  */

@@ -57,7 +57,9 @@ void eng_memo_free(struct eng_memo *m);
  * eng_profile_body call. */
 int eng_profile_body(mx_op *op, const char *hash, plist_t *out, mx_err *err);
 /* A new document (refs 1) taking p and bin. */
-mx_profile_doc *eng_profile_doc_new(struct mx_profile *p, uint8_t *bin, size_t blen);
+mx_profile_doc *eng_profile_doc_new(struct mx_profile *p, uint8_t *bin, size_t blen,
+    const char *name);
+const char *eng_profile_doc_name(const mx_profile_doc *doc);
 void eng_profile_doc_bin(const mx_profile_doc *doc, const uint8_t **bin, size_t *len);
 /* Profile reads by (bytes, name): a new reference on a hit, NULL on a miss. */
 mx_profile_doc *eng_profile_doc_find(mx_engine *e, const uint8_t key[32]);
@@ -80,6 +82,32 @@ bool eng_sep_verified(mx_engine *e, const uint8_t digest[32]);
 void eng_sep_remember(mx_engine *e, const uint8_t digest[32]);
 /* Password checks that succeeded: (hash, SHA-256 of the password). */
 struct mx_pw_memo *eng_pw_memo(mx_engine *e);
+
+/* Test hook: called between the copy into the content store and the
+ * verification of the stored copy in mx_engine_import_kext (NULL in use). */
+extern void (*eng_import_hook)(const char *stored, const char *source);
+/* The kext context of one device: merged MDM policy and Intel consent. */
+typedef struct eng_kext_env {
+	mx_kext_policy policy;
+	mx_kext_consent consent;
+} eng_kext_env;
+int eng_kext_env_load(mx_op *op, eng_kext_env *e, mx_err *err);
+void eng_kext_env_free(eng_kext_env *e);
+/* The decision context for k; *gate (may be NULL) gets the gate. */
+int eng_kext_ctx(mx_op *op, eng_kext_env *e, const mx_kext *k, mx_kext_ctx *out,
+    mx_boot_gate *gate, mx_err *err);
+/* Shows or withdraws what k's state asks for (rules.c); sets restart_pending. */
+int eng_kext_alerts(mx_op *op, const mx_kext *k, const mx_boot_gate *gate, mx_err *err);
+/* Saves k, logs (actor, what) when what, updates the alerts. */
+int eng_kext_save(mx_op *op, const mx_kext *k, const mx_boot_gate *gate, const char *actor,
+    const char *what, mx_err *err);
+uint32_t eng_native_cputype(const mx_device *d);
+/* The device's AuxKC (*out NULL when none), borrowed until the next AuxKC
+ * call of this engine; put stores kc (taken); reuse finds an identical
+ * build (key: a digest of everything mx_fileset_write is given). */
+int eng_auxkc_get(mx_op *op, const eng_kc **out, mx_err *err);
+int eng_auxkc_put(mx_op *op, uint8_t *kc, size_t len, const eng_kc **out, mx_err *err);
+int eng_auxkc_reuse(mx_op *op, const uint8_t key[32], const eng_kc **out, mx_err *err);
 
 /* ---- op helpers (engine.c) ---- */
 int eng_save(mx_op *op, mx_err *err);           /* saves op->d */

@@ -35,6 +35,7 @@
 
 struct mx_profile_doc {
 	int refs;
+	char name[PATH_MAX];            /* the name it was read under (messages) */
 	mx_profile *p;
 	uint8_t *bin;                   /* the stored (binary plist) form */
 	size_t blen;
@@ -143,9 +144,10 @@ eng_profile_body(mx_op *op, const char *hash, plist_t *out, mx_err *err)
 /* ---- profile reads ---- */
 
 mx_profile_doc *
-eng_profile_doc_new(mx_profile *p, uint8_t *bin, size_t blen)
+eng_profile_doc_new(mx_profile *p, uint8_t *bin, size_t blen, const char *name)
 {
 	mx_profile_doc *d = mx_xcalloc(1, sizeof *d);
+	snprintf(d->name, sizeof d->name, "%s", name);
 	d->refs = 1;
 	d->p = p;
 	d->bin = bin;
@@ -173,6 +175,12 @@ const struct mx_profile *
 mx_profile_doc_profile(const mx_profile_doc *doc)
 {
 	return doc->p;
+}
+
+const char *
+eng_profile_doc_name(const mx_profile_doc *doc)
+{
+	return doc->name;
 }
 
 void

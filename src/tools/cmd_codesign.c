@@ -179,18 +179,19 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	char dev_anchor[4096];
 	if (anchor == NULL && cli->device_name != NULL) {
 		mx_device d;
-		if ((rc = cli_begin_device(cli, &d, err)))
+		if ((rc = cli_store(cli, err)) ||
+		    (rc = mx_engine_device_get(cli->eng, cli->device_name, &d, err)))
 			return rc;
-		anchor = cli_trust_anchor(cli, &d, dev_anchor, sizeof dev_anchor);
-		if ((rc = cli_commit(cli, err)))
-			return rc;
+		if (d.trust_anchor[0] &&
+		    mx_cas_path(cli->st, d.trust_anchor, dev_anchor, sizeof dev_anchor, NULL) == 0)
+			anchor = dev_anchor;
 	}
 	mx_trust trust = { .extra_anchor_pem = anchor };
 	mx_siginfo si;
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err)))
 		return rc;
 	if (cli->json)
-		cli_json_print(siginfo_json(path, &si));
+		cli_json_print(cli, siginfo_json(path, &si));
 	else
 		siginfo_print(path, &si);
 	if (si.kind == MX_SIG_INVALID)

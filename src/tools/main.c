@@ -90,8 +90,10 @@ main(int argc, char **argv)
 		cli.device_name = NULL;
 	cli.json = arg_flag(&argc, argv, "--json");
 	cli.debug = arg_flag(&argc, argv, "--debug");
+	/* a fixed clock for reproducible outputs; otherwise each operation reads
+	 * the real one (the engine's env, cli.c) */
 	const char *ft = getenv("MACEXT_FAKE_TIME");
-	cli.in.now = ft ? strtoll(ft, NULL, 10) : (int64_t)time(NULL);
+	cli.in.now = ft ? strtoll(ft, NULL, 10) : 0;
 	const char *seed = getenv("MACEXT_SEED");
 	cli.seed_state = seed ? strtoull(seed, NULL, 10) : 0;
 	cli_random(&cli);
@@ -126,19 +128,13 @@ main(int argc, char **argv)
 		}
 		rc = fn(&cli, argc - 1, argv + 1, &err);
 	}
-	/* Apple tools return their own exit codes as negative numbers (kmutil's 27/28) */
-	if (rc < 0) {
-		cli_rollback(&cli);
-		if (err.msg[0])
-			print_err(&cli, &err);
-		mx_store_close(cli.st);
-		return -rc;
-	}
-	if (rc != 0) {
-		cli_rollback(&cli);
+	/* an Apple tool's own exit status travels as the error's MX_DOM_TOOL or
+	 * KMErrorDomain sub-code (cli_status); a tool that printed its own
+	 * message (kmutil's "Error Domain=...", csrutil's refusal) says so */
+	int status = cli_status(rc, &err);
+	if (rc != 0 && !cli.printed && (err.msg[0] || err.domain == MX_DOM_NONE))
 		print_err(&cli, &err);
-	}
-	mx_store_close(cli.st);
+	cli_close(&cli);
 	fflush(stdout);
-	return mx_exit_code(rc);
+	return status;
 }
