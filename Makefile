@@ -1,5 +1,6 @@
 # macext — one Makefile. `make` builds build/macext and the Apple tool links;
-# `make check` builds a sanitized copy in build-check/ and runs every test;
+# `make check` builds a sanitized copy in build-check/ and runs every test
+# (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
 PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium
@@ -78,6 +79,18 @@ check: deps
 	@$(MAKE) --no-print-directory B=build build/crash   # unsanitized: ASan makes every fork ~10x dearer
 	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
 
+# One test: `make unit T=engine_op_bracket` (unit tests whose name contains T),
+# `make cli T=boot` (tests/cli/boot.sh), both on the sanitized build.
+unit: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/unit
+	@B=build-check TESTS="$(T)" sh tests/run.sh unit
+
+cli: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
+	  build-check/macext links build-check/crash
+	@$(MAKE) --no-print-directory B=build build/crash
+	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
+
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
 	@B=build-check UPDATE=1 sh tests/run.sh cli
@@ -108,5 +121,5 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check check-update run bench fuzz stress clean
+.PHONY: all deps links check unit cli check-update run bench fuzz stress clean
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
