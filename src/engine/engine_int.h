@@ -132,6 +132,10 @@ typedef int (*eng_payload_fn)(plist_t payload, const char *profile_id, const cha
 int eng_payloads_each(mx_op *op, const char *payload_type, eng_payload_fn fn, void *arg,
     mx_err *err);
 
+/* Merges one extension-policy payload into obj (json.c): lists union,
+ * booleans AND; a key or string that is not UTF-8 fails (MX_EFORMAT). */
+int eng_json_merge_payload(json_t *obj, plist_t payload, const char *profile_id, mx_err *err);
+
 /* ---- apps (apps.c) ---- */
 /* The app with CFBundleIdentifier bundle_id in /Applications: devpath gets
  * "/Applications/X.app", stored the copy to read.  MX_ENOTFOUND. */

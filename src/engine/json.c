@@ -402,3 +402,102 @@ mx_json_error(json_t **out, const mx_err *e, mx_err *err)
 	set(j, "error", o);
 	return finish(&b, j, out);
 }
+
+/* ---- the merged extension policies (profiles list --json) ---- */
+
+/* Appends to arr every string of the plist array val not already in it. */
+static void
+union_strings(struct jb *b, json_t *arr, plist_t val, const char *key)
+{
+	if (plist_get_node_type(val) != PLIST_ARRAY)
+		return;
+	for (uint32_t i = 0; i < plist_array_get_size(val); i++) {
+		plist_t e = plist_array_get_item(val, i);
+		if (plist_get_node_type(e) != PLIST_STRING)
+			continue;
+		const char *s = plist_get_string_ptr(e, NULL);
+		size_t k;
+		json_t *v;
+		bool dup = false;
+		json_array_foreach(arr, k, v)
+			dup |= strcmp(json_string_value(v), s) == 0;
+		if (!dup) {
+			json_t *js = jstr(b, key, s);
+			if (b->rc) {
+				json_decref(js);
+				return;
+			}
+			json_array_append_new(arr, js);
+		}
+	}
+}
+
+/* The member key of obj, created with make() when absent; NULL (b->rc set)
+ * for a key that is not UTF-8, which jansson would drop with its value. */
+static json_t *
+member(struct jb *b, json_t *obj, const char *key, json_t *(*make)(void))
+{
+	long off = bad_utf8(key);
+	if (off >= 0) {
+		b->rc = MX_FAIL(b->err, MX_EFORMAT, (uint64_t)off, "%s: the key '%s' is not valid"
+		    " UTF-8 (byte %ld): it cannot be written as JSON", b->obj, key, off);
+		return NULL;
+	}
+	json_t *cur = json_object_get(obj, key);
+	if (cur == NULL)
+		json_object_set_new(obj, key, cur = make());
+	return cur;
+}
+
+/* Lists union (a dict of lists unions per key); booleans AND; envelope keys skipped. */
+int
+eng_json_merge_payload(json_t *obj, plist_t payload, const char *profile_id, mx_err *err)
+{
+	char who[300];
+	snprintf(who, sizeof who, "profile %.256s", profile_id);
+	struct jb b = { who, err, 0 };
+	plist_dict_iter it = NULL;
+	plist_dict_new_iter(payload, &it);
+	for (;;) {
+		char *key = NULL;
+		plist_t val = NULL;
+		plist_dict_next_item(payload, it, &key, &val);
+		if (key == NULL)
+			break;
+		plist_type t = plist_get_node_type(val);
+		json_t *cur;
+		if (strncmp(key, "Payload", 7) == 0) {
+			/* envelope keys are not policy */
+		} else if (t == PLIST_BOOLEAN) {
+			uint8_t v = 0;
+			plist_get_bool_val(val, &v);
+			if ((cur = member(&b, obj, key, json_true)) != NULL)
+				json_object_set_new(obj, key, json_boolean(v && json_is_true(cur)));
+		} else if (t == PLIST_ARRAY) {
+			if ((cur = member(&b, obj, key, json_array)) != NULL)
+				union_strings(&b, cur, val, key);
+		} else if (t == PLIST_DICT && (cur = member(&b, obj, key, json_object)) != NULL) {
+			plist_dict_iter it2 = NULL;
+			plist_dict_new_iter(val, &it2);
+			for (;;) {
+				char *k2 = NULL;
+				plist_t v2 = NULL;
+				plist_dict_next_item(val, it2, &k2, &v2);
+				if (k2 == NULL)
+					break;
+				json_t *list = member(&b, cur, k2, json_array);
+				if (list)
+					union_strings(&b, list, v2, k2);
+				free(k2);
+				if (b.rc)
+					break;
+			}
+			free(it2);
+		}
+		free(key);
+		if (b.rc)
+			break;
+	}
+	free(it);
+	return b.rc;
+}

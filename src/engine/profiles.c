@@ -272,83 +272,14 @@ mx_op_profile_get(mx_op *op, const char *identifier, mx_profile_row *out, char *
 
 /* ---- merged policy view ---- */
 
-struct merge_ctx { json_t *obj; };
+struct merge_ctx { json_t *obj; mx_err *err; };
 
-/* Appends to arr every string of the plist array val not already in it. */
-static void
-union_strings(json_t *arr, plist_t val)
-{
-	if (plist_get_node_type(val) != PLIST_ARRAY)
-		return;
-	for (uint32_t i = 0; i < plist_array_get_size(val); i++) {
-		plist_t e = plist_array_get_item(val, i);
-		if (plist_get_node_type(e) != PLIST_STRING)
-			continue;
-		const char *s = plist_get_string_ptr(e, NULL);
-		size_t k;
-		json_t *v;
-		bool dup = false;
-		json_array_foreach(arr, k, v)
-			dup |= strcmp(json_string_value(v), s) == 0;
-		if (!dup)
-			json_array_append_new(arr, json_string(s));
-	}
-}
-
-/* json_object_get, creating the member with make() when absent. */
-static json_t *
-member(json_t *obj, const char *key, json_t *(*make)(void))
-{
-	json_t *cur = json_object_get(obj, key);
-	if (cur == NULL)
-		json_object_set_new(obj, key, cur = make());
-	return cur;
-}
-
-/* Lists union (a dict of lists unions per key); booleans AND. */
 static int
 merge_one(plist_t payload, const char *profile_id, const char *payload_uuid, void *arg)
 {
 	struct merge_ctx *m = arg;
-	plist_dict_iter it = NULL;
-	plist_dict_new_iter(payload, &it);
-	for (;;) {
-		char *key = NULL;
-		plist_t val = NULL;
-		plist_dict_next_item(payload, it, &key, &val);
-		if (key == NULL)
-			break;
-		plist_type t = plist_get_node_type(val);
-		if (strncmp(key, "Payload", 7) == 0) {
-			/* envelope keys are not policy */
-		} else if (t == PLIST_BOOLEAN) {
-			uint8_t b = 0;
-			plist_get_bool_val(val, &b);
-			json_t *cur = json_object_get(m->obj, key);
-			json_object_set_new(m->obj, key, json_boolean(b && (cur == NULL || json_is_true(cur))));
-		} else if (t == PLIST_ARRAY) {
-			union_strings(member(m->obj, key, json_array), val);
-		} else if (t == PLIST_DICT) {
-			json_t *cur = member(m->obj, key, json_object);
-			plist_dict_iter it2 = NULL;
-			plist_dict_new_iter(val, &it2);
-			for (;;) {
-				char *k2 = NULL;
-				plist_t v2 = NULL;
-				plist_dict_next_item(val, it2, &k2, &v2);
-				if (k2 == NULL)
-					break;
-				union_strings(member(cur, k2, json_array), v2);
-				free(k2);
-			}
-			free(it2);
-		}
-		free(key);
-	}
-	free(it);
-	(void)profile_id;
 	(void)payload_uuid;
-	return 0;
+	return eng_json_merge_payload(m->obj, payload, profile_id, m->err);
 }
 
 int
@@ -358,10 +289,16 @@ mx_op_merged_policy(mx_op *op, json_t **result, mx_err *err)
 		{ "com.apple.system-extension-policy", "system_extensions", true },
 		{ "com.apple.syspolicy.kernel-extension-policy", "kernel_extensions", false },
 	};
+	*result = NULL;
 	json_t *out = json_object();
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		struct merge_ctx m = { json_object() };
-		eng_payloads_each(op, types[i].type, merge_one, &m, err);
+		struct merge_ctx m = { json_object(), err };
+		int rc = eng_payloads_each(op, types[i].type, merge_one, &m, err);
+		if (rc) {
+			json_decref(m.obj);
+			json_decref(out);
+			return rc;
+		}
 		if (json_object_get(m.obj, "AllowUserOverrides") == NULL)
 			json_object_set_new(m.obj, "AllowUserOverrides",
 			    json_boolean(types[i].user_overrides_default));
@@ -372,4 +309,3 @@ mx_op_merged_policy(mx_op *op, json_t **result, mx_err *err)
 	*result = out;
 	return 0;
 }
-

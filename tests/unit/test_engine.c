@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "engine/engine_int.h"
 #include "macext/engine.h"
 
 /* ---- a test environment: a clock that counts its readings ---- */
@@ -405,4 +406,38 @@ MX_TEST(engine_json_fails_loudly_on_bad_utf8)
 	snprintf(d.users[0].name, sizeof d.users[0].name, "J\xc3\xa9r\xc3\xb4me");
 	CHECK_EQ_INT(mx_json_device(&j, &d, &err), 0);
 	json_decref(j);
+}
+
+MX_TEST(engine_merged_policy_json_unions_and_fails_loudly)
+{
+	plist_t a = plist_new_dict(), b = plist_new_dict();
+	plist_t t1 = plist_new_array(), t2 = plist_new_array();
+	plist_array_append_item(t1, plist_new_string("TEAM1"));
+	plist_array_append_item(t2, plist_new_string("TEAM1"));
+	plist_array_append_item(t2, plist_new_string("TEAM2"));
+	plist_dict_set_item(a, "AllowedTeamIdentifiers", t1);
+	plist_dict_set_item(a, "AllowUserOverrides", plist_new_bool(1));
+	plist_dict_set_item(a, "PayloadUUID", plist_new_string("not policy"));
+	plist_dict_set_item(b, "AllowedTeamIdentifiers", t2);
+	plist_dict_set_item(b, "AllowUserOverrides", plist_new_bool(0));
+	json_t *o = json_object();
+	mx_err err;
+	mx_err_clear(&err);
+	CHECK_EQ_INT(eng_json_merge_payload(o, a, "p1", &err), 0);
+	CHECK_EQ_INT(eng_json_merge_payload(o, b, "p2", &err), 0);
+	json_t *teams = json_object_get(o, "AllowedTeamIdentifiers");
+	CHECK(json_is_array(teams) && json_array_size(teams) == 2);       /* a union */
+	CHECK(json_is_false(json_object_get(o, "AllowUserOverrides")));   /* an AND */
+	CHECK(json_object_get(o, "PayloadUUID") == NULL);
+	/* a string jansson cannot hold is an error naming the profile, not a dropped value */
+	plist_t c = plist_new_dict(), t3 = plist_new_array();
+	plist_array_append_item(t3, plist_new_string("bad\xfe"));
+	plist_dict_set_item(c, "AllowedTeamIdentifiers", t3);
+	CHECK_EQ_INT(eng_json_merge_payload(o, c, "p3", &err), MX_EFORMAT);
+	CHECK(strstr(err.msg, "p3") != NULL);
+	CHECK_EQ_INT(json_array_size(teams), 2);
+	json_decref(o);
+	plist_free(a);
+	plist_free(b);
+	plist_free(c);
 }
