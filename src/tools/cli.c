@@ -136,6 +136,16 @@ cli_status(int rc, const mx_err *err)
 }
 
 int
+cli_finish(struct mx_cli *cli, int rc, mx_err *err)
+{
+	if (rc == 0 && cli->json_failed)
+		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the JSON document could not be written:"
+		    " a string in it is not valid UTF-8");
+	cli->json_failed = false;
+	return rc;
+}
+
+int
 cli_tool_fail(struct mx_cli *cli, int code, mx_err *err)
 {
 	cli->printed = true;
@@ -321,6 +331,12 @@ cli_write(struct mx_cli *cli, const void *buf, size_t len)
 void
 cli_json_print(struct mx_cli *cli, json_t *j)
 {
+	/* a document jansson could not build (json_pack refuses a string that is
+	 * not UTF-8): the command fails (cli_finish) instead of printing nothing */
+	if (j == NULL) {
+		cli->json_failed = true;
+		return;
+	}
 	if (!cli->quiet) {
 		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (s) {

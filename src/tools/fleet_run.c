@@ -48,7 +48,7 @@ fleet_run(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	cli->prog = apple ? argv[0] : "macext";
 	cli->printed = false;
 	cli->said[0] = '\0';
-	int rc = fn(cli, argc, argv, err);
+	int rc = cli_finish(cli, fn(cli, argc, argv, err), err);
 	cli->prog = prog;
 	/* every verb ends its op (commit or abort): no transaction is left open */
 	return cli_status(rc, err);

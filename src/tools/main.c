@@ -131,6 +131,7 @@ main(int argc, char **argv)
 	/* an Apple tool's own exit status travels as the error's MX_DOM_TOOL or
 	 * KMErrorDomain sub-code (cli_status); a tool that printed its own
 	 * message (kmutil's "Error Domain=...", csrutil's refusal) says so */
+	rc = cli_finish(&cli, rc, &err);
 	int status = cli_status(rc, &err);
 	if (rc != 0 && !cli.printed && (err.msg[0] || err.domain == MX_DOM_NONE))
 		print_err(&cli, &err);

@@ -33,6 +33,7 @@ struct mx_cli {
 	bool quiet;                 /* fleet runs: nothing on stdout or stderr */
 	bool printed;               /* the command printed its own error (Apple tools) */
 	char said[512];             /* quiet: the last line an Apple tool wrote to stderr */
+	bool json_failed;           /* cli_json_print was handed no document */
 };
 
 typedef int (*mx_cmd_fn)(struct mx_cli *cli, int argc, char **argv, mx_err *err);
@@ -81,6 +82,9 @@ int cli_json(struct mx_cli *cli, int rc, json_t **j);
 void cli_device_print(struct mx_cli *cli, const mx_device *d);
 /* --json: the device document; else the text. */
 int cli_device_out(struct mx_cli *cli, const mx_device *d, mx_err *err);
+/* The command's result, failing one that succeeded but could not print its
+ * JSON document (a string that is not UTF-8): never an empty document and 0. */
+int cli_finish(struct mx_cli *cli, int rc, mx_err *err);
 /* An Apple tool's failure that the tool printed itself (exit status code). */
 int cli_tool_fail(struct mx_cli *cli, int code, mx_err *err);
 
