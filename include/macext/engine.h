@@ -95,6 +95,14 @@ void mx_engine_batch_rollback(mx_engine *e);
 int mx_engine_import_bundle(mx_engine *e, const char *host_path, char out_hash[65],
     mx_err *err);
 
+/* A PEM certificate (a device's extra trust anchor): read once (at most
+ * 1 MiB), checked to be PEM, stored; its content hash in out_hash. */
+int mx_engine_import_anchor(mx_engine *e, const char *host_path, char out_hash[65],
+    mx_err *err);
+/* Where the stored copy of d's extra trust anchor is (in buf), or NULL when
+ * it has none: for host-side tools that verify with the device's anchor. */
+const char *mx_engine_anchor_path(mx_engine *e, const mx_device *d, char *buf, size_t len);
+
 /* A kext bundle imported for one device: copied into the store and read and
  * verified from the stored copy (never the source again), for the device's
  * architecture and trust anchor.  rc/err hold a failed import, reported by

@@ -46,11 +46,11 @@ mx_engine_device_spec_check(const mx_device_spec *spec, mx_err *err)
 
 /* Fills d from spec (users hashed with fresh salts), without storing it. */
 static int
-build(mx_engine *e, const mx_device_spec *spec, mx_device *d, mx_err *err)
+build(mx_engine *e, const mx_device_spec *spec, int64_t now, mx_device *d, mx_err *err)
 {
 	mx_env_in in;
 	memset(&in, 0, sizeof in);
-	in.now = mx_engine_now(e);
+	in.now = now;
 	if (spec->random)
 		memcpy(in.random, spec->random, sizeof in.random);
 	else
@@ -103,15 +103,16 @@ mx_engine_device_create(mx_engine *e, const mx_device_spec *spec, mx_device *out
 	 * when nothing fixes the serial or the random bytes) */
 	bool retry = spec->serial == NULL && spec->random == NULL;
 	mx_device d;
+	int64_t now = mx_engine_now(e);         /* the one clock reading */
 	rc = MX_EEXIST;
 	for (int attempt = 0; attempt < 8 && rc == MX_EEXIST; attempt++) {
-		if ((rc = build(e, spec, &d, err)) || (rc = mx_store_begin(e->st, err)))
+		if ((rc = build(e, spec, now, &d, err)) || (rc = mx_store_begin(e->st, err)))
 			return rc;
 		char what[128], os[16];
 		mx_version_str(d.os, os, sizeof os);
 		snprintf(what, sizeof what, "device created: %s, macOS %s", mx_arch_name(d.arch), os);
 		if ((rc = mx_store_device_insert(e->st, &d, err)) == 0 &&
-		    (rc = mx_store_event(e->st, d.id, mx_engine_now(e), "macext", what,
+		    (rc = mx_store_event(e->st, d.id, now, "macext", what,
 		    spec->why ? spec->why : "device create", err)) == 0 &&
 		    (rc = mx_store_commit(e->st, err)) == 0)
 			break;
@@ -150,6 +151,45 @@ mx_engine_device_delete(mx_engine *e, const char *name, mx_device *out, mx_err *
 	if (out)
 		*out = d;
 	return 0;
+}
+
+int
+mx_engine_import_anchor(mx_engine *e, const char *host_path, char out_hash[65], mx_err *err)
+{
+	/* read once: the bytes checked are the bytes stored */
+	FILE *f = fopen(host_path, "rb");
+	if (f == NULL)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: cannot read", host_path);
+	size_t cap = 1u << 20, len = 0;
+	uint8_t *buf = mx_xmalloc(cap + 1);
+	len = fread(buf, 1, cap + 1, f);
+	fclose(f);
+	int rc;
+	if (len > cap)
+		rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: larger than %zu bytes", host_path, cap);
+	else {
+		char head[64];
+		size_t hl = len < sizeof head - 1 ? len : sizeof head - 1;
+		memcpy(head, buf, hl);
+		head[hl] = '\0';
+		if (strstr(head, "-----BEGIN CERTIFICATE-----") == NULL)
+			rc = MX_FAIL(err, MX_EFORMAT, 0, "%s: not a PEM certificate", host_path);
+		else {
+			const char *base = strrchr(host_path, '/');
+			rc = mx_cas_put_bytes(e->st, base ? base + 1 : host_path, buf, len, out_hash, err);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+const char *
+mx_engine_anchor_path(mx_engine *e, const mx_device *d, char *buf, size_t len)
+{
+	if (d == NULL || d->trust_anchor[0] == '\0' ||
+	    mx_cas_path(e->st, d->trust_anchor, buf, len, NULL) != 0)
+		return NULL;
+	return buf;
 }
 
 int

@@ -191,28 +191,8 @@ cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *len, mx_err *
 int
 cli_import_anchor(struct mx_cli *cli, const char *path, char out[65], mx_err *err)
 {
-	/* read once: the bytes checked are the bytes stored */
-	uint8_t *buf;
-	size_t len;
-	int rc;
-	if ((rc = cli_read_file(path, 64u << 20, &buf, &len, err)) == MX_ENOTFOUND)
-		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: cannot read", path);
-	if (rc)
-		return rc;
-	char head[64];
-	size_t hl = len < sizeof head - 1 ? len : sizeof head - 1;
-	memcpy(head, buf, hl);
-	head[hl] = '\0';
-	if (strstr(head, "-----BEGIN CERTIFICATE-----") == NULL) {
-		free(buf);
-		return MX_FAIL(err, MX_EFORMAT, 0, "%s: not a PEM certificate", path);
-	}
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if ((rc = cli_store(cli, err)) == 0)
-		rc = mx_cas_put_bytes(cli->st, base, buf, len, out, err);
-	free(buf);
-	return rc;
+	int rc = cli_store(cli, err);
+	return rc ? rc : mx_engine_import_anchor(cli->eng, path, out, err);
 }
 
 /* ---- arguments ---- */

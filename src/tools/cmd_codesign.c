@@ -182,9 +182,7 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		if ((rc = cli_store(cli, err)) ||
 		    (rc = mx_engine_device_get(cli->eng, cli->device_name, &d, err)))
 			return rc;
-		if (d.trust_anchor[0] &&
-		    mx_cas_path(cli->st, d.trust_anchor, dev_anchor, sizeof dev_anchor, NULL) == 0)
-			anchor = dev_anchor;
+		anchor = mx_engine_anchor_path(cli->eng, &d, dev_anchor, sizeof dev_anchor);
 	}
 	mx_trust trust = { .extra_anchor_pem = anchor };
 	mx_siginfo si;

@@ -235,10 +235,7 @@ static int
 ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 {
 	char anchor[4096];
-	mx_trust trust = { NULL };
-	if (d && d->trust_anchor[0] &&
-	    mx_cas_path(cli->st, d->trust_anchor, anchor, sizeof anchor, NULL) == 0)
-		trust.extra_anchor_pem = anchor;
+	mx_trust trust = { mx_engine_anchor_path(cli->eng, d, anchor, sizeof anchor) };
 	mx_siginfo si;
 	int rc = mx_codesign_verify_path(&si, c->dir, &trust, err);
 	if (rc) {
