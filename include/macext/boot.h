@@ -11,8 +11,8 @@
  * docs/boot-security.md.
  *
  * Layers: the record, its codec and the rules are pure (src/formats/lpolicy.c,
- * src/core/boot*.c); loading, storing, the SEP key and the CLI are in
- * src/tools/boot_*.c and cmd_security.c.
+ * src/core/boot*.c); loading, storing and the SEP key are the engine's
+ * (src/engine/boot.c, security.c), the CLI is src/tools/cmd_security.c.
  */
 #ifndef MACEXT_BOOT_H
 #define MACEXT_BOOT_H
@@ -69,7 +69,7 @@ int mx_lp_decode(mx_localpolicy *out, const uint8_t *buf, size_t len, mx_err *er
 
 /* ---- the simulated Secure Enclave (src/core/boot_sep.c) ----
  * Ed25519 with a 32-byte private seed per device (generated at first use
- * by the tools layer, kept in the store, never printed).  Deterministic. */
+ * by the engine, kept in the store, never printed).  Deterministic. */
 int mx_sep_public(const uint8_t seed[32], uint8_t pub[32], mx_err *err);
 int mx_sep_sign_lp(const uint8_t seed[32], mx_localpolicy *lp, mx_err *err);   /* sets sig */
 /* 0 when the signature over the record verifies with pub; MX_ESIGNATURE else. */

@@ -70,7 +70,7 @@ void eng_kext_verdict_remember(mx_engine *e, const char *key, const mx_kext *k);
 /* Signature verdicts over content-store paths (whose path names their bytes). */
 bool eng_sig_find(mx_engine *e, const char *key, mx_siginfo *out);
 void eng_sig_remember(mx_engine *e, const char *key, const mx_siginfo *si);
-/* AuxKC slots (see kext_auxkc.c for the identity rules). */
+/* AuxKC slots (memo.c says when an entry is trusted: its file's identity). */
 const eng_kc *eng_auxkc_find(mx_engine *e, const char *hash);
 const eng_kc *eng_auxkc_fill(mx_engine *e, const char *hash, const char *path,
     const struct stat *id, bool racy, uint8_t *kc, size_t len);
