@@ -96,10 +96,10 @@ eng_memo_free(struct eng_memo *m)
 		mx_siginfo_free(&m->sig[i].si);
 	for (int i = 0; i < AUXKC_MEMO; i++)
 		slot_clear(&m->slots[i]);
+	/* the secrets: key pairs and the password digest (the rest is public) */
 	for (int i = 0; i < KEY_MEMO; i++)
 		mx_sep_key_wipe(&m->keys[i].k);
 	mx_pw_memo_wipe(&m->pw);
-	OPENSSL_cleanse(m, sizeof *m);
 	free(m);
 }
 
