@@ -3,9 +3,9 @@
 # (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium
+PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
-           libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev clang \
+           libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd
 B       ?= build
 SAN     ?=

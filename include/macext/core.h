@@ -112,7 +112,11 @@ int mx_secpolicy_parse(enum mx_secpolicy *out, const char *s, mx_err *err);
 int mx_enroll_parse(enum mx_enroll *out, const char *s, mx_err *err);
 
 /* ---- users and authentication ---- */
-/* Adds a user; the password is hashed with a salt from salt[16]. */
+/* Is name an account name macOS accepts (ASCII letters, digits, '_', '-',
+ * '.'; not starting with '-' or '.'; shorter than mx_user.name)? */
+bool mx_user_name_valid(const char *name);
+/* Adds a user (name as mx_user_name_valid, else MX_EUSAGE); the password is
+ * hashed with a salt from salt[16]. */
 int mx_device_add_user(mx_device *d, const char *name, const char *password, bool admin,
     const uint8_t salt[16], mx_err *err);
 /* Checks "USER:PASSWORD".  need_admin refuses a standard user.  On success

@@ -40,6 +40,7 @@
 #include "macext/boot.h"
 #include "macext/codesign.h"
 #include "macext/core.h"
+#include "macext/devstate.h"
 #include "macext/err.h"
 #include "macext/kext.h"
 #include "macext/mdm.h"
@@ -65,6 +66,12 @@ typedef struct mx_engine_env {
  * copied (NULL: the defaults).  On success *out is the caller's
  * (mx_engine_close, which accepts NULL); it must stay on one thread. */
 int mx_engine_open(mx_engine **out, const char *dir, const mx_engine_env *env, mx_err *err);
+/* mx_engine_open with flags: MX_ENGINE_READONLY for a front end that only
+ * reads (the store connection is read-only, so reads work on a read-only or
+ * full state directory; a write op then fails naming the read-only state). */
+#define MX_ENGINE_READONLY 0x1u
+int mx_engine_open_flags(mx_engine **out, const char *dir, const mx_engine_env *env,
+    unsigned flags, mx_err *err);
 /* Rolls back whatever is open, wipes the caches (key material included),
  * closes the store and frees e. */
 void mx_engine_close(mx_engine *e);
@@ -394,6 +401,10 @@ typedef struct mx_app_info {
 } mx_app_info;
 /* An installer copying app into /Applications (app->rc: that error). */
 int mx_op_app_install(mx_op *op, const mx_app_import *app, mx_app_info *out, mx_err *err);
+/* An installer placing an imported file or tree (content hash) at devpath
+ * (macOS running); why names the installer in the log. */
+int mx_op_file_place(mx_op *op, const char *devpath, const char *hash, const char *why,
+    mx_err *err);
 /* Finder's move to Trash: first the system-extension reaction (deleting an
  * app with an active extension asks an administrator: cred; may refuse). */
 int mx_op_app_delete(mx_op *op, const char *bundle_id, const char *cred, char *devpath,
@@ -499,6 +510,23 @@ const char *mx_kext_settings_name(const mx_device *d);
 void mx_kext_boot_kcid(const mx_device *d, uint8_t out[16]);
 /* The kext record's signature kind for a verification result. */
 enum mx_kext_sig mx_kext_sig_from(enum mx_sigkind k);
+
+/* ==== export and import of a device's state (engine/export.c) ==== */
+
+/* The device's state as export writes it (the LocalPolicy loaded, made at
+ * first use in a write op); *lp_valid (may be NULL): its signature verifies.
+ * *out is the caller's (mx_devstate_free). */
+int mx_op_devstate(mx_op *op, mx_devstate *out, bool *lp_valid, mx_err *err);
+/* Writes s under dir (no op open): docs/export.md. */
+int mx_engine_devstate_export(mx_engine *e, const mx_devstate *s, const char *dir, mx_err *err);
+/* Reads and checks a host directory of a device's files (an import: the one
+ * place it is read); name (NULL: the sidecar's) names the new device. */
+int mx_engine_devstate_read(mx_engine *e, const char *host_dir, const char *name,
+    mx_devstate *out, mx_err *err);
+/* Creates the device of s in its own transaction, at the engine's clock,
+ * with fresh random bytes for serial, salt and SEP key. */
+int mx_engine_devstate_import(mx_engine *e, const mx_devstate *s, int64_t *device_id,
+    mx_err *err);
 
 /* ==== what the user sees (engine/alerts.c) ==== */
 

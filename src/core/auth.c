@@ -5,6 +5,12 @@
  * A verified (hash, password) pair may be remembered in a memo the caller
  * owns (one per engine: a fleet run checks the same credentials on
  * thousands of devices); nothing is kept in static memory.
+ * A user name is an account ("short") name as macOS's Users & Groups take
+ * it: ASCII letters, digits, '_', '-' and '.', not starting with '-' or
+ * '.' (Apple's server admin guide: "Use only the characters a through z,
+ * A through Z, 0 through 9, . (period), _ (underscore), or - (hyphen)").
+ * So no control character, space, ':' or byte that is not UTF-8 can ever
+ * reach a log line or a JSON document (issue 14 §4, §9).
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 
 #include "macext/core.h"
 #include "macext/rd.h"
+#include "macext/text.h"
 
 #define PBKDF2_ITER 20000
 
@@ -97,13 +104,30 @@ mx_pw_memo_wipe(mx_pw_memo *memo)
 		OPENSSL_cleanse(memo, sizeof *memo);
 }
 
+bool
+mx_user_name_valid(const char *name)
+{
+	if (name == NULL || *name == '\0' || *name == '-' || *name == '.')
+		return false;
+	size_t n = 0;
+	for (const char *p = name; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return n < sizeof ((mx_user *)0)->name;
+}
+
 int
 mx_device_add_user(mx_device *d, const char *name, const char *password, bool admin,
     const uint8_t salt[16], mx_err *err)
 {
-	if (name == NULL || *name == '\0' || strlen(name) >= sizeof d->users[0].name
-	    || strchr(name, ':'))
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s'", name ? name : "");
+	if (!mx_user_name_valid(name)) {
+		char shown[200];
+		mx_text_escape(shown, sizeof shown, name ? name : "");
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s': an account name is "
+		    "1 to %zu letters, digits, '_', '-' and '.', not starting with '-' or '.'", shown,
+		    sizeof d->users[0].name - 1);
+	}
 	for (int i = 0; i < d->nusers; i++)
 		if (strcmp(d->users[i].name, name) == 0)
 			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "user '%s' already exists", name);
@@ -155,6 +179,10 @@ mx_auth_check_memo(const mx_device *d, const char *cred, bool need_admin, mx_pw_
 			*out = u;
 		return 0;
 	}
-	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%.*s' on %s",
-	    (int)nlen, cred, d->name);
+	/* what was typed, shown escaped: it may hold anything */
+	char typed[200], shown[200];
+	snprintf(typed, sizeof typed, "%.*s", (int)nlen, cred);
+	mx_text_escape(shown, sizeof shown, typed);
+	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%s' on %s",
+	    shown, d->name);
 }

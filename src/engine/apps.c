@@ -154,6 +154,19 @@ mx_op_app_delete(mx_op *op, const char *bundle_id, const char *cred, char *devpa
 	return 0;
 }
 
+int
+mx_op_file_place(mx_op *op, const char *devpath, const char *hash, const char *why, mx_err *err)
+{
+	if (op->d.env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", op->d.name);
+	int rc = mx_store_file_set(op->st, op->d.id, devpath, hash, err);
+	if (rc)
+		return rc;
+	char what[1200];
+	snprintf(what, sizeof what, "installer placed %s", devpath);
+	return mx_op_event(op, "installer", what, why, err);
+}
+
 /* ---- what the user sees ---- */
 
 int

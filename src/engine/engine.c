@@ -45,6 +45,13 @@ default_random(void *arg, uint8_t *buf, size_t n)
 int
 mx_engine_open(mx_engine **out, const char *dir, const mx_engine_env *env, mx_err *err)
 {
+	return mx_engine_open_flags(out, dir, env, 0, err);
+}
+
+int
+mx_engine_open_flags(mx_engine **out, const char *dir, const mx_engine_env *env,
+    unsigned flags, mx_err *err)
+{
 	*out = NULL;
 	mx_engine *e = mx_xcalloc(1, sizeof *e);
 	if (env)
@@ -53,7 +60,8 @@ mx_engine_open(mx_engine **out, const char *dir, const mx_engine_env *env, mx_er
 		e->env.now = default_now;
 	if (e->env.random == NULL)
 		e->env.random = default_random;
-	int rc = mx_store_open(&e->st, dir, err);
+	int rc = mx_store_open_flags(&e->st, dir,
+	    (flags & MX_ENGINE_READONLY) ? MX_STORE_READONLY : 0, err);
 	if (rc) {
 		free(e);
 		return rc;

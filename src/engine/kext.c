@@ -226,8 +226,8 @@ eng_native_cputype(const mx_device *d)
 /* Reads the stored kext bundle at path into k (identity, signature,
  * architecture) for a Mac of arch with extra trust anchor anchor (may be NULL). */
 static int
-kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, mx_kext *k,
-    mx_err *err)
+kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, int64_t now,
+    mx_kext *k, mx_err *err)
 {
 	mx_bundle *b = NULL;
 	int rc = mx_bundle_open(&b, path, err);
@@ -258,7 +258,7 @@ kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, mx_kex
 		    MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64, &off, &sl, &e2) == 0;
 		free(exe);
 	}
-	mx_trust trust = { anchor };
+	mx_trust trust = { anchor, now, false };
 	mx_siginfo si;
 	memset(&si, 0, sizeof si);
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err))) {
@@ -329,7 +329,7 @@ mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
 		ap = anchor;
 	if (eng_import_hook)
 		eng_import_hook(stored, host_path);
-	if ((out->rc = kext_read_bundle(stored, d.arch, ap, &out->facts, err))) {
+	if ((out->rc = kext_read_bundle(stored, d.arch, ap, mx_engine_now(e), &out->facts, err))) {
 		/* messages name the bundle as the caller gave it */
 		eng_err_origin(err, stored, host_path);
 		return out->rc;

@@ -224,7 +224,7 @@ verify(mx_engine *e, mx_siginfo *si, const char *path, const char *anchor_hash)
 	if (anchor_hash[0] &&
 	    mx_cas_path(mx_engine_store(e), anchor_hash, anchor, sizeof anchor, NULL) == 0)
 		ap = anchor;
-	mx_trust trust = { ap };
+	mx_trust trust = { ap, mx_engine_now(e), false };
 	snprintf(key, sizeof key, "%s\n%s", path, anchor_hash);
 	if (eng_sig_find(e, key, si))
 		return;

@@ -19,6 +19,7 @@ struct mx_store {
 	char dir[PATH_MAX];
 	int in_tx;
 	int read_tx;            /* the open transaction is mx_store_begin_read's */
+	bool readonly;          /* MX_STORE_READONLY: opened for a command that only reads */
 	int batch;              /* mx_store_batch_begin: commands run as savepoints */
 	long writes;            /* write statements run, for the fault hook */
 	long fault_at;          /* MACEXT_FAULT: fail the Nth write (0 = off) */
@@ -41,8 +42,12 @@ void st_forget_device(mx_store *st);
 
 /* A reset, bound-cleared statement for sql (a string literal). */
 int st_prepare(mx_store *st, sqlite3_stmt **out, const char *sql, mx_err *err);
-/* MX_EIO / MX_EBUSY from the connection's last error, naming what. */
+/* MX_EIO / MX_EBUSY from the connection's last error, naming what; a full
+ * disk and a read-only state directory say so. */
 int st_fail(mx_store *st, mx_err *err, const char *what);
+/* A failed file-system call on path with errno e: "the disk is full",
+ * "the state directory is read-only", else strerror; code otherwise. */
+int st_errno_fail(mx_err *err, int code, const char *path, int e);
 /* sqlite3_step for a write statement: runs the fault hook, maps errors. */
 int st_write(mx_store *st, sqlite3_stmt *s, const char *what, mx_err *err);
 /* Runs sql (a string literal, one statement) as a cached statement. */

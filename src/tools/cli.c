@@ -73,6 +73,12 @@ env_now(void *arg)
 	return cli->in.now ? cli->in.now : (int64_t)time(NULL);
 }
 
+int64_t
+cli_now(struct mx_cli *cli)
+{
+	return env_now(cli);
+}
+
 void
 cli_env(struct mx_cli *cli, mx_engine_env *out)
 {
@@ -91,7 +97,8 @@ cli_store(struct mx_cli *cli, mx_err *err)
 		return 0;
 	mx_engine_env env;
 	cli_env(cli, &env);
-	int rc = mx_engine_open(&cli->eng, cli->state_dir, &env, err);
+	int rc = mx_engine_open_flags(&cli->eng, cli->state_dir, &env,
+	    cli->read_only ? MX_ENGINE_READONLY : 0, err);
 	if (rc == 0)
 		cli->st = mx_engine_store(cli->eng);
 	return rc;

@@ -235,7 +235,8 @@ static int
 ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 {
 	char anchor[4096];
-	mx_trust trust = { mx_engine_anchor_path(cli->eng, d, anchor, sizeof anchor) };
+	mx_trust trust = { mx_engine_anchor_path(cli->eng, d, anchor, sizeof anchor), cli_now(cli),
+		false };
 	mx_siginfo si;
 	int rc = mx_codesign_verify_path(&si, c->dir, &trust, err);
 	if (rc) {

@@ -34,6 +34,7 @@ struct mx_cli {
 	bool printed;               /* the command printed its own error (Apple tools) */
 	char said[512];             /* quiet: the last line an Apple tool wrote to stderr */
 	bool json_failed;           /* cli_json_print was handed no document */
+	bool read_only;             /* the verb only reads: the engine opens MX_STORE_READONLY */
 };
 
 typedef int (*mx_cmd_fn)(struct mx_cli *cli, int argc, char **argv, mx_err *err);
@@ -49,6 +50,8 @@ int cli_end(mx_op *op, int rc, mx_err *err);
 void cli_close(struct mx_cli *cli);
 /* Fills cli->in.random with fresh bytes (deterministic under MACEXT_SEED). */
 void cli_random(struct mx_cli *cli);
+/* This invocation's clock (MACEXT_FAKE_TIME, else time(2)), for host-side tools. */
+int64_t cli_now(struct mx_cli *cli);
 /* The engine environment of this invocation (clock and randomness above). */
 void cli_env(struct mx_cli *cli, mx_engine_env *out);
 /* The process exit status for a command's result (Apple tools' own codes
@@ -90,6 +93,9 @@ int cli_tool_fail(struct mx_cli *cli, int code, mx_err *err);
 
 /* ---- commands (one file each) ---- */
 int cmd_device(struct mx_cli *, int, char **, mx_err *);
+/* `device export` / `device import` (cmd_export.c): argv[0] is the verb */
+int cmd_device_export(struct mx_cli *, int, char **, mx_err *);
+int cmd_device_import(struct mx_cli *, int, char **, mx_err *);
 int cmd_restart(struct mx_cli *, int, char **, mx_err *);
 int cmd_recovery(struct mx_cli *, int, char **, mx_err *);
 int cmd_shutdown(struct mx_cli *, int, char **, mx_err *);
@@ -100,6 +106,7 @@ int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);
 int cmd_sysext(struct mx_cli *, int, char **, mx_err *);
 int cmd_kext(struct mx_cli *, int, char **, mx_err *);
+int cmd_pkg(struct mx_cli *, int, char **, mx_err *);          /* cmd_pkg.c */
 int cmd_alerts(struct mx_cli *, int, char **, mx_err *);
 int cmd_approve(struct mx_cli *, int, char **, mx_err *);
 /* `approve sysext ...` / `approve kext ...`: argv[0] is "sysext" or "kext" */

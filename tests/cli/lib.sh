@@ -10,6 +10,7 @@
 #   t_out NAME EXPECTED CMD...   CMD's stdout must equal EXPECTED exactly
 #   t_grep NAME REGEX CMD...     CMD's stdout+stderr must match REGEX (grep -E)
 #   t_json NAME JQ-LIKE-PY EXPECTED CMD...  see below
+#   check_re NAME REGEX TEXT     TEXT must match REGEX (grep -E)
 #   skip NAME WHY
 set -u
 : "${B:=build-check}"
@@ -58,6 +59,9 @@ v=($_expr)
 print(json.dumps(v) if not isinstance(v,str) else v)" 2>&1)
   if [ $RC -eq 0 ] && [ "$_got" = "$_want" ]; then _pass "$_n"
   else _fail "$_n" "exit $RC: $*" "$_expr = $_got, wanted $_want" "$ERR"; fi; }
+# check_re NAME REGEX TEXT: TEXT (an earlier $OUT or $ERR) matches REGEX (grep -E).
+# (Not `check NAME printf ... | grep`: there the pipe takes check's own output.)
+check_re() { if printf '%s\n' "$3" | grep -Eq -- "$2"; then _pass "$1"; else _fail "$1" "no match for /$2/" "$3"; fi; }
 # check NAME CONDITION-COMMAND: for assertions on files and earlier outputs
 check() { _n=$1; shift; if "$@"; then _pass "$_n"; else _fail "$_n" "failed: $*"; fi; }
 skip() { echo "SKIP $CASE.$1"; echo "  skipped: $2"; }

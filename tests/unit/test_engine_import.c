@@ -106,7 +106,7 @@ MX_TEST(engine_import_verifies_the_stored_copy)
 	char stored[4096], ap[4096];
 	CHECK_EQ_INT(mx_cas_path(mx_engine_store(e), k.hash, stored, sizeof stored, &err), 0);
 	CHECK_EQ_INT(mx_cas_path(mx_engine_store(e), anchor, ap, sizeof ap, &err), 0);
-	mx_trust trust = { ap };
+	mx_trust trust = { ap, 0, false };
 	mx_siginfo si;
 	memset(&si, 0, sizeof si);
 	CHECK_EQ_INT(mx_codesign_verify_path(&si, stored, &trust, &err), 0);
