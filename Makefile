@@ -1,5 +1,6 @@
 # macext — one Makefile. `make` builds build/macext and the Apple tool links;
-# `make check` builds a sanitized copy in build-check/ and runs every test;
+# `make check` builds a sanitized copy in build-check/ and runs every test
+# (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
 PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive
@@ -18,9 +19,10 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 FORMATS_SRC = $(wildcard src/formats/*.c)
 CORE_SRC    = $(wildcard src/core/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
+ENGINE_SRC  = $(wildcard src/engine/*.c)
 TOOLS_SRC   = $(wildcard src/tools/*.c)
 DAEMON_SRC  = $(wildcard src/daemon/*.c)
-LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC)
+LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC) $(ENGINE_SRC)
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -96,6 +98,18 @@ check: deps
 	@$(MAKE) --no-print-directory B=build build/crash   # unsanitized: ASan makes every fork ~10x dearer
 	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
 
+# One test: `make unit T=engine_op_bracket` (unit tests whose name contains T),
+# `make cli T=boot` (tests/cli/boot.sh), both on the sanitized build.
+unit: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/unit
+	@B=build-check TESTS="$(T)" sh tests/run.sh unit
+
+cli: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
+	  build-check/macext links build-check/crash
+	@$(MAKE) --no-print-directory B=build build/crash
+	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
+
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
 	@B=build-check UPDATE=1 sh tests/run.sh cli
@@ -131,6 +145,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check check-update run bench fuzz stress clean mdmserver
+.PHONY: all deps links check unit cli check-update run bench fuzz stress clean mdmserver
 mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -123,9 +123,17 @@ int mx_device_add_user(mx_device *d, const char *name, const char *password, boo
  * *out (may be NULL) points at the user.  MX_EDENIED names who and why. */
 int mx_auth_check(const mx_device *d, const char *user_colon_pw, bool need_admin,
     const mx_user **out, mx_err *err);
-/* Password hashing (PBKDF2-HMAC-SHA256).  Verification of an identical
- * (hash, password) pair is memoised per process: fleet runs repeat it. */
+/* Password hashing (PBKDF2-HMAC-SHA256). */
 int mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16]);
 bool mx_pw_verify(const char *hash, const char *password);
+/* The last (hash, SHA-256 of the password) pair that verified, so a fleet run
+ * derives each credential once.  Owned by the caller (an engine); wipe it
+ * with mx_pw_memo_wipe.  Zero-initialise before first use. */
+typedef struct mx_pw_memo { char hash[MX_PWHASH_LEN]; uint8_t pw[32]; bool valid; } mx_pw_memo;
+bool mx_pw_verify_memo(const char *hash, const char *password, mx_pw_memo *memo);
+void mx_pw_memo_wipe(mx_pw_memo *memo);
+/* mx_auth_check with a memo (may be NULL). */
+int mx_auth_check_memo(const mx_device *d, const char *user_colon_pw, bool need_admin,
+    mx_pw_memo *memo, const mx_user **out, mx_err *err);
 
 #endif

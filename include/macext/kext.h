@@ -5,7 +5,7 @@
  * type, and the pure decisions kernelmanagerd/syspolicyd take on a load
  * attempt, an approval and an AuxKC rebuild.
  *
- * Pure: no stdio, no clock, no files.  The tools layer (cmd_kext.c) reads
+ * Pure: no stdio, no clock, no files.  The engine (src/engine/kext*.c) reads
  * bundles and signatures, calls these, and applies the results.
  * Spec: docs/reference/kernel-extensions.md §1-§3, §5, §7; the seed's two
  * kext tables.

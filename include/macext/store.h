@@ -2,9 +2,10 @@
  * store.h — SQLite persistence for every device of a state directory.
  *
  * One database (state/macext.db, WAL) for all devices; bundles live in a
- * content-addressed tree (state/cas/) shared by all devices.  Every command
+ * content-addressed tree (state/cas/) shared by all devices.  Every change
  * runs inside one IMMEDIATE transaction: mx_store_begin, changes,
- * mx_store_commit — or mx_store_rollback and nothing happened.
+ * mx_store_commit — or mx_store_rollback and nothing happened; a read runs
+ * in a DEFERRED one (mx_store_begin_read).  One connection per thread.
  * Only src/store/ includes <sqlite3.h>.
  *
  * Domain tables (sysext, kext policy, ...) have their own functions in
@@ -35,6 +36,10 @@ bool mx_store_readonly(const mx_store *st);
 void mx_store_close(mx_store *st);
 const char *mx_store_dir(const mx_store *st);
 int mx_store_begin(mx_store *st, mx_err *err);     /* BEGIN IMMEDIATE, waits while busy */
+/* A read transaction: BEGIN DEFERRED (a savepoint inside a batch).  It
+ * never takes the write lock, so readers and writers do not wait on each
+ * other; end it with mx_store_commit or mx_store_rollback. */
+int mx_store_begin_read(mx_store *st, mx_err *err);
 int mx_store_commit(mx_store *st, mx_err *err);
 void mx_store_rollback(mx_store *st);
 int mx_store_schema_version(mx_store *st);

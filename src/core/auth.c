@@ -2,8 +2,9 @@
  * auth.c — local users and password checks, as the dialogs of macOS ask
  * for them: "USER:PASSWORD", an administrator where macOS wants one.
  * Passwords are kept as PBKDF2-HMAC-SHA256 (OpenSSL) with a 16-byte salt.
- * A verified (hash, password) pair is remembered for the process, since a
- * fleet run checks the same credentials on thousands of devices.
+ * A verified (hash, password) pair may be remembered in a memo the caller
+ * owns (one per engine: a fleet run checks the same credentials on
+ * thousands of devices); nothing is kept in static memory.
  * A user name is an account ("short") name as macOS's Users & Groups take
  * it: ASCII letters, digits, '_', '-' and '.', not starting with '-' or
  * '.' (Apple's server admin guide: "Use only the characters a through z,
@@ -61,30 +62,46 @@ mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16]
 	return 0;
 }
 
-/* One remembered success: (hash, sha256(password)). */
-static struct { char hash[MX_PWHASH_LEN]; uint8_t pw[32]; bool valid; } memo;
+bool
+mx_pw_verify_memo(const char *hash, const char *password, mx_pw_memo *memo)
+{
+	uint8_t pwd[32];
+	SHA256((const uint8_t *)password, strlen(password), pwd);
+	if (memo && memo->valid && strcmp(memo->hash, hash) == 0 &&
+	    CRYPTO_memcmp(memo->pw, pwd, 32) == 0) {
+		OPENSSL_cleanse(pwd, sizeof pwd);
+		return true;
+	}
+	int iter;
+	char salthex[33], dkhex[65];
+	bool ok = false;
+	uint8_t salt[16], want[32], got[32];
+	if (sscanf(hash, "pbkdf2-sha256$%d$%32[0-9a-f]$%64[0-9a-f]", &iter, salthex, dkhex) == 3
+	    && iter >= 1000 && iter <= 10000000 && fromhex(salt, salthex, 16) == 0 &&
+	    fromhex(want, dkhex, 32) == 0 && derive(got, password, salt, iter) == 0 &&
+	    CRYPTO_memcmp(got, want, 32) == 0)
+		ok = true;
+	if (ok && memo) {
+		snprintf(memo->hash, sizeof memo->hash, "%s", hash);
+		memcpy(memo->pw, pwd, 32);
+		memo->valid = true;
+	}
+	OPENSSL_cleanse(pwd, sizeof pwd);
+	OPENSSL_cleanse(got, sizeof got);
+	return ok;
+}
 
 bool
 mx_pw_verify(const char *hash, const char *password)
 {
-	uint8_t pwd[32];
-	SHA256((const uint8_t *)password, strlen(password), pwd);
-	if (memo.valid && strcmp(memo.hash, hash) == 0 && CRYPTO_memcmp(memo.pw, pwd, 32) == 0)
-		return true;
-	int iter;
-	char salthex[33], dkhex[65];
-	if (sscanf(hash, "pbkdf2-sha256$%d$%32[0-9a-f]$%64[0-9a-f]", &iter, salthex, dkhex) != 3
-	    || iter < 1000 || iter > 10000000)
-		return false;
-	uint8_t salt[16], want[32], got[32];
-	if (fromhex(salt, salthex, 16) || fromhex(want, dkhex, 32))
-		return false;
-	if (derive(got, password, salt, iter) != 0 || CRYPTO_memcmp(got, want, 32) != 0)
-		return false;
-	snprintf(memo.hash, sizeof memo.hash, "%s", hash);
-	memcpy(memo.pw, pwd, 32);
-	memo.valid = true;
-	return true;
+	return mx_pw_verify_memo(hash, password, NULL);
+}
+
+void
+mx_pw_memo_wipe(mx_pw_memo *memo)
+{
+	if (memo)
+		OPENSSL_cleanse(memo, sizeof *memo);
 }
 
 bool
@@ -131,6 +148,13 @@ int
 mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_user **out,
     mx_err *err)
 {
+	return mx_auth_check_memo(d, cred, need_admin, NULL, out, err);
+}
+
+int
+mx_auth_check_memo(const mx_device *d, const char *cred, bool need_admin, mx_pw_memo *memo,
+    const mx_user **out, mx_err *err)
+{
 	if (out)
 		*out = NULL;
 	if (cred == NULL)
@@ -144,7 +168,7 @@ mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_us
 		const mx_user *u = &d->users[i];
 		if (strlen(u->name) != nlen || strncmp(u->name, cred, nlen) != 0)
 			continue;
-		if (!mx_pw_verify(u->pwhash, colon + 1))
+		if (!mx_pw_verify_memo(u->pwhash, colon + 1, memo))
 			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
 			    "authentication failed: wrong password for user '%s'", u->name);
 		if (need_admin && !u->admin)

@@ -100,9 +100,7 @@ ident_add(struct walk *w, const char *rel, const struct stat *sb)
  * times tick at the kernel's coarse clock, so a tree changed within the
  * last moments is not remembered (a write in the same tick would keep its
  * identity: git's "racy" case). */
-#define TREE_MEMO 8
-static struct { uint8_t id[32]; char hash[65]; bool valid; } tree_memo[TREE_MEMO];
-static unsigned tree_next;
+/* (the memo lives in the store handle: st->tree_memo, one per connection) */
 
 static int
 by_rel(const void *a, const void *b)
@@ -426,13 +424,13 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	EVP_MD_CTX_free(w.id);
 	if (rc)
 		goto out;
-	for (int i = 0; i < TREE_MEMO; i++)
-		if (tree_memo[i].valid && memcmp(tree_memo[i].id, id, 32) == 0) {
+	for (int i = 0; i < ST_TREE_MEMO; i++)
+		if (st->tree_memo[i].valid && memcmp(st->tree_memo[i].id, id, 32) == 0) {
 			char known[PATH_MAX];
-			snprintf(known, sizeof known, "%s/cas/%.2s/%s", st->dir, tree_memo[i].hash,
-			    tree_memo[i].hash);
+			snprintf(known, sizeof known, "%s/cas/%.2s/%s", st->dir, st->tree_memo[i].hash,
+			    st->tree_memo[i].hash);
 			if (stat(known, &sb) == 0) {
-				memcpy(out_hash, tree_memo[i].hash, 65);
+				memcpy(out_hash, st->tree_memo[i].hash, 65);
 				goto out;
 			}
 		}
@@ -474,10 +472,10 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 - w.newest > 0.1) {
-		unsigned i = tree_next++ % TREE_MEMO;
-		memcpy(tree_memo[i].id, id, 32);
-		memcpy(tree_memo[i].hash, out_hash, 65);
-		tree_memo[i].valid = true;
+		unsigned i = st->tree_next++ % ST_TREE_MEMO;
+		memcpy(st->tree_memo[i].id, id, 32);
+		memcpy(st->tree_memo[i].hash, out_hash, 65);
+		st->tree_memo[i].valid = true;
 	}
 
 	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];

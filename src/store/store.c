@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,15 @@ migrate(mx_store *st, mx_err *err)
 	return 0;
 }
 
+static pthread_once_t configure_once = PTHREAD_ONCE_INIT;
+
+static void
+configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* One environment knob, a whole number in [min, max]; absent: dflt.  A
  * value that is not one is refused naming the variable, like a bad option
  * (issue 14 §13): a typo must not silently mean "default" or "off". */
@@ -359,15 +369,11 @@ mx_store_open_flags(mx_store **out, const char *dir, unsigned flags, mx_err *err
 {
 	*out = NULL;
 	int rc;
-	/* One thread uses a connection (macext has no threads): no per-call
-	 * mutexes, no global memory statistics (a mutex on every allocation).
-	 * This only works before SQLite initialises, i.e. at the first open. */
-	static bool configured;
-	if (!configured) {
-		configured = true;
-		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	}
+	/* One thread uses a connection (each thread of macext serve opens its
+	 * own engine, hence its own connection): no per-call mutexes, no global
+	 * memory statistics (a mutex on every allocation).  This only works
+	 * before SQLite initialises, i.e. once, before the first open. */
+	pthread_once(&configure_once, configure_sqlite);
 	long busy_ms, fault_at, fault_kill;
 	if ((rc = store_env(&busy_ms, &fault_at, &fault_kill, err)))
 		return rc;
@@ -480,8 +486,28 @@ mx_store_begin(mx_store *st, mx_err *err)
 	/* a read-only connection reads one snapshot: a deferred transaction */
 	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
 	    err);
-	if (rc == 0)
+	if (rc == 0) {
 		st->in_tx = 1;
+		st->read_tx = st->readonly;
+	}
+	return rc;
+}
+
+int
+mx_store_begin_read(mx_store *st, mx_err *err)
+{
+	if (!st->batch)
+		st_forget_device(st);
+	if (st->batch && sqlite3_get_autocommit(st->db))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
+		    " an earlier store error (state store %s/macext.db)", st->dir);
+	/* DEFERRED: a snapshot at the first read, no write lock, so readers never
+	 * wait for (or block) the writers of WAL mode */
+	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : "BEGIN DEFERRED", err);
+	if (rc == 0) {
+		st->in_tx = 1;
+		st->read_tx = 1;
+	}
 	return rc;
 }
 
@@ -490,7 +516,8 @@ mx_store_commit(mx_store *st, mx_err *err)
 {
 	if (!st->batch)
 		st_forget_device(st);
-	int rc = mx_store_fault_point(st, err);
+	/* a read transaction wrote nothing: no fault point for it */
+	int rc = st->read_tx ? 0 : mx_store_fault_point(st, err);
 	if (rc == 0)
 		rc = st_run(st, st->batch ? "RELEASE cmd" : "COMMIT", err);
 	if (rc) {
@@ -498,6 +525,7 @@ mx_store_commit(mx_store *st, mx_err *err)
 		return rc;
 	}
 	st->in_tx = 0;
+	st->read_tx = 0;
 	return 0;
 }
 
@@ -509,6 +537,7 @@ mx_store_rollback(mx_store *st)
 		sqlite3_exec(st->db, st->batch ? "ROLLBACK TO cmd; RELEASE cmd" : "ROLLBACK", NULL,
 		    NULL, NULL);
 	st->in_tx = 0;
+	st->read_tx = 0;
 }
 
 int

@@ -12,11 +12,13 @@
 #include "macext/store.h"
 
 #define ST_CACHE 128
+#define ST_TREE_MEMO 8
 
 struct mx_store {
 	sqlite3 *db;
 	char dir[PATH_MAX];
 	int in_tx;
+	int read_tx;            /* the open transaction is mx_store_begin_read's */
 	bool readonly;          /* MX_STORE_READONLY: opened for a command that only reads */
 	int batch;              /* mx_store_batch_begin: commands run as savepoints */
 	long writes;            /* write statements run, for the fault hook */
@@ -29,6 +31,10 @@ struct mx_store {
 	 * top-level begin or commit, or a device delete forgets it. */
 	bool dev_ok;
 	mx_device dev;
+	/* bundle trees hashed by this connection, by their entries' identity
+	 * (cas.c: mx_cas_put_tree reads a tree once) */
+	struct { uint8_t id[32]; char hash[65]; bool valid; } tree_memo[ST_TREE_MEMO];
+	unsigned tree_next;
 };
 
 /* Forgets the remembered device. */

@@ -211,19 +211,18 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	char dev_anchor[4096];
 	if (anchor == NULL && cli->device_name != NULL) {
 		mx_device d;
-		if ((rc = cli_begin_device(cli, &d, err)))
+		if ((rc = cli_store(cli, err)) ||
+		    (rc = mx_engine_device_get(cli->eng, cli->device_name, &d, err)))
 			return rc;
-		anchor = cli_trust_anchor(cli, &d, dev_anchor, sizeof dev_anchor);
-		if ((rc = cli_commit(cli, err)))
-			return rc;
+		anchor = mx_engine_anchor_path(cli->eng, &d, dev_anchor, sizeof dev_anchor);
 	}
-	mx_trust trust = { .extra_anchor_pem = anchor, .now = cli->in.now,
+	mx_trust trust = { .extra_anchor_pem = anchor, .now = cli_now(cli),
 	    .check_expiration = strict };
 	mx_siginfo si;
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err)))
 		return rc;
 	if (cli->json)
-		cli_json_print(siginfo_json(path, &si, strict));
+		cli_json_print(cli, siginfo_json(path, &si, strict));
 	else
 		siginfo_print(path, &si, strict);
 	if (si.kind == MX_SIG_INVALID)

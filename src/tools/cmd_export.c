@@ -3,15 +3,14 @@
  * import DIR [--name NAME]`: a device's state as the files a real Mac holds
  * (db.plist, KextPolicy, the AuxKC, bundles, LocalPolicy facts, profiles),
  * and a new device from such files (issue 12 §4; docs/export.md).  The
- * work is src/store/export.c and import.c, functions over values; this file
- * is argv, the transaction around the gathering, and printing.
+ * work is src/store/export.c and import.c, run as engine operations
+ * (src/engine/export.c); this file is argv and printing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "macext/devstate.h"
-#include "boot_tools.h"
 #include "tools.h"
 
 #define EXPORT_USAGE "macext device export [NAME] DIR"
@@ -31,19 +30,19 @@ summary_json(const mx_devstate *s, const char *dir)
 }
 
 static void
-summary_print(const char *verb, const mx_devstate *s, const char *dir)
+summary_print(struct mx_cli *cli, const char *verb, const mx_devstate *s, const char *dir)
 {
 	size_t nrows = 0;
 	for (int t = 0; t < MX_KP_NTABLES; t++)
 		nrows += s->kp.t[t].n;
-	printf("%s %s %s %s\n", verb, s->dev.name, strcmp(verb, "exported") == 0 ? "to" : "from",
+	cli_out(cli, "%s %s %s %s\n", verb, s->dev.name, strcmp(verb, "exported") == 0 ? "to" : "from",
 	    dir);
-	printf("  system extensions: %zu (Library/SystemExtensions/db.plist)\n", s->nsx);
-	printf("  KextPolicy rows:   %zu (var/db/SystemPolicyConfiguration/KextPolicy)\n", nrows);
-	printf("  kernel extensions: %d\n", s->nkexts);
-	printf("  profiles:          %zu\n", s->nprofiles);
-	printf("  bundles and files: %zu\n", s->nfiles);
-	printf("  LocalPolicy:       %s\n", s->has_lp ? "yes" : "none (Intel)");
+	cli_out(cli, "  system extensions: %zu (Library/SystemExtensions/db.plist)\n", s->nsx);
+	cli_out(cli, "  KextPolicy rows:   %zu (var/db/SystemPolicyConfiguration/KextPolicy)\n", nrows);
+	cli_out(cli, "  kernel extensions: %d\n", s->nkexts);
+	cli_out(cli, "  profiles:          %zu\n", s->nprofiles);
+	cli_out(cli, "  bundles and files: %zu\n", s->nfiles);
+	cli_out(cli, "  LocalPolicy:       %s\n", s->has_lp ? "yes" : "none (Intel)");
 }
 
 static int
@@ -55,30 +54,25 @@ device_export(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const char *dir = argv[argc - 1];
 	if (argc == 3)
 		cli->device_name = argv[1];
-	mx_device d;
-	if ((rc = cli_begin_device(cli, &d, err)))
-		return rc;
-	mx_localpolicy lp;
-	bool valid = true;
-	if (d.arch == MX_ARCH_ARM64 && (rc = boot_lp_load(cli, &d, &lp, &valid, err))) {
-		cli_rollback(cli);
-		return rc;
-	}
+	mx_op *op;
 	mx_devstate s;
-	if ((rc = mx_devstate_gather(cli->st, &d, d.arch == MX_ARCH_ARM64 ? &lp : NULL, &s, err))) {
-		cli_rollback(cli);
+	bool valid = true;
+	/* a write op: the LocalPolicy may be made at first use, and is kept */
+	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+		return rc;
+	if ((rc = mx_op_devstate(op, &s, &valid, err))) {
+		mx_op_abort(op);
 		return rc;
 	}
-	/* the LocalPolicy may have been made at first use: keep it */
-	if ((rc = cli_commit(cli, err)) == 0)
-		rc = mx_devstate_export(cli->st, &s, dir, err);
+	if ((rc = mx_op_commit(op, err)) == 0)
+		rc = mx_engine_devstate_export(cli->eng, &s, dir, err);
 	if (rc == 0) {
 		if (cli->json)
-			cli_json_print(summary_json(&s, dir));
+			cli_json_print(cli, summary_json(&s, dir));
 		else if (!cli->quiet) {
-			summary_print("exported", &s, dir);
+			summary_print(cli, "exported", &s, dir);
 			if (!valid)
-				printf("  note: the LocalPolicy's signature does not verify on this Mac;"
+				cli_out(cli, "  note: the LocalPolicy's signature does not verify on this Mac;"
 				    " its facts are exported as they are\n");
 		}
 	}
@@ -105,24 +99,19 @@ device_import(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if ((rc = cli_store(cli, err)))
 		return rc;
 	mx_devstate s;
-	if ((rc = mx_devstate_read(cli->st, argv[1], name, &s, err)))
+	if ((rc = mx_engine_devstate_read(cli->eng, argv[1], name, &s, err)))
 		return rc;
 	if (serial)
 		snprintf(s.dev.serial, sizeof s.dev.serial, "%s", serial);
-	uint8_t random[96];
-	for (int i = 0; i < 3; i++) {
-		cli_random(cli);
-		memcpy(random + 32 * i, cli->in.random, 32);
-	}
 	int64_t id = 0;
-	rc = mx_devstate_import(cli->st, &s, cli->in.now, random, &id, err);
+	rc = mx_engine_devstate_import(cli->eng, &s, &id, err);
 	if (rc == 0) {
 		if (cli->json)
-			cli_json_print(summary_json(&s, argv[1]));
+			cli_json_print(cli, summary_json(&s, argv[1]));
 		else if (!cli->quiet) {
-			summary_print("imported", &s, argv[1]);
+			summary_print(cli, "imported", &s, argv[1]);
 			if (!s.sidecar)
-				printf("  note: no macext/device.plist: a new %s Mac running macOS of"
+				cli_out(cli, "  note: no macext/device.plist: a new %s Mac running macOS of"
 				    " SystemVersion.plist, administrator admin:admin, not enrolled\n",
 				    s.dev.arch == MX_ARCH_ARM64 ? "Apple silicon" : "Intel");
 		}

@@ -69,7 +69,7 @@ forge_ca_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		char root[PATH_MAX + 16], inter[PATH_MAX + 16];
 		snprintf(root, sizeof root, "%s/root.pem", argv[1]);
 		snprintf(inter, sizeof inter, "%s/devid-ca.pem", argv[1]);
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "dir", argv[1], "root", root,
+		cli_json_print(cli, json_pack("{s:s, s:s, s:s, s:s, s:s}", "dir", argv[1], "root", root,
 		    "root_sha256", fp, "intermediate", inter, "intermediate_subject",
 		    "Developer ID Certification Authority"));
 	} else if (!cli->quiet) {
@@ -365,7 +365,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	if (strchr(s.executable, '/') || s.executable[0] == '.' || s.executable[0] == '\0')
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--executable %s: expected a file name",
 		    s.executable);
-	s.signing_time = cli->in.now;
+	s.signing_time = cli_now(cli);
 	if (stime && (rc = parse_time(stime, &s.signing_time, err)))
 		return rc;
 	/* the validity windows: leaf, and the intermediate (its own when asked) */
@@ -440,11 +440,11 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	 * one expired then or by now is a fact, invalid only with
 	 * --check-expiration (docs/codesign.md) */
 	const char *expect, *why = "";
-	int64_t at = s.no_signing_time ? cli->in.now : s.signing_time;
+	int64_t now = cli_now(cli), at = s.no_signing_time ? now : s.signing_time;
 	bool not_yet = s.sig == FORGE_SIGNED && (at < lnb || (own_ca && at < cnb) ||
 	    at < 1577836800);    /* the root and the CA's own intermediate: 2020-01-01 */
-	bool cert_expired = s.sig == FORGE_SIGNED && (lna < at || lna < cli->in.now ||
-	    (own_ca && (cna < at || cna < cli->in.now)));
+	bool cert_expired = s.sig == FORGE_SIGNED && (lna < at || lna < now ||
+	    (own_ca && (cna < at || cna < now)));
 	if (s.sig == FORGE_UNSIGNED)
 		expect = "unsigned";
 	else if (s.tamper)
@@ -526,7 +526,7 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		}
 		if (r.detached)
 			json_object_set_new(j, "detached", cs_json(&r.dcs));
-		cli_json_print(j);
+		cli_json_print(cli, j);
 	} else if (!cli->quiet) {
 		printf("forged %s %s %s -> %s\n", kind_word(kind), s.bundle_id, s.version, s.out);
 		if (s.sig == FORGE_SIGNED)

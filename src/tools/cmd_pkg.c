@@ -238,7 +238,7 @@ interesting(const char *line, size_t n)
 }
 
 static json_t *
-scripts_json(const struct loaded *l, bool print)
+scripts_json(struct mx_cli *cli, const struct loaded *l, bool print)
 {
 	json_t *a = json_array();
 	for (int i = 0; i < l->n; i++) {
@@ -268,13 +268,13 @@ scripts_json(const struct loaded *l, bool print)
 				s = nl ? nl + 1 : end;
 			}
 			if (print) {
-				printf("  script %s%s%s%s (not run)\n", c->name, c->name[0] ? "/" : "", e->path,
+				cli_out(cli, "  script %s%s%s%s (not run)\n", c->name, c->name[0] ? "/" : "", e->path,
 				    hook ? (strcmp(e->path, c->info.preinstall) == 0 ? ", preinstall" :
 				    ", postinstall") : "");
 				size_t j;
 				json_t *v;
 				json_array_foreach(lines, j, v)
-					printf("    %s\n", json_string_value(v));
+					cli_out(cli, "    %s\n", json_string_value(v));
 			}
 			json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:o}", "component", c->name,
 			    "file", e->path, "hook", hook, "lines", lines));
@@ -284,13 +284,13 @@ scripts_json(const struct loaded *l, bool print)
 }
 
 static json_t *
-plan_json(const struct loaded *l, bool print)
+plan_json(struct mx_cli *cli, const struct loaded *l, bool print)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < l->nroots; i++) {
 		const mx_pkg_root *r = &l->roots[i];
 		if (print)
-			printf("  %-5s %s (%ld file%s)\n", mx_pkg_place_name(r->kind), r->device_path, r->files,
+			cli_out(cli, "  %-5s %s (%ld file%s)\n", mx_pkg_place_name(r->kind), r->device_path, r->files,
 			    r->files == 1 ? "" : "s");
 		json_array_append_new(a, json_pack("{s:s, s:s, s:I}", "kind", mx_pkg_place_name(r->kind),
 		    "path", r->device_path, "files", (json_int_t)r->files));
@@ -346,22 +346,22 @@ pkg_expand(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:i, s:i, s:i}", "package", argv[1],
 			    "dir", dir, "distribution", mx_pkg_is_distribution(l.pkg), "components", comps,
 			    "appledouble", nad, "xattrs_set", set, "xattrs_not_set", skipped);
-			json_object_set_new(j, "placement", plan_json(&l, false));
-			json_object_set_new(j, "scripts", scripts_json(&l, false));
-			cli_json_print(j);
+			json_object_set_new(j, "placement", plan_json(cli, &l, false));
+			json_object_set_new(j, "scripts", scripts_json(cli, &l, false));
+			cli_json_print(cli, j);
 		} else if (!cli->quiet) {
 			json_decref(comps);
-			printf("expanded %s into %s\n", argv[1], dir);
+			cli_out(cli, "expanded %s into %s\n", argv[1], dir);
 			for (int i = 0; i < l.n; i++) {
 				const mx_pkg_component *c = mx_pkg_component_at(l.pkg, i);
-				printf("  component %s %s %s -> %s (%zu entries)\n", c->name[0] ? c->name : "(top)",
+				cli_out(cli, "  component %s %s %s -> %s (%zu entries)\n", c->name[0] ? c->name : "(top)",
 				    c->info.identifier, c->info.version, c->info.install_location,
 				    l.payload[i].nentries);
 			}
 			if (nad)
-				printf("  AppleDouble entries: %d, applied as extended attributes (%d set, %d"
+				cli_out(cli, "  AppleDouble entries: %d, applied as extended attributes (%d set, %d"
 				    " the file system refused), not written as files\n", nad, set, skipped);
-			json_decref(scripts_json(&l, true));
+			json_decref(scripts_json(cli, &l, true));
 		} else {
 			json_decref(comps);
 		}
@@ -370,30 +370,39 @@ pkg_expand(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
-/* Places a root that is neither an app nor a kext as a device file. */
+/* Places one root of a package the way Installer would, through the
+ * engine: an app or a kext imported (read once, verified from the stored
+ * copy) and installed, any other root stored as a device file. */
 static int
-place_file(struct mx_cli *cli, const char *host, const char *devpath, mx_err *err)
+place(struct mx_cli *cli, enum mx_pkg_place kind, const char *host, const char *devpath,
+    mx_err *err)
 {
-	char hash[65];
-	mx_device d;
 	int rc = cli_store(cli, err);
-	if (rc == 0)
-		rc = mx_cas_put_tree(cli->st, host, hash, err);
-	if (rc == 0 && (rc = cli_begin_device(cli, &d, err)) == 0) {
-		char what[1200];
-		snprintf(what, sizeof what, "installer placed %s", devpath);
-		if (d.env != MX_ENV_MACOS)
-			rc = MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
-		if (rc == 0)
-			rc = mx_store_file_set(cli->st, d.id, devpath, hash, err);
-		if (rc == 0)
-			rc = cli_event(cli, &d, "installer", what, "pkg install", err);
-		if (rc == 0)
-			rc = cli_commit(cli, err);
-		else
-			cli_rollback(cli);
+	mx_op *op;
+	if (rc)
+		return rc;
+	if (kind == MX_PLACE_APP) {
+		mx_app_import app;
+		if ((rc = mx_engine_import_app(cli->eng, host, &app))) {
+			*err = app.err;
+			return rc;
+		}
+		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+			return rc;
+		return cli_end(op, mx_op_app_install(op, &app, NULL, err), err);
 	}
-	return rc;
+	if (kind == MX_PLACE_KEXT) {
+		mx_kext_import k;
+		mx_engine_import_kext(cli->eng, host, cli->device_name, &k);
+		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+			return rc;
+		return cli_end(op, mx_op_kext_install(op, &k, NULL, err), err);
+	}
+	char hash[65];
+	if ((rc = mx_engine_import_bundle(cli->eng, host, hash, err)) ||
+	    (rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+		return rc;
+	return cli_end(op, mx_op_file_place(op, devpath, hash, "pkg install", err), err);
 }
 
 static int
@@ -408,9 +417,9 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	bool print = !cli->json && !cli->quiet;
 	if (print)
-		printf("%s %s: %d component%s\n", dry ? "would install" : "installing", argv[1], l.n,
+		cli_out(cli, "%s %s: %d component%s\n", dry ? "would install" : "installing", argv[1], l.n,
 		    l.n == 1 ? "" : "s");
-	json_t *plan = plan_json(&l, print);
+	json_t *plan = plan_json(cli, &l, print);
 	char tmp[PATH_MAX];
 	tmp[0] = '\0';
 	json_t *done = json_array();
@@ -428,7 +437,6 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		/* plain files first, then kexts, then apps (an app may activate what it carries) */
 		static const enum mx_pkg_place order[] = { MX_PLACE_TREE, MX_PLACE_FILE, MX_PLACE_KEXT,
 			MX_PLACE_APP };
-		bool json = cli->json, quiet = cli->quiet;
 		for (size_t o = 0; rc == 0 && o < 4; o++)
 			for (size_t i = 0; rc == 0 && i < l.nroots; i++) {
 				const mx_pkg_root *r = &l.roots[i];
@@ -436,17 +444,7 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 					continue;
 				char host[PATH_MAX];
 				snprintf(host, sizeof host, "%s/%d/%s", tmp, r->component, r->rel);
-				char *args[3] = { r->kind == MX_PLACE_APP ? "app" : "kext", "install", host };
-				cli->json = false;
-				cli->quiet = true;
-				if (r->kind == MX_PLACE_APP)
-					rc = cmd_app(cli, 3, args, err);
-				else if (r->kind == MX_PLACE_KEXT)
-					rc = cmd_kext(cli, 3, args, err);
-				else
-					rc = place_file(cli, host, r->device_path, err);
-				cli->json = json;
-				cli->quiet = quiet;
+				rc = place(cli, r->kind, host, r->device_path, err);
 				if (rc)
 					mx_err_where(err, "%s: ", r->device_path);
 				else
@@ -455,19 +453,19 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		rm_tree(tmp);
 	}
 	if (rc == 0 || !dry) {
-		json_t *scripts = scripts_json(&l, print && (rc == 0));
+		json_t *scripts = scripts_json(cli, &l, print && (rc == 0));
 		if (cli->json && rc == 0) {
 			int nad;
 			json_t *j = json_pack("{s:s, s:b, s:o, s:o, s:o, s:o}", "package", argv[1],
 			    "dry_run", dry, "components", components_json(&l, &nad), "placement", plan,
 			    "placed", done, "scripts", scripts);
 			json_object_set_new(j, "scripts_run", json_false());
-			cli_json_print(j);
+			cli_json_print(cli, j);
 			plan = done = NULL;
 		} else {
 			json_decref(scripts);
 			if (print && rc == 0)
-				printf("  scripts are listed, not run: %s\n", dry ? "nothing was installed" :
+				cli_out(cli, "  scripts are listed, not run: %s\n", dry ? "nothing was installed" :
 				    "what they would do is up to you");
 		}
 	}

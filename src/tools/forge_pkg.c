@@ -369,7 +369,7 @@ forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	}
 	if (cli->json)
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "path", argv[1], "identifier",
+		cli_json_print(cli, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "path", argv[1], "identifier",
 		    id, "component", component_only ? "" : comp_name, "compression", payload_file ?
 		    "given" : comp, "files", (json_int_t)nfiles, "distribution", !component_only));
 	else if (!cli->quiet)

@@ -136,7 +136,9 @@ global_setup(struct mx_cli *cli, int *argc, char **argv, mx_err *err)
 	if (ft != NULL && !mx_parse_i64(ft, 0, 253402300799, &now))
 		return bad_env(err, "MACEXT_FAKE_TIME",
 		    "whole seconds since 1970 (0 to 253402300799)", ft);
-	cli->in.now = now;
+	/* a fixed clock for reproducible outputs; otherwise each operation reads
+	 * the real one (the engine's env, cli.c) */
+	cli->in.now = ft != NULL ? now : 0;
 	const char *seed = getenv("MACEXT_SEED");
 	uint64_t sv = 0;
 	if (seed != NULL && !mx_parse_u64(seed, UINT64_MAX, &sv))
@@ -198,19 +200,14 @@ main(int argc, char **argv)
 		cli.read_only = read_only_verb(argv[1], argc - 1, argv + 1);
 		rc = fn(&cli, argc - 1, argv + 1, &err);
 	}
-	/* Apple tools return their own exit codes as negative numbers (kmutil's 27/28) */
-	if (rc < 0) {
-		cli_rollback(&cli);
-		if (err.msg[0])
-			print_err(&cli, &err);
-		mx_store_close(cli.st);
-		return -rc;
-	}
-	if (rc != 0) {
-		cli_rollback(&cli);
+	/* an Apple tool's own exit status travels as the error's MX_DOM_TOOL or
+	 * KMErrorDomain sub-code (cli_status); a tool that printed its own
+	 * message (kmutil's "Error Domain=...", csrutil's refusal) says so */
+	rc = cli_finish(&cli, rc, &err);
+	int status = cli_status(rc, &err);
+	if (rc != 0 && !cli.printed && (err.msg[0] || err.domain == MX_DOM_NONE))
 		print_err(&cli, &err);
-	}
-	mx_store_close(cli.st);
+	cli_close(&cli);
 	fflush(stdout);
-	return mx_exit_code(rc);
+	return status;
 }

@@ -35,7 +35,11 @@ _fail() { echo "FAIL $CASE.$1"; shift; for l in "$@"; do printf '  %s\n' "$l"; d
 
 # Last command's outputs, for follow-up assertions.
 OUT=""; ERR=""; RC=0
-_run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr"); }
+_run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr")
+  # MACEXT_CAPTURE=DIR records every command with its outputs (to compare two builds)
+  if [ -n "${MACEXT_CAPTURE:-}" ]; then
+    printf '$ %s\nexit %s\n%s\n--- stderr\n%s\n' "$*" "$RC" "$OUT" "$ERR" >> "$MACEXT_CAPTURE/$CASE.txt"
+  fi; }
 
 t() { _n=$1; shift; _run "$@"
   if [ $RC -eq 0 ]; then _pass "$_n"; else _fail "$_n" "exit $RC: $*" "$ERR"; fi; }

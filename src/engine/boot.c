@@ -1,9 +1,11 @@
 /*
- * boot_store.c — the device's LocalPolicy as stored state: created and
- * signed by the simulated SEP at first use, re-signed at a new nonce on
- * every change, verified whenever it is read; the AuxKC measurement written
- * after a build and checked at boot; the ADE bootstrap-token downgrade; SIP
- * taking effect at boot; Intel's kext-consent NVRAM.
+ * boot.c — the device's LocalPolicy as stored state: created and signed by
+ * the simulated SEP at first use, re-signed at a new nonce on every change,
+ * verified whenever it is read; the AuxKC measurement written after a build
+ * and checked at boot; the ADE bootstrap-token downgrade; SIP taking effect
+ * at boot; Intel's kext-consent NVRAM.  The SEP's expanded key pairs and
+ * the records that verified are remembered by the engine (memo.c), never in
+ * static memory.  Spec: kernel-extensions.md §4; docs/boot-security.md.
  *
  * kv keys (per device): boot.lp (hex of the signed record), boot.sep.seed
  * (the SEP key; never printed), boot.sep.nonce, nvram.csr-active-config
@@ -14,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot_tools.h"
+#include "engine_int.h"
 #include "macext/rd.h"
 
 static int
@@ -44,11 +46,11 @@ fromhex(uint8_t *out, size_t cap, const char *s)
 
 /* The SEP key of the device, generated at first use. */
 static int
-sep_seed(struct mx_cli *cli, const mx_device *d, uint8_t seed[32], bool create, bool *found,
+sep_seed(mx_op *op, uint8_t seed[32], bool create, bool *found,
     mx_err *err)
 {
 	char *v = NULL;
-	int rc = mx_store_kv_get(cli->st, d->id, "boot.sep.seed", &v, err);
+	int rc = mx_store_kv_get(op->st, op->d.id, "boot.sep.seed", &v, err);
 	if (rc)
 		return rc;
 	*found = v != NULL;
@@ -61,19 +63,18 @@ sep_seed(struct mx_cli *cli, const mx_device *d, uint8_t seed[32], bool create, 
 	}
 	if (!create)
 		return 0;
-	cli_random(cli);
-	memcpy(seed, cli->in.random, 32);
+	eng_random32(op, seed);
 	char hex[65];
 	mx_hex_encode(hex, seed, 32);
 	*found = true;
-	return mx_store_kv_set(cli->st, d->id, "boot.sep.seed", hex, err);
+	return mx_store_kv_set(op->st, op->d.id, "boot.sep.seed", hex, err);
 }
 
 static int
-sep_nonce(struct mx_cli *cli, const mx_device *d, uint64_t *out, mx_err *err)
+sep_nonce(mx_op *op, uint64_t *out, mx_err *err)
 {
 	char *v = NULL;
-	int rc = mx_store_kv_get(cli->st, d->id, "boot.sep.nonce", &v, err);
+	int rc = mx_store_kv_get(op->st, op->d.id, "boot.sep.nonce", &v, err);
 	if (rc)
 		return rc;
 	*out = v ? strtoull(v, NULL, 10) : 0;
@@ -83,19 +84,27 @@ sep_nonce(struct mx_cli *cli, const mx_device *d, uint64_t *out, mx_err *err)
 
 /* Signs lp at the next nonce and stores it; does not touch the device. */
 static int
-lp_put(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
+lp_put(mx_op *op, mx_localpolicy *lp, mx_err *err)
 {
 	uint8_t seed[32], buf[MX_LP_MAX_LEN];
 	bool found;
 	uint64_t nonce;
 	int rc;
-	if ((rc = sep_seed(cli, d, seed, true, &found, err)) || (rc = sep_nonce(cli, d, &nonce, err)))
+	if ((rc = sep_seed(op, seed, true, &found, err)) || (rc = sep_nonce(op, &nonce, err)))
 		return rc;
 	nonce++;
 	lp->nonce = nonce;
-	snprintf(lp->vuid, sizeof lp->vuid, "%s", d->udid);
-	rc = mx_sep_sign_lp(seed, lp, err);
+	snprintf(lp->vuid, sizeof lp->vuid, "%s", op->d.udid);
+	mx_sep_key key;
+	rc = eng_sep_key(op->e, seed, &key, err);
 	memset(seed, 0, sizeof seed);
+	if (rc == 0)
+		rc = mx_sep_sign_lp_key(&key, lp, err);
+	/* a signature just made verifies: remember it */
+	uint8_t dg[32];
+	if (rc == 0 && mx_sep_lp_digest(key.pk, lp, dg, NULL) == 0)
+		eng_sep_remember(op->e, dg);
+	mx_sep_key_wipe(&key);
 	if (rc)
 		return rc;
 	size_t n = mx_lp_encode(lp, true, buf, sizeof buf);
@@ -104,28 +113,38 @@ lp_put(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
 	char *hex = mx_xmalloc(2 * n + 1), ns[24];
 	mx_hex_encode(hex, buf, n);
 	snprintf(ns, sizeof ns, "%llu", (unsigned long long)nonce);
-	if ((rc = mx_store_kv_set(cli->st, d->id, "boot.lp", hex, err)) == 0)
-		rc = mx_store_kv_set(cli->st, d->id, "boot.sep.nonce", ns, err);
+	if ((rc = mx_store_kv_set(op->st, op->d.id, "boot.lp", hex, err)) == 0)
+		rc = mx_store_kv_set(op->st, op->d.id, "boot.sep.nonce", ns, err);
 	free(hex);
 	return rc;
 }
 
 int
-boot_lp_load(struct mx_cli *cli, const mx_device *d, mx_localpolicy *out, bool *valid,
+eng_lp_load(mx_op *op, mx_localpolicy *out, bool *valid,
     mx_err *err)
 {
 	memset(out, 0, sizeof *out);
 	*valid = true;
-	if (d->arch != MX_ARCH_ARM64)
+	if (op->d.arch != MX_ARCH_ARM64)
 		return 0;
 	char *v = NULL;
-	int rc = mx_store_kv_get(cli->st, d->id, "boot.lp", &v, err);
+	int rc = mx_store_kv_get(op->st, op->d.id, "boot.lp", &v, err);
 	if (rc)
 		return rc;
 	if (v == NULL) {
-		/* first use: the policy the Mac was set up with, signed now */
-		mx_lp_from_device(out, d);
-		return lp_put(cli, d, out, err);
+		/* first use: the policy the Mac was set up with, signed now; a read
+		 * reports it as it will be signed (at the first nonce) and writes nothing */
+		mx_lp_from_device(out, &op->d);
+		if (op->mode == MX_OP_READ) {
+			uint64_t nonce;
+			if ((rc = sep_nonce(op, &nonce, err)))
+				return rc;
+			out->nonce = nonce + 1;
+			snprintf(out->vuid, sizeof out->vuid, "%s", op->d.udid);
+			out->has_sig = true;
+			return 0;
+		}
+		return lp_put(op, out, err);
 	}
 	uint8_t buf[MX_LP_MAX_LEN];
 	long n = fromhex(buf, sizeof buf, v);
@@ -134,44 +153,61 @@ boot_lp_load(struct mx_cli *cli, const mx_device *d, mx_localpolicy *out, bool *
 	mx_err_clear(&e2);
 	if (n < 0 || mx_lp_decode(out, buf, (size_t)n, &e2) != 0) {
 		/* unreadable: nothing of it is trusted */
-		mx_lp_init(out, d->udid);
+		mx_lp_init(out, op->d.udid);
 		*valid = false;
 		return 0;
 	}
 	uint8_t seed[32], pub[32];
 	bool found;
 	uint64_t nonce;
-	if ((rc = sep_seed(cli, d, seed, false, &found, err)) || (rc = sep_nonce(cli, d, &nonce, err)))
+	if ((rc = sep_seed(op, seed, false, &found, err)) || (rc = sep_nonce(op, &nonce, err)))
 		return rc;
-	if (!found || mx_sep_public(seed, pub, &e2) != 0 || mx_sep_verify_lp(pub, out, &e2) != 0
-	    || out->nonce != nonce || strcmp(out->vuid, d->udid) != 0)
+	mx_sep_key key;
+	uint8_t dg[32];
+	if (!found || eng_sep_key(op->e, seed, &key, &e2) != 0)
+		*valid = false;
+	else {
+		memcpy(pub, key.pk, 32);
+		mx_sep_key_wipe(&key);
+		/* a record that verified before (same key, bytes, signature) is not
+		 * verified again; a changed byte changes the digest */
+		if (mx_sep_lp_digest(pub, out, dg, &e2) != 0)
+			*valid = false;
+		else if (!eng_sep_verified(op->e, dg)) {
+			if (mx_sep_verify_lp(pub, out, &e2) != 0)
+				*valid = false;
+			else
+				eng_sep_remember(op->e, dg);
+		}
+	}
+	if (out->nonce != nonce || strcmp(out->vuid, op->d.udid) != 0)
 		*valid = false;
 	memset(seed, 0, sizeof seed);
 	return 0;
 }
 
 int
-boot_lp_store(struct mx_cli *cli, mx_device *d, mx_localpolicy *lp, mx_err *err)
+eng_lp_store(mx_op *op, mx_localpolicy *lp, mx_err *err)
 {
-	if (d->arch != MX_ARCH_ARM64)
+	if (op->d.arch != MX_ARCH_ARM64)
 		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "an Intel Mac has no LocalPolicy");
-	int rc = lp_put(cli, d, lp, err);
+	int rc = lp_put(op, lp, err);
 	if (rc)
 		return rc;
-	mx_lp_to_device(lp, d);
-	return mx_store_device_update(cli->st, d, err);
+	mx_lp_to_device(lp, &op->d);
+	return eng_save(op, err);
 }
 
 int
-boot_kext_gate(struct mx_cli *cli, const mx_device *d, enum mx_kext_approver who,
+eng_kext_gate(mx_op *op, enum mx_kext_approver who,
     mx_boot_gate *out, mx_err *err)
 {
 	mx_localpolicy lp;
 	bool valid;
-	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	int rc = eng_lp_load(op, &lp, &valid, err);
 	if (rc)
 		return rc;
-	mx_boot_kext_gate(d, d->arch == MX_ARCH_ARM64 ? &lp : NULL, valid, who, out);
+	mx_boot_kext_gate(&op->d, op->d.arch == MX_ARCH_ARM64 ? &lp : NULL, valid, who, out);
 	return 0;
 }
 
@@ -185,44 +221,44 @@ kexts_enabled(const mx_localpolicy *lp)
  * smb4 (DEP-allowed MDM control) when MDM-approved kexts need it, and logs
  * it; the caller signs once for this and the AuxKC measurement. */
 static int
-mdm_enable_kexts(struct mx_cli *cli, const mx_device *d, mx_localpolicy *lp, mx_err *err)
+mdm_enable_kexts(mx_op *op, mx_localpolicy *lp, mx_err *err)
 {
 	mx_boot_gate g;
-	mx_boot_kext_gate(d, lp, true, MX_APPROVER_MDM, &g);
+	mx_boot_kext_gate(&op->d, lp, true, MX_APPROVER_MDM, &g);
 	if (g.allowed)
 		return 0;
 	mx_localpolicy next;
 	mx_lp_request req = { .origin = MX_ORIGIN_MDM_BOOTSTRAP, .level = MX_SEC_REDUCED };
-	int rc = mx_boot_authorize(d, lp, &req, NULL, &next, err);
+	int rc = mx_boot_authorize(&op->d, lp, &req, NULL, &next, err);
 	if (rc)
 		return rc;
 	*lp = next;
-	return cli_event(cli, d, "mdm",
+	return mx_op_event(op, "mdm",
 	    "security policy: Reduced Security, DEP-allowed MDM control of kernel extensions (smb4)",
 	    "Automated Device Enrollment: the escrowed bootstrap token authorised the change", err);
 }
 
 int
-boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const uint8_t *auxr,
+eng_record_auxkc(mx_op *op, const uint8_t *auxi, const uint8_t *auxr,
     const char *const *uakl, size_t n, bool mdm_enable, mx_err *err)
 {
-	if (d->arch != MX_ARCH_ARM64)
+	if (op->d.arch != MX_ARCH_ARM64)
 		return 0;
 	mx_localpolicy lp;
 	bool valid;
-	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	int rc = eng_lp_load(op, &lp, &valid, err);
 	if (rc)
 		return rc;
 	if (mdm_enable && !valid)
 		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
 		    "the LocalPolicy failed verification by the Secure Enclave");
-	if (mdm_enable && (rc = mdm_enable_kexts(cli, d, &lp, err)))
+	if (mdm_enable && (rc = mdm_enable_kexts(op, &lp, err)))
 		return rc;
 	if (!valid)
 		/* The SEP does not sign onto a record that fails verification;
 		 * the build goes on (the restart must not fail) and the kexts
 		 * of this AuxKC will not boot. */
-		return cli_event(cli, d, "secure-enclave", "AuxKC measurement not recorded",
+		return mx_op_event(op, "secure-enclave", "AuxKC measurement not recorded",
 		    "the LocalPolicy failed verification; set the security policy again in "
 		    "recoveryOS (power button)", err);
 	if (auxi == NULL) {
@@ -240,27 +276,27 @@ boot_record_auxkc(struct mx_cli *cli, mx_device *d, const uint8_t *auxi, const u
 		mx_boot_uakl_hash(uakl, uakl ? n : 0, lp.auxp);
 		lp.has_auxp = lp.has_auxi = lp.has_auxr = true;
 	}
-	if ((rc = boot_lp_store(cli, d, &lp, err)))
+	if ((rc = eng_lp_store(op, &lp, err)))
 		return rc;
 	char why[160];
 	snprintf(why, sizeof why, "%s", auxi ? "AuxKC built: auxi, auxr and auxp signed into the LocalPolicy"
 	    : "AuxKC removed: auxi, auxr and auxp cleared");
-	return cli_event(cli, d, "secure-enclave", "LocalPolicy updated", why, err);
+	return mx_op_event(op, "secure-enclave", "LocalPolicy updated", why, err);
 }
 
 int
-boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
+eng_verify_auxkc(mx_op *op, const uint8_t *auxi,
     const uint8_t *auxr, const char *const *uakl, size_t n, bool *ok, char *reason,
     size_t reasonlen, mx_err *err)
 {
 	*ok = true;
 	if (reasonlen)
 		reason[0] = '\0';
-	if (d->arch != MX_ARCH_ARM64)
+	if (op->d.arch != MX_ARCH_ARM64)
 		return 0;
 	mx_localpolicy lp;
 	bool valid;
-	int rc = boot_lp_load(cli, d, &lp, &valid, err);
+	int rc = eng_lp_load(op, &lp, &valid, err);
 	if (rc)
 		return rc;
 	const char *why = NULL;
@@ -290,93 +326,39 @@ boot_verify_auxkc(struct mx_cli *cli, const mx_device *d, const uint8_t *auxi,
 
 
 int
-boot_after_boot(struct mx_cli *cli, mx_device *d, mx_err *err)
+eng_boot_after_boot(mx_op *op, mx_err *err)
 {
 	int rc;
-	uint32_t before = d->csr;
-	if (d->arch != MX_ARCH_ARM64) {
+	uint32_t before = op->d.csr;
+	if (op->d.arch != MX_ARCH_ARM64) {
 		char *v = NULL;
-		if ((rc = mx_store_kv_get(cli->st, d->id, "nvram.csr-active-config", &v, err)))
+		if ((rc = mx_store_kv_get(op->st, op->d.id, "nvram.csr-active-config", &v, err)))
 			return rc;
 		if (v) {
-			d->csr = (uint32_t)strtoul(v, NULL, 0);
+			op->d.csr = (uint32_t)strtoul(v, NULL, 0);
 			free(v);
 		}
 	} else {
 		mx_localpolicy lp;
 		bool valid;
-		if ((rc = boot_lp_load(cli, d, &lp, &valid, err)))
+		if ((rc = eng_lp_load(op, &lp, &valid, err)))
 			return rc;
 		if (!valid)
-			return cli_event(cli, d, "iboot", "LocalPolicy failed verification",
+			return mx_op_event(op, "iboot", "LocalPolicy failed verification",
 			    "the Secure Enclave signature or nonce does not match; third-party kernel "
 			    "extensions will not be loaded", err);
 		/* the kernel's csr config comes from the LocalPolicy's sip0 (§4.6) */
-		d->csr = lp.has_sip0 ? lp.sip0 : 0;
-		mx_lp_to_device(&lp, d);
+		op->d.csr = lp.has_sip0 ? lp.sip0 : 0;
+		mx_lp_to_device(&lp, &op->d);
 	}
-	if ((rc = mx_store_device_update(cli->st, d, err)))
+	if ((rc = eng_save(op, err)))
 		return rc;
-	if (d->csr != before) {
+	if (op->d.csr != before) {
 		char what[96];
-		snprintf(what, sizeof what, "SIP configuration 0x%x is active", d->csr);
-		return cli_event(cli, d, "boot", what, "set in recoveryOS before this restart", err);
+		snprintf(what, sizeof what, "SIP configuration 0x%x is active", op->d.csr);
+		return mx_op_event(op, "boot", what, "set in recoveryOS before this restart", err);
 	}
 	return 0;
-}
-
-/* ---- spctl kext-consent (Intel NVRAM) ---- */
-
-int
-boot_consent_get(struct mx_cli *cli, const mx_device *d, bool *enabled, char **teams, int max,
-    int *n, mx_err *err)
-{
-	*enabled = true;
-	*n = 0;
-	if (d->arch == MX_ARCH_ARM64)
-		return 0;       /* [INF] Q5: the LocalPolicy is the mechanism on Apple silicon */
-	char *v = NULL;
-	int rc = mx_store_kv_get(cli->st, d->id, "nvram.kext-consent", &v, err);
-	if (rc)
-		return rc;
-	if (v)
-		*enabled = strcmp(v, "disabled") != 0;
-	free(v);
-	v = NULL;
-	if ((rc = mx_store_kv_get(cli->st, d->id, "nvram.kext-allowed-teams", &v, err)))
-		return rc;
-	if (v == NULL)
-		return 0;
-	char *save = NULL;
-	for (char *t = strtok_r(v, " ", &save); t && *n < max; t = strtok_r(NULL, " ", &save))
-		teams[(*n)++] = mx_xstrdup(t);
-	free(v);
-	return 0;
-}
-
-void
-boot_consent_free(char **teams, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(teams[i]);
-}
-
-int
-boot_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
-    mx_err *err)
-{
-	return cli_refuse(cli, d, actor, what, err);
-}
-
-const char *
-boot_cred_user(const char *cred, char *buf, size_t len)
-{
-	const char *c = cred ? strchr(cred, ':') : NULL;
-	if (c == NULL)
-		snprintf(buf, len, "%s", "unknown");
-	else
-		snprintf(buf, len, "%.*s", (int)(c - cred), cred);
-	return buf;
 }
 
 static const char *
@@ -387,7 +369,7 @@ level_title(enum mx_secpolicy p)
 }
 
 void
-boot_policy_summary(char *buf, size_t len, const mx_localpolicy *lp)
+mx_security_policy_summary(char *buf, size_t len, const mx_localpolicy *lp)
 {
 	char sip[48] = "";
 	if (lp->has_sip0)
@@ -409,33 +391,37 @@ where_name(const mx_device *d)
 
 /* Applies a request: authorise, sign, store, log.  On refusal: event only. */
 int
-boot_apply_request(struct mx_cli *cli, mx_device *d, const mx_lp_request *req, const char *cred,
-    const char *tool, mx_err *err)
+mx_op_security_set(mx_op *op, const mx_lp_request *req0, const char *cred, const char *tool,
+    mx_err *err)
 {
+	mx_lp_request r = *req0;
+	const mx_lp_request *req = &r;
+	if (r.pw_memo == NULL)
+		r.pw_memo = eng_pw_memo(op->e);
 	mx_localpolicy cur, next;
 	bool valid;
 	char user[64], what[400], why[200];
-	int rc = boot_lp_load(cli, d, &cur, &valid, err);
+	int rc = eng_lp_load(op, &cur, &valid, err);
 	if (rc)
 		return rc;
 	if (!valid) {
 		/* a policy that fails verification is replaced from scratch */
-		mx_lp_init(&cur, d->udid);
+		mx_lp_init(&cur, op->d.udid);
 	}
-	boot_cred_user(cred, user, sizeof user);
-	rc = mx_boot_authorize(d, &cur, req, cred, &next, err);
+	eng_cred_user(cred, user, sizeof user);
+	rc = mx_boot_authorize(&op->d, &cur, req, cred, &next, err);
 	if (rc) {
 		snprintf(what, sizeof what, "%s: security policy change to %s", tool,
 		    level_title(req->level));
-		return boot_refuse(cli, d, user, what, err);
+		return mx_op_refuse(op, user, what, err);
 	}
-	if ((rc = boot_lp_store(cli, d, &next, err)))
+	if ((rc = eng_lp_store(op, &next, err)))
 		return rc;
-	boot_policy_summary(what, sizeof what - 32, &next);
+	mx_security_policy_summary(what, sizeof what - 32, &next);
 	char w2[480];
 	snprintf(w2, sizeof w2, "security policy: %s", what);
 	snprintf(why, sizeof why, "%s in %s, authenticated as administrator %s", tool,
-	    where_name(d), user);
-	return cli_event(cli, d, user, w2, why, err);
+	    where_name(&op->d), user);
+	return mx_op_event(op, user, w2, why, err);
 }
 
