@@ -22,7 +22,7 @@ static const struct { const char *name; mx_cmd_fn fn; const char *help; } comman
 	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
 	{ "security", cmd_security, "set full|reduced|permissive  Startup Security Utility" },
 	{ "mdm",      cmd_mdm,      "enroll|unenroll|install-profile|remove-profile|restart|command" },
-	{ "profiles", cmd_profiles, "list|show|validate  configuration profiles" },
+	{ "profiles", cmd_profiles, "list|show|policy|validate  configuration profiles" },
 	{ "app",      cmd_app,      "install|delete  apps in /Applications" },
 	{ "sysext",   cmd_sysext,   "activate|deactivate|list  system extensions" },
 	{ "kext",     cmd_kext,     "install|list  kernel extensions" },
@@ -56,7 +56,7 @@ read_only_verb(const char *cmd, int argc, char **argv)
 {
 	static const struct { const char *cmd, *sub; } verbs[] = {
 		{ "device", "list" }, { "device", "show" }, { "profiles", "list" },
-		{ "profiles", "show" }, { "kext", "list" }, { "sysext", "list" },
+		{ "profiles", "show" }, { "profiles", "policy" }, { "kext", "list" }, { "sysext", "list" },
 		{ "store", "check" }, { "store", "digest" },
 		{ "fleet", "summary" }, { "systemextensionsctl", "list" }, { "kextstat", NULL },
 		{ "alerts", NULL }, { "log", NULL },
