@@ -57,13 +57,15 @@ app_delete(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb app_verbs_v[] = {
+	{ "install", app_install, CLI_ACT },
+	{ "delete", app_delete, CLI_ACT },
+};
+const cli_verbs app_verbs = CLI_VERBS("app", app_verbs_v,
+    "macext app install PATH.app | app delete BUNDLE_ID [--as USER:PASSWORD]");
+
 int
 cmd_app(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "install") == 0)
-		return app_install(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "delete") == 0)
-		return app_delete(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext app install PATH.app |"
-	    " app delete BUNDLE_ID [--as USER:PASSWORD]");
+	return cli_dispatch(cli, &app_verbs, argc, argv, err);
 }

@@ -119,21 +119,20 @@ kext_auxkc(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb kext_verbs_v[] = {
+	{ "install", kext_install, CLI_ACT },
+	{ "list", kext_list, CLI_LIST },
+	{ "remove", kext_remove, CLI_ACT },
+	{ "uninstall", kext_remove, CLI_ACT },
+	{ "auxkc", kext_auxkc, CLI_ACT },
+};
+const cli_verbs kext_verbs = CLI_VERBS("kext", kext_verbs_v,
+    "macext kext install|list|remove|auxkc ...");
+
 int
 cmd_kext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "usage: macext kext install|list|remove|auxkc ...");
-	if (strcmp(argv[1], "install") == 0)
-		return kext_install(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "list") == 0)
-		return kext_list(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "remove") == 0 || strcmp(argv[1], "uninstall") == 0)
-		return kext_remove(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "auxkc") == 0)
-		return kext_auxkc(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown kext command '%s'", argv[1]);
+	return cli_dispatch(cli, &kext_verbs, argc, argv, err);
 }
 
 /* ---- approve kext ID --as USER:PASSWORD (System Settings, Allow) ---- */

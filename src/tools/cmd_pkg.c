@@ -475,12 +475,15 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb pkg_verbs_v[] = {
+	{ "expand", pkg_expand, CLI_ACT },
+	{ "install", pkg_install, CLI_ACT },
+};
+const cli_verbs pkg_verbs = CLI_VERBS("pkg", pkg_verbs_v,
+    "macext pkg expand FILE.pkg DIR | pkg install FILE.pkg [--dry-run]");
+
 int
 cmd_pkg(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "expand") == 0)
-		return pkg_expand(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "install") == 0)
-		return pkg_install(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s", USAGE);
+	return cli_dispatch(cli, &pkg_verbs, argc, argv, err);
 }

@@ -226,21 +226,21 @@ profiles_remove(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb profiles_verbs_v[] = {
+	{ "list", profiles_list, CLI_LIST },
+	{ "show", profiles_show, CLI_SHOW },
+	{ "policy", profiles_policy, CLI_SHOW },
+	{ "install", profiles_install, CLI_ACT },
+	{ "remove", profiles_remove, CLI_ACT },
+	{ "validate", cmd_profiles_validate, CLI_SHOW },
+};
+const cli_verbs profiles_verbs = CLI_VERBS("profiles", profiles_verbs_v,
+    "macext profiles list|show|policy|install|remove|validate");
+
 int
 cmd_profiles(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
-		{ "list", profiles_list }, { "show", profiles_show }, { "policy", profiles_policy },
-		{ "install", profiles_install }, { "remove", profiles_remove },
-		{ "validate", cmd_profiles_validate },
-	};
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "usage: macext profiles list|show|policy|install|remove|validate");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown profiles command '%s'", argv[1]);
+	return cli_dispatch(cli, &profiles_verbs, argc, argv, err);
 }
 
 /* ---- Apple's profiles(1) ---- */

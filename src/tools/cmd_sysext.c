@@ -126,18 +126,18 @@ sysext_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb sysext_verbs_v[] = {
+	{ "activate", sysext_activate, CLI_ACT },
+	{ "deactivate", sysext_deactivate, CLI_ACT },
+	{ "list", sysext_list, CLI_LIST },
+};
+const cli_verbs sysext_verbs = CLI_VERBS("sysext", sysext_verbs_v,
+    "macext sysext activate APP_ID EXT_ID [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | list [--json]");
+
 int
 cmd_sysext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "activate") == 0)
-		return sysext_activate(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "deactivate") == 0)
-		return sysext_deactivate(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return sysext_list(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext sysext activate APP_ID EXT_ID"
-	    " [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] |"
-	    " list [--json]");
+	return cli_dispatch(cli, &sysext_verbs, argc, argv, err);
 }
 
 /* ---- System Settings: Allow ---- */
