@@ -110,6 +110,30 @@ int mx_engine_import_anchor(mx_engine *e, const char *host_path, char out_hash[6
  * it has none: for host-side tools that verify with the device's anchor. */
 const char *mx_engine_anchor_path(mx_engine *e, const mx_device *d, char *buf, size_t len);
 
+/* How bundles are verified for a device.  By default as macOS does
+ * (kSecCSConsiderExpiration off): a certificate of the chain past its
+ * notAfter is reported (mx_expiry), not grounds for rejection.
+ * check_expiration is `codesign --verify --check-expiration`'s strict
+ * expiry: a bundle whose chain has an expired certificate is refused
+ * (MX_ESIGNATURE, naming the certificate and the date).  Verdicts are
+ * remembered per (bundle, trust anchor, check_expiration). */
+typedef struct mx_verify_opts {
+	bool check_expiration;
+} mx_verify_opts;
+
+/* The expired certificates found when bundles were verified for a device. */
+#define MX_EXPIRY_MAX 8
+typedef struct mx_expiry {
+	int n;
+	struct mx_expired_in {
+		char bundle[256];            /* "Acme.kext", "Acme.app", "com.acme.ext.systemextension" */
+		mx_sig_expired cert;
+	} e[MX_EXPIRY_MAX];
+} mx_expiry;
+/* One line for entry i: 'certificate "CN" of Acme.kext's signature expired
+ * on 2026-10-24T17:39:41Z (before now)'. */
+void mx_expiry_line(const mx_expiry *x, int i, char *buf, size_t len);
+
 /* A kext bundle imported for one device: copied into the store and read and
  * verified from the stored copy (never the source again), for the device's
  * architecture and trust anchor.  rc/err hold a failed import, reported by
@@ -122,12 +146,17 @@ typedef struct mx_kext_import {
 	enum mx_arch arch;           /* what it was verified for */
 	char trust_anchor[65];
 	mx_kext facts;               /* identity, signature verdict, native slice (state unset) */
+	bool check_expiration;       /* verified with strict expiry (mx_verify_opts) */
+	mx_expiry expired;           /* expired certificates of its chain (reported) */
 } mx_kext_import;
 /* Imports host_path for device (NULL: the only one), reading that device in
  * a read transaction.  Always fills *out (out->rc says whether it worked);
  * returns out->rc.  The verdict is remembered per (hash, arch, anchor). */
 int mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
     mx_kext_import *out);
+/* The same with verification options (NULL: the default). */
+int mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_kext_import *out);
 
 /* An app bundle imported for `app install`: copied, then read from the copy. */
 typedef struct mx_app_import {
@@ -138,9 +167,19 @@ typedef struct mx_app_import {
 	char origin[1024];           /* the host path as given, for messages only */
 	char bundle_id[256];
 	int system_extensions;       /* embedded in Contents/Library/SystemExtensions */
+	bool verified;               /* signatures verified for a device (_opts) */
+	bool check_expiration;
+	mx_expiry expired;           /* expired certificates of the app's and its extensions' chains */
 } mx_app_import;
-/* Always fills *out; returns out->rc.  Needs no device. */
+/* Always fills *out; returns out->rc.  Needs no device and verifies nothing. */
 int mx_engine_import_app(mx_engine *e, const char *host_path, mx_app_import *out);
+/* The same, and the app's and its embedded system extensions' signatures
+ * verified for device (NULL: the only one) with its trust anchor: their
+ * expiry reported, or with vo->check_expiration refused (MX_ESIGNATURE).
+ * Other signature problems are left to where macOS judges them (the
+ * activation request). */
+int mx_engine_import_app_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_app_import *out);
 
 /* A configuration profile read once: parsed (XML, binary or CMS-signed, the
  * signature verified), its envelope checked and its stored (binary) form
@@ -196,6 +235,13 @@ typedef struct mx_sx_app_ref {
  * and are reported by mx_op_sysext_activate in sysextd's order). */
 int mx_engine_sysext_prepare(mx_engine *e, const char *device, const mx_sx_app_ref *app,
     const char *ext_id, mx_sx_request **out, mx_err *err);
+/* The same with verification options (NULL: the default): with
+ * check_expiration an expired certificate makes that signature invalid, so
+ * the activation is refused as for any invalid signature, with the reason. */
+int mx_engine_sysext_prepare_opts(mx_engine *e, const char *device, const mx_sx_app_ref *app,
+    const char *ext_id, const mx_verify_opts *vo, mx_sx_request **out, mx_err *err);
+/* The expired certificates of the prepared app's and extension's chains. */
+const mx_expiry *mx_sx_request_expiry(const mx_sx_request *r);
 void mx_sx_request_free(mx_sx_request *r);
 
 /* ==== devices ==== */
@@ -553,6 +599,8 @@ int mx_json_app(json_t **out, const mx_app_info *a, mx_err *err);
 int mx_json_sysext_result(json_t **out, const mx_sx_result *r, bool activation, mx_err *err);
 /* The result of kext install: bundle_id, version, path, signature, state. */
 int mx_json_kext_installed(json_t **out, const mx_kext *k, mx_err *err);
+/* [{bundle, subject, not_after, expired_before: "signing-time"|"now"}] */
+int mx_json_expiry(json_t **out, const mx_expiry *x, mx_err *err);
 /* {"error": {code, name, domain, subcode, where, message}} for a failure. */
 int mx_json_error(json_t **out, const mx_err *e, mx_err *err);
 

@@ -423,3 +423,26 @@ cli_shape_name(enum cli_shape s)
 		[CLI_SHOW] = "show", [CLI_TEXT] = "text" };
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
+
+void
+cli_expiry_print(struct mx_cli *cli, const mx_expiry *x)
+{
+	for (int i = 0; i < x->n; i++) {
+		char line[1024];
+		mx_expiry_line(x, i, line, sizeof line);
+		cli_out(cli, "  expired: %s\n", line);
+	}
+	if (x->n)
+		cli_out(cli, "  expiration: not grounds for rejection (macOS's default); "
+		    "--check-expiration refuses it\n");
+}
+
+int
+cli_expiry_json(json_t *j, const mx_expiry *x, mx_err *err)
+{
+	json_t *a;
+	int rc = mx_json_expiry(&a, x, err);
+	if (rc == 0)
+		json_object_set_new(j, "expired_certificates", a);
+	return rc;
+}

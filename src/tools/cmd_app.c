@@ -16,11 +16,15 @@
 static int
 app_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 1, 1, "macext app install PATH.app", err);
+	mx_verify_opts vo = { .check_expiration = arg_flag(&argc, argv, "--check-expiration") };
+	int rc = arg_check(argc, argv, 1, 1, "macext app install PATH.app [--check-expiration]",
+	    err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
+	/* verified for the device: the expiry of the app's and its extensions'
+	 * chains is reported, or refused with --check-expiration */
 	mx_app_import app;
-	if ((rc = mx_engine_import_app(cli->eng, argv[1], &app))) {
+	if ((rc = mx_engine_import_app_opts(cli->eng, argv[1], cli->device_name, &vo, &app))) {
 		*err = app.err;
 		return rc;
 	}
@@ -33,9 +37,13 @@ app_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return 0;
 	if (cli->json) {
 		json_t *j;
-		return cli_json(cli, mx_json_app(&j, &info, err), &j);
+		if ((rc = mx_json_app(&j, &info, err)) == 0 &&
+		    (rc = cli_expiry_json(j, &app.expired, err)))
+			json_decref(j);
+		return cli_json(cli, rc, &j);
 	}
 	cli_out(cli, "installed %s at %s\n", info.bundle_id, info.path);
+	cli_expiry_print(cli, &app.expired);
 	return 0;
 }
 

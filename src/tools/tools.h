@@ -114,6 +114,11 @@ void cli_json_print(struct mx_cli *cli, json_t *j);
 /* Prints the serializer's result: *j when rc is 0 (read after the
  * serializer ran: pass its output pointer); returns rc. */
 int cli_json(struct mx_cli *cli, int rc, json_t **j);
+/* Expired certificates found when verifying for a device, reported after
+ * an accepted install (macOS's default: not grounds for rejection). */
+void cli_expiry_print(struct mx_cli *cli, const mx_expiry *x);
+/* Adds "expired_certificates" (mx_json_expiry) to the result object j. */
+int cli_expiry_json(json_t *j, const mx_expiry *x, mx_err *err);
 /* The device as `device show` prints it. */
 void cli_device_print(struct mx_cli *cli, const mx_device *d);
 /* --json: the device document; else the text. */
