@@ -44,6 +44,7 @@
 #include "macext/err.h"
 #include "macext/kext.h"
 #include "macext/mdm.h"
+#include "macext/pkg.h"
 #include "macext/profile.h"
 #include "macext/store.h"
 #include "macext/sysext.h"
@@ -148,6 +149,7 @@ typedef struct mx_kext_import {
 	mx_kext facts;               /* identity, signature verdict, native slice (state unset) */
 	bool check_expiration;       /* verified with strict expiry (mx_verify_opts) */
 	mx_expiry expired;           /* expired certificates of its chain (reported) */
+	char sig_reason[512];        /* the verifier's reason when the signature is not valid */
 } mx_kext_import;
 /* Imports host_path for device (NULL: the only one), reading that device in
  * a read transaction.  Always fills *out (out->rc says whether it worked);
@@ -170,6 +172,8 @@ typedef struct mx_app_import {
 	bool verified;               /* signatures verified for a device (_opts) */
 	bool check_expiration;
 	mx_expiry expired;           /* expired certificates of the app's and its extensions' chains */
+	char invalid[768];           /* "BUNDLE: reason" of the first invalid signature among
+	                              * them, or "" (reported; judged at activation) */
 } mx_app_import;
 /* Always fills *out; returns out->rc.  Needs no device and verifies nothing. */
 int mx_engine_import_app(mx_engine *e, const char *host_path, mx_app_import *out);
@@ -243,6 +247,49 @@ int mx_engine_sysext_prepare_opts(mx_engine *e, const char *device, const mx_sx_
 /* The expired certificates of the prepared app's and extension's chains. */
 const mx_expiry *mx_sx_request_expiry(const mx_sx_request *r);
 void mx_sx_request_free(mx_sx_request *r);
+
+/* ==== installer packages (engine/pkg.c) ====
+ * `pkg install` is one operation: the package is read and checked by the
+ * front end (src/formats/pkg*.c), its payload roots imported for the device
+ * (mx_engine_import_pkg: every bundle copied and verified) before the
+ * transaction, then mx_op_pkg_install places every root in one transaction:
+ * all or nothing. */
+typedef struct mx_pkg_root_src {
+	enum mx_pkg_place kind;      /* macext/pkg.h: app, kext, tree, file */
+	const char *host_path;       /* the root as extracted (the front end's own copy) */
+	const char *device_path;     /* where Installer puts it */
+} mx_pkg_root_src;
+typedef struct mx_pkg_root_import {
+	enum mx_pkg_place kind;
+	char device_path[1024];
+	char hash[65];               /* tree and file roots: the stored copy */
+	mx_app_import app;           /* app roots */
+	mx_kext_import kext;         /* kext roots */
+} mx_pkg_root_import;
+typedef struct mx_pkg_import {
+	int rc;                      /* 0, or the first root that could not be imported (err) */
+	mx_err err;
+	char name[256];              /* the package, for the log ("Acme.pkg") */
+	size_t n;
+	mx_pkg_root_import *roots;   /* owned: mx_pkg_import_free */
+	mx_expiry expired;           /* over every bundle of the package */
+} mx_pkg_import;
+/* Imports every root for device (NULL: the only one) with vo (NULL: the
+ * default): apps and kexts as `app install` / `kext install` import them
+ * (verified from the stored copies), other roots stored as they are.  A
+ * bundle whose signature is invalid (broken, or expired under
+ * check_expiration) fails the import, naming the root: nothing of the
+ * package is placed.  Always fills *out (its own allocation even when it
+ * fails); returns out->rc. */
+int mx_engine_import_pkg(mx_engine *e, const char *name, const char *device,
+    const mx_verify_opts *vo, const mx_pkg_root_src *roots, size_t n, mx_pkg_import *out);
+void mx_pkg_import_free(mx_pkg_import *p);
+/* Installer placing an imported package (p->rc: that error, after the
+ * device's own checks): plain files and trees first, then kexts
+ * (/Library/Extensions: they await approval as usual), then apps (they
+ * activate what they embed as usual); one transaction, so a failure at any
+ * root leaves nothing placed once the caller aborts.  Logs the package. */
+int mx_op_pkg_install(mx_op *op, const mx_pkg_import *p, mx_err *err);
 
 /* ==== devices ==== */
 

@@ -121,6 +121,8 @@ app_verify(mx_engine *e, const mx_device *d, const char *stored, mx_app_import *
 		mx_siginfo si;
 		eng_verify(e, &si, path, d->trust_anchor, out->check_expiration);
 		eng_expiry_add(&out->expired, &si, name);
+		if (si.kind == MX_SIG_INVALID && out->invalid[0] == '\0')
+			snprintf(out->invalid, sizeof out->invalid, "%.255s: %.500s", name, si.reason);
 		rc = eng_expiry_refuse(out->check_expiration, si.kind == MX_SIG_INVALID, si.nexpired,
 		    si.reason, name, &out->err);
 		mx_siginfo_free(&si);

@@ -353,6 +353,8 @@ mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *devi
 	}
 	out->facts = v.facts;
 	out->expired = v.expired;
+	if (v.facts.sig == MX_KSIG_INVALID)
+		snprintf(out->sig_reason, sizeof out->sig_reason, "%s", v.reason);
 	/* strict expiry: an expired certificate that made the signature invalid refuses it */
 	return out->rc = eng_expiry_refuse(out->check_expiration,
 	    v.facts.sig == MX_KSIG_INVALID, v.expired.n, v.reason, out->name, err);
