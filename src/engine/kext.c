@@ -277,7 +277,7 @@ kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, int64_
 	if (k->sig != MX_KSIG_UNSIGNED)
 		snprintf(k->cdhash, sizeof k->cdhash, "%s", si.cdhash);
 	mx_kext_developer_name(k->developer_name, sizeof k->developer_name,
-	    k->team_id[0] ? si.signer : NULL, b->name);
+	    k->team_id[0] || k->sig == MX_KSIG_APPLE ? si.signer : NULL, b->name);
 	mx_siginfo_free(&si);
 	mx_bundle_free(b);
 	return 0;

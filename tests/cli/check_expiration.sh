@@ -42,6 +42,8 @@ t_grep kext.text_default 'not grounds for rejection' "$MX" kext install leaf.kex
 t_json kext.ca_when '[j["expired_certificates"][0]["subject"][:12], j["expired_certificates"][0]["expired_before"]]' \
     '["Developer ID", "now"]' "$MX" kext install ca.kext --json
 t_json kext.apple_which 'j["expired_certificates"][0]["subject"]' "Apple Code Signing Certification Authority" "$MX" kext install apple.kext --json
+t_json kext.apple_no_team '[(k["team_id"], k["developer_name"]) for k in j if k["bundle_id"] == "com.apple.driver.example"]' \
+    '[["", "Software Signing"]]' "$MX" kext list --json
 # before the Apple CA expired, nothing to report or refuse
 t_json kext.apple_before 'j["expired_certificates"]' '[]' env MACEXT_FAKE_TIME=1780000000 "$MX" kext install sapple.kext --check-expiration --json
 # a valid chain: nothing reported, strict accepts it
