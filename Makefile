@@ -2,9 +2,10 @@
 # `make check` builds a sanitized copy in build-check/ and runs every test;
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium
+PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libcurl libnghttp2
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev clang \
+           libcurl4-openssl-dev libnghttp2-dev \
            python3 python3-macholib llvm-14 llvm-19 xxd
 B       ?= build
 SAN     ?=
