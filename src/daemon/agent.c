@@ -67,6 +67,7 @@ agent_set_error(mx_agent *a, agent_dev *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->last_error, sizeof d->last_error, fmt, ap);
 	va_end(ap);
+	snprintf(a->last_error, sizeof a->last_error, "%s: %s", d->name, d->last_error);
 	agent_status_bump(a);
 }
 
@@ -246,6 +247,30 @@ agent_push(mx_agent *a, const char *token, const char *topic, const char *magic,
 
 /* ---- devices from the store ---- */
 
+/* The certificates which[0..n) of p (all when which is NULL) as PEM. */
+static char *
+pem_of(const mx_enroll_profile *p, const int *which, int n, size_t *len)
+{
+	size_t cap = 1;
+	for (int i = 0; i < n; i++)
+		cap += p->certs[which ? which[i] : i].der_len * 2 + 80;
+	char *out = mx_xmalloc(cap);
+	size_t o = 0;
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const mx_enroll_cert *c = &p->certs[which ? which[i] : i];
+		char *b64 = mx_xmalloc(c->der_len * 2 + 4);
+		int bl = EVP_EncodeBlock((unsigned char *)b64, c->der, (int)c->der_len);
+		o += (size_t)snprintf(out + o, cap - o, "-----BEGIN CERTIFICATE-----\n");
+		for (int k = 0; k < bl; k += 64)
+			o += (size_t)snprintf(out + o, cap - o, "%.64s\n", b64 + k);
+		o += (size_t)snprintf(out + o, cap - o, "-----END CERTIFICATE-----\n");
+		free(b64);
+	}
+	*len = o;
+	return out;
+}
+
 static agent_profile *
 profile_get(mx_agent *a, const struct agent_load_prof *lp)
 {
@@ -266,24 +291,13 @@ profile_get(mx_agent *a, const struct agent_load_prof *lp)
 	p->bytes = mx_xmalloc(lp->len);
 	memcpy(p->bytes, lp->bytes, lp->len);
 	p->len = lp->len;
-	/* the profile's certificate payloads as PEM, for CURLOPT_CAINFO_BLOB */
-	size_t cap = 0;
-	for (int i = 0; i < p->p.ncerts; i++)
-		cap += p->p.certs[i].der_len * 2 + 80;
-	p->anchors_pem = mx_xmalloc(cap + 1);
-	for (int i = 0; i < p->p.ncerts; i++) {
-		char *b64 = mx_xmalloc(p->p.certs[i].der_len * 2 + 4);
-		int n = EVP_EncodeBlock((unsigned char *)b64, p->p.certs[i].der,
-		    (int)p->p.certs[i].der_len);
-		p->anchors_len += (size_t)snprintf(p->anchors_pem + p->anchors_len, cap + 1 - p->anchors_len,
-		    "-----BEGIN CERTIFICATE-----\n");
-		for (int k = 0; k < n; k += 64)
-			p->anchors_len += (size_t)snprintf(p->anchors_pem + p->anchors_len,
-			    cap + 1 - p->anchors_len, "%.64s\n", b64 + k);
-		p->anchors_len += (size_t)snprintf(p->anchors_pem + p->anchors_len, cap + 1 - p->anchors_len,
-		    "-----END CERTIFICATE-----\n");
-		free(b64);
-	}
+	/* the profile's certificate payloads as PEM, for CURLOPT_CAINFO_BLOB;
+	 * each pinned URL's pinned certificates apart */
+	p->anchors_pem = pem_of(&p->p, NULL, p->p.ncerts, &p->anchors_len);
+	if (p->p.nserver_pins)
+		p->pins_pem[0] = pem_of(&p->p, p->p.server_pins, p->p.nserver_pins, &p->pins_len[0]);
+	if (p->p.ncheckin_pins)
+		p->pins_pem[1] = pem_of(&p->p, p->p.checkin_pins, p->p.ncheckin_pins, &p->pins_len[1]);
 	a->profiles = mx_xrealloc(a->profiles, (size_t)(a->nprofiles + 1) * sizeof *a->profiles);
 	a->profiles[a->nprofiles++] = p;
 	return p;
@@ -549,6 +563,7 @@ status_update(mx_agent *a)
 	}
 	s.uptime = agent_now() - a->started;
 	s.apns_port = a->apns ? agent_apns_port(a->apns) : 0;
+	snprintf(s.last_error, sizeof s.last_error, "%s", a->last_error);
 	pthread_mutex_lock(&a->st_mu);
 	uint64_t pushes = a->st.pushes, rej = a->st.push_rejected;
 	s.pushes = pushes;
@@ -695,6 +710,8 @@ mx_agent_stop(mx_agent *a)
 		mx_enroll_profile_free(&a->profiles[i]->p);
 		free(a->profiles[i]->bytes);
 		free(a->profiles[i]->anchors_pem);
+		free(a->profiles[i]->pins_pem[0]);
+		free(a->profiles[i]->pins_pem[1]);
 		free(a->profiles[i]);
 	}
 	free(a->profiles);
@@ -726,7 +743,7 @@ mx_agent_status_json(void *arg)
 {
 	mx_agent_status s;
 	mx_agent_status_get(arg, &s);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:i, s:f}",
 	    "devices", (json_int_t)s.devices, "enrolling", (json_int_t)s.enrolling,
 	    "enrolled", (json_int_t)s.enrolled, "idle", (json_int_t)s.idle,
@@ -740,6 +757,9 @@ mx_agent_status_json(void *arg)
 	    "scep_requests", (json_int_t)s.scep_requests, "keys_pooled", (json_int_t)s.keys_pooled,
 	    "keys_generated", (json_int_t)s.keys_generated, "enrolments", (json_int_t)s.enrolments,
 	    "generation", (json_int_t)s.generation, "apns_port", s.apns_port, "uptime", s.uptime);
+	if (j && s.last_error[0])
+		json_object_set_new(j, "last_error", json_string(s.last_error));
+	return j;
 }
 
 void

@@ -80,6 +80,7 @@ typedef struct mx_agent_status {
 	uint64_t generation;         /* grows with every change (for SSE) */
 	int apns_port;               /* the stand-in's port, 0 when off */
 	double uptime;
+	char last_error[320];        /* the latest failure: "DEVICE: what happened" */
 } mx_agent_status;
 void mx_agent_status_get(mx_agent *a, mx_agent_status *out);
 /* The status as JSON (serve's /api/v1/status "agent" and the "agent" event);

@@ -782,7 +782,6 @@ void
 agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, uint8_t *body,
     size_t len, const mx_err *err)
 {
-	const char *what = d->phase == PH_SESSION ? url_for(d, false) : "";
 	if (status == 0) {
 		a->st.http_errors++;
 		free(body);
@@ -823,10 +822,10 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 			snprintf(snippet, sizeof snippet, ": %.*s", (int)(len < 100 ? len : 100),
 			    (const char *)body);
 		for (char *p = snippet; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				*p = ' ';   /* the server's bytes, shown as text */
 		free(body);
-		retry(a, d, "%s%sHTTP %ld%s", what, what[0] ? ": " : "", status, snippet);
+		retry(a, d, "%sHTTP %ld%s", err->where, status, snippet);
 		return;
 	}
 	ok(a, d);

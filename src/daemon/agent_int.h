@@ -80,8 +80,10 @@ typedef struct agent_profile {
 	mx_enroll_profile p;
 	uint8_t *bytes;                /* as installed on the device */
 	size_t len;
-	char *anchors_pem;             /* root/pem payloads (+ the device's anchor), PEM */
+	char *anchors_pem;             /* the root/pem/pkcs1 payloads as PEM */
 	size_t anchors_len;
+	char *pins_pem[2];             /* ServerURL's, CheckInURL's pinned certificates (NULL: none) */
+	size_t pins_len[2];
 	int refs;
 } agent_profile;
 
@@ -307,6 +309,7 @@ struct mx_agent {
 	double started;
 	uint64_t rng;                  /* faults: splitmix64 from o.seed */
 	double next_watch;
+	char last_error[320];          /* network thread; copied into st by status_update */
 };
 
 /* agent_work.c: queues and the two kinds of threads */

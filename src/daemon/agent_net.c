@@ -101,6 +101,7 @@ static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
 	(void)curl;
+	X509_STORE_set_flags(SSL_CTX_get_cert_store(sslctx), X509_V_FLAG_PARTIAL_CHAIN);
 	SSL_CTX_set_cert_verify_callback(sslctx, verify_pins, arg);
 	return CURLE_OK;
 }
@@ -204,17 +205,22 @@ start(mx_agent *a, xfer *x)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (d->prof) {
-		if (d->prof->anchors_len) {
-			struct curl_blob b = { d->prof->anchors_pem, d->prof->anchors_len, CURL_BLOB_NOCOPY };
+		int which = x->h.pin_set == 2 ? 1 : 0;
+		const char *pins = x->h.pin_set ? d->prof->pins_pem[which] : NULL;
+		if (pins) {
+			/* pinned: the pinned certificates are the only anchors (a leaf
+			 * may be one: partial chains are accepted), so a connection made
+			 * without this pin is never reused for it (curl matches
+			 * connections by their CA blob); verify_pins checks again */
+			struct curl_blob b = { (void *)pins, d->prof->pins_len[which], CURL_BLOB_NOCOPY };
 			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
-		}
-		int npins = x->h.pin_set == 2 ? d->prof->p.ncheckin_pins :
-		    x->h.pin_set == 1 ? d->prof->p.nserver_pins : 0;
-		if (npins > 0) {
+			curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 			curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 			curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
-			/* a resumed session would skip the pin check: verify afresh */
-			curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+		} else if (d->prof->anchors_len) {
+			struct curl_blob b = { d->prof->anchors_pem, d->prof->anchors_len, CURL_BLOB_NOCOPY };
+			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 		}
 	}
 	if (x->h.mtls && d->key && d->cert) {
@@ -288,8 +294,12 @@ finish(mx_agent *a, xfer *x, CURLcode res)
 		MX_FAIL(&err, MX_ETOOBIG, MX_NO_OFFSET, "reply larger than %zu bytes", x->max);
 		status = 0;
 	} else if (res != CURLE_OK) {
-		MX_FAIL(&err, MX_EIO, MX_NO_OFFSET, "%s (curl %d)",
-		    x->errbuf[0] ? x->errbuf : curl_easy_strerror(res), (int)res);
+		bool pinned = x->h.pin_set && d->prof && !d->insecure &&
+		    d->prof->pins_pem[x->h.pin_set == 2 ? 1 : 0];
+		MX_FAIL(&err, MX_EIO, MX_NO_OFFSET, "%s (curl %d)%s",
+		    x->errbuf[0] ? x->errbuf : curl_easy_strerror(res), (int)res,
+		    pinned && res == CURLE_PEER_FAILED_VERIFICATION ? "; the profile pins this URL to"
+		    " certificates the server's chain does not hold" : "");
 		status = 0;
 	}
 	if (status == 0) {

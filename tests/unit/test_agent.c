@@ -198,3 +198,202 @@ MX_TEST(agent_enrol_push_commands)
 	CHECK_EQ_INT(viol, 0);
 	mx_store_close(sto);
 }
+
+/* ---- bad servers, SCEP outcomes, TLS, identities ---- */
+
+typedef struct scen {
+	mdms m;
+	mx_agent *a;
+	char state[1100];
+	int n;
+} scen;
+
+/* A server with flags, n Device Enrollment Macs on Apple silicon, an agent
+ * with fast retries; false (and a failure recorded) when it cannot start. */
+static bool
+scen_start(scen *s, const char *name, const char *const *flags, int n, const mx_agent_options *opt)
+{
+	char srv[1100];
+	memset(s, 0, sizeof *s);
+	snprintf(srv, sizeof srv, "%s/%s-srv", mx_test_tmpdir(), name);
+	snprintf(s->state, sizeof s->state, "%s/%s-state", mx_test_tmpdir(), name);
+	s->n = n;
+	if (mdms_start(&s->m, srv, flags) != 0) {
+		mx_test_fail_at(__FILE__, __LINE__, "%s: mdmserver did not start (%s/log)", name, srv);
+		return false;
+	}
+	if (fleet(s->state, n, s->m.profile, NULL, NULL) != 0) {
+		mx_test_fail_at(__FILE__, __LINE__, "%s: no fleet", name);
+		mdms_stop(&s->m);
+		return false;
+	}
+	mx_agent_options o;
+	if (opt)
+		o = *opt;
+	else
+		mx_agent_options_default(&o);
+	o.backend = agent_test_backend();
+	o.backoff_min = 0.05;
+	o.backoff_max = 0.4;
+	o.log = logline;
+	o.seed = 11;
+	if (o.timeout == 30)
+		o.timeout = 3;
+	mx_err err;
+	if (mx_agent_start(&s->a, s->state, &o, &err) != 0) {
+		mx_test_fail_at(__FILE__, __LINE__, "%s: agent: %s", name, err.msg);
+		mdms_stop(&s->m);
+		return false;
+	}
+	return true;
+}
+
+static void
+scen_stop(scen *s)
+{
+	mx_agent_stop(s->a);
+	s->a = NULL;
+	CHECK_EQ_INT(mdms_stop(&s->m), 0);
+	mx_store *st;
+	mx_err err;
+	long viol = -1;
+	if (mx_store_open(&st, s->state, &err) == 0) {
+		CHECK_EQ_INT(mx_store_check(st, NULL, NULL, &viol, &err), 0);
+		mx_store_close(st);
+	}
+	CHECK_EQ_INT(viol, 0);
+}
+
+/* The stored last error of the first device. */
+static void
+stored_error(const scen *s, char *buf, size_t len)
+{
+	mx_store *st;
+	mx_err err;
+	buf[0] = '\0';
+	if (mx_store_open(&st, s->state, &err) != 0)
+		return;
+	mx_mdm_enrollment *e = malloc(sizeof *e);
+	if (mx_store_mdm_get(st, 1, e, &err) == 0)
+		snprintf(buf, len, "%s [%s]", e->last_error, mx_mdm_state_name(e->state));
+	free(e);
+	mx_store_close(st);
+}
+
+MX_TEST(agent_bad_servers)
+{
+	if (mdms_binary() == NULL) {
+		mx_test_skip("tests/mdm's mdmserver is not built");
+		return;
+	}
+	/* enrolment through 500s, resets and a hung check-in: retried with backoff */
+	const char *f1[] = { "--fault", "checkin:status,status=500,count=3",
+	    "--fault", "scep:reset,count=2", "--fault", "checkin:hold,hold_ms=5000,count=1", NULL };
+	mx_agent_options o;
+	mx_agent_options_default(&o);
+	o.timeout = 1;
+	o.poll_interval = 0.5;
+	scen s;
+	if (!scen_start(&s, "faults", f1, 3, &o))
+		return;
+	mx_agent_status st = wait_for(s.a, 3, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 3);
+	CHECK(st.http_errors >= 5);
+	/* commands through resets, wrong content types, malformed and huge
+	 * replies: each executed once, acknowledged once */
+	long before = tb_executed;
+	long code;
+	json_decref(mdms_ctl(&s.m, "POST", "/v1/faults", "command:reset,count=2", &code));
+	CHECK_EQ_INT(code, 200);
+	json_decref(mdms_ctl(&s.m, "POST", "/v1/faults", "command:ctype,content_type=text/html,count=1", &code));
+	json_decref(mdms_ctl(&s.m, "POST", "/v1/faults", "command:malformed,count=1", &code));
+	json_decref(mdms_ctl(&s.m, "POST", "/v1/faults", "command:huge,bytes=20000000,count=1", &code));
+	json_decref(mdms_ctl(&s.m, "POST", "/v1/enqueue/all", "{\"request_type\": \"RestartDevice\"}",
+	    &code));
+	CHECK_EQ_INT(code, 200);
+	st = wait_for(s.a, 3, 3, 60);
+	CHECK_EQ_INT(st.commands, 3);
+	CHECK_EQ_INT(tb_executed - before, 3);
+	CHECK_EQ_INT(mdms_counter(&s.m, "duplicate_results"), 0);
+	CHECK_EQ_INT(mdms_counter(&s.m, "acknowledged"), 3);
+	CHECK_EQ_INT(mdms_counter(&s.m, "invalid"), 0);
+	scen_stop(&s);
+
+	/* SCEP FAILURE: the enrolment fails and says why */
+	const char *f2[] = { "--scep-mode", "failure", "--scep-failinfo", "badRequest", NULL };
+	if (!scen_start(&s, "scepfail", f2, 1, NULL))
+		return;
+	for (int i = 0; i < 200; i++) {
+		mx_agent_status_get(s.a, &st);
+		if (st.failed)
+			break;
+		sleep_ms(50);
+	}
+	CHECK_EQ_INT(st.failed, 1);
+	CHECK(strstr(st.last_error, "FAILURE, failInfo badRequest") != NULL);
+	scen_stop(&s);
+	char err[600];
+	stored_error(&s, err, sizeof err);
+	CHECK(strstr(err, "badRequest") != NULL && strstr(err, "[failed]") != NULL);
+
+	/* PENDING twice, then issued: CertPoll within the profile's Retries */
+	const char *f3[] = { "--scep-mode", "pending", "--scep-polls", "2", NULL };
+	if (!scen_start(&s, "sceppend", f3, 2, NULL))
+		return;
+	st = wait_for(s.a, 2, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 2);
+	CHECK(mdms_counter(&s.m, "scep_getcertinitial") >= 4);
+	scen_stop(&s);
+}
+
+MX_TEST(agent_tls_pins_identities)
+{
+	if (mdms_binary() == NULL) {
+		mx_test_skip("tests/mdm's mdmserver is not built");
+		return;
+	}
+	scen s;
+	mx_agent_status st;
+	/* https verified against the profile's root payload, and pinned to it */
+	const char *f1[] = { "--tls", "--pin", "ca", NULL };
+	if (!scen_start(&s, "tls", f1, 2, NULL))
+		return;
+	st = wait_for(s.a, 2, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 2);
+	scen_stop(&s);
+	/* a server certificate from a CA the profile does not carry: refused, retried */
+	const char *f2[] = { "--tls", "--tls-mode", "other-ca", NULL };
+	if (!scen_start(&s, "tlsbad", f2, 1, NULL))
+		return;
+	sleep_ms(1500);
+	mx_agent_status_get(s.a, &st);
+	CHECK_EQ_INT(st.enrolled, 0);
+	CHECK(st.failing == 1);
+	CHECK(strstr(st.last_error, "certificate") != NULL);
+	scen_stop(&s);
+	/* pinned to a certificate the server's chain does not hold */
+	const char *f3[] = { "--tls", "--pin", "other", NULL };
+	if (!scen_start(&s, "pinbad", f3, 1, NULL))
+		return;
+	sleep_ms(1500);
+	mx_agent_status_get(s.a, &st);
+	CHECK_EQ_INT(st.enrolled, 0);
+	CHECK(st.failing == 1);
+	scen_stop(&s);
+	/* no SignMessage: the identity is the TLS client certificate */
+	const char *f4[] = { "--tls", "--mtls", "--sign-message", "no", NULL };
+	if (!scen_start(&s, "mtls", f4, 2, NULL))
+		return;
+	st = wait_for(s.a, 2, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 2);
+	CHECK(mdms_counter(&s.m, "mtls_verified") >= 2);
+	scen_stop(&s);
+	/* a PKCS#12 identity in the profile: no SCEP at all */
+	const char *f5[] = { "--identity", "pkcs12", NULL };
+	if (!scen_start(&s, "p12", f5, 1, NULL))
+		return;
+	st = wait_for(s.a, 1, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 1);
+	CHECK_EQ_INT(mdms_counter(&s.m, "scep_pkcsreq"), 0);
+	scen_stop(&s);
+}
