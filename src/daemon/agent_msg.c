@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "daemon/agent_int.h"
+#include "macext/mdm_answer.h"
 
 void
 agent_facts_from(agent_facts *f, const mx_device *d)
@@ -44,36 +45,20 @@ agent_facts_from(agent_facts *f, const mx_device *d)
 const char *
 agent_model(const agent_facts *f)
 {
-	return f->arch == MX_ARCH_ARM64 ? "Mac14,3" : "Macmini8,1";
+	return mx_mdm_model(f->arch);
 }
 
 const char *
 agent_model_name(const agent_facts *f)
 {
-	(void)f;
-	return "Mac mini";
+	return mx_mdm_model_name(f->arch);
 }
 
 const char *
 agent_build(const agent_facts *f)
 {
-	static const struct { int maj, min; const char *build; } builds[] = {
-		{ 10, 15, "19H2026" }, { 11, 7, "20G1427" }, { 11, 6, "20G165" }, { 11, 3, "20E232" },
-		{ 12, 7, "21G816" }, { 12, 6, "21G115" }, { 13, 6, "22G120" }, { 13, 5, "22G74" },
-		{ 14, 5, "23F79" }, { 14, 6, "23G80" }, { 14, 7, "23H124" }, { 15, 0, "24A335" },
-		{ 15, 1, "24B83" }, { 15, 2, "24C101" }, { 15, 3, "24D60" }, { 15, 4, "24E263" },
-		{ 15, 5, "24F74" }, { 15, 6, "24G84" }, { 26, 0, "25A354" }, { 26, 1, "25B78" },
-	};
-	for (size_t i = 0; i < sizeof builds / sizeof builds[0]; i++)
-		if (builds[i].maj == f->os.major && builds[i].min == f->os.minor)
-			return builds[i].build;
-	/* Darwin's major is macOS's + 9 from macOS 11 (26 is Darwin 25); the
-	 * letter counts minor releases */
 	static _Thread_local char b[16];
-	int darwin = f->os.major >= 26 ? f->os.major - 1 : f->os.major >= 11 ? f->os.major + 9 :
-	    f->os.minor + 4;
-	snprintf(b, sizeof b, "%d%c%d", darwin, 'A' + (f->os.major >= 11 ? f->os.minor % 26 : 0),
-	    100 + f->os.patch);
+	mx_mdm_build(f->os, b, sizeof b);
 	return b;
 }
 
@@ -81,17 +66,7 @@ agent_build(const agent_facts *f)
 static void
 derived_uuid(char out[37], const char *label, const char *s, const char *t)
 {
-	uint8_t d[32];
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, label, strlen(label) + 1);
-	EVP_DigestUpdate(c, s, strlen(s) + 1);
-	EVP_DigestUpdate(c, t, strlen(t));
-	EVP_DigestFinal_ex(c, d, NULL);
-	EVP_MD_CTX_free(c);
-	d[6] = (uint8_t)((d[6] & 0x0f) | 0x40);
-	d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
-	mx_device_uuid_fmt(d, out);
+	mx_mdm_derived_uuid(out, label, s, t);
 }
 
 void
