@@ -57,7 +57,7 @@ agent_rand01(mx_agent *a)
 void
 agent_status_bump(mx_agent *a)
 {
-	a->st.generation++;
+	a->ctr.generation++;
 }
 
 void
@@ -226,12 +226,6 @@ agent_push(mx_agent *a, const char *token, const char *topic, const char *magic,
 		channel = t->channel;
 	}
 	pthread_mutex_unlock(&a->tok_mu);
-	pthread_mutex_lock(&a->st_mu);
-	if (status == 200)
-		a->st.pushes++;
-	else
-		a->st.push_rejected++;
-	pthread_mutex_unlock(&a->st_mu);
 	if (dev >= 0) {
 		pthread_mutex_lock(&a->wake_mu);
 		if (a->nwakes == a->capwakes) {
@@ -243,6 +237,17 @@ agent_push(mx_agent *a, const char *token, const char *topic, const char *magic,
 		agent_net_wakeup(a);
 	}
 	return status;
+}
+
+void
+agent_push_count(mx_agent *a, bool accepted)
+{
+	pthread_mutex_lock(&a->st_mu);
+	if (accepted)
+		a->st.pushes++;
+	else
+		a->st.push_rejected++;
+	pthread_mutex_unlock(&a->st_mu);
 }
 
 /* ---- devices from the store ---- */
@@ -530,7 +535,7 @@ handle_wakes(mx_agent *a)
 static void
 status_update(mx_agent *a)
 {
-	mx_agent_status s = a->st;
+	mx_agent_status s = a->ctr;   /* the network thread's own counters */
 	s.devices = a->ndevs;
 	s.enrolling = s.enrolled = s.idle = s.pending = s.failing = s.failed = 0;
 	s.checked_out = s.offline = 0;

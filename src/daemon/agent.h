@@ -94,4 +94,16 @@ void mx_agent_wake(mx_agent *a, const char *device);
 /* Reloads the enrolment records (a CLI or the API added some). */
 void mx_agent_rescan(mx_agent *a);
 
+/* The identity key pool: generates n RSA keys of bits on workers threads
+ * (0: one per core) and stores them in dir's state (batched transactions),
+ * for enrolments to take instead of generating inline.  backend NULL: the
+ * engine's.  progress (may be NULL) is called now and then with the count
+ * stored so far.  *made gets how many were stored. */
+int mx_agent_keys_generate(const char *dir, int n, int bits, int workers,
+    const struct mx_agent_backend *backend, void (*progress)(void *arg, int done), void *arg,
+    int *made, mx_err *err);
+/* Keys of bits waiting in dir's pool. */
+int mx_agent_keys_count(const char *dir, int bits, const struct mx_agent_backend *backend,
+    int64_t *out, mx_err *err);
+
 #endif

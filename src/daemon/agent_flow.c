@@ -162,7 +162,7 @@ put(mx_agent *a, agent_dev *d, bool checkin, uint8_t *body, size_t len)
 		agent_queue_push(&a->crypto_q, j);
 		return;
 	}
-	a->st.requests++;
+	a->ctr.requests++;
 	agent_net_send(a, d, h);
 	free(h);
 }
@@ -177,8 +177,8 @@ scep_get(mx_agent *a, agent_dev *d, const char *op)
 	snprintf(h.url, sizeof h.url, "%s%coperation=%s%s%s", url, strchr(url, '?') ? '&' : '?', op,
 	    d->prof->p.scep.name[0] ? "&message=" : "", d->prof->p.scep.name);
 	h.max_reply = MX_SCEP_MAX_REPLY;
-	a->st.requests++;
-	a->st.scep_requests++;
+	a->ctr.requests++;
+	a->ctr.scep_requests++;
 	agent_net_send(a, d, &h);
 }
 
@@ -210,8 +210,8 @@ scep_pkiop(mx_agent *a, agent_dev *d, uint8_t *der, size_t len)
 		free(b64);
 		h.method = NET_GET;
 	}
-	a->st.requests++;
-	a->st.scep_requests++;
+	a->ctr.requests++;
+	a->ctr.scep_requests++;
 	agent_net_send(a, d, &h);
 }
 
@@ -449,7 +449,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			memcpy(d->key, rec->key, rec->key_len);
 			d->key_len = rec->key_len;
 			if (j->flag)
-				a->st.keys_pooled++;
+				a->ctr.keys_pooled++;
 		}
 		OPENSSL_cleanse(rec, sizeof *rec);
 		if (d->f.env != MX_ENV_MACOS) {
@@ -472,7 +472,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			return;
 		}
 		take(&d->key, &d->key_len, j, false);
-		a->st.keys_generated++;
+		a->ctr.keys_generated++;
 		go(a, d, PH_SCEP_CAPS);
 		return;
 	case J_P12:
@@ -535,7 +535,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		}
 		memcpy(h->signature, j->out, j->out_len);
 		h->signature[j->out_len] = '\0';
-		a->st.requests++;
+		a->ctr.requests++;
 		agent_net_send(a, d, h);
 		free(h);
 		return;
@@ -557,7 +557,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		}
 		d->f = j->after;
 		d->state = MX_MDM_ENROLLED;
-		a->st.enrolments++;
+		a->ctr.enrolments++;
 		agent_token_set(a, d, CH_DEVICE);
 		/* a freshly enrolled Mac checks in at once */
 		d->wake[CH_DEVICE] = true;
@@ -627,13 +627,13 @@ exec_done(mx_agent *a, agent_dev *d, agent_job *j)
 	}
 	d->f = j->after;
 	if (!j->flag) {
-		a->st.commands++;
+		a->ctr.commands++;
 		if (strcmp(j->text, "Acknowledged") == 0)
-			a->st.acknowledged++;
+			a->ctr.acknowledged++;
 		else if (strcmp(j->text, "NotNow") == 0)
-			a->st.notnow++;
+			a->ctr.notnow++;
 		else
-			a->st.errors++;
+			a->ctr.errors++;
 	}
 	set_result(d, j->out, j->out_len, j->uuid, j->text);
 	j->out = NULL;
@@ -758,11 +758,11 @@ session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_
 		agent_job_free(j);
 		set_result(d, r, n, c.uuid, notnow ? "NotNow" : "Error");
 		mx_mdm_command_free(&c);
-		a->st.commands++;
+		a->ctr.commands++;
 		if (notnow)
-			a->st.notnow++;
+			a->ctr.notnow++;
 		else
-			a->st.errors++;
+			a->ctr.errors++;
 		d->notnow_last = notnow;
 		session_send_result(a, d);
 		return;
@@ -783,7 +783,7 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
     size_t len, const mx_err *err)
 {
 	if (status == 0) {
-		a->st.http_errors++;
+		a->ctr.http_errors++;
 		free(body);
 		retry(a, d, "%s%s%s", err->where, err->msg, "");
 		return;
@@ -816,7 +816,7 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 		status = 200;
 	}
 	if (status != 200) {
-		a->st.http_errors++;
+		a->ctr.http_errors++;
 		char snippet[120] = "";
 		if (body && len)
 			snprintf(snippet, sizeof snippet, ": %.*s", (int)(len < 100 ? len : 100),

@@ -303,7 +303,9 @@ struct mx_agent {
 	char (*wake_names)[64];
 	size_t nwake_names;
 	bool devs_unsorted;
-	/* status (network thread writes, others read under st_mu) */
+	/* status: ctr is the network thread's alone; st is what others read,
+	 * published under st_mu (pushes are counted there by the APNs thread) */
+	mx_agent_status ctr;
 	pthread_mutex_t st_mu;
 	mx_agent_status st;
 	double started;
@@ -347,6 +349,8 @@ void agent_status_bump(mx_agent *a);
  * whose token it is checks in if magic is its PushMagic (NULL: any). */
 int agent_push(mx_agent *a, const char *token, const char *topic, const char *magic,
     const char **reason);
+/* Counts one push request the stand-in answered (200 or not). */
+void agent_push_count(mx_agent *a, bool accepted);
 
 /* agent_flow.c: the per-device state machine */
 void agent_flow_step(mx_agent *a, agent_dev *d);

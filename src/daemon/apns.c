@@ -25,11 +25,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "daemon/agent_int.h"
 #include "daemon/apns.h"
 
 #define MAX_CONNS 64
-#define MAX_HEAD (16u << 10)
-#define MAX_BODY 4096u
+#define MAX_BODY APNS_MAX_BODY
 #define MAX_IN (64u << 10)
 
 enum proto { P_UNKNOWN, P_H1, P_H2 };
@@ -97,6 +97,14 @@ status_text(int s)
 	case 413: return "Payload Too Large";
 	default: return "Error";
 	}
+}
+
+/* the agent takes the pushes */
+static int
+push_to_agent(void *arg, const char *token, const char *topic, const char *magic,
+    const char **reason)
+{
+	return agent_push(arg, token, topic, magic, reason);
 }
 
 /* ---- HTTP/2 ---- */
@@ -208,7 +216,8 @@ h2_answer(struct agent_apns *srv, conn *c, struct h2stream *st)
 	apns_request r = { st->method, st->path, st->topic[0] ? st->topic : NULL,
 		st->apns_id[0] ? st->apns_id : NULL, st->push_type[0] ? st->push_type : NULL,
 		st->body, st->toobig ? MAX_BODY + 1 : st->len };
-	apns_handle(srv->a, &r, &st->reply);
+	apns_handle(push_to_agent, srv->a, &r, &st->reply);
+	agent_push_count(srv->a, st->reply.status == 200);
 	char status[8];
 	snprintf(status, sizeof status, "%d", st->reply.status);
 	nghttp2_nv hdrs[3] = {
@@ -289,70 +298,30 @@ h2_feed(struct agent_apns *srv, conn *c)
 
 /* ---- HTTP/1.1 ---- */
 
-static const char *
-h1_header(const char *head, const char *name, char *buf, size_t cap)
-{
-	size_t nl = strlen(name);
-	for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
-		const char *l = p + 2;
-		if (strncasecmp(l, name, nl) == 0 && l[nl] == ':') {
-			l += nl + 1;
-			while (*l == ' ' || *l == '\t')
-				l++;
-			size_t k = 0;
-			while (l[k] && l[k] != '\r' && k + 1 < cap) {
-				buf[k] = l[k];
-				k++;
-			}
-			buf[k] = '\0';
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 /* Handles every complete request in c->in; -1 closes the connection. */
 static int
 h1_feed(struct agent_apns *srv, conn *c)
 {
 	for (;;) {
-		unsigned char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
-		if (end == NULL)
-			return c->inlen > MAX_HEAD ? -1 : 0;
-		size_t hl = (size_t)(end - c->in) + 4;
-		char head[MAX_HEAD + 1];
-		if (hl > MAX_HEAD)
-			return -1;
-		memcpy(head, c->in, hl);
-		head[hl] = '\0';
-		char method[16] = "", path[512] = "";
-		if (sscanf(head, "%15s %511s", method, path) != 2)
-			return -1;
-		char cl[32], topic[256], id[64], ptype[32], conn_hdr[32];
-		size_t len = h1_header(head, "Content-Length", cl, sizeof cl) ? strtoul(cl, NULL, 10) : 0;
-		bool toobig = len > MAX_BODY;
-		if (toobig && len > MAX_IN - hl)
-			return -1;
-		if (c->inlen < hl + len)
-			return 0;
-		apns_request r = { method, path, h1_header(head, "apns-topic", topic, sizeof topic),
-			h1_header(head, "apns-id", id, sizeof id),
-			h1_header(head, "apns-push-type", ptype, sizeof ptype), c->in + hl,
-			toobig ? MAX_BODY + 1 : len };
+		apns_h1 q;
+		long n = apns_h1_parse(&q, c->in, c->inlen, sizeof c->in);
+		if (n <= 0)
+			return (int)n;
+		apns_request r = { q.method, q.path, q.has_topic ? q.topic : NULL,
+			q.has_id ? q.id : NULL, q.has_push_type ? q.push_type : NULL, q.body, q.len };
 		apns_reply rep;
-		apns_handle(srv->a, &r, &rep);
-		bool close_it = h1_header(head, "Connection", conn_hdr, sizeof conn_hdr) &&
-		    strcasecmp(conn_hdr, "close") == 0;
+		apns_handle(push_to_agent, srv->a, &r, &rep);
+		agent_push_count(srv->a, rep.status == 200);
 		char hdr[512];
-		int n = snprintf(hdr, sizeof hdr, "HTTP/1.1 %d %s\r\napns-id: %s\r\nContent-Type: "
+		int hn = snprintf(hdr, sizeof hdr, "HTTP/1.1 %d %s\r\napns-id: %s\r\nContent-Type: "
 		    "application/json\r\nContent-Length: %zu\r\n%s\r\n", rep.status,
 		    status_text(rep.status), rep.apns_id, strlen(rep.body),
-		    close_it ? "Connection: close\r\n" : "");
-		out_add(c, hdr, (size_t)n);
+		    q.close ? "Connection: close\r\n" : "");
+		out_add(c, hdr, (size_t)hn);
 		out_add(c, rep.body, strlen(rep.body));
-		memmove(c->in, c->in + hl + len, c->inlen - hl - len);
-		c->inlen -= hl + len;
-		if (close_it)
+		memmove(c->in, c->in + n, c->inlen - (size_t)n);
+		c->inlen -= (size_t)n;
+		if (q.close)
 			c->close_after = true;
 	}
 }

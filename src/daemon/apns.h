@@ -11,6 +11,7 @@
 #ifndef MACEXT_DAEMON_APNS_H
 #define MACEXT_DAEMON_APNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "macext/err.h"
@@ -40,7 +41,25 @@ typedef struct apns_reply {
 	char apns_id[40];
 	char body[160];               /* JSON {"reason": ...} on errors, "" on 200 */
 } apns_reply;
-/* Answers req (checking the path, method, token, payload) through agent_push. */
-void apns_handle(struct mx_agent *a, const apns_request *req, apns_reply *out);
+/* Who takes a good push: agent_push, or a test's. */
+typedef int (*apns_push_fn)(void *arg, const char *token, const char *topic, const char *magic,
+    const char **reason);
+/* Answers req (checking the path, method, token, payload), handing a good
+ * push to push(arg, ...). */
+void apns_handle(apns_push_fn push, void *arg, const apns_request *req, apns_reply *out);
+
+/* One HTTP/1.1 request in buf[0..len) (apns_parse.c), with strings copied
+ * into out and body pointing into buf. */
+typedef struct apns_h1 {
+	char method[16], path[512], topic[256], id[64], push_type[32];
+	bool has_topic, has_id, has_push_type, close;
+	const unsigned char *body;
+	size_t len;                   /* > APNS_MAX_BODY when the body was too big */
+} apns_h1;
+#define APNS_MAX_HEAD (16u << 10)
+#define APNS_MAX_BODY 4096u
+/* >0: a whole request of that many bytes; 0: incomplete; -1: malformed, or
+ * a body so large it cannot be skipped (the connection is closed). */
+long apns_h1_parse(apns_h1 *out, const unsigned char *buf, size_t len, size_t max_in);
 
 #endif

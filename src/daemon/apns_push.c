@@ -5,7 +5,7 @@
  * InvalidPushType / PayloadEmpty / DeviceTokenNotForTopic, 413
  * PayloadTooLarge (over 4096 bytes), 410 Unregistered (with its timestamp)
  * — and, for a good one, the wake-up of the device whose token it is
- * (agent_push).  An MDM push is {"mdm": "<PushMagic>"}: a Mac ignores one
+ * (push: agent_push in the daemon).  An MDM push is {"mdm": "<PushMagic>"}: a Mac ignores one
  * whose magic is not its own, which APNs still accepts.
  * Spec: Apple's "Handling notification responses from APNs" (reasons),
  * mdm-protocol-and-peers.md §1.5.
@@ -18,8 +18,8 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
-#include "daemon/agent_int.h"
 #include "daemon/apns.h"
+#include "macext/core.h"
 
 static void
 reason(apns_reply *out, int status, const char *why)
@@ -46,10 +46,10 @@ is_uuid(const char *s)
 }
 
 void
-apns_handle(struct mx_agent *a, const apns_request *req, apns_reply *out)
+apns_handle(apns_push_fn push, void *arg, const apns_request *req, apns_reply *out)
 {
 	memset(out, 0, sizeof *out);
-	if (req->id && req->id[0]) {
+	if (req->id && is_uuid(req->id)) {
 		snprintf(out->apns_id, sizeof out->apns_id, "%s", req->id);
 	} else {
 		uint8_t r[16];
@@ -113,7 +113,7 @@ apns_handle(struct mx_agent *a, const apns_request *req, apns_reply *out)
 	const char *magic = j ? json_string_value(json_object_get(j, "mdm")) : NULL;
 	const char *why = NULL;
 	/* without an "mdm" key the Mac has nothing to match: delivered, ignored */
-	int st = agent_push(a, low, req->topic, magic ? magic : "\x01 no PushMagic", &why);
+	int st = push(arg, low, req->topic, magic ? magic : "\x01 no PushMagic", &why);
 	json_decref(j);
 	if (st != 200) {
 		reason(out, st, why ? why : "InternalServerError");

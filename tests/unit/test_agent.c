@@ -397,3 +397,49 @@ MX_TEST(agent_tls_pins_identities)
 	CHECK_EQ_INT(mdms_counter(&s.m, "scep_pkcsreq"), 0);
 	scen_stop(&s);
 }
+
+MX_TEST(agent_key_pool)
+{
+	if (mdms_binary() == NULL) {
+		mx_test_skip("tests/mdm's mdmserver is not built");
+		return;
+	}
+	/* keys generated ahead are taken by the enrolments: no RSA generation inline */
+	const char *flags[] = { "--keysize", "1024", NULL };
+	scen s;
+	char srv[1100];
+	snprintf(srv, sizeof srv, "%s/pool-srv", mx_test_tmpdir());
+	snprintf(s.state, sizeof s.state, "%s/pool-state", mx_test_tmpdir());
+	if (mdms_start(&s.m, srv, flags) != 0) {
+		mx_test_fail_at(__FILE__, __LINE__, "mdmserver did not start");
+		return;
+	}
+	CHECK_EQ_INT(fleet(s.state, 3, s.m.profile, NULL, NULL), 0);
+	int made = 0;
+	mx_err err;
+	CHECK_EQ_INT(mx_agent_keys_generate(s.state, 5, 1024, 2, agent_test_backend(), NULL, NULL,
+	    &made, &err), 0);
+	CHECK_EQ_INT(made, 5);
+	int64_t left = -1;
+	CHECK_EQ_INT(mx_agent_keys_count(s.state, 1024, agent_test_backend(), &left, &err), 0);
+	CHECK_EQ_INT(left, 5);
+	CHECK_EQ_INT(mx_agent_keys_generate(s.state, 1, 1000, 1, agent_test_backend(), NULL, NULL,
+	    &made, &err), MX_EUSAGE);
+	mx_agent_options o;
+	mx_agent_options_default(&o);
+	o.backend = agent_test_backend();
+	o.log = logline;
+	CHECK_EQ_INT(mx_agent_start(&s.a, s.state, &o, &err), 0);
+	if (s.a == NULL) {
+		mdms_stop(&s.m);
+		return;
+	}
+	mx_agent_status st = wait_for(s.a, 3, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 3);
+	CHECK_EQ_INT(st.keys_pooled, 3);
+	CHECK_EQ_INT(st.keys_generated, 0);
+	s.n = 3;
+	scen_stop(&s);
+	CHECK_EQ_INT(mx_agent_keys_count(s.state, 1024, agent_test_backend(), &left, &err), 0);
+	CHECK_EQ_INT(left, 2);
+}
