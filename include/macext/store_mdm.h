@@ -27,6 +27,9 @@ enum mx_mdm_state {
 };
 const char *mx_mdm_state_name(enum mx_mdm_state s);
 
+/* PromptUserToAllowBootstrapTokenForAuthentication, kept with the capabilities */
+#define MX_MDM_CAP_PROMPT_BOOTSTRAP (1u << 16)
+
 #define MX_MDM_KEY_MAX  4096     /* DER bytes of an identity key or certificate */
 #define MX_MDM_CHAIN_MAX 16384
 
@@ -37,6 +40,9 @@ typedef struct mx_mdm_enrollment {
 	bool user_approved;
 	bool insecure;                 /* --insecure: no TLS verification */
 	enum mx_mdm_state state;
+	uint32_t access_rights;        /* the profile's AccessRights */
+	uint32_t capabilities;         /* its ServerCapabilities (enroll.h MX_CAP_*), plus
+	                                * MX_MDM_CAP_PROMPT_BOOTSTRAP */
 	uint8_t key[MX_MDM_KEY_MAX];   /* identity private key, DER PKCS#8 (secret) */
 	size_t key_len;
 	uint8_t cert[MX_MDM_KEY_MAX];  /* identity certificate, DER */

@@ -48,6 +48,11 @@ agent_dev_record(const agent_dev *d, mx_mdm_enrollment *rec)
 	rec->user_approved = d->user_approved;
 	rec->insecure = d->insecure;
 	rec->state = d->state;
+	if (d->prof) {
+		rec->access_rights = d->prof->p.access_rights;
+		rec->capabilities = d->prof->p.capabilities |
+		    (d->prof->p.prompt_bootstrap_auth ? MX_MDM_CAP_PROMPT_BOOTSTRAP : 0);
+	}
 	if (d->key_len <= sizeof rec->key) {
 		memcpy(rec->key, d->key, d->key_len);
 		rec->key_len = d->key_len;

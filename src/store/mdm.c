@@ -47,10 +47,10 @@ mx_store_mdm_put(mx_store *st, const mx_mdm_enrollment *e, mx_err *err)
 {
 	sqlite3_stmt *s;
 	int rc = st_prepare(st, &s, "INSERT OR REPLACE INTO mdm_enrollments (device_id, profile,"
-	    " method, user_approved, insecure, state, identity_key, identity_cert, push_token,"
-	    " push_magic, user_token, user_magic, user_enrolled, awaiting_configuration,"
-	    " bootstrap_sent, last_error, failures, enrolled_at, updated_at)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	    " method, user_approved, insecure, state, access_rights, capabilities, identity_key,"
+	    " identity_cert, push_token, push_magic, user_token, user_magic, user_enrolled,"
+	    " awaiting_configuration, bootstrap_sent, last_error, failures, enrolled_at, updated_at)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (rc)
 		return rc;
 	int i = 1;
@@ -60,6 +60,8 @@ mx_store_mdm_put(mx_store *st, const mx_mdm_enrollment *e, mx_err *err)
 	sqlite3_bind_int(s, i++, e->user_approved);
 	sqlite3_bind_int(s, i++, e->insecure);
 	sqlite3_bind_text(s, i++, mx_mdm_state_name(e->state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i++, e->access_rights);
+	sqlite3_bind_int64(s, i++, e->capabilities);
 	sqlite3_bind_blob(s, i++, e->key, (int)e->key_len, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s, i++, e->cert, (int)e->cert_len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, i++, e->push_token, -1, SQLITE_TRANSIENT);
@@ -77,6 +79,7 @@ mx_store_mdm_put(mx_store *st, const mx_mdm_enrollment *e, mx_err *err)
 }
 
 #define ENR_COLS "e.device_id, e.profile, e.method, e.user_approved, e.insecure, e.state," \
+	" e.access_rights, e.capabilities," \
 	" e.identity_key, e.identity_cert, e.push_token, e.push_magic, e.user_token, e.user_magic," \
 	" e.user_enrolled, e.awaiting_configuration, e.bootstrap_sent, e.last_error, e.failures," \
 	" e.enrolled_at, e.updated_at"
@@ -96,6 +99,8 @@ enr_row(sqlite3_stmt *s, mx_mdm_enrollment *e)
 	e->insecure = sqlite3_column_int(s, i++) != 0;
 	st_text(s, i++, tmp, sizeof tmp);
 	e->state = state_parse(tmp);
+	e->access_rights = (uint32_t)sqlite3_column_int64(s, i++);
+	e->capabilities = (uint32_t)sqlite3_column_int64(s, i++);
 	blob(s, i++, e->key, sizeof e->key, &e->key_len);
 	blob(s, i++, e->cert, sizeof e->cert, &e->cert_len);
 	st_text(s, i++, e->push_token, sizeof e->push_token);
@@ -159,7 +164,7 @@ mx_store_mdm_each(mx_store *st, int (*fn)(const mx_mdm_enrollment *, const char 
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		char name[64];
 		enr_row(s, e);
-		st_text(s, 19, name, sizeof name);
+		st_text(s, 21, name, sizeof name);
 		if ((rc = fn(e, name, arg)))
 			break;
 	}

@@ -86,6 +86,7 @@ const char *const mx_schema_migrations[] = {
 "CREATE TABLE mdm_enrollments (device_id INTEGER PRIMARY KEY REFERENCES devices(id)"
 "  ON DELETE CASCADE, profile TEXT NOT NULL, method TEXT NOT NULL,"
 "  user_approved INTEGER NOT NULL, insecure INTEGER NOT NULL, state TEXT NOT NULL,"
+"  access_rights INTEGER NOT NULL, capabilities INTEGER NOT NULL,"
 "  identity_key BLOB NOT NULL, identity_cert BLOB NOT NULL, push_token TEXT NOT NULL,"
 "  push_magic TEXT NOT NULL, user_token TEXT NOT NULL, user_magic TEXT NOT NULL,"
 "  user_enrolled INTEGER NOT NULL, awaiting_configuration INTEGER NOT NULL,"
