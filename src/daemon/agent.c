@@ -341,7 +341,9 @@ load_done(mx_agent *a, agent_job *j)
 		return;
 	}
 	double now = agent_now();
-	double spread = a->o.poll_interval > 0 && a->o.poll_interval < 5 ? a->o.poll_interval : 5;
+	double spread = a->o.start_spread >= 0 ? a->o.start_spread : 5;
+	if (a->o.poll_interval > 0 && a->o.poll_interval < spread)
+		spread = a->o.poll_interval;
 	for (int i = 0; i < l->n; i++) {
 		agent_load_ent *e = &l->v[i];
 		if (dev_by_id(a, e->device_id))
@@ -626,6 +628,7 @@ mx_agent_options_default(mx_agent_options *o)
 	o->backoff_min = 1;
 	o->backoff_max = 60;
 	o->reboot_delay = 2;
+	o->start_spread = 5;
 	o->pool_keys = true;
 	o->batch_max = 256;
 	o->apns_listen = "";

@@ -38,6 +38,7 @@ typedef struct mx_agent_options {
 	double timeout;              /* one HTTP exchange, seconds (30) */
 	double backoff_min, backoff_max;   /* retry delays after a failure, seconds (1, 60) */
 	double reboot_delay;         /* a Mac restarting is away this long, seconds (2) */
+	double start_spread;         /* enrolled Macs check in at start within this many s (5) */
 	bool pool_keys;              /* take identity keys from the pool first (true) */
 	int batch_max;               /* store operations per transaction (256) */
 	/* faults for load tests, deterministic from seed */
