@@ -751,6 +751,13 @@ mx_agent_status_json(void *arg)
 {
 	mx_agent_status s;
 	mx_agent_status_get(arg, &s);
+	return mx_agent_status_to_json(&s);
+}
+
+json_t *
+mx_agent_status_to_json(const mx_agent_status *sp)
+{
+	mx_agent_status s = *sp;
 	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 	    " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:i, s:f}",
 	    "devices", (json_int_t)s.devices, "enrolling", (json_int_t)s.enrolling,

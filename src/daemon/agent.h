@@ -87,6 +87,8 @@ void mx_agent_status_get(mx_agent *a, mx_agent_status *out);
 /* The status as JSON (serve's /api/v1/status "agent" and the "agent" event);
  * the caller's (json_decref). */
 json_t *mx_agent_status_json(void *a);
+/* The same for a status already taken. */
+json_t *mx_agent_status_to_json(const mx_agent_status *s);
 /* One line for a terminal: "enrolled 930/1000, idle 900, pending 30, failing 0". */
 void mx_agent_status_line(const mx_agent_status *s, char *buf, size_t len);
 
