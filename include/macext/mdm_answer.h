@@ -37,6 +37,7 @@
 #define MX_MDM_ERR_ACCESS_RIGHTS     12025
 #define MX_MDM_ERR_USER_ENROLLMENT   12026
 #define MX_MDM_ERR_MACOS_VERSION     12027
+#define MX_MDM_ERR_REMOVE_FAILED     12028
 
 /* One installed profile as ProfileList reports it. */
 typedef struct mx_mdm_profile_fact {

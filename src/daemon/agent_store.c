@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "daemon/agent_int.h"
+#include "macext/mdm_answer.h"
 #include "macext/plist_util.h"
 
 void
@@ -258,11 +259,11 @@ job_enrolled(mx_agent *a, void *ctx, agent_job *j)
 	if (dv->enroll == MX_ENROLL_NONE &&
 	    (j->rc = be->enroll(op, d->method, d->user_approved, d->prof->bytes, d->prof->len,
 	    &j->err))) {
-		if (!be->finished(op))
-			be->abort(op);
+		be->abort(op);   /* frees it, finished or not */
 		return;
 	}
 	if (be->finished(op)) {
+		be->abort(op);
 		j->rc = MX_FAIL(&j->err, MX_ESTATE, MX_NO_OFFSET, "the enrolment was refused");
 		return;
 	}
@@ -285,8 +286,7 @@ job_escrow(mx_agent *a, void *ctx, agent_job *j)
 	if ((j->rc = op_begin(a, ctx, j->dev, true, &op, &j->err)))
 		return;
 	if (!be->device(op)->bootstrap_escrowed && (j->rc = be->escrow(op, &j->err))) {
-		if (!be->finished(op))
-			be->abort(op);
+		be->abort(op);   /* frees it, finished or not */
 		return;
 	}
 	agent_facts_from(&j->after, be->device(op));
@@ -310,8 +310,7 @@ job_checkout(mx_agent *a, void *ctx, agent_job *j)
 		return;
 	if (be->device(op)->enroll != MX_ENROLL_NONE && (j->rc = be->unenroll(op, j->dev->prof ? j->dev->prof->p.identifier : NULL,
 	    &j->err))) {
-		if (!be->finished(op))
-			be->abort(op);
+		be->abort(op);   /* frees it, finished or not */
 		return;
 	}
 	agent_facts_from(&j->after, be->device(op));
@@ -417,7 +416,7 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 	mx_err_clear(&cerr);
 	if (strcmp(type, "DeviceConfigured") == 0) {
 		if (j->channel != CH_DEVICE || !d->awaiting_config)
-			resp = own_response(d, j->channel, uuid, "Error", 12078,
+			resp = own_response(d, j->channel, uuid, "Error", MX_MDM_ERR_WRONG_CHANNEL,
 			    "The device is not awaiting configuration");
 		else {
 			resp = own_response(d, j->channel, uuid, "Acknowledged", 0, "");
@@ -428,11 +427,11 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 	    strcmp(be->request_identifier(j->req), d->prof->p.identifier) == 0) {
 		/* removing the enrolment profile unenrols the Mac */
 		if ((j->rc = be->unenroll(op, d->prof->p.identifier, &cerr)) != 0) {
-			if (!be->finished(op))
-				be->abort(op);
+			be->abort(op);
 			op = NULL;
 			j->rc = 0;
-			resp = own_response(d, j->channel, uuid, "Error", 12023, cerr.msg);
+			resp = own_response(d, j->channel, uuid, "Error", MX_MDM_ERR_REMOVE_FAILED,
+			    cerr.msg);
 		} else {
 			resp = own_response(d, j->channel, uuid, "Acknowledged", 0, "");
 			j->checkout = true;
@@ -443,8 +442,7 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 			/* the store itself failed: nothing was recorded, nothing is sent */
 			j->rc = rc;
 			j->err = cerr;
-			if (!be->finished(op))
-				be->abort(op);
+			be->abort(op);
 			op = NULL;
 			plist_free(resp);
 			resp = NULL;
@@ -452,13 +450,16 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 		}
 	}
 	if (resp == NULL)
-		resp = own_response(d, j->channel, uuid, "Error", 12021, "no response");
+		resp = own_response(d, j->channel, uuid, "Error", MX_MDM_ERR_UNKNOWN_COMMAND,
+		    "no response");
 	snprintf(j->text, sizeof j->text, "%s", response_status(resp));
 	j->out = agent_plist_xml(resp, &j->out_len);
 	/* a failed command's transaction was ended by the backend (nothing was
 	 * applied, the failure logged): its Error is recorded in one of its own */
-	if (op && be->finished(op))
+	if (op && be->finished(op)) {
+		be->abort(op);   /* only frees it */
 		op = NULL;
+	}
 	if (op == NULL && (j->rc = op_begin(a, ctx, d, true, &op, &j->err)))
 		goto out;
 	const mx_device *after = be->device(op);
