@@ -156,7 +156,8 @@ e_unenroll(void *op, const char *profile_identifier, mx_err *err)
 static int e_escrow(void *op, mx_err *err) { return mx_op_escrow_bootstrap_token(((eng_op *)op)->op, err); }
 
 static int
-e_parse(void *ctx, const uint8_t *buf, size_t len, agent_request **out, mx_err *err)
+e_parse(void *ctx, const uint8_t *buf, size_t len, int channel, agent_request **out,
+    mx_err *err)
 {
 	eng_ctx *c = ctx;
 	agent_request *r = mx_xcalloc(1, sizeof *r);
@@ -166,6 +167,7 @@ e_parse(void *ctx, const uint8_t *buf, size_t len, agent_request **out, mx_err *
 		*out = NULL;
 		return rc;
 	}
+	r->r.cmd.channel = channel;   /* the gate and the answers differ by channel */
 	*out = r;
 	return 0;
 }

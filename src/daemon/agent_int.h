@@ -60,7 +60,8 @@ typedef struct mx_agent_backend {
 	int (*escrow)(void *op, mx_err *err);
 	/* a command: parsed outside any transaction; NULL *out with 0 means the
 	 * bytes are no command (the error says why) */
-	int (*parse)(void *ctx, const uint8_t *buf, size_t len, agent_request **out, mx_err *err);
+	int (*parse)(void *ctx, const uint8_t *buf, size_t len, int channel, agent_request **out,
+	    mx_err *err);
 	void (*request_free)(agent_request *r);
 	const char *(*request_uuid)(const agent_request *r);
 	const char *(*request_type)(const agent_request *r);

@@ -7,9 +7,9 @@
  * one runs through the backend and its result is recorded in the same
  * transaction as its effects, so a network failure can never half-apply or
  * re-apply it, and a result whose upload failed is sent again from the
- * store.  Two request types belong to the agent itself: RemoveProfile of
- * the enrolment profile (unenrol, then CheckOut when the profile asks) and
- * DeviceConfigured (the end of Setup Assistant's AwaitingConfiguration).
+ * store.  One request belongs to the agent itself: RemoveProfile of the
+ * enrolment profile (unenrol, then CheckOut when the profile asks); the
+ * engine's DeviceConfigured ending ADE's AwaitingConfiguration is noticed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +334,7 @@ agent_store_prepare(mx_agent *a, void *ctx, agent_job *j)
 	if (j->kind != J_EXEC)
 		return;
 	agent_request *r = NULL;
-	j->rc = a->be->parse(ctx, j->in, j->in_len, &r, &j->err);
+	j->rc = a->be->parse(ctx, j->in, j->in_len, j->channel, &r, &j->err);
 	if (j->rc == 0 && r == NULL)
 		j->rc = MX_FAIL(&j->err, MX_EFORMAT, MX_NO_OFFSET, "not an MDM command");
 	j->req = r;
@@ -414,15 +414,7 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 	}
 	mx_err cerr;
 	mx_err_clear(&cerr);
-	if (strcmp(type, "DeviceConfigured") == 0) {
-		if (j->channel != CH_DEVICE || !d->awaiting_config)
-			resp = own_response(d, j->channel, uuid, "Error", MX_MDM_ERR_WRONG_CHANNEL,
-			    "The device is not awaiting configuration");
-		else {
-			resp = own_response(d, j->channel, uuid, "Acknowledged", 0, "");
-			j->configured = true;
-		}
-	} else if (strcmp(type, "RemoveProfile") == 0 && j->channel == CH_DEVICE && d->prof &&
+	if (strcmp(type, "RemoveProfile") == 0 && j->channel == CH_DEVICE && d->prof &&
 	    be->request_identifier(j->req) &&
 	    strcmp(be->request_identifier(j->req), d->prof->p.identifier) == 0) {
 		/* removing the enrolment profile unenrols the Mac */
@@ -464,19 +456,25 @@ job_exec(mx_agent *a, void *ctx, agent_job *j)
 		goto out;
 	const mx_device *after = be->device(op);
 	agent_facts_from(&j->after, after);
+	if (d->awaiting_config) {
+		/* DeviceConfigured (the engine's) ended Setup Assistant's wait */
+		mx_mdm_enrollment *r2 = mx_xmalloc(sizeof *r2);
+		mx_err e2;
+		if (mx_store_mdm_get(st, d->device_id, r2, &e2) == 0 && !r2->awaiting_configuration)
+			j->configured = true;
+		OPENSSL_cleanse(r2, sizeof *r2);
+		free(r2);
+	}
 	j->restarted = after->boot_count != boots && after->env == MX_ENV_MACOS;
 	j->shutdown = after->env == MX_ENV_OFF;
 	j->unenrolled = after->enroll == MX_ENROLL_NONE;
 	if ((j->rc = mx_store_mdm_cmd_put(st, d->device_id, j->channel, uuid, type, j->text, j->out,
 	    j->out_len, be->now(ctx), &j->err)))
 		goto out;
-	if (j->configured || j->checkout) {
+	if (j->checkout) {
 		mx_mdm_enrollment *rec = mx_xmalloc(sizeof *rec);
 		agent_dev_record(d, rec);
-		if (j->configured)
-			rec->awaiting_configuration = false;
-		if (j->checkout)
-			rec->state = MX_MDM_CHECKED_OUT;
+		rec->state = MX_MDM_CHECKED_OUT;
 		rec->updated_at = be->now(ctx);
 		j->rc = mx_store_mdm_put(st, rec, &j->err);
 		OPENSSL_cleanse(rec, sizeof *rec);

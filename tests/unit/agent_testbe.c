@@ -142,9 +142,11 @@ t_escrow(void *op, mx_err *err)
 }
 
 static int
-t_parse(void *ctx, const uint8_t *buf, size_t len, agent_request **out, mx_err *err)
+t_parse(void *ctx, const uint8_t *buf, size_t len, int channel, agent_request **out,
+    mx_err *err)
 {
 	(void)ctx;
+	(void)channel;
 	agent_request *r = mx_xcalloc(1, sizeof *r);
 	int rc = mx_mdm_command_parse(&r->c, buf, len, "command", err);
 	if (rc) {
