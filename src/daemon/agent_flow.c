@@ -35,6 +35,7 @@
 
 #define CHECKIN_CTYPE "application/x-apple-aspen-mdm-checkin"
 #define REPORT_CTYPE  "application/x-apple-aspen-mdm"
+#define NOTNOW_RECHECK 1.0   /* seconds before a Mac that answered NotNow checks in again */
 
 static void go(mx_agent *a, agent_dev *d, enum dev_phase ph);
 
@@ -247,6 +248,15 @@ next_after_enrolled(mx_agent *a, agent_dev *d)
 		return;
 	}
 	d->phase = PH_SESSION;
+	if (d->recheck[CH_DEVICE] || d->recheck[CH_USER]) {
+		for (int c = 0; c < 2; c++) {
+			d->wake[c] |= d->recheck[c];
+			d->recheck[c] = false;
+		}
+		double iv = a->o.poll_interval > 0 ? a->o.poll_interval : 300;
+		agent_timer(a, d, agent_now() + (iv < NOTNOW_RECHECK ? iv : NOTNOW_RECHECK));
+		return;
+	}
 	if (d->wake[CH_DEVICE] || (d->wake[CH_USER] && d->user_enrolled) || d->result) {
 		agent_flow_step(a, d);
 		return;
@@ -678,9 +688,12 @@ session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_
 		d->result_len = 0;
 	}
 	if (len == 0) {
-		/* nothing more on this channel */
+		/* nothing more on this channel; a Mac whose last answer was NotNow
+		 * checks in again by itself once the condition passes */
 		free(body);
 		d->wake[d->channel] = false;
+		if (d->notnow_last)
+			d->recheck[d->channel] = true;
 		if (d->state == MX_MDM_CHECKED_OUT) {
 			free(d->result);
 			d->result = NULL;

@@ -171,6 +171,7 @@ typedef struct agent_dev {
 	bool wake[2];                  /* a push or a poll asked this channel to check in */
 	int channel;                   /* the session's channel */
 	bool notnow_last;              /* the last status sent on this session was NotNow */
+	bool recheck[2];               /* a channel ended on NotNow: check in again soon */
 	bool offline;                  /* off, restarting or in recoveryOS */
 	bool restarting, shutting_down;
 	double next_poll;
