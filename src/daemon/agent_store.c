@@ -54,11 +54,11 @@ agent_dev_record(const agent_dev *d, mx_mdm_enrollment *rec)
 		rec->capabilities = d->prof->p.capabilities |
 		    (d->prof->p.prompt_bootstrap_auth ? MX_MDM_CAP_PROMPT_BOOTSTRAP : 0);
 	}
-	if (d->key_len <= sizeof rec->key) {
+	if (d->key && d->key_len <= sizeof rec->key) {
 		memcpy(rec->key, d->key, d->key_len);
 		rec->key_len = d->key_len;
 	}
-	if (d->cert_len <= sizeof rec->cert) {
+	if (d->cert && d->cert_len <= sizeof rec->cert) {
 		memcpy(rec->cert, d->cert, d->cert_len);
 		rec->cert_len = d->cert_len;
 	}
