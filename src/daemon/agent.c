@@ -341,6 +341,7 @@ load_done(mx_agent *a, agent_job *j)
 		return;
 	}
 	double now = agent_now();
+	long insecure = 0;
 	double spread = a->o.start_spread >= 0 ? a->o.start_spread : 5;
 	if (a->o.poll_interval > 0 && a->o.poll_interval < spread)
 		spread = a->o.poll_interval;
@@ -392,8 +393,7 @@ load_done(mx_agent *a, agent_job *j)
 			continue;
 		}
 		if (d->insecure)
-			agent_log(a, 1, "mdm agent: %s: --insecure: the server's TLS certificate is NOT"
-			    " verified", d->name);
+			insecure++;
 		switch (d->state) {
 		case MX_MDM_ENROLLED:
 			agent_token_set(a, d, CH_DEVICE);
@@ -414,6 +414,9 @@ load_done(mx_agent *a, agent_job *j)
 			d->phase = PH_DONE;
 		}
 	}
+	if (insecure)
+		agent_log(a, 1, "mdm agent: --insecure: %ld device%s do NOT verify the server's TLS"
+		    " certificate", insecure, insecure == 1 ? "" : "s");
 	agent_status_bump(a);
 }
 

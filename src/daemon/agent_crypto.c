@@ -198,12 +198,15 @@ scep_parse(agent_job *j)
 
 /* Mdm-Signature over j->in. */
 static void
-sign(agent_job *j)
+sign(mx_agent *a, agent_job *j)
 {
 	agent_dev *d = j->dev;
-	if (d->pkey == NULL && (d->pkey = key_parse(d->key, d->key_len)) == NULL) {
-		j->rc = ssl_fail(&j->err, "identity key");
-		return;
+	if (d->pkey == NULL) {
+		if ((d->pkey = key_parse(d->key, d->key_len)) == NULL) {
+			j->rc = ssl_fail(&j->err, "identity key");
+			return;
+		}
+		atomic_fetch_add(&a->parsed_keys, 1);
 	}
 	if (d->x509 == NULL) {
 		const unsigned char *p = d->cert;
@@ -236,7 +239,7 @@ agent_crypto_run(mx_agent *a, agent_job *j)
 	case J_P12: p12(j); break;
 	case J_SCEP_BUILD: scep_build(a, j); break;
 	case J_SCEP_PARSE: scep_parse(j); break;
-	case J_SIGN: sign(j); break;
+	case J_SIGN: sign(a, j); break;
 	default:
 		j->rc = MX_FAIL(&j->err, MX_EINVALID, MX_NO_OFFSET, "job %d is not a crypto job",
 		    (int)j->kind);

@@ -261,7 +261,15 @@ next_after_enrolled(mx_agent *a, agent_dev *d)
 		agent_flow_step(a, d);
 		return;
 	}
-	/* nothing to do: the next poll, with jitter */
+	/* nothing to do: the next poll, with jitter; memory stays bounded when
+	 * many Macs are idle: this one parses its key again next time */
+	if (d->pkey && atomic_load(&a->parsed_keys) > AGENT_PARSED_KEYS_MAX) {
+		EVP_PKEY_free(d->pkey);
+		X509_free(d->x509);
+		d->pkey = NULL;
+		d->x509 = NULL;
+		atomic_fetch_sub(&a->parsed_keys, 1);
+	}
 	double iv = a->o.poll_interval > 0 ? a->o.poll_interval : 300;
 	double j = a->o.poll_jitter >= 0 ? a->o.poll_jitter : 0.2;
 	d->next_poll = agent_now() + iv * (1 + j * (2 * agent_rand01(a) - 1));

@@ -314,7 +314,11 @@ struct mx_agent {
 	uint64_t rng;                  /* faults: splitmix64 from o.seed */
 	double next_watch;
 	char last_error[320];          /* network thread; copied into st by status_update */
+	atomic_int parsed_keys;        /* devices holding a parsed key and certificate */
 };
+/* Past this many, an idle device's parsed key is dropped (memory stays bounded;
+ * parsing again costs about 1 ms). */
+#define AGENT_PARSED_KEYS_MAX 4096
 
 /* agent_work.c: queues and the two kinds of threads */
 void agent_queue_init(agent_queue *q);
