@@ -438,7 +438,7 @@ watch_done(mx_agent *a, agent_job *j)
 		d->offline = d->f.env != MX_ENV_MACOS;
 		if (d->offline != was_off)
 			agent_status_bump(a);
-		if (d->offline || d->step == ST_JOB || d->step == ST_HTTP)
+		if (d->offline || d->step == ST_JOB || d->step == ST_HTTP || d->step == ST_QUEUED)
 			continue;
 		if (d->state == MX_MDM_ENROLLED && w->v[i].enroll == MX_ENROLL_NONE &&
 		    d->phase == PH_SESSION) {
@@ -450,6 +450,7 @@ watch_done(mx_agent *a, agent_job *j)
 			} else {
 				d->phase = PH_DONE;
 				agent_token_gone(a, d);
+				agent_release(a, d);
 			}
 			agent_status_bump(a);
 			continue;
@@ -651,6 +652,8 @@ mx_agent_start(mx_agent **out, const char *dir, const mx_agent_options *o, mx_er
 	}
 	snprintf(a->dir, sizeof a->dir, "%s", dir);
 	a->rng = o->seed ? o->seed : (uint64_t)(agent_now() * 1e6);
+	a->active_max = o->max_active > 0 ? o->max_active :
+	    4 * (o->max_connections > 0 ? o->max_connections : 64);
 	a->started = agent_now();
 	agent_queue_init(&a->crypto_q);
 	agent_queue_init(&a->store_q);

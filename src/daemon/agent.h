@@ -32,6 +32,7 @@ typedef struct mx_agent_options {
 	const struct mx_agent_backend *backend;  /* how device operations run (agent_int.h);
 	                                          * NULL: the engine's (agent_engine.c) */
 	int max_connections;         /* concurrent HTTP transfers to the servers (64) */
+	int max_active;              /* Macs enrolling or in a session at once (0: 4 x connections) */
 	int workers;                 /* crypto threads (0: one per core) */
 	double poll_interval;        /* seconds between check-ins of an idle device (300) */
 	double poll_jitter;          /* +- fraction of the interval (0.2) */

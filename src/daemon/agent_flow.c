@@ -40,6 +40,25 @@
 static void go(mx_agent *a, agent_dev *d, enum dev_phase ph);
 
 void
+agent_release(mx_agent *a, agent_dev *d)
+{
+	if (d->admitted) {
+		d->admitted = false;
+		a->active--;
+	}
+	while (a->wait_head && a->active < a->active_max) {
+		agent_dev *w = a->wait_head;
+		a->wait_head = w->qnext;
+		if (a->wait_head == NULL)
+			a->wait_tail = NULL;
+		w->qnext = NULL;
+		if (w->step != ST_QUEUED)
+			continue;
+		agent_flow_step(a, w);
+	}
+}
+
+void
 agent_dev_free(agent_dev *d)
 {
 	if (d == NULL)
@@ -87,6 +106,7 @@ retry(mx_agent *a, agent_dev *d, const char *fmt, ...)
 	agent_log(a, 1, "mdm agent: %s: %s (attempt %d, again in %.1f s)", d->name, msg, d->failures,
 	    t);
 	agent_timer(a, d, agent_now() + t);
+	agent_release(a, d);   /* backing off, it holds no slot */
 }
 
 static void
@@ -120,6 +140,7 @@ give_up(mx_agent *a, agent_dev *d, const char *fmt, ...)
 	d->scep = NULL;
 	agent_status_bump(a);
 	save(a, d);
+	agent_release(a, d);
 }
 
 static void
@@ -255,6 +276,7 @@ next_after_enrolled(mx_agent *a, agent_dev *d)
 		}
 		double iv = a->o.poll_interval > 0 ? a->o.poll_interval : 300;
 		agent_timer(a, d, agent_now() + (iv < NOTNOW_RECHECK ? iv : NOTNOW_RECHECK));
+		agent_release(a, d);
 		return;
 	}
 	if (d->wake[CH_DEVICE] || (d->wake[CH_USER] && d->user_enrolled) || d->result) {
@@ -275,6 +297,7 @@ next_after_enrolled(mx_agent *a, agent_dev *d)
 	d->next_poll = agent_now() + iv * (1 + j * (2 * agent_rand01(a) - 1));
 	agent_timer(a, d, d->next_poll);
 	agent_status_bump(a);
+	agent_release(a, d);
 }
 
 static void
@@ -315,8 +338,25 @@ agent_flow_step(mx_agent *a, agent_dev *d)
 	d->step = ST_IDLE;
 	if (atomic_load(&a->stop))
 		return;
-	if (d->offline && d->phase != PH_START && d->phase != PH_DONE)
+	if (d->offline && d->phase != PH_START && d->phase != PH_DONE) {
+		agent_release(a, d);
 		return;   /* the watch wakes it when it is back in macOS */
+	}
+	if (d->phase != PH_NONE && d->phase != PH_DONE && !d->admitted) {
+		if (a->active >= a->active_max) {
+			/* busy enough: wait for a slot (FIFO) */
+			d->step = ST_QUEUED;
+			d->qnext = NULL;
+			if (a->wait_tail)
+				a->wait_tail->qnext = d;
+			else
+				a->wait_head = d;
+			a->wait_tail = d;
+			return;
+		}
+		d->admitted = true;
+		a->active++;
+	}
 	switch (d->phase) {
 	case PH_NONE:
 	case PH_DONE:
@@ -473,6 +513,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		if (d->f.env != MX_ENV_MACOS) {
 			d->offline = true;
 			agent_status_bump(a);
+			agent_release(a, d);
 			return;
 		}
 		if (d->f.enroll != MX_ENROLL_NONE && d->state != MX_MDM_ENROLLED) {
@@ -605,6 +646,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		d->phase = PH_DONE;
 		agent_token_gone(a, d);
 		agent_status_bump(a);
+		agent_release(a, d);
 		return;
 	default:
 		return;
@@ -711,6 +753,7 @@ session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_
 				d->phase = PH_DONE;
 				agent_token_gone(a, d);
 				agent_status_bump(a);
+				agent_release(a, d);
 			}
 			return;
 		}
@@ -729,6 +772,7 @@ session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_
 				agent_timer(a, d, agent_now() + (a->o.reboot_delay >= 0 ? a->o.reboot_delay : 2));
 			}
 			agent_status_bump(a);
+			agent_release(a, d);
 			return;
 		}
 		if (d->channel == CH_DEVICE && d->wake[CH_USER] && d->user_enrolled) {
@@ -917,6 +961,7 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 		agent_token_gone(a, d);
 		save(a, d);
 		agent_status_bump(a);
+		agent_release(a, d);
 		return;
 	default:
 		free(body);

@@ -185,7 +185,8 @@ typedef struct agent_dev {
 	int sent;                      /* PH_SESSION: 0 Idle, 1 a result went out */
 	struct agent_http *pending;    /* waiting for its Mdm-Signature (owned) */
 	bool boot_token_asked;         /* GetBootstrapToken before a kernel-cache rebuild */
-	struct agent_dev *qnext;       /* waiting for a connection slot */
+	bool admitted;                 /* holds one of the agent's active slots */
+	struct agent_dev *qnext;       /* waiting for an active slot */
 } agent_dev;
 
 /* ==== jobs ==== */
@@ -288,7 +289,10 @@ struct mx_agent {
 	int nheap;
 	agent_profile **profiles;
 	int nprofiles;
-	agent_dev *conn_head, *conn_tail;   /* waiting for a transfer slot */
+	/* devices busy at once (an enrolment or a command session): bounded, so
+	 * memory and the store's queue stay bounded however large the fleet */
+	int active, active_max;
+	agent_dev *wait_head, *wait_tail;
 	int in_flight;
 	struct agent_net *net;
 	struct agent_apns *apns;
@@ -365,6 +369,9 @@ void agent_flow_job_done(mx_agent *a, agent_job *j);
 void agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype,
     uint8_t *body, size_t len, const mx_err *err);
 void agent_dev_free(agent_dev *d);
+/* Gives back d's active slot (it is idle, waiting or done) and lets the
+ * next waiting device go. */
+void agent_release(mx_agent *a, agent_dev *d);
 
 /* agent_net.c: the transport */
 enum net_kind { NET_GET, NET_POST, NET_PUT };
