@@ -49,11 +49,19 @@ key_der(EVP_PKEY *k, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* The identity key from its DER.  RSA is asked for first: OpenSSL's
+ * type-guessing decoder costs about twice as much, per device. */
 static EVP_PKEY *
 key_parse(const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
-	return d2i_AutoPrivateKey(NULL, &p, (long)len);
+	EVP_PKEY *k = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+	if (k == NULL) {
+		ERR_clear_error();
+		p = der;
+		k = d2i_AutoPrivateKey(NULL, &p, (long)len);
+	}
+	return k;
 }
 
 static int
