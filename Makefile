@@ -1,12 +1,13 @@
 # macext — one Makefile. `make` builds build/macext and the Apple tool links;
-# `make check` builds a sanitized copy in build-check/ and runs every test;
+# `make check` builds a sanitized copy in build-check/ and runs every test
+# (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libcurl libnghttp2
+PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
-           libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev clang \
-           libcurl4-openssl-dev libnghttp2-dev \
-           python3 python3-macholib llvm-14 llvm-19 xxd
+           libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
+           python3 python3-macholib llvm-14 llvm-19 xxd \
+           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl
 B       ?= build
 SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -18,9 +19,10 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 FORMATS_SRC = $(wildcard src/formats/*.c)
 CORE_SRC    = $(wildcard src/core/*.c)
 STORE_SRC   = $(wildcard src/store/*.c)
+ENGINE_SRC  = $(wildcard src/engine/*.c)
 TOOLS_SRC   = $(wildcard src/tools/*.c)
 DAEMON_SRC  = $(wildcard src/daemon/*.c)
-LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC)
+LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC) $(ENGINE_SRC)
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -65,6 +67,24 @@ $(B)/unit: $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
 $(B)/crash: tests/stress/crash.c $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
 	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) -o $@ $< $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
 
+# The conformance MDM server (tests/mdm/README.md): system libraries only, no
+# libmacext, so a bug in the agent cannot be mirrored by the server it is tested
+# against.  Not part of `all`; `make check` and `make bench` build it.
+MDMS_PKGS = libmicrohttpd gnutls openssl libplist-2.0 yaml-0.1 jansson libcurl
+MDMS_SRC  = $(wildcard tests/mdm/*.c)
+MDMS_OBJ  = $(MDMS_SRC:%.c=$(B)/obj/%.o)
+MDMS_LIB_OBJ = $(filter-out $(B)/obj/tests/mdm/main.o,$(MDMS_OBJ))
+MDMS_LIBS = $(shell pkg-config --libs $(MDMS_PKGS) 2>/dev/null) -lpthread
+$(MDMS_OBJ): CFLAGS_ALL += $(shell pkg-config --cflags $(MDMS_PKGS) 2>/dev/null)
+$(B)/libmdms.a: $(MDMS_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(B)/mdmserver: $(B)/obj/tests/mdm/main.o $(B)/libmdms.a
+	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $^ $(MDMS_LIBS)
+# fuzz targets of the server link its sources, not libmacext
+$(B)/fuzz-replay-mdmserver_%: tests/fuzz/mdmserver_%/fuzz.c tests/fuzz/replay.c $(B)/libmdms.a
+	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(MDMS_PKGS) 2>/dev/null) -o $@ \
+	  tests/fuzz/mdmserver_$*/fuzz.c tests/fuzz/replay.c $(B)/libmdms.a $(MDMS_LIBS)
+
 # Fuzz replay: every tests/fuzz/<name>/fuzz.c linked with a standalone driver
 FUZZ_DIRS = $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
 $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
@@ -73,10 +93,22 @@ $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
 CHECK_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 check: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
-	  build-check/macext links build-check/unit build-check/crash \
+	  build-check/macext links build-check/unit build-check/crash build-check/mdmserver \
 	  $(patsubst %,build-check/fuzz-replay-%,$(FUZZ_DIRS))
 	@$(MAKE) --no-print-directory B=build build/crash   # unsanitized: ASan makes every fork ~10x dearer
 	@B=build-check FUZZ="$(FUZZ_DIRS)" sh tests/run.sh
+
+# One test: `make unit T=engine_op_bracket` (unit tests whose name contains T),
+# `make cli T=boot` (tests/cli/boot.sh), both on the sanitized build.
+unit: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/unit
+	@B=build-check TESTS="$(T)" sh tests/run.sh unit
+
+cli: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
+	  build-check/macext links build-check/crash
+	@$(MAKE) --no-print-directory B=build build/crash
+	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
 
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
@@ -85,7 +117,7 @@ check-update: deps
 run: all
 	@sh tools/demo.sh $(B)
 
-bench: all
+bench: all $(B)/mdmserver
 	@sh bench/run.sh $(B)
 
 # `make stress`: many more crash points, concurrency and I/O-fault rounds (optimized build)
@@ -95,10 +127,15 @@ stress: all $(B)/crash
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@$(MAKE) --no-print-directory B=build-fuzz CC=clang \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined -Wno-unknown-warning-option" OPT="-O1 -g" build-fuzz/libmacext.a
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -Wno-unknown-warning-option" OPT="-O1 -g" \
+	  build-fuzz/libmacext.a build-fuzz/libmdms.a
 	@for t in $(FUZZ_DIRS); do \
-	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$(pkg-config --cflags $(PKGS)) \
-	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c build-fuzz/libmacext.a $(LDLIBS_ALL) || exit 1; \
+	  case $$t in \
+	  mdmserver_*) lib="build-fuzz/libmdms.a $(MDMS_LIBS)"; inc="$$(pkg-config --cflags $(MDMS_PKGS))";; \
+	  *) lib="build-fuzz/libmacext.a $(LDLIBS_ALL)"; inc="$$(pkg-config --cflags $(PKGS))";; \
+	  esac; \
+	  clang $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $$inc \
+	    -o build-fuzz/fuzz-$$t tests/fuzz/$$t/fuzz.c $$lib || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$t tests/fuzz/$$t/crashes; \
 	  echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/$$t/crashes/ \
@@ -108,5 +145,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check check-update run bench fuzz stress clean
+.PHONY: all deps links check unit cli check-update run bench fuzz stress clean mdmserver
+mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

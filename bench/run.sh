@@ -138,6 +138,41 @@ else
 	row "profiles validate ÷ plistutil" "skipped: ../shared/testdata absent" "≤ 1.0" "-" "-"
 fi
 
+# ---- 4b. profile install ÷ parse, 16 MiB profiles (issue 14 §8) ----
+# CPU seconds (user + system) of `macext mdm install-profile F` on a fresh
+# enrolled Mac against the CPU seconds of reading the same file in-process
+# (bench/parse.c: mx_profile_read_file), the median of 3 each.  Two shapes
+# forged by bench/bigprofile.py: one kext allow list (~530,000 entries,
+# each a row of kext_policy_mdm), and ~40,000 Wi-Fi payloads.
+cc $CFL -o "$W/parse" bench/parse.c "$B/libmacext.a" $LIBS || exit 1
+for shape in kext wifi; do
+	if [ "$shape" = kext ]; then
+		python3 bench/bigprofile.py bytes 16000000 > "$W/big-$shape.mobileconfig"
+		what="one kext allow list"
+	else
+		python3 bench/bigprofile.py wifi 39500 > "$W/big-$shape.mobileconfig"
+		what="Wi-Fi payloads"
+	fi
+	F="$W/big-$shape.mobileconfig"
+	mb=$(awk -v b="$(wc -c < "$F")" 'BEGIN { printf "%.1f", b / 1048576 }')
+	ps=$("$W/parse" 3 "$F" | awk '$1 == "parse_s" { print $2 }')
+	ins=""
+	for r in 1 2 3; do
+		S="$W/big-$shape-$r"
+		"$MX" --state "$S" device create m --arch x86_64 --os 14.5 >/dev/null
+		"$MX" --state "$S" mdm enroll --method device --user-approved >/dev/null
+		/usr/bin/time -f '%U %S' -o "$W/t-$shape" "$MX" --state "$S" mdm install-profile "$F" \
+		    >/dev/null 2>&1 || echo "bench: install of $F failed" >&2
+		ins="$ins $(awk '{ printf "%.3f", $1 + $2 }' "$W/t-$shape")"
+		rm -rf "$S"
+	done
+	# shellcheck disable=SC2086
+	is=$(printf '%s\n' $ins | sort -n | sed -n 2p)
+	r=$(awk -v a="$is" -v b="$ps" 'BEGIN { printf "%.2f", a / b }')
+	row "profile install ÷ parse, $mb MiB profile of $what (CPU)" "$r ($is s / $ps s)" "≤ 3" \
+	    "$(ok "$r" 3 "<=")" "python3 bench/bigprofile.py ...; macext mdm install-profile F vs bench/parse.c F"
+done
+
 # ---- 5. AuxKC build ÷ cat of the same kexts ----
 # kmutil create -n aux (developer use): the collection file from 8 ~4 MB
 # kexts, linked against the device's boot KC; -z skips signature validation

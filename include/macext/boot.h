@@ -11,8 +11,8 @@
  * docs/boot-security.md.
  *
  * Layers: the record, its codec and the rules are pure (src/formats/lpolicy.c,
- * src/core/boot*.c); loading, storing, the SEP key and the CLI are in
- * src/tools/boot_*.c and cmd_security.c.
+ * src/core/boot*.c); loading, storing and the SEP key are the engine's
+ * (src/engine/boot.c, security.c), the CLI is src/tools/cmd_security.c.
  */
 #ifndef MACEXT_BOOT_H
 #define MACEXT_BOOT_H
@@ -69,11 +69,21 @@ int mx_lp_decode(mx_localpolicy *out, const uint8_t *buf, size_t len, mx_err *er
 
 /* ---- the simulated Secure Enclave (src/core/boot_sep.c) ----
  * Ed25519 with a 32-byte private seed per device (generated at first use
- * by the tools layer, kept in the store, never printed).  Deterministic. */
+ * by the engine, kept in the store, never printed).  Deterministic. */
 int mx_sep_public(const uint8_t seed[32], uint8_t pub[32], mx_err *err);
 int mx_sep_sign_lp(const uint8_t seed[32], mx_localpolicy *lp, mx_err *err);   /* sets sig */
 /* 0 when the signature over the record verifies with pub; MX_ESIGNATURE else. */
 int mx_sep_verify_lp(const uint8_t pub[32], const mx_localpolicy *lp, mx_err *err);
+/* A key pair expanded from a seed once, for callers that sign repeatedly
+ * (an engine keeps a few; it wipes them with mx_sep_key_wipe). */
+typedef struct mx_sep_key { uint8_t seed[32], pk[32], sk[64]; } mx_sep_key;
+int mx_sep_keypair(mx_sep_key *out, const uint8_t seed[32], mx_err *err);
+int mx_sep_sign_lp_key(const mx_sep_key *k, mx_localpolicy *lp, mx_err *err);
+void mx_sep_key_wipe(mx_sep_key *k);
+/* SHA-256 over (pub, signature, signed bytes): what a caller remembers of a
+ * LocalPolicy that verified, to skip verifying the same record again. */
+int mx_sep_lp_digest(const uint8_t pub[32], const mx_localpolicy *lp, uint8_t out[32],
+    mx_err *err);
 
 /* ---- measurements (auxp / auxi / auxr) ---- */
 /* SHA-384 of the UAKL: the entries ("TEAMID bundle.id" or any stable kext
@@ -128,6 +138,7 @@ typedef struct mx_lp_request {
 	bool ssv_off, ctrr_off, bootargs_off;   /* bputil -s/-c/-a */
 	bool ssv_restore;          /* csrutil authenticated-root enable: sip1 cleared */
 	bool rebuild;              /* bputil -g/-n: from scratch (drop other options) */
+	struct mx_pw_memo *pw_memo;    /* optional: the caller's password-check memo */
 } mx_lp_request;
 
 /* Decides whether the request may change d's LocalPolicy now, the way the

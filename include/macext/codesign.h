@@ -3,7 +3,9 @@
  * page hashes, special slots, cdhash (best hash type, 20 bytes), the CMS
  * signature over the CodeDirectory with Apple's hash agility attributes,
  * the certificate chain to Apple's roots (or a device's extra trust anchor)
- * checked at signing time, and the Team ID.  Owner: src/formats/codesign*.c.
+ * checked at signing time, and the Team ID.  Expired certificates are a
+ * reported fact, not a failure, unless the caller asks as
+ * kSecCSConsiderExpiration does.  Owner: src/formats/codesign*.c.
  * Spec: docs/reference formats-and-peers.md §1.5-1.12, kernel-extensions.md §5.
  */
 #ifndef MACEXT_CODESIGN_H
@@ -27,10 +29,24 @@ enum mx_sigkind {
 };
 const char *mx_sigkind_name(enum mx_sigkind k);  /* "developer-id-kext", ... as in DESIGN.md */
 
-/* What is trusted besides Apple's pinned roots. */
+/* What is trusted besides Apple's pinned roots, and when.  The chain is
+ * evaluated at the signing time when the signature has one, else at now;
+ * with neither (now 0) validity periods are not checked at all. */
 typedef struct mx_trust {
 	const char *extra_anchor_pem;   /* path of a PEM root, or NULL */
+	int64_t now;                    /* the verification clock (unix seconds), 0 = none given */
+	bool check_expiration;          /* kSecCSConsiderExpiration (`codesign --check-expiration`):
+	                                 * a certificate expired at the signing time or by now makes
+	                                 * the signature invalid; otherwise it is only reported */
 } mx_trust;
+
+/* A certificate of the chain past its notAfter. */
+#define MX_SIG_MAX_EXPIRED 4
+typedef struct mx_sig_expired {
+	char subject[256];              /* subject CN */
+	int64_t not_after;              /* unix seconds */
+	bool at_signing_time;           /* expired already when signed (else only by now) */
+} mx_sig_expired;
 
 #define MX_SIG_MAX_ARCH 8
 
@@ -56,6 +72,9 @@ typedef struct mx_siginfo {
 	int narch;
 	mx_sig_arch arch[MX_SIG_MAX_ARCH];
 	plist_t entitlements;           /* owned dict, or NULL */
+	bool expired;                   /* some certificate of the chain has expired (nexpired > 0) */
+	int nexpired;
+	mx_sig_expired expired_certs[MX_SIG_MAX_EXPIRED];   /* leaf first */
 	char reason[512];               /* why invalid / untrusted / requirement not met */
 } mx_siginfo;
 

@@ -112,16 +112,28 @@ int mx_secpolicy_parse(enum mx_secpolicy *out, const char *s, mx_err *err);
 int mx_enroll_parse(enum mx_enroll *out, const char *s, mx_err *err);
 
 /* ---- users and authentication ---- */
-/* Adds a user; the password is hashed with a salt from salt[16]. */
+/* Is name an account name macOS accepts (ASCII letters, digits, '_', '-',
+ * '.'; not starting with '-' or '.'; shorter than mx_user.name)? */
+bool mx_user_name_valid(const char *name);
+/* Adds a user (name as mx_user_name_valid, else MX_EUSAGE); the password is
+ * hashed with a salt from salt[16]. */
 int mx_device_add_user(mx_device *d, const char *name, const char *password, bool admin,
     const uint8_t salt[16], mx_err *err);
 /* Checks "USER:PASSWORD".  need_admin refuses a standard user.  On success
  * *out (may be NULL) points at the user.  MX_EDENIED names who and why. */
 int mx_auth_check(const mx_device *d, const char *user_colon_pw, bool need_admin,
     const mx_user **out, mx_err *err);
-/* Password hashing (PBKDF2-HMAC-SHA256).  Verification of an identical
- * (hash, password) pair is memoised per process: fleet runs repeat it. */
+/* Password hashing (PBKDF2-HMAC-SHA256). */
 int mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16]);
 bool mx_pw_verify(const char *hash, const char *password);
+/* The last (hash, SHA-256 of the password) pair that verified, so a fleet run
+ * derives each credential once.  Owned by the caller (an engine); wipe it
+ * with mx_pw_memo_wipe.  Zero-initialise before first use. */
+typedef struct mx_pw_memo { char hash[MX_PWHASH_LEN]; uint8_t pw[32]; bool valid; } mx_pw_memo;
+bool mx_pw_verify_memo(const char *hash, const char *password, mx_pw_memo *memo);
+void mx_pw_memo_wipe(mx_pw_memo *memo);
+/* mx_auth_check with a memo (may be NULL). */
+int mx_auth_check_memo(const mx_device *d, const char *user_colon_pw, bool need_admin,
+    mx_pw_memo *memo, const mx_user **out, mx_err *err);
 
 #endif

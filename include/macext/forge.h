@@ -60,6 +60,7 @@ typedef struct mx_cs_params {
 	plist_t entitlements;           /* dict, or NULL: slots 5 (XML) and 7 (DER) */
 	const mx_cs_identity *id;       /* NULL when adhoc */
 	int64_t signing_time;           /* unix seconds, the CMS signingTime attribute */
+	bool no_signing_time;           /* omit signingTime, as Apple's own signatures do */
 } mx_cs_params;
 
 #define MX_CS_MAX_CD 2

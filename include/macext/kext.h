@@ -5,7 +5,7 @@
  * type, and the pure decisions kernelmanagerd/syspolicyd take on a load
  * attempt, an approval and an AuxKC rebuild.
  *
- * Pure: no stdio, no clock, no files.  The tools layer (cmd_kext.c) reads
+ * Pure: no stdio, no clock, no files.  The engine (src/engine/kext*.c) reads
  * bundles and signatures, calls these, and applies the results.
  * Spec: docs/reference/kernel-extensions.md §1-§3, §5, §7; the seed's two
  * kext tables.
@@ -31,12 +31,18 @@ typedef struct mx_kext_rule {
 	char payload_uuid[64];
 } mx_kext_rule;
 
+struct mx_kext_index;
 typedef struct mx_kext_policy {
 	int npayloads;              /* kernel-extension-policy payloads merged */
 	int overrides_true, overrides_false;        /* payloads setting AllowUserOverrides */
 	int nonadmin_true, nonadmin_false;          /* ... AllowNonAdminUserApprovals */
 	int nrules, cap;
-	mx_kext_rule *rules;
+	mx_kext_rule *rules;        /* in merge order (first payload naming a rule keeps it) */
+	/* (team, bundle) -> rule and the teams limited to listed bundles, so
+	 * merging and lookups stay n log n with 100,000-entry allow lists
+	 * (issue 14 §8); owned, freed by mx_kext_policy_free; a policy is not
+	 * copied by value */
+	struct mx_kext_index *ix;
 } mx_kext_policy;
 
 void mx_kext_policy_init(mx_kext_policy *p);

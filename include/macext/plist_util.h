@@ -34,6 +34,16 @@
  * failure *out is NULL and err names the file and the key path or offset. */
 int mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name,
     mx_err *err);
+/* Writes root as a binary plist (bplist00) in time linear in its size
+ * (plist_write.c; libplist 2.2's plist_to_bin is quadratic).  On success
+ * *out is malloc'd (*len bytes); MX_EFORMAT for a string that is not
+ * UTF-8 or nesting past MX_PLIST_MAX_DEPTH. */
+int mx_plist_to_bin(plist_t root, uint8_t **out, size_t *len, mx_err *err);
+/* Replaces *root by a copy whose arrays and dicts carry libplist's lookup
+ * indexes (a tree read by plist_from_bin has none: plist_array_get_item
+ * and plist_dict_get_item then cost a walk each).  mx_plist_parse does
+ * this for binary input. */
+int mx_plist_index(plist_t *root, mx_err *err);
 /* Checks a tree from any source: depth <= MX_PLIST_MAX_DEPTH, node count
  * <= MX_PLIST_MAX_NODES. */
 int mx_plist_check_tree(plist_t root, const char *name, mx_err *err);

@@ -2,9 +2,10 @@
  * store.h — SQLite persistence for every device of a state directory.
  *
  * One database (state/macext.db, WAL) for all devices; bundles live in a
- * content-addressed tree (state/cas/) shared by all devices.  Every command
+ * content-addressed tree (state/cas/) shared by all devices.  Every change
  * runs inside one IMMEDIATE transaction: mx_store_begin, changes,
- * mx_store_commit — or mx_store_rollback and nothing happened.
+ * mx_store_commit — or mx_store_rollback and nothing happened; a read runs
+ * in a DEFERRED one (mx_store_begin_read).  One connection per thread.
  * Only src/store/ includes <sqlite3.h>.
  *
  * Domain tables (sysext, kext policy, ...) have their own functions in
@@ -23,9 +24,22 @@ typedef struct mx_store mx_store;
 
 /* Opens (creating and migrating when needed) the state in dir. */
 int mx_store_open(mx_store **out, const char *dir, mx_err *err);
+/* MX_STORE_READONLY: for a command that only reads.  The connection is
+ * read-only, so reads work on a read-only or full state directory, and
+ * mx_store_begin starts a read transaction; any write fails naming the
+ * read-only state.  A state with no database yet, or one due for a schema
+ * migration, is opened for writing as by mx_store_open. */
+#define MX_STORE_READONLY 0x1u
+int mx_store_open_flags(mx_store **out, const char *dir, unsigned flags, mx_err *err);
+/* Was st opened read-only (MX_STORE_READONLY, and a database existed)? */
+bool mx_store_readonly(const mx_store *st);
 void mx_store_close(mx_store *st);
 const char *mx_store_dir(const mx_store *st);
 int mx_store_begin(mx_store *st, mx_err *err);     /* BEGIN IMMEDIATE, waits while busy */
+/* A read transaction: BEGIN DEFERRED (a savepoint inside a batch).  It
+ * never takes the write lock, so readers and writers do not wait on each
+ * other; end it with mx_store_commit or mx_store_rollback. */
+int mx_store_begin_read(mx_store *st, mx_err *err);
 int mx_store_commit(mx_store *st, mx_err *err);
 void mx_store_rollback(mx_store *st);
 int mx_store_schema_version(mx_store *st);
@@ -38,6 +52,11 @@ void mx_store_batch_rollback(mx_store *st);
 /* Write statements run so far through the fault hook (commits included). */
 long mx_store_writes(const mx_store *st);
 int mx_store_integrity_check(mx_store *st, mx_err *err);
+
+/* Checks MACEXT_BUSY_MS, MACEXT_FAULT and MACEXT_FAULT_KILL (mx_store_open
+ * reads them): MX_EUSAGE naming the variable when one is not a number in
+ * its range. */
+int mx_store_env_check(mx_err *err);
 
 /* Test hook: MACEXT_FAULT=N makes the Nth write statement fail (EIO) or,
  * with MACEXT_FAULT_KILL=1, kill the process (SIGKILL) just before it. */
@@ -92,6 +111,11 @@ int mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *er
  * give that file) without a temporary copy; writes only when absent. */
 int mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t len,
     char out_hash[65], mx_err *err);
+/* The temporaries killed imports left in cas/ (.tmp-PID-HEX whose PID is
+ * not running): *n of them; fn (may be NULL) gets each name; remove
+ * deletes them.  mx_store_open removes them; `store check` reports them. */
+int mx_cas_stale_temps(mx_store *st, bool remove, void (*fn)(const char *name, void *),
+    void *arg, long *n, mx_err *err);
 /* Path of the stored copy (cas/<hh>/<hash>/<basename>) in out. */
 int mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err);
 int mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,

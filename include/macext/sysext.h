@@ -41,11 +41,9 @@ enum mx_sx_error {
 const char *mx_sx_error_name(int code);
 /* The mx_code a request failure maps to (exit code of the CLI). */
 int mx_sx_error_mx_code(int code);
-/* Fills err with "OSSystemExtensionErrorDomain error N (name): msg" and
- * returns the mapped mx_code. */
+/* Fills err with "OSSystemExtensionErrorDomain error N (name): msg", domain
+ * MX_DOM_SYSEXT and subcode N, and returns the mapped mx_code. */
 int mx_sx_fail(mx_err *err, int sxcode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The OSSystemExtensionErrorDomain code in a message made by mx_sx_fail, or 0. */
-int mx_sx_error_of(const mx_err *err);
 
 /* ---- categories (§1.3) ---- */
 #define MX_SX_CAT_DRIVER   "com.apple.system_extension.driver_extension"

@@ -2,8 +2,15 @@
  * auth.c — local users and password checks, as the dialogs of macOS ask
  * for them: "USER:PASSWORD", an administrator where macOS wants one.
  * Passwords are kept as PBKDF2-HMAC-SHA256 (OpenSSL) with a 16-byte salt.
- * A verified (hash, password) pair is remembered for the process, since a
- * fleet run checks the same credentials on thousands of devices.
+ * A verified (hash, password) pair may be remembered in a memo the caller
+ * owns (one per engine: a fleet run checks the same credentials on
+ * thousands of devices); nothing is kept in static memory.
+ * A user name is an account ("short") name as macOS's Users & Groups take
+ * it: ASCII letters, digits, '_', '-' and '.', not starting with '-' or
+ * '.' (Apple's server admin guide: "Use only the characters a through z,
+ * A through Z, 0 through 9, . (period), _ (underscore), or - (hyphen)").
+ * So no control character, space, ':' or byte that is not UTF-8 can ever
+ * reach a log line or a JSON document (issue 14 §4, §9).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +21,7 @@
 
 #include "macext/core.h"
 #include "macext/rd.h"
+#include "macext/text.h"
 
 #define PBKDF2_ITER 20000
 
@@ -54,39 +62,72 @@ mx_pw_hash(char out[MX_PWHASH_LEN], const char *password, const uint8_t salt[16]
 	return 0;
 }
 
-/* One remembered success: (hash, sha256(password)). */
-static struct { char hash[MX_PWHASH_LEN]; uint8_t pw[32]; bool valid; } memo;
+bool
+mx_pw_verify_memo(const char *hash, const char *password, mx_pw_memo *memo)
+{
+	uint8_t pwd[32];
+	SHA256((const uint8_t *)password, strlen(password), pwd);
+	if (memo && memo->valid && strcmp(memo->hash, hash) == 0 &&
+	    CRYPTO_memcmp(memo->pw, pwd, 32) == 0) {
+		OPENSSL_cleanse(pwd, sizeof pwd);
+		return true;
+	}
+	int iter;
+	char salthex[33], dkhex[65];
+	bool ok = false;
+	uint8_t salt[16], want[32], got[32];
+	if (sscanf(hash, "pbkdf2-sha256$%d$%32[0-9a-f]$%64[0-9a-f]", &iter, salthex, dkhex) == 3
+	    && iter >= 1000 && iter <= 10000000 && fromhex(salt, salthex, 16) == 0 &&
+	    fromhex(want, dkhex, 32) == 0 && derive(got, password, salt, iter) == 0 &&
+	    CRYPTO_memcmp(got, want, 32) == 0)
+		ok = true;
+	if (ok && memo) {
+		snprintf(memo->hash, sizeof memo->hash, "%s", hash);
+		memcpy(memo->pw, pwd, 32);
+		memo->valid = true;
+	}
+	OPENSSL_cleanse(pwd, sizeof pwd);
+	OPENSSL_cleanse(got, sizeof got);
+	return ok;
+}
 
 bool
 mx_pw_verify(const char *hash, const char *password)
 {
-	uint8_t pwd[32];
-	SHA256((const uint8_t *)password, strlen(password), pwd);
-	if (memo.valid && strcmp(memo.hash, hash) == 0 && CRYPTO_memcmp(memo.pw, pwd, 32) == 0)
-		return true;
-	int iter;
-	char salthex[33], dkhex[65];
-	if (sscanf(hash, "pbkdf2-sha256$%d$%32[0-9a-f]$%64[0-9a-f]", &iter, salthex, dkhex) != 3
-	    || iter < 1000 || iter > 10000000)
+	return mx_pw_verify_memo(hash, password, NULL);
+}
+
+void
+mx_pw_memo_wipe(mx_pw_memo *memo)
+{
+	if (memo)
+		OPENSSL_cleanse(memo, sizeof *memo);
+}
+
+bool
+mx_user_name_valid(const char *name)
+{
+	if (name == NULL || *name == '\0' || *name == '-' || *name == '.')
 		return false;
-	uint8_t salt[16], want[32], got[32];
-	if (fromhex(salt, salthex, 16) || fromhex(want, dkhex, 32))
-		return false;
-	if (derive(got, password, salt, iter) != 0 || CRYPTO_memcmp(got, want, 32) != 0)
-		return false;
-	snprintf(memo.hash, sizeof memo.hash, "%s", hash);
-	memcpy(memo.pw, pwd, 32);
-	memo.valid = true;
-	return true;
+	size_t n = 0;
+	for (const char *p = name; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return n < sizeof ((mx_user *)0)->name;
 }
 
 int
 mx_device_add_user(mx_device *d, const char *name, const char *password, bool admin,
     const uint8_t salt[16], mx_err *err)
 {
-	if (name == NULL || *name == '\0' || strlen(name) >= sizeof d->users[0].name
-	    || strchr(name, ':'))
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s'", name ? name : "");
+	if (!mx_user_name_valid(name)) {
+		char shown[200];
+		mx_text_escape(shown, sizeof shown, name ? name : "");
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s': an account name is "
+		    "1 to %zu letters, digits, '_', '-' and '.', not starting with '-' or '.'", shown,
+		    sizeof d->users[0].name - 1);
+	}
 	for (int i = 0; i < d->nusers; i++)
 		if (strcmp(d->users[i].name, name) == 0)
 			return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "user '%s' already exists", name);
@@ -107,6 +148,13 @@ int
 mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_user **out,
     mx_err *err)
 {
+	return mx_auth_check_memo(d, cred, need_admin, NULL, out, err);
+}
+
+int
+mx_auth_check_memo(const mx_device *d, const char *cred, bool need_admin, mx_pw_memo *memo,
+    const mx_user **out, mx_err *err)
+{
 	if (out)
 		*out = NULL;
 	if (cred == NULL)
@@ -120,7 +168,7 @@ mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_us
 		const mx_user *u = &d->users[i];
 		if (strlen(u->name) != nlen || strncmp(u->name, cred, nlen) != 0)
 			continue;
-		if (!mx_pw_verify(u->pwhash, colon + 1))
+		if (!mx_pw_verify_memo(u->pwhash, colon + 1, memo))
 			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
 			    "authentication failed: wrong password for user '%s'", u->name);
 		if (need_admin && !u->admin)
@@ -131,6 +179,10 @@ mx_auth_check(const mx_device *d, const char *cred, bool need_admin, const mx_us
 			*out = u;
 		return 0;
 	}
-	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%.*s' on %s",
-	    (int)nlen, cred, d->name);
+	/* what was typed, shown escaped: it may hold anything */
+	char typed[200], shown[200];
+	snprintf(typed, sizeof typed, "%.*s", (int)nlen, cred);
+	mx_text_escape(shown, sizeof shown, typed);
+	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%s' on %s",
+	    shown, d->name);
 }

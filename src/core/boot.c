@@ -264,7 +264,7 @@ mx_boot_authorize(const mx_device *d, const mx_localpolicy *cur, const mx_lp_req
 	/* The owner: an administrator's name and password unlock the key the
 	 * SEP signs with (§4.2).  Checked before the boot state, as the SEP
 	 * command needs the credential first. */
-	int rc = mx_auth_check(d, cred, true, NULL, err);
+	int rc = mx_auth_check_memo(d, cred, true, r->pw_memo, NULL, err);
 	if (rc)
 		return rc;
 	const char *what = needs_1tr(cur, r);

@@ -25,8 +25,14 @@
 
 #include "macext/kext.h"
 #include "macext/plist_util.h"
+#include "macext/strmap.h"
 
 /* ---- the merged policy ---- */
+
+struct mx_kext_index {
+	mx_strmap rules;        /* "TEAM\0BUNDLE" -> index in p->rules */
+	mx_strmap limited;      /* teams with a bundle-ID rule (AllowedKernelExtensions keys) */
+};
 
 void
 mx_kext_policy_init(mx_kext_policy *p)
@@ -40,27 +46,74 @@ mx_kext_policy_free(mx_kext_policy *p)
 	if (p == NULL)
 		return;
 	free(p->rules);
+	if (p->ix != NULL) {
+		mx_strmap_free(&p->ix->rules);
+		mx_strmap_free(&p->ix->limited);
+		free(p->ix);
+	}
 	memset(p, 0, sizeof *p);
+}
+
+/* s into out[0..len), cut to fit (snprintf's result without its cost:
+ * this runs for every entry of an allow list). */
+static void
+copy_cut(char *out, size_t len, const char *s)
+{
+	size_t n = strnlen(s, len - 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* The index key of (team, bundle): both strings with their NULs. */
+static size_t
+rule_key(char *out, size_t len, const char *team, const char *bundle)
+{
+	size_t tl = strlen(team), bl = strlen(bundle);
+	if (tl + bl + 2 > len)
+		return 0;
+	memcpy(out, team, tl + 1);
+	memcpy(out + tl + 1, bundle, bl + 1);
+	return tl + bl + 2;
 }
 
 static void
 add_rule(mx_kext_policy *p, const char *team, const char *bundle, const char *uuid)
 {
-	for (int i = 0; i < p->nrules; i++)
-		if (strcmp(p->rules[i].team_id, team) == 0 &&
-		    strcmp(p->rules[i].bundle_id, bundle) == 0)
-			return;   /* union: the first payload naming it keeps it */
+	if (p->ix == NULL) {
+		p->ix = mx_xcalloc(1, sizeof *p->ix);
+		mx_strmap_init(&p->ix->rules);
+		mx_strmap_init(&p->ix->limited);
+	}
+	char key[sizeof p->rules[0].team_id + sizeof p->rules[0].bundle_id];
+	/* the stored rule is what fits the record: index that */
+	char t[sizeof p->rules[0].team_id], b[sizeof p->rules[0].bundle_id];
+	copy_cut(t, sizeof t, team);
+	copy_cut(b, sizeof b, bundle);
+	size_t kl = rule_key(key, sizeof key, t, b);
+	if (!mx_strmap_add(&p->ix->rules, key, kl, p->nrules, NULL))
+		return;   /* union: the first payload naming it keeps it */
 	if (p->nrules == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;
 		p->rules = mx_xrealloc(p->rules, (size_t)p->cap * sizeof *p->rules);
 	}
 	mx_kext_rule *r = &p->rules[p->nrules++];
 	memset(r, 0, sizeof *r);
-	snprintf(r->team_id, sizeof r->team_id, "%s", team);
-	snprintf(r->bundle_id, sizeof r->bundle_id, "%s", bundle);
-	snprintf(r->payload_uuid, sizeof r->payload_uuid, "%s", uuid ? uuid : "");
+	memcpy(r->team_id, t, sizeof t);
+	memcpy(r->bundle_id, b, sizeof b);
+	copy_cut(r->payload_uuid, sizeof r->payload_uuid, uuid ? uuid : "");
 }
 
+/* The rule for (team, bundle) exactly, or NULL. */
+static const mx_kext_rule *
+rule_find(const mx_kext_policy *p, const char *team, const char *bundle)
+{
+	char key[sizeof p->rules[0].team_id + sizeof p->rules[0].bundle_id];
+	int64_t at;
+	size_t kl = rule_key(key, sizeof key, team, bundle);
+	if (p->ix == NULL || kl == 0 || !mx_strmap_get(&p->ix->rules, key, kl, &at))
+		return NULL;
+	return &p->rules[at];
+}
 
 static int
 get_bool(plist_t payload, const char *key, int *out, mx_err *err)
@@ -119,16 +172,28 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 	plist_t teams = plist_dict_get_item(payload, "AllowedTeamIdentifiers");
 	if (teams && plist_get_node_type(teams) != PLIST_ARRAY)
 		return fail_at(err, "AllowedTeamIdentifiers", "expected array, got %s", mx_plist_type_name(teams));
+	/* arrays are walked with iterators: an array read from a binary
+	 * plist has no index in libplist 2.2, so item i costs i steps */
 	uint32_t nt = teams ? plist_array_get_size(teams) : 0;
+	plist_array_iter ai = NULL;
+	if (teams)
+		plist_array_new_iter(teams, &ai);
 	for (uint32_t i = 0; i < nt; i++) {
-		plist_t t = plist_array_get_item(teams, i);
-		snprintf(where, sizeof where, "AllowedTeamIdentifiers[%u]", i);
-		if (plist_get_node_type(t) != PLIST_STRING)
+		plist_t t = NULL;
+		plist_array_next_item(teams, ai, &t);
+		if (t == NULL || plist_get_node_type(t) != PLIST_STRING) {
+			free(ai);
+			snprintf(where, sizeof where, "AllowedTeamIdentifiers[%u]", i);
 			return fail_at(err, where, "expected string, got %s", mx_plist_type_name(t));
+		}
 		const char *s = plist_get_string_ptr(t, NULL);
-		if (s == NULL || s[0] == '\0' || !team_ok(s))
+		if (s == NULL || s[0] == '\0' || !team_ok(s)) {
+			free(ai);
+			snprintf(where, sizeof where, "AllowedTeamIdentifiers[%u]", i);
 			return fail_at(err, where, "not a Team ID: '%s'", s ? s : "");
+		}
 	}
+	free(ai);
 	plist_t kexts = plist_dict_get_item(payload, "AllowedKernelExtensions");
 	if (kexts && plist_get_node_type(kexts) != PLIST_DICT)
 		return fail_at(err, "AllowedKernelExtensions", "expected dictionary, got %s",
@@ -153,18 +218,24 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 				free(it);
 				return fail_at(err, where, "expected array, got %s", mx_plist_type_name(v));
 			}
-			for (uint32_t i = 0; i < plist_array_get_size(v); i++) {
-				plist_t b = plist_array_get_item(v, i);
-				const char *s = plist_get_node_type(b) == PLIST_STRING ?
+			uint32_t nb = plist_array_get_size(v);
+			plist_array_iter bi = NULL;
+			plist_array_new_iter(v, &bi);
+			for (uint32_t i = 0; i < nb; i++) {
+				plist_t b = NULL;
+				plist_array_next_item(v, bi, &b);
+				const char *s = b && plist_get_node_type(b) == PLIST_STRING ?
 				    plist_get_string_ptr(b, NULL) : NULL;
 				if (s == NULL || s[0] == '\0' || strlen(s) >= 256) {
 					size_t wl = strlen(where);
 					snprintf(where + wl, sizeof where - wl, "[%u]", i);
+					free(bi);
 					free(it);
 					return fail_at(err, where, "expected a bundle identifier, got %s",
 					    mx_plist_type_name(b));
 				}
 			}
+			free(bi);
 		}
 		free(it);
 	}
@@ -174,9 +245,15 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 	if (ov == 0) p->overrides_false++;
 	if (na == 1) p->nonadmin_true++;
 	if (na == 0) p->nonadmin_false++;
-	for (uint32_t i = 0; i < nt; i++)
-		add_rule(p, plist_get_string_ptr(plist_array_get_item(teams, i), NULL), "",
-		    payload_uuid);
+	if (teams) {
+		plist_array_new_iter(teams, &ai);
+		for (uint32_t i = 0; i < nt; i++) {
+			plist_t t = NULL;
+			plist_array_next_item(teams, ai, &t);
+			add_rule(p, plist_get_string_ptr(t, NULL), "", payload_uuid);
+		}
+		free(ai);
+	}
 	if (kexts) {
 		plist_dict_new_iter(kexts, &it);
 		for (;;) {
@@ -185,9 +262,23 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 			plist_dict_next_item(kexts, it, &key, &v);
 			if (key == NULL)
 				break;
-			for (uint32_t i = 0; i < plist_array_get_size(v); i++)
-				add_rule(p, key, plist_get_string_ptr(plist_array_get_item(v, i), NULL),
-				    payload_uuid);
+			uint32_t nb = plist_array_get_size(v);
+			plist_array_iter bi = NULL;
+			plist_array_new_iter(v, &bi);
+			for (uint32_t i = 0; i < nb; i++) {
+				plist_t b = NULL;
+				plist_array_next_item(v, bi, &b);
+				add_rule(p, key, plist_get_string_ptr(b, NULL), payload_uuid);
+			}
+			free(bi);
+			/* a key of AllowedKernelExtensions limits its team to the
+			 * bundles it lists (Q1); one with an empty list adds no rule
+			 * and limits nothing */
+			if (nb > 0) {
+				char t[sizeof p->rules[0].team_id];
+				copy_cut(t, sizeof t, key);
+				mx_strmap_add_str(&p->ix->limited, t, 1);
+			}
 			free(key);
 		}
 		free(it);
@@ -211,28 +302,20 @@ bool
 mx_kext_policy_allows(const mx_kext_policy *p, const char *team_id, const char *bundle_id,
     bool signed_ok, const mx_kext_rule **rule)
 {
-	bool team_limited = false;
-	const mx_kext_rule *team_rule = NULL;
 	if (rule)
 		*rule = NULL;
-	for (int i = 0; i < p->nrules; i++) {
-		const mx_kext_rule *r = &p->rules[i];
-		if (strcmp(r->team_id, team_id) != 0)
-			continue;
-		if (r->bundle_id[0] == '\0') {
-			team_rule = r;
-			continue;
-		}
-		team_limited = true;
-		if (strcmp(r->bundle_id, bundle_id) == 0) {
-			/* a named unsigned kext ("" key) needs no signature; a
-			 * named signed one needs its Team ID, which signing gave */
-			if (rule)
-				*rule = r;
-			return true;
-		}
+	/* a named kext: a named unsigned kext ("" key) needs no signature; a
+	 * named signed one needs its Team ID, which signing gave */
+	const mx_kext_rule *r = bundle_id[0] != '\0' ? rule_find(p, team_id, bundle_id) : NULL;
+	if (r != NULL) {
+		if (rule)
+			*rule = r;
+		return true;
 	}
-	/* AllowedTeamIdentifiers: "Team IDs whose validly signed kexts may load" */
+	/* AllowedTeamIdentifiers: "Team IDs whose validly signed kexts may
+	 * load", unless the team is a key of AllowedKernelExtensions (Q1) */
+	bool team_limited = p->ix != NULL && mx_strmap_has_str(&p->ix->limited, team_id);
+	const mx_kext_rule *team_rule = rule_find(p, team_id, "");
 	if (team_rule && !team_limited && team_id[0] != '\0' && signed_ok) {
 		if (rule)
 			*rule = team_rule;

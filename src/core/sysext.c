@@ -59,16 +59,8 @@ mx_sx_fail(mx_err *err, int sxcode, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	const char *name = mx_sx_error_name(sxcode);
-	return MX_FAIL(err, mx_sx_error_mx_code(sxcode), MX_NO_OFFSET, SX_PREFIX "%d (%s): %s",
-	    sxcode, name ? name : "?", msg);
-}
-
-int
-mx_sx_error_of(const mx_err *err)
-{
-	if (err == NULL || strncmp(err->msg, SX_PREFIX, strlen(SX_PREFIX)) != 0)
-		return 0;
-	return atoi(err->msg + strlen(SX_PREFIX));
+	return MX_FAIL_DOM(err, mx_sx_error_mx_code(sxcode), MX_DOM_SYSEXT, sxcode,
+	    SX_PREFIX "%d (%s): %s", sxcode, name ? name : "?", msg);
 }
 
 /* ---- categories ---- */

@@ -8,6 +8,7 @@
  * CAs are only offered as intermediates (signatures normally embed them).
  */
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -392,9 +393,10 @@ static const struct apple_cert {
 
 /* The pinned certificates parsed once for the process (each verification
  * otherwise re-hashed and re-parsed every one of them); callers get
- * references. */
+ * references.  Immutable after parse_all, which runs exactly once
+ * (pthread_once), so threads share them safely. */
 static X509 *parsed[sizeof apple_certs / sizeof apple_certs[0]];
-static bool parsed_done;
+static pthread_once_t parsed_once = PTHREAD_ONCE_INIT;
 
 static void
 parse_all(void)
@@ -412,14 +414,12 @@ parse_all(void)
 		const uint8_t *p = c->der;
 		parsed[i] = d2i_X509(NULL, &p, (long)c->len);
 	}
-	parsed_done = true;
 }
 
 int
 cs_apple_certs(STACK_OF(X509) *roots, STACK_OF(X509) *intermediates)
 {
-	if (!parsed_done)
-		parse_all();
+	pthread_once(&parsed_once, parse_all);
 	int n = 0;
 	for (size_t i = 0; i < sizeof apple_certs / sizeof apple_certs[0]; i++) {
 		if (parsed[i] == NULL || X509_up_ref(parsed[i]) != 1)

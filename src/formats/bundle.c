@@ -10,13 +10,23 @@
  * extension and the entitlements it needs follow system-extensions.md §2.4,
  * §2.9, §4 and formats-and-peers.md §1.16 (docs/codesign.md says which parts
  * are inference).  Sizes are capped: Info.plist 1 MiB, 16 embedded bundles.
+ *
+ * This is the one bundle reader for `codesign verify`, `kext install`, `app
+ * install` and sysext staging, so they give one answer (issue 14 §6): the
+ * parts a signature vouches for — Contents, Info.plist, MacOS and the
+ * executable, _CodeSignature, the embedded bundles — must be real files and
+ * directories of the bundle, never symbolic links (macOS's strict
+ * validation refuses a link that leaves the bundle; the content store
+ * accepts no link at all).  Files are then opened O_NOFOLLOW.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macext/bundle.h"
 #include "macext/codesign.h"
@@ -345,17 +355,46 @@ is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A part of the bundle a signature covers, at path (rel names it in the
+ * message): absent is fine (the caller decides), a symbolic link is not. */
+static int
+no_link(const char *bundle, const char *path, const char *rel, mx_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: %s is a symbolic link (a bundle's "
+	    "Contents, Info.plist, executable, signature and embedded bundles must be its own files)",
+	    bundle, rel);
+}
+
 static int
 read_info(mx_bundle *b, const char *path, mx_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return MX_FAIL(err, errno == ENOENT ? MX_EFORMAT : MX_EIO, MX_NO_OFFSET, "%s: %s", path,
-		    errno == ENOENT ? "the bundle has no Info.plist" : strerror(errno));
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return MX_FAIL(err, errno == ENOENT ? MX_EFORMAT : errno == ELOOP ? MX_EINVALID : MX_EIO,
+		    MX_NO_OFFSET, "%s: %s", path, errno == ENOENT ? "the bundle has no Info.plist" :
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: not a regular file", path);
+	}
 	uint8_t *buf = mx_xmalloc(MX_BUNDLE_MAX_INFO + 1);
-	size_t len = fread(buf, 1, MX_BUNDLE_MAX_INFO + 1, f);
-	bool ioerr = ferror(f);
-	fclose(f);
+	size_t len = 0;
+	bool ioerr = false;
+	while (len < MX_BUNDLE_MAX_INFO + 1) {
+		ssize_t n = read(fd, buf + len, MX_BUNDLE_MAX_INFO + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ioerr = true;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
 	int rc = ioerr ? MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: read error", path)
 	    : mx_bundle_read_info(b, buf, len, path, err);
 	free(buf);
@@ -382,25 +421,46 @@ mx_bundle_open_flags(mx_bundle **out, const char *path, unsigned flags, mx_err *
 	}
 	const char *base = strrchr(b->path, '/');
 	base = base ? base + 1 : b->path;
-	snprintf(b->name, sizeof b->name, "%.*s", (int)(strchr(base, '.') && strchr(base, '.') != base
-	    ? (size_t)(strrchr(base, '.') - base) : strlen(base)), base);
+	/* the name without its suffix; a leading dot (a hidden bundle) is part of it */
+	const char *suffix = strrchr(base, '.');
+	snprintf(b->name, sizeof b->name, "%.*s", (int)(suffix && suffix != base
+	    ? (size_t)(suffix - base) : strlen(base)), base);
 
 	char p[PATH_MAX];
 	int rc;
 	snprintf(b->contents_dir, sizeof b->contents_dir, "%s/Contents", b->path);
+	if ((rc = no_link(b->path, b->contents_dir, "Contents", err)))
+		goto fail;
 	snprintf(p, sizeof p, "%s/Info.plist", b->contents_dir);
 	struct stat st;
-	if (!is_dir(b->contents_dir) || stat(p, &st) != 0) {
+	if (!is_dir(b->contents_dir) || lstat(p, &st) != 0) {
 		/* shallow bundle: Info.plist at the top */
 		snprintf(b->contents_dir, sizeof b->contents_dir, "%s", b->path);
 		snprintf(p, sizeof p, "%s/Info.plist", b->path);
 	}
 	bool shallow = strcmp(b->contents_dir, b->path) == 0;
+	const char *cd = shallow ? "" : "Contents/";
+	char rel[300], q[PATH_MAX + 32];
+	snprintf(rel, sizeof rel, "%sInfo.plist", cd);
+	if ((rc = no_link(b->path, p, rel, err)))
+		goto fail;
+	snprintf(q, sizeof q, "%s/_CodeSignature", b->contents_dir);
+	snprintf(rel, sizeof rel, "%s_CodeSignature", cd);
+	if ((rc = no_link(b->path, q, rel, err)))
+		goto fail;
 	if ((rc = read_info(b, p, err)))
 		goto fail;
 	if (!b->codeless) {
+		if (!shallow) {
+			snprintf(q, sizeof q, "%s/MacOS", b->contents_dir);
+			if ((rc = no_link(b->path, q, "Contents/MacOS", err)))
+				goto fail;
+		}
 		snprintf(b->executable_path, sizeof b->executable_path, "%s%s/%s", b->contents_dir,
 		    shallow ? "" : "/MacOS", b->executable);
+		snprintf(rel, sizeof rel, "%s%s", shallow ? "" : "Contents/MacOS/", b->executable);
+		if ((rc = no_link(b->path, b->executable_path, rel, err)))
+			goto fail;
 		if (stat(b->executable_path, &st) != 0 || !S_ISREG(st.st_mode)) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: CFBundleExecutable '%s' is "
 			    "missing from the bundle", b->path, b->executable);
@@ -416,12 +476,29 @@ mx_bundle_open_flags(mx_bundle **out, const char *path, unsigned flags, mx_err *
 	}
 	apply_entitlements(b);
 	snprintf(p, sizeof p, "%s/PlugIns", b->contents_dir);
-	if ((rc = list_bundles(b->plugins, &b->nplugins, p, ".kext", NULL, err)))
+	snprintf(rel, sizeof rel, "%sPlugIns", cd);
+	if ((rc = no_link(b->path, p, rel, err)) ||
+	    (rc = list_bundles(b->plugins, &b->nplugins, p, ".kext", NULL, err)))
 		goto fail;
-	if (b->kind == MX_BUNDLE_APP) {
-		snprintf(p, sizeof p, "%s/Library/SystemExtensions", b->contents_dir);
-		if ((rc = list_bundles(b->embedded, &b->nembedded, p, ".systemextension", ".dext", err)))
+	for (int i = 0; i < b->nplugins; i++) {
+		snprintf(rel, sizeof rel, "%sPlugIns/%s", cd, strrchr(b->plugins[i], '/') + 1);
+		if ((rc = no_link(b->path, b->plugins[i], rel, err)))
 			goto fail;
+	}
+	if (b->kind == MX_BUNDLE_APP) {
+		snprintf(p, sizeof p, "%s/Library", b->contents_dir);
+		if ((rc = no_link(b->path, p, "Contents/Library", err)))
+			goto fail;
+		snprintf(p, sizeof p, "%s/Library/SystemExtensions", b->contents_dir);
+		if ((rc = no_link(b->path, p, "Contents/Library/SystemExtensions", err)) ||
+		    (rc = list_bundles(b->embedded, &b->nembedded, p, ".systemextension", ".dext", err)))
+			goto fail;
+		for (int i = 0; i < b->nembedded; i++) {
+			snprintf(rel, sizeof rel, "Contents/Library/SystemExtensions/%s",
+			    strrchr(b->embedded[i], '/') + 1);
+			if ((rc = no_link(b->path, b->embedded[i], rel, err)))
+				goto fail;
+		}
 	}
 	*out = b;
 	return 0;

@@ -9,9 +9,13 @@
  * Every sealed file must exist (unless optional) with the sealed hash; every
  * file in the bundle whose strongest rules2 match is neither omit nor nested
  * must be sealed.  Paths are relative to Contents/ (or the shallow bundle's
- * top); a sealed path with "..", a leading '/' or a NUL is refused.  The walk
+ * top); a sealed path with "..", a leading '/' or a NUL is refused, so is
+ * one behind a symbolic link, and a sealed symbolic link whose target
+ * leads out of the bundle (codesign's strict validation).  The walk
  * is capped at depth 32 and 10000 entries.  Regexes are POSIX extended
- * (Apple's rules use only that subset).
+ * (Apple's rules use only that subset).  An unsealed AppleDouble file
+ * ("._NAME", magic 0x00051607) breaks the seal as the bytes say, and the
+ * reason names it as the extended attributes a non-Mac copy wrote out.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -58,6 +62,45 @@ safe_rel(const char *k)
 		if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0)
 			return false;
 		p += n + (e != NULL);
+	}
+	return true;
+}
+
+/* Does a symbolic link at rel (a path under top) with this target stay
+ * under top?  Resolved lexically: an absolute target never does. */
+static bool
+link_inside(const char *rel, const char *target)
+{
+	if (target[0] == '/' || target[0] == '\0')
+		return false;
+	int depth = 0;          /* directories below top where the link sits */
+	for (const char *p = rel; *p; p++)
+		depth += *p == '/';
+	for (const char *p = target; *p; ) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return false;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n + (e != NULL);
+	}
+	return true;
+}
+
+/* No directory on the way to a sealed path is a symbolic link: what is
+ * hashed must be inside the bundle, not wherever a link points. */
+static bool
+no_link_on_the_way(const char *top, const char *key)
+{
+	char path[PATH_MAX];
+	for (const char *p = strchr(key, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%.*s", top, (int)(p - key), key);
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+			return false;
 	}
 	return true;
 }
@@ -118,6 +161,10 @@ check_sealed(walk *w, const char *key, plist_t v)
 		snprintf(w->why, w->wl, "CodeResources: files2 entry \"%s\" is neither data nor dict", key);
 		return false;
 	}
+	if (!no_link_on_the_way(w->top, key)) {
+		snprintf(w->why, w->wl, "sealed resource \"%s\" lies behind a symbolic link", key);
+		return false;
+	}
 	struct stat st;
 	if (lstat(path, &st) != 0) {
 		if (optional)
@@ -130,6 +177,12 @@ check_sealed(walk *w, const char *key, plist_t v)
 		ssize_t n = S_ISLNK(st.st_mode) ? readlink(path, target, sizeof target - 1) : -1;
 		if (n < 0 || (target[n] = '\0', strcmp(target, link) != 0)) {
 			snprintf(w->why, w->wl, "sealed symlink \"%s\" was changed", key);
+			return false;
+		}
+		/* strict validation: a link may not lead out of the bundle */
+		if (!link_inside(key, target)) {
+			snprintf(w->why, w->wl, "invalid destination for symbolic link \"%s\" (%.200s): "
+			    "it leads out of the bundle", key, target);
 			return false;
 		}
 		return true;
@@ -147,6 +200,23 @@ check_sealed(walk *w, const char *key, plist_t v)
 		return false;
 	}
 	return true;
+}
+
+/* An AppleDouble file: "._NAME" holding the header magic 0x00051607
+ * (RFC 1740), what tar, zip and cpio write for a file's extended
+ * attributes when they extract on a file system without them. */
+static bool
+is_appledouble(const char *path, const char *name)
+{
+	if (strncmp(name, "._", 2) != 0 || name[2] == '\0')
+		return false;
+	uint8_t m[4];
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return false;
+	bool yes = fread(m, 1, 4, f) == 4 && m[0] == 0 && m[1] == 0x05 && m[2] == 0x16 && m[3] == 0x07;
+	fclose(f);
+	return yes;
 }
 
 /* The strongest matching rule decides: omit or nested files need no seal. */
@@ -198,7 +268,14 @@ walk_dir(walk *w, const char *rel, int depth)
 			continue;
 		}
 		if (plist_dict_get_item(w->files, r) == NULL && needs_seal(w, r)) {
-			snprintf(w->why, w->wl, "resource \"%s\" was added after signing", r);
+			if (S_ISREG(st.st_mode) && is_appledouble(full, de->d_name))
+				snprintf(w->why, w->wl, "resource \"%s\" was added after signing: it is "
+				    "AppleDouble metadata (the extended attributes of \"%s%s%s\" written as a "
+				    "file when the bundle was copied or extracted off a Mac); macOS keeps "
+				    "extended attributes with the file, not as a file in the bundle, so a Mac "
+				    "would not see it", r, rel, rel[0] ? "/" : "", de->d_name + 2);
+			else
+				snprintf(w->why, w->wl, "resource \"%s\" was added after signing", r);
 			ok = false;
 		}
 	}

@@ -17,6 +17,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -42,17 +43,26 @@ hash_index(uint8_t type)
 	return -1;
 }
 
-/* Fetched once: an implicit fetch per EVP_DigestInit costs more than a 4 KiB page. */
+/* Fetched once for the process (an implicit fetch per EVP_DigestInit costs
+ * more than a 4 KiB page), under pthread_once so threads share them. */
+static EVP_MD *fetched_md[sizeof hashes / sizeof hashes[0]];
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_all(void)
+{
+	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++)
+		fetched_md[i] = EVP_MD_fetch(NULL, hashes[i].name, NULL);
+}
+
 const EVP_MD *
 cs_md(uint8_t hash_type)
 {
-	static EVP_MD *md[sizeof hashes / sizeof hashes[0]];
 	int i = hash_index(hash_type);
 	if (i < 0)
 		return NULL;
-	if (md[i] == NULL)
-		md[i] = EVP_MD_fetch(NULL, hashes[i].name, NULL);
-	return md[i];
+	pthread_once(&md_once, fetch_all);
+	return fetched_md[i];
 }
 
 static int

@@ -87,7 +87,9 @@ int cs_verify_resources(char *why, size_t wl, const char *top, const char *main_
 /* Lowercase hex of n bytes into out (2n+1). */
 
 /* codesign_verify.c: the CMS signature over cd[0], the hash agility
- * attributes against every CD, the chain (at signing time) and the class.
+ * attributes against every CD, the chain (at signing time, else
+ * trust->now; expired certificates are recorded, and fail only with
+ * trust->check_expiration) and the class.
  * Signature problems set out->kind = MX_SIG_INVALID/UNTRUSTED and
  * out->reason; err is only for a trust anchor that cannot be read. */
 #include "macext/codesign.h"
@@ -97,6 +99,8 @@ typedef struct cs_cms_result {
 	int64_t signing_time;
 	bool kext_requirement_met, devid_requirement_met;
 	bool anchor_extra;      /* chained to the configured extra anchor */
+	int nexpired;           /* certificates of the chain past their notAfter */
+	mx_sig_expired expired[MX_SIG_MAX_EXPIRED];
 } cs_cms_result;
 int cs_cms_verify(cs_cms_result *out, const cs_sig *sig, const mx_trust *trust, mx_err *err);
 

@@ -270,6 +270,18 @@ combine(mx_siginfo *out, sig_result *rs, int n)
 		    "the leaf certificate lacks the kext signing OID " MX_OID_DEVID_KEXT
 		    : out->kind == MX_SIG_APPLE ? "Apple's own signature (anchor apple)"
 		    : out->kind == MX_SIG_ADHOC ? "ad hoc: no certificate chain" : "");
+	/* expired certificates of every slice, each once */
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < rs[i].cms.nexpired; k++) {
+			const mx_sig_expired *x = &rs[i].cms.expired[k];
+			bool seen = false;
+			for (int j = 0; j < out->nexpired && !seen; j++)
+				seen = out->expired_certs[j].not_after == x->not_after &&
+				    strcmp(out->expired_certs[j].subject, x->subject) == 0;
+			if (!seen && out->nexpired < MX_SIG_MAX_EXPIRED)
+				out->expired_certs[out->nexpired++] = *x;
+		}
+	out->expired = out->nexpired > 0;
 	out->narch = 0;
 	for (int i = 0; i < n && i < MX_SIG_MAX_ARCH; i++)
 		out->arch[out->narch++] = rs[i].arch;
@@ -328,17 +340,22 @@ mx_codesign_verify_buf(mx_siginfo *out, const uint8_t *buf, size_t len, const ui
 
 /* ---- files ---- */
 
-/* Reads a whole regular file of at most cap bytes; *out is malloc'd
- * (NULL, 0 with rc 0 when it does not exist and may_miss). */
+/* Reads a whole regular file of a bundle, of at most cap bytes; *out is
+ * malloc'd (NULL, 0 with rc 0 when it does not exist and may_miss).  A
+ * symbolic link is refused (O_NOFOLLOW): what the signature binds must be
+ * the bundle's own file (issue 14 §6). */
 static int
 read_file(uint8_t **out, size_t *len, const char *path, size_t cap, bool may_miss, mx_err *err)
 {
 	*out = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (may_miss && errno == ENOENT)
 			return 0;
+		if (errno == ELOOP)
+			return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: is a symbolic link (a bundle's "
+			    "signature files must be its own)", path);
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
 	}
 	struct stat st;
@@ -370,14 +387,16 @@ read_file(uint8_t **out, size_t *len, const char *path, size_t cap, bool may_mis
 	return 0;
 }
 
-/* mmaps a Mach-O of at most 256 MiB: read once, hashed in place. */
+/* mmaps a Mach-O of at most 256 MiB: read once, hashed in place.  A
+ * bundle's executable is opened O_NOFOLLOW (nofollow). */
 static int
-map_file(const uint8_t **out, size_t *len, const char *path, mx_err *err)
+map_file(const uint8_t **out, size_t *len, const char *path, bool nofollow, mx_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
-		return MX_FAIL(err, errno == ENOENT ? MX_ENOTFOUND : MX_EIO, MX_NO_OFFSET, "%s: %s", path,
-		    strerror(errno));
+		return MX_FAIL(err, errno == ENOENT ? MX_ENOTFOUND : errno == ELOOP ? MX_EINVALID :
+		    MX_EIO, MX_NO_OFFSET, "%s: %s", path, errno == ELOOP ? "is a symbolic link (a "
+		    "bundle's executable must be its own file)" : strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -404,12 +423,12 @@ map_file(const uint8_t **out, size_t *len, const char *path, mx_err *err)
 }
 
 static int
-verify_file(mx_siginfo *out, const char *path, cs_files *f, const mx_trust *trust,
-    mx_err *err)
+verify_file(mx_siginfo *out, const char *path, bool in_bundle, cs_files *f,
+    const mx_trust *trust, mx_err *err)
 {
 	const uint8_t *buf = NULL;
 	size_t len = 0;
-	int rc = map_file(&buf, &len, path, err);
+	int rc = map_file(&buf, &len, path, in_bundle, err);
 	if (rc)
 		return rc;
 	rc = verify_macho(out, buf, len, f, trust, err);
@@ -529,7 +548,7 @@ mx_codesign_verify_path(mx_siginfo *out, const char *path, const mx_trust *trust
 	cs_files f;
 	memset(&f, 0, sizeof f);
 	if (!S_ISDIR(st.st_mode))
-		return verify_file(out, path, &f, trust, err);
+		return verify_file(out, path, false, &f, trust, err);
 
 	mx_bundle *b = NULL;
 	int rc = mx_bundle_open_flags(&b, path, MX_BUNDLE_NO_ENTITLEMENTS, err);
@@ -548,7 +567,7 @@ mx_codesign_verify_path(mx_siginfo *out, const char *path, const mx_trust *trust
 		if (b->codeless)
 			rc = verify_detached(out, sigdir, &f, trust, err);
 		else
-			rc = verify_file(out, b->executable_path, &f, trust, err);
+			rc = verify_file(out, b->executable_path, true, &f, trust, err);
 	}
 	/* the resource seal, once slot 3 has vouched for CodeResources itself */
 	if (rc == 0 && rb && f.res_bound && out->kind != MX_SIG_INVALID
@@ -579,7 +598,7 @@ mx_codesign_copy_entitlements(plist_t *out, const char *path, mx_err *err)
 	*out = NULL;
 	const uint8_t *buf = NULL;
 	size_t len = 0;
-	int rc = map_file(&buf, &len, path, err);
+	int rc = map_file(&buf, &len, path, false, err);
 	if (rc)
 		return rc;
 	mx_macho *m = NULL;

@@ -10,7 +10,13 @@
  *      signature with alternate CDs must carry one of them;
  *   3. the chain from the leaf to Apple's pinned roots, or to the configured
  *      extra anchor, valid at the signing time (signingTime attribute, else the
- *      RFC 3161 timestamp's genTime whose imprint covers our signature, else now);
+ *      RFC 3161 timestamp's genTime whose imprint covers our signature, else the
+ *      caller's clock, trust->now).  As Security.framework does by default
+ *      (kSecCSConsiderExpiration off), a certificate past its notAfter — at
+ *      the signing time or by now — does not break the chain: it is recorded
+ *      in out->expired; trust->check_expiration makes it invalid.  A
+ *      certificate not yet valid at that time, or a bad certificate
+ *      signature, is invalid either way.  No clock is read here.
  *   4. the Team ID from the leaf subject UID, else OU; the class from the
  *      certificate OIDs.  Apple's critical leaf extensions (1.2.840.113635.100.*)
  *      are accepted though OpenSSL does not know them.
@@ -18,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <time.h>   /* timegm, gmtime_r: conversions only */
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -42,10 +48,16 @@ has_ext(X509 *x, const char *oid)
 	return r;
 }
 
-/* Accepts critical extensions OpenSSL does not handle only when they are Apple's. */
+/* Accepts critical extensions OpenSSL does not handle only when they are
+ * Apple's, and lets an expired certificate through: the caller reads the
+ * chain's notAfter dates afterwards (expired_facts) and decides. */
 static int
 verify_cb(int ok, X509_STORE_CTX *ctx)
 {
+	if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CERT_HAS_EXPIRED) {
+		X509_STORE_CTX_set_error(ctx, X509_V_OK);
+		return 1;
+	}
 	if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION)
 		return ok;
 	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
@@ -263,8 +275,9 @@ load_anchor(X509_STORE *store, const char *path, int *n, mx_err *err)
 	return 0;
 }
 
-/* Verifies leaf's chain in store at time when; returns the X509 error (0 =
- * ok) and, on success, a new reference to the chain in *chain. */
+/* Verifies leaf's chain in store at time when (0: validity periods are not
+ * checked); expired certificates pass (verify_cb).  Returns the X509 error
+ * (0 = ok) and, on success, a new reference to the chain in *chain. */
 static int
 build_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, int64_t when,
     STACK_OF(X509) **chain)
@@ -273,7 +286,11 @@ build_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, int64_t wh
 	int e = X509_V_ERR_UNSPECIFIED;
 	*chain = NULL;
 	if (ctx && X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1) {
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)when);
+		if (when)
+			X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)when);
+		else
+			X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+			    X509_V_FLAG_NO_CHECK_TIME);
 		X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 		if (X509_verify_cert(ctx) == 1) {
 			e = 0;
@@ -298,12 +315,54 @@ no_anchor_error(int e)
 	    || e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
 }
 
+static void
+iso(char *out, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL)
+		snprintf(out, len, "@%lld", (long long)t);
+	else
+		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Records every certificate of chain whose notAfter is before the signing
+ * time or before now (either 0 = unknown); with check_expiration the first
+ * one makes the signature invalid, and the reason says which and when. */
+static void
+expired_facts(cs_cms_result *out, STACK_OF(X509) *chain, int64_t signed_at, int64_t now,
+    bool check_expiration)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		int64_t na = asn1_time_unix(X509_get0_notAfter(x));
+		bool at_sign = signed_at && na < signed_at;
+		if (!at_sign && !(now && na < now))
+			continue;
+		if (out->nexpired == MX_SIG_MAX_EXPIRED)
+			break;
+		mx_sig_expired *e = &out->expired[out->nexpired++];
+		subject_field(x, NID_commonName, e->subject, sizeof e->subject);
+		e->not_after = na;
+		e->at_signing_time = at_sign;
+	}
+	if (check_expiration && out->nexpired > 0 && out->kind != MX_SIG_INVALID) {
+		const mx_sig_expired *e = &out->expired[0];
+		char na[32], at[32];
+		iso(na, sizeof na, e->not_after);
+		iso(at, sizeof at, e->at_signing_time ? signed_at : now);
+		out->kind = MX_SIG_INVALID;
+		REASON(out, "--check-expiration: the certificate \"%s\" expired on %s, before %s (%s)",
+		    e->subject, na, e->at_signing_time ? "the signing time" : "now", at);
+	}
+}
+
 /* A chain that reaches no trusted root (first_error is why) is "untrusted"
  * when it is sound on its own (verified with its own self-signed
  * certificates as anchors), else invalid for the first error found. */
 static void
 classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64_t when,
-    int first_error)
+    int first_error, int64_t now, bool check_expiration)
 {
 	X509_STORE *own = X509_STORE_new();
 	for (int i = 0; i < sk_X509_num(certs); i++) {
@@ -322,6 +381,8 @@ classify_unanchored(cs_cms_result *out, X509 *leaf, STACK_OF(X509) *certs, int64
 		REASON(out, "the certificate chain ends at %s%s%s, which is neither an Apple root nor a "
 		    "configured trust anchor", top ? "\"" : "", top ? cn : "an unknown issuer",
 		    top ? "\"" : "");
+		if (chain)
+			expired_facts(out, chain, out->signing_time, now, check_expiration);
 	} else {
 		out->kind = MX_SIG_INVALID;
 		REASON(out, "certificate chain at the signing time: %s",
@@ -432,7 +493,9 @@ cs_cms_verify(cs_cms_result *out, const cs_sig *sig, const mx_trust *trust, mx_e
 		out->signing_time = asn1_time_unix(stv->value.utctime);
 	if (out->signing_time == 0)
 		out->signing_time = timestamp_time(si);
-	int64_t when = out->signing_time ? out->signing_time : (int64_t)time(NULL);
+	int64_t now = trust ? trust->now : 0;
+	bool strict = trust && trust->check_expiration;
+	int64_t when = out->signing_time ? out->signing_time : now;
 	/* 4. identity */
 	subject_field(leaf, NID_commonName, out->signer, sizeof out->signer);
 	subject_field(leaf, NID_userId, out->team, sizeof out->team);
@@ -458,8 +521,9 @@ cs_cms_verify(cs_cms_result *out, const cs_sig *sig, const mx_trust *trust, mx_e
 	if (e == 0) {
 		out->anchor_extra = !cs_is_apple_root(sk_X509_value(chain, sk_X509_num(chain) - 1));
 		classify_chain(out, chain);
+		expired_facts(out, chain, out->signing_time, now, strict);
 	} else {
-		classify_unanchored(out, leaf, certs, when, e);
+		classify_unanchored(out, leaf, certs, when, e, now, strict);
 	}
 done:
 	ERR_clear_error();

@@ -15,7 +15,9 @@
  * (formats-and-peers.md §1.6), the identifier, the team id, then the special
  * slot hashes (slot k at hashOffset - k*hashSize) and the code slot hashes
  * (page i at hashOffset + i*hashSize).  cdhash = H(CD bytes) truncated to 20.
- * CMS signed attributes: contentType, signingTime, messageDigest
+ * CMS signed attributes: contentType, signingTime (unless no_signing_time:
+ * OpenSSL always adds one, so it is removed and the attributes signed
+ * again by hand, sorted as DER's SET OF wants), messageDigest
  * (SHA-256 of CD0), hash agility v1 (1.2.840.113635.100.9.1: an XML plist
  * {cdhashes: [truncated digest of each CD]}) and v2 (…9.2: one
  * SEQUENCE {hash OID, full digest} per CD) — §1.11.
@@ -516,6 +518,56 @@ agility_v1(const mx_cs_result *r, uint32_t *len)
 }
 
 static int
+der_cmp(const void *a, const void *b)
+{
+	const mx_wbuf *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->p, y->p, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Drops signingTime from si's signed attributes and signs the rest again
+ * with key: the signature is over DER SET OF the attributes, sorted. */
+static int
+resign_without_time(CMS_SignerInfo *si, EVP_PKEY *key, mx_err *err)
+{
+	int loc = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+	if (loc >= 0)
+		X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, loc));
+	int n = CMS_signed_get_attr_count(si);
+	if (n <= 0 || n > 16)
+		return MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET, "CMS: %d signed attributes", n);
+	mx_wbuf enc[16], set = { 0 };
+	memset(enc, 0, sizeof enc);
+	size_t total = 0;
+	for (int i = 0; i < n; i++) {
+		uint8_t *d = NULL;
+		int l = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &d);
+		if (l > 0)
+			mx_wbuf_put(&enc[i], d, (size_t)l);
+		OPENSSL_free(d);
+		total += enc[i].len;
+	}
+	qsort(enc, (size_t)n, sizeof enc[0], der_cmp);
+	mx_wbuf body = { 0 };
+	for (int i = 0; i < n; i++)
+		mx_wbuf_put(&body, enc[i].p, enc[i].len);
+	der_tlv(&set, 0x31, body.p, body.len);
+	uint8_t sig[1024];
+	size_t sl = sizeof sig;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && total == body.len && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1
+	    && EVP_DigestSign(md, sig, &sl, set.p, set.len) == 1
+	    && ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl) == 1;
+	EVP_MD_CTX_free(md);
+	for (int i = 0; i < n; i++)
+		mx_wbuf_free(&enc[i]);
+	mx_wbuf_free(&body);
+	mx_wbuf_free(&set);
+	return ok ? 0 : ossl_fail(err, "signing without signingTime");
+}
+
+static int
 cms_sign(mx_wbuf *out, const uint8_t *cd0, size_t cd0_len, const mx_cs_result *r,
     const mx_cs_params *p, mx_err *err)
 {
@@ -582,6 +634,8 @@ cms_sign(mx_wbuf *out, const uint8_t *cd0, size_t cd0_len, const mx_cs_result *r
 		rc = ossl_fail(err, "signing");
 		goto out;
 	}
+	if (p->no_signing_time && (rc = resign_without_time(si, id->key, err)))
+		goto out;
 	int n = i2d_CMS_ContentInfo(cms, &der);
 	if (n <= 0) {
 		rc = ossl_fail(err, "encoding");

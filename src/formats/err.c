@@ -35,6 +35,8 @@ mx_fail(mx_err *err, int code, uint64_t offset, const char *file, int line,
 	if (err == NULL)
 		return code;
 	err->code = code;
+	err->domain = MX_DOM_NONE;      /* a new failure: no domain unless its caller sets one */
+	err->subcode = 0;
 	err->offset = offset;
 	err->src_file = file;
 	err->src_line = line;
@@ -43,6 +45,28 @@ mx_fail(mx_err *err, int code, uint64_t offset, const char *file, int line,
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int
+mx_err_domain(mx_err *err, int domain, int subcode, int code)
+{
+	if (err) {
+		err->domain = domain;
+		err->subcode = subcode;
+	}
+	return code;
+}
+
+const char *
+mx_domain_name(int domain)
+{
+	static const char *const names[MX_NDOMAINS] = {
+		[MX_DOM_NONE] = "", [MX_DOM_SYSEXT] = "OSSystemExtensionErrorDomain",
+		[MX_DOM_KMERROR] = "KMErrorDomain", [MX_DOM_MDM] = "MCMDMErrorDomain",
+		[MX_DOM_PROFILE] = "MCProfileErrorDomain", [MX_DOM_INSTALL] = "MCInstallationErrorDomain",
+		[MX_DOM_TOOL] = "",
+	};
+	return domain > 0 && domain < MX_NDOMAINS ? names[domain] : "";
 }
 
 void

@@ -4,34 +4,35 @@
  * Before libplist sees a byte we scan the input ourselves:
  *  - XML: a small tokenizer walks the element structure (no entity or
  *    DTD expansion), enforcing depth <= 512, key/value alternation in
- *    dicts, known element names, and no duplicate key in one dict (libplist
- *    keeps the last value silently).  It names the offset and key path.
- *  - binary (formats-and-peers.md §1.15): trailer, offset table, every
- *    object marker and size, every reference in range, dict keys are
- *    strings and unique, no reference cycle, depth <= 512, and the tree
- *    libplist will build (it copies shared objects) stays under
- *    MX_PLIST_MAX_NODES.  libplist 2.2 recurses per level and crashes on a
- *    100,000-deep binary or 1,000,000-deep XML plist: this scan is the guard.
+ *    dicts, known element names, no duplicate key in one dict (libplist
+ *    keeps the last value silently), text that is UTF-8 with character
+ *    references to real characters (issue 14 §9), and scalars that macOS
+ *    reads and libplist reads the same way (plist_scalar.c, §10).  It
+ *    names the offset and key path.
+ *  - binary: plist_bin.c (structure, references, cycles, expansion, keys,
+ *    strings).  libplist 2.2 recurses per level and crashes on a
+ *    100,000-deep binary or 1,000,000-deep XML plist: the scans are the
+ *    guard.
  * After parsing, the tree is checked again (depth, node count, XML key count
  * equals the tree's dict entry count: catches duplicates that only differ
- * by entity encoding).
+ * by entity encoding), and a tree from a binary plist is rebuilt with
+ * libplist's lookup indexes (plist_write.c: its binary reader leaves
+ * them out, so every lookup would walk).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/plist_int.h"
 #include "macext/plist_util.h"
 #include "macext/rd.h"
+#include "macext/text.h"
 
 /* ---- messages ---- */
 
-static int
-failp(mx_err *err, int code, uint64_t off, const char *name, const char *path,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static int
-failp(mx_err *err, int code, uint64_t off, const char *name, const char *path,
+int
+mx_plist_failp(mx_err *err, int code, uint64_t off, const char *name, const char *path,
     const char *fmt, ...)
 {
 	char msg[512];
@@ -163,7 +164,7 @@ xfail(struct xscan *x, uint64_t off, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	xpath(x, path, sizeof path);
-	return failp(x->err, MX_EFORMAT, off, x->name, path, "%s", msg);
+	return mx_plist_failp(x->err, MX_EFORMAT, off, x->name, path, "%s", msg);
 }
 
 static int
@@ -368,8 +369,15 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 	}
 	*txt = x->b + start;
 	*txtlen = k - start;
-	/* "&#0;", "&#x00;": libplist would decode a NUL into the string and
-	 * later abort on its own strlen assertion */
+	/* the text must be UTF-8 (what macOS decodes and JSON can carry:
+	 * issue 14 §9) */
+	size_t bad = mx_utf8_bad_offset((const char *)x->b + start, k - start);
+	if (bad < k - start)
+		return xfail(x, start + bad, "<%.*s> is not valid UTF-8 (byte 0x%02x)", (int)nmlen,
+		    (const char *)nm, x->b[start + bad]);
+	/* character references: "&#0;" would put a NUL into the string
+	 * (libplist aborts on its own strlen assertion); a surrogate or a
+	 * number past U+10FFFF would decode into bytes that are not UTF-8 */
 	for (size_t a = start; a + 2 < k; a++) {
 		const uint8_t *amp = memchr(x->b + a, '&', k - 2 - a);
 		if (amp == NULL)
@@ -381,13 +389,24 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 		bool hex = d < k && (x->b[d] == 'x' || x->b[d] == 'X');
 		if (hex)
 			d++;
+		uint32_t v = 0;
 		size_t digits = 0;
-		bool nonzero = false;
-		for (; d < k && x->b[d] != ';'; d++, digits++)
-			if (x->b[d] != '0')
-				nonzero = true;
-		if (digits > 0 && !nonzero)
+		for (; d < k && x->b[d] != ';'; d++, digits++) {
+			uint8_t c = x->b[d];
+			int dv = c >= '0' && c <= '9' ? c - '0' : hex && (c | 0x20) >= 'a' &&
+			    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+			if (dv < 0)
+				break;
+			if (v <= 0x10FFFF)
+				v = v * (hex ? 16 : 10) + (uint32_t)dv;
+		}
+		if (digits == 0)
+			continue;
+		if (v == 0)
 			return xfail(x, a, "character reference to NUL");
+		if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+			return xfail(x, a, "character reference to %s, which is not a character",
+			    v > 0x10FFFF ? "a number past U+10FFFF" : "a UTF-16 surrogate");
 	}
 	/* the usual end tag, exactly "</name>": what xtag would accept */
 	if (x->len - k >= nmlen + 3 && x->b[k + 1] == '/' &&
@@ -586,13 +605,41 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 			xvalue_done(x);
 			continue;
 		}
-		if (nameis(nm, nl, "string") || nameis(nm, nl, "integer") ||
-		    nameis(nm, nl, "real") || nameis(nm, nl, "date") || nameis(nm, nl, "data")) {
+		if (nameis(nm, nl, "string")) {
 			if (!sc) {
 				const uint8_t *t;
 				size_t tl;
 				if ((rc = xtext(x, nm, nl, &t, &tl)) != 0)
 					break;
+			}
+			xvalue_done(x);
+			continue;
+		}
+		if (nameis(nm, nl, "integer") || nameis(nm, nl, "real") || nameis(nm, nl, "date") ||
+		    nameis(nm, nl, "data")) {
+			/* strict scalars (issue 14 §10, plist_scalar.c): what macOS
+			 * refuses or libplist would misread is an error here */
+			const uint8_t *t = x->b + x->i;
+			size_t tl = 0;
+			if (!sc && (rc = xtext(x, nm, nl, &t, &tl)) != 0)
+				break;
+			char why[160];
+			const char *bad = NULL;
+			if (memchr(t, '<', tl) != NULL)
+				bad = "markup (CDATA or a comment) inside a number, date or data element";
+			else if (nm[0] == 'i')
+				bad = mx_plist_check_integer(t, tl, why, sizeof why);
+			else if (nm[0] == 'r')
+				bad = mx_plist_check_real(t, tl, why, sizeof why);
+			else if (nameis(nm, nl, "date"))
+				bad = mx_plist_check_date(t, tl, why, sizeof why);
+			else if (sc)
+				bad = "empty <data/> (macOS refuses it)";
+			else
+				bad = mx_plist_check_data(t, tl, why, sizeof why);
+			if (bad != NULL) {
+				rc = xfail(x, (uint64_t)(t - x->b), "%s", bad);
+				break;
 			}
 			xvalue_done(x);
 			continue;
@@ -605,304 +652,14 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 		rc = xfail(x, x->len, "unterminated <plist> (truncated?)");
 	else if (rc == 0 && !x->root_done)
 		rc = xfail(x, x->len, "empty <plist>");
+	/* what no element held (comments, the DOCTYPE) must be UTF-8 too:
+	 * macOS decodes the whole document before it parses */
+	size_t bad;
+	if (rc == 0 && (bad = mx_utf8_bad_offset((const char *)b, len)) < len)
+		rc = xfail(x, bad, "not valid UTF-8 (byte 0x%02x)", b[bad]);
 	*nkeys = x->nkeys;
 	free(x->keys);
 	free(x->st);
-	return rc;
-}
-
-/* ---- binary pre-scan (formats-and-peers.md §1.15) ---- */
-
-struct bscan {
-	mx_rd rd;               /* the whole file */
-	const char *name;
-	mx_err *err;
-	uint8_t offsize, refsize;
-	uint64_t nobj, top, offtab;
-};
-
-static int
-bfail(struct bscan *s, uint64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-bfail(struct bscan *s, uint64_t off, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return failp(s->err, MX_EFORMAT, off, s->name, NULL, "binary plist: %s", msg);
-}
-
-static uint64_t
-getn(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned k = 0; k < n; k++)
-		v = (v << 8) | p[k];
-	return v;
-}
-
-/* What one object is: its children (refs) and, for strings, its bytes. */
-struct bobj {
-	uint8_t type;           /* high nibble of the marker */
-	uint64_t off;
-	uint64_t count;         /* items (containers), bytes/units (strings, data) */
-	const uint8_t *refs;    /* containers: count (dict: 2*count) refs */
-	const uint8_t *bytes;   /* strings */
-};
-
-static int
-bobject(struct bscan *s, uint64_t idx, struct bobj *o)
-{
-	const uint8_t *ent;
-	mx_rd r = s->rd;
-	if (mx_rd_seek(&r, s->offtab + idx * s->offsize, s->err) != 0 ||
-	    mx_rd_bytes(&r, &ent, s->offsize, s->err) != 0)
-		return bfail(s, s->offtab, "offset table entry %llu out of range", (unsigned long long)idx);
-	uint64_t off = getn(ent, s->offsize);
-	if (off < 8 || off >= s->offtab)
-		return bfail(s, s->offtab + idx * s->offsize,
-		    "object %llu at offset %llu outside the object area",
-		    (unsigned long long)idx, (unsigned long long)off);
-	/* objects live in [off, offtab) */
-	mx_rd o_rd;
-	if (mx_rd_sub(&o_rd, &s->rd, off, s->offtab - off, "object", s->err) != 0)
-		return bfail(s, off, "object %llu out of range", (unsigned long long)idx);
-	uint8_t m;
-	if (mx_rd_u8(&o_rd, &m, s->err) != 0)
-		return bfail(s, off, "truncated object");
-	memset(o, 0, sizeof *o);
-	o->type = m >> 4;
-	o->off = off;
-	uint8_t lo = m & 0x0F;
-	uint64_t count = lo;
-	const uint8_t *p;
-	switch (o->type) {
-	case 0x0:
-		if (lo != 0 && lo != 8 && lo != 9 && lo != 0xF)
-			return bfail(s, off, "unknown marker 0x%02x", m);
-		return 0;
-	case 0x1:
-		if (lo > 4)
-			return bfail(s, off, "integer of 2^%u bytes", lo);
-		if (mx_rd_skip(&o_rd, (size_t)1 << lo, s->err) != 0)
-			return bfail(s, off, "truncated integer");
-		return 0;
-	case 0x2:
-		if (lo != 2 && lo != 3)
-			return bfail(s, off, "real of 2^%u bytes", lo);
-		if (mx_rd_skip(&o_rd, (size_t)1 << lo, s->err) != 0)
-			return bfail(s, off, "truncated real");
-		return 0;
-	case 0x3:
-		if (lo != 3)
-			return bfail(s, off, "unknown marker 0x%02x", m);
-		if (mx_rd_skip(&o_rd, 8, s->err) != 0)
-			return bfail(s, off, "truncated date");
-		return 0;
-	case 0x8:
-		if (mx_rd_skip(&o_rd, (size_t)lo + 1, s->err) != 0)
-			return bfail(s, off, "truncated uid");
-		return 0;
-	case 0x4: case 0x5: case 0x6: case 0xA: case 0xC: case 0xD:
-		break;
-	default:
-		return bfail(s, off, "unknown marker 0x%02x", m);
-	}
-	if (lo == 0xF) {
-		uint8_t im;
-		if (mx_rd_u8(&o_rd, &im, s->err) != 0 || (im >> 4) != 0x1 || (im & 0xF) > 3)
-			return bfail(s, off, "bad length marker");
-		unsigned n = 1u << (im & 0xF);
-		if (mx_rd_bytes(&o_rd, &p, n, s->err) != 0)
-			return bfail(s, off, "truncated length");
-		count = getn(p, n);
-	}
-	uint64_t unit = o->type == 0x6 ? 2 : o->type == 0xD ? 2u * s->refsize :
-	    (o->type == 0xA || o->type == 0xC) ? s->refsize : 1;
-	size_t left = mx_rd_left(&o_rd);
-	if (count > left / unit)
-		return bfail(s, off, "object of %llu items runs past the object area",
-		    (unsigned long long)count);
-	o->count = count;
-	if (mx_rd_bytes(&o_rd, &p, (size_t)(count * unit), s->err) != 0)
-		return bfail(s, off, "truncated object");
-	if (o->type >= 0xA)
-		o->refs = p;
-	else
-		o->bytes = p;
-	/* libplist 2.2 asserts strlen(value) == length on every string and key
-	 * it hands out: a NUL inside a string would abort the process */
-	if (o->type == 0x5 && memchr(p, 0, (size_t)count) != NULL)
-		return bfail(s, off, "NUL character inside a string");
-	if (o->type == 0x6)
-		for (uint64_t u = 0; u < count; u++)
-			if (p[2 * u] == 0 && p[2 * u + 1] == 0)
-				return bfail(s, off, "NUL character inside a string");
-	return 0;
-}
-
-static uint64_t
-bref(const struct bscan *s, const struct bobj *o, uint64_t k)
-{
-	return getn(o->refs + k * s->refsize, s->refsize);
-}
-
-/* A dict key compared by characters, whatever its encoding: ASCII (0x5)
- * and UTF-16BE (0x6) spellings of one string are the same key. */
-struct bkey { const uint8_t *p; uint64_t n; uint8_t type; };
-
-static unsigned
-bkey_ch(const struct bkey *k, uint64_t i)
-{
-	return k->type == 0x5 ? k->p[i] : ((unsigned)k->p[2 * i] << 8) | k->p[2 * i + 1];
-}
-
-static int
-bkey_cmp(const void *a, const void *b)
-{
-	const struct bkey *x = a, *y = b;
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	for (uint64_t i = 0; i < x->n; i++) {
-		unsigned cx = bkey_ch(x, i), cy = bkey_ch(y, i);
-		if (cx != cy)
-			return cx < cy ? -1 : 1;
-	}
-	return 0;
-}
-
-static int
-bdict_keys(struct bscan *s, const struct bobj *o)
-{
-	struct bkey *ks = mx_xcalloc(o->count ? o->count : 1, sizeof *ks);
-	int rc = 0;
-	for (uint64_t k = 0; k < o->count && rc == 0; k++) {
-		struct bobj ko;
-		uint64_t r = bref(s, o, k);
-		if (r >= s->nobj) {
-			rc = bfail(s, o->off, "dictionary key reference %llu out of range",
-			    (unsigned long long)r);
-			break;
-		}
-		if ((rc = bobject(s, r, &ko)) != 0)
-			break;
-		if (ko.type != 0x5 && ko.type != 0x6) {
-			rc = bfail(s, ko.off, "dictionary key is not a string");
-			break;
-		}
-		ks[k] = (struct bkey){ ko.bytes, ko.count, ko.type };
-	}
-	if (rc == 0 && o->count > 1) {
-		qsort(ks, (size_t)o->count, sizeof *ks, bkey_cmp);
-		for (uint64_t k = 1; k < o->count; k++)
-			if (bkey_cmp(&ks[k - 1], &ks[k]) == 0) {
-				bool show = ks[k].type == 0x5 && ks[k].n < 100;
-				rc = failp(s->err, MX_EFORMAT, o->off, s->name, NULL,
-				    "binary plist: duplicate key \"%.*s\" in the dictionary at offset %llu",
-				    show ? (int)ks[k].n : 0, show ? (const char *)ks[k].p : "",
-				    (unsigned long long)o->off);
-				break;
-			}
-	}
-	free(ks);
-	return rc;
-}
-
-struct bframe { uint64_t idx, next; };
-
-static int
-bin_scan(const uint8_t *b, size_t len, const char *name, mx_err *err)
-{
-	struct bscan s = { .name = name, .err = err };
-	mx_rd_init(&s.rd, b, len, 0, "binary plist");
-	if (len < 8 + 1 + 32)
-		return bfail(&s, 0, "%zu bytes is too short", len);
-	const uint8_t *t = b + len - 32;
-	s.offsize = t[6];
-	s.refsize = t[7];
-	s.nobj = getn(t + 8, 8);
-	s.top = getn(t + 16, 8);
-	s.offtab = getn(t + 24, 8);
-	uint64_t toff = len - 32;
-	if (s.offsize < 1 || s.offsize > 8 || s.refsize < 1 || s.refsize > 8)
-		return bfail(&s, toff + 6, "offset size %u / reference size %u not in 1..8",
-		    s.offsize, s.refsize);
-	if (s.nobj == 0 || s.top >= s.nobj)
-		return bfail(&s, toff + 8, "%llu objects, top object %llu",
-		    (unsigned long long)s.nobj, (unsigned long long)s.top);
-	if (s.offtab < 9 || s.offtab > toff || s.nobj > (toff - s.offtab) / s.offsize)
-		return bfail(&s, toff + 24, "offset table at %llu with %llu entries does not fit",
-		    (unsigned long long)s.offtab, (unsigned long long)s.nobj);
-
-	/* iterative DFS from the top object, memoised, cycle-checked */
-	uint8_t *state = mx_xcalloc((size_t)s.nobj, 1);           /* 0 new, 1 open, 2 done */
-	uint16_t *height = mx_xcalloc((size_t)s.nobj, sizeof *height);
-	uint32_t *nodes = mx_xcalloc((size_t)s.nobj, sizeof *nodes);  /* saturating */
-	struct bframe *st = mx_xcalloc(MX_PLIST_MAX_DEPTH + 2, sizeof *st);
-	int sp = 0, rc = 0;
-	st[sp++] = (struct bframe){ s.top, 0 };
-	state[s.top] = 1;
-	while (sp > 0 && rc == 0) {
-		struct bframe *f = &st[sp - 1];
-		struct bobj o;
-		if ((rc = bobject(&s, f->idx, &o)) != 0)
-			break;
-		uint64_t nchild = o.type == 0xD ? o.count : (o.type == 0xA || o.type == 0xC) ? o.count : 0;
-		if (f->next == 0 && o.type == 0xD && (rc = bdict_keys(&s, &o)) != 0)
-			break;
-		if (f->next < nchild) {
-			/* dict values follow the keys */
-			uint64_t r = bref(&s, &o, o.type == 0xD ? o.count + f->next : f->next);
-			f->next++;
-			if (r >= s.nobj) {
-				rc = bfail(&s, o.off, "reference %llu out of range", (unsigned long long)r);
-				break;
-			}
-			if (state[r] == 2)
-				continue;
-			if (state[r] == 1) {
-				rc = bfail(&s, o.off, "reference cycle through object %llu",
-				    (unsigned long long)r);
-				break;
-			}
-			if (sp > MX_PLIST_MAX_DEPTH) {
-				rc = bfail(&s, o.off, "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
-				break;
-			}
-			state[r] = 1;
-			st[sp++] = (struct bframe){ r, 0 };
-			continue;
-		}
-		/* all children done: height and expanded node count */
-		uint32_t h = 0;
-		uint64_t n = 1 + (o.type == 0xD ? o.count : 0);   /* libplist adds key nodes */
-		for (uint64_t k = 0; k < nchild; k++) {
-			uint64_t r = bref(&s, &o, o.type == 0xD ? o.count + k : k);
-			if (height[r] > h)
-				h = height[r];
-			n += nodes[r];
-		}
-		if (nchild > 0 && h + 1u > MX_PLIST_MAX_DEPTH) {
-			rc = bfail(&s, o.off, "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
-			break;
-		}
-		if (n > MX_PLIST_MAX_NODES) {
-			rc = bfail(&s, o.off, "object graph expands to more than %u nodes",
-			    MX_PLIST_MAX_NODES);
-			break;
-		}
-		height[f->idx] = (uint16_t)(nchild > 0 ? h + 1 : 0);
-		nodes[f->idx] = (uint32_t)n;
-		state[f->idx] = 2;
-		sp--;
-	}
-	free(state);
-	free(height);
-	free(nodes);
-	free(st);
 	return rc;
 }
 
@@ -926,9 +683,17 @@ walk_tree(plist_t n, int depth, struct tstat *ts)
 		return;
 	}
 	if (t == PLIST_ARRAY) {
-		uint32_t c = plist_array_get_size(n);
-		for (uint32_t i = 0; i < c; i++)
-			walk_tree(plist_array_get_item(n, i), depth + 1, ts);
+		/* an iterator: item i of an unindexed array costs i steps */
+		plist_array_iter it = NULL;
+		plist_array_new_iter(n, &it);
+		for (;;) {
+			plist_t v = NULL;
+			plist_array_next_item(n, it, &v);
+			if (v == NULL)
+				break;
+			walk_tree(v, depth + 1, ts);
+		}
+		free(it);
 		return;
 	}
 	ts->dict_entries += plist_dict_get_size(n);
@@ -948,10 +713,10 @@ static int
 tree_fail(const struct tstat *ts, const char *name, mx_err *err)
 {
 	if (ts->too_deep)
-		return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+		return mx_plist_failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
 		    "nesting deeper than %d", MX_PLIST_MAX_DEPTH);
 	if (ts->nodes > MX_PLIST_MAX_NODES)
-		return failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
+		return mx_plist_failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
 		    "more than %u plist nodes", MX_PLIST_MAX_NODES);
 	return 0;
 }
@@ -969,18 +734,25 @@ mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name, m
 {
 	*out = NULL;
 	if (len > MX_PLIST_MAX_BYTES)
-		return failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
+		return mx_plist_failp(err, MX_ETOOBIG, MX_NO_OFFSET, name, NULL,
 		    "%zu bytes is over the %u-byte limit", len, MX_PLIST_MAX_BYTES);
 	plist_t p = NULL;
 	struct tstat ts = { 0 };
 	if (len >= 8 && memcmp(buf, "bplist00", 8) == 0) {
-		int rc = bin_scan(buf, len, name, err);
+		int rc = mx_plist_bin_scan(buf, len, name, err);
 		if (rc != 0)
 			return rc;
 		plist_from_bin((const char *)buf, (uint32_t)len, &p);
 		if (p == NULL)
-			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			return mx_plist_failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
 			    "malformed binary plist");
+		/* libplist's binary reader leaves arrays and dicts unindexed:
+		 * every later lookup would be a walk (issue 14 §8) */
+		if ((rc = mx_plist_index(&p, err)) != 0) {
+			plist_free(p);
+			mx_err_where(err, "%s: ", name);
+			return rc;
+		}
 	} else {
 		size_t skip = 0;
 		if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
@@ -988,7 +760,7 @@ mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name, m
 		while (skip < len && is_ws(buf[skip]))
 			skip++;
 		if (skip >= len || buf[skip] != '<')
-			return failp(err, MX_EFORMAT, skip, name, NULL,
+			return mx_plist_failp(err, MX_EFORMAT, skip, name, NULL,
 			    skip >= len ? "empty input: not a property list" :
 			    "not a property list (neither XML nor bplist00)");
 		size_t nkeys = 0;
@@ -1000,12 +772,12 @@ mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name, m
 		}
 		plist_from_xml((const char *)buf + skip, (uint32_t)(len - skip), &p);
 		if (p == NULL)
-			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			return mx_plist_failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
 			    "malformed XML plist (a value libplist rejects)");
 		walk_tree(p, 0, &ts);
 		if (!ts.too_deep && ts.nodes <= MX_PLIST_MAX_NODES && ts.dict_entries != nkeys) {
 			plist_free(p);
-			return failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
+			return mx_plist_failp(err, MX_EFORMAT, MX_NO_OFFSET, name, NULL,
 			    "duplicate dictionary key (%zu keys in the text, %zu in the tree)",
 			    nkeys, ts.dict_entries);
 		}
@@ -1020,117 +792,4 @@ mx_plist_parse(plist_t *out, const uint8_t *buf, size_t len, const char *name, m
 	}
 	*out = p;
 	return 0;
-}
-
-/* ---- typed access ---- */
-
-const char *
-mx_plist_type_name(plist_t node)
-{
-	if (node == NULL)
-		return "nothing";
-	switch (plist_get_node_type(node)) {
-	case PLIST_BOOLEAN: return "boolean";
-	case PLIST_UINT:    return "integer";
-	case PLIST_REAL:    return "real";
-	case PLIST_STRING:  return "string";
-	case PLIST_ARRAY:   return "array";
-	case PLIST_DICT:    return "dictionary";
-	case PLIST_DATE:    return "date";
-	case PLIST_DATA:    return "data";
-	case PLIST_KEY:     return "key";
-	case PLIST_UID:     return "uid";
-	default:            return "unknown";
-	}
-}
-
-static const char *
-want_name(plist_type t)
-{
-	switch (t) {
-	case PLIST_BOOLEAN: return "boolean";
-	case PLIST_UINT:    return "integer";
-	case PLIST_REAL:    return "real";
-	case PLIST_STRING:  return "string";
-	case PLIST_ARRAY:   return "array";
-	case PLIST_DICT:    return "dictionary";
-	case PLIST_DATE:    return "date";
-	case PLIST_DATA:    return "data";
-	default:            return "value";
-	}
-}
-
-int
-mx_plist_expect(plist_t node, plist_type want, const char *name, const char *path, mx_err *err)
-{
-	if (node != NULL && plist_get_node_type(node) == want)
-		return 0;
-	return failp(err, MX_EINVALID, MX_NO_OFFSET, name, path, "expected %s, got %s",
-	    want_name(want), mx_plist_type_name(node));
-}
-
-int
-mx_plist_get_node(plist_t *out, plist_t dict, const char *key, plist_type want, bool required,
-    const char *name, const char *path, mx_err *err)
-{
-	plist_t v = dict ? plist_dict_get_item(dict, key) : NULL;
-	if (v != NULL && plist_get_node_type(v) == want) {
-		*out = v;
-		return 0;
-	}
-	if (v == NULL && !required)
-		return 0;
-	char kp[256];   /* only for the message */
-	mx_path_key(kp, sizeof kp, path, key);
-	if (v == NULL)
-		return failp(err, MX_EINVALID, MX_NO_OFFSET, name, kp, "required key missing");
-	return mx_plist_expect(v, want, name, kp, err);
-}
-
-int
-mx_plist_get_string(const char **out, plist_t dict, const char *key, bool required,
-    const char *name, const char *path, mx_err *err)
-{
-	plist_t v = NULL;
-	int rc = mx_plist_get_node(&v, dict, key, PLIST_STRING, required, name, path, err);
-	if (rc == 0 && v != NULL)
-		*out = mx_plist_str(v);
-	return rc;
-}
-
-int
-mx_plist_get_bool(bool *out, plist_t dict, const char *key, bool required,
-    const char *name, const char *path, mx_err *err)
-{
-	plist_t v = NULL;
-	int rc = mx_plist_get_node(&v, dict, key, PLIST_BOOLEAN, required, name, path, err);
-	if (rc == 0 && v != NULL) {
-		uint8_t b = 0;
-		plist_get_bool_val(v, &b);
-		*out = b != 0;
-	}
-	return rc;
-}
-
-int
-mx_plist_get_int(int64_t *out, plist_t dict, const char *key, bool required,
-    const char *name, const char *path, mx_err *err)
-{
-	plist_t v = NULL;
-	int rc = mx_plist_get_node(&v, dict, key, PLIST_UINT, required, name, path, err);
-	if (rc == 0 && v != NULL) {
-		uint64_t u = 0;
-		plist_get_uint_val(v, &u);
-		*out = (int64_t)u;   /* libplist 2.2 keeps negative integers two's-complement */
-	}
-	return rc;
-}
-
-const char *
-mx_plist_str(plist_t node)
-{
-	if (node == NULL || plist_get_node_type(node) != PLIST_STRING)
-		return NULL;
-	uint64_t n = 0;
-	return plist_get_string_ptr(node, &n);
 }

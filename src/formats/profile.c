@@ -12,7 +12,9 @@
  * macOS, which shows the signer and "Verified"/"Unverified" separately,
  * we do not require the signer to chain to a trusted root
  * (CMS_NO_SIGNER_CERT_VERIFY): a broken signature is MX_ESIGNATURE, an
- * unverifiable trust chain is not an error here.
+ * unverifiable trust chain is not an error here.  Every byte of the file
+ * must belong to the SignedData: trailing bytes, which no signature
+ * covers, are MX_EFORMAT (validate and install read through here alike).
  *
  * The envelope (TopLevel.yaml, CommonPayloadKeys.yaml) is checked on read:
  * PayloadType "Configuration", PayloadIdentifier, PayloadUUID,
@@ -37,6 +39,7 @@
 
 #include "macext/plist_util.h"
 #include "macext/profile.h"
+#include "macext/text.h"
 
 struct mx_profile {
 	plist_t root;
@@ -71,6 +74,36 @@ ssl_reason(char *buf, size_t len)
 	ERR_clear_error();
 }
 
+/* The signer certificate's common name as UTF-8 (whatever ASN.1 string
+ * type holds it), cut at a character boundary to fit; the one-line
+ * subject (ASCII, escaped by OpenSSL) when it has no common name.  A name
+ * that cannot be UTF-8 is refused: it would reach the JSON output. */
+static int
+signer_name(X509 *x, char *out, size_t len, const char *name, mx_err *err)
+{
+	X509_NAME *sn = X509_get_subject_name(x);
+	int i = X509_NAME_get_index_by_NID(sn, NID_commonName, -1);
+	if (i < 0) {
+		X509_NAME_oneline(sn, out, (int)len);
+		return 0;
+	}
+	unsigned char *u = NULL;
+	int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(sn, i)));
+	if (n < 0 || !mx_utf8_valid((const char *)u, (size_t)n) || memchr(u, 0, (size_t)n)) {
+		OPENSSL_free(u);
+		ERR_clear_error();
+		return fail_name(err, MX_EFORMAT, MX_NO_OFFSET, name,
+		    "the signer certificate's common name is not valid text (UTF-8)");
+	}
+	size_t k = (size_t)n < len ? (size_t)n : len - 1;
+	while (k > 0 && k < (size_t)n && (u[k] & 0xC0) == 0x80)
+		k--;            /* never end inside a character */
+	memcpy(out, u, k);
+	out[k] = '\0';
+	OPENSSL_free(u);
+	return 0;
+}
+
 /* Unwraps and verifies CMS SignedData.  On success *content is malloc'd. */
 static int
 cms_unwrap(const uint8_t *buf, size_t len, const char *name, uint8_t **content, size_t *clen,
@@ -78,20 +111,31 @@ cms_unwrap(const uint8_t *buf, size_t len, const char *name, uint8_t **content, 
 {
 	char why[256], msg[400];
 	int rc = 0;
-	BIO *in = BIO_new_mem_buf(buf, (int)len);
 	BIO *out = BIO_new(BIO_s_mem());
 	X509_STORE *store = X509_STORE_new();
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(X509) *signers = NULL;
-	if (in == NULL || out == NULL || store == NULL) {
+	if (out == NULL || store == NULL) {
 		rc = fail_name(err, MX_ENOMEM, MX_NO_OFFSET, name, "out of memory (OpenSSL)");
 		goto done;
 	}
-	cms = d2i_CMS_bio(in, NULL);
+	/* d2i_ with a pointer tells how many bytes the ContentInfo took (DER
+	 * or BER with indefinite lengths alike) */
+	const unsigned char *cur = buf;
+	cms = d2i_CMS_ContentInfo(NULL, &cur, (long)len);
 	if (cms == NULL) {
 		ssl_reason(why, sizeof why);
 		snprintf(msg, sizeof msg, "malformed CMS signed profile (truncated or not DER): %s", why);
 		rc = fail_name(err, MX_EFORMAT, 0, name, msg);
+		goto done;
+	}
+	/* bytes after the SignedData are covered by no signature: what would
+	 * read them could be told anything (issue 14 §5) */
+	size_t used = (size_t)(cur - buf);
+	if (used < len) {
+		snprintf(msg, sizeof msg, "%zu bytes after the CMS SignedData (bytes %zu to %zu of "
+		    "%zu) are not covered by the signature", len - used, used, len - 1, len);
+		rc = fail_name(err, MX_EFORMAT, used, name, msg);
 		goto done;
 	}
 	int nid = OBJ_obj2nid(CMS_get0_type(cms));
@@ -121,11 +165,9 @@ cms_unwrap(const uint8_t *buf, size_t len, const char *name, uint8_t **content, 
 	}
 	signers = CMS_get0_signers(cms);
 	signer[0] = '\0';
-	if (signers != NULL && sk_X509_num(signers) > 0) {
-		X509_NAME *sn = X509_get_subject_name(sk_X509_value(signers, 0));
-		if (X509_NAME_get_text_by_NID(sn, NID_commonName, signer, (int)signer_len) < 0)
-			X509_NAME_oneline(sn, signer, (int)signer_len);
-	}
+	if (signers != NULL && sk_X509_num(signers) > 0 &&
+	    (rc = signer_name(sk_X509_value(signers, 0), signer, signer_len, name, err)) != 0)
+		goto done;
 	char *data = NULL;
 	long dl = BIO_get_mem_data(out, &data);
 	if (dl <= 0) {
@@ -139,7 +181,6 @@ done:
 	sk_X509_free(signers);
 	CMS_ContentInfo_free(cms);
 	X509_STORE_free(store);
-	BIO_free(in);
 	BIO_free(out);
 	ERR_clear_error();
 	return rc;
@@ -355,19 +396,8 @@ mx_profile_payload_identifier(const mx_profile *p, size_t i)
 int
 mx_profile_to_bin(const mx_profile *p, uint8_t **out, size_t *len, mx_err *err)
 {
-	char *bin = NULL;
-	uint32_t n = 0;
-	*out = NULL;
-	*len = 0;
-	plist_to_bin(p->root, &bin, &n);
-	if (bin == NULL || n == 0) {
-		free(bin);
-		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "profile %s: cannot write binary plist",
-		    p->identifier);
-	}
-	*out = mx_xmalloc(n);
-	memcpy(*out, bin, n);
-	*len = n;
-	free(bin);
-	return 0;
+	int rc = mx_plist_to_bin(p->root, out, len, err);
+	if (rc != 0)
+		mx_err_where(err, "profile %s: ", p->identifier);
+	return rc;
 }

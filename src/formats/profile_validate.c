@@ -34,6 +34,7 @@
 
 #include "formats/schema_int.h"
 #include "macext/plist_util.h"
+#include "macext/strmap.h"
 #include "macext/profile.h"
 
 #define SYSEXT "com.apple.system-extension-policy"
@@ -459,17 +460,27 @@ check_team_dict(struct vctx *c, plist_t pl, const char *key, bool allow_empty, c
 	free(it);
 }
 
-static bool
-array_has(plist_t arr, const char *s)
+/* The strings of an array as a set: the "also in AllowedTeamIdentifiers"
+ * checks below ask it once per dictionary key, which was a scan of the
+ * array each time (quadratic in a large allow list: issue 14 §8). */
+static void
+array_set(mx_strmap *m, plist_t arr)
 {
+	mx_strmap_init(m);
 	if (arr == NULL || plist_get_node_type(arr) != PLIST_ARRAY)
-		return false;
-	for (uint32_t i = 0; i < plist_array_get_size(arr); i++) {
-		const char *x = mx_plist_str(plist_array_get_item(arr, i));
-		if (x != NULL && strcmp(x, s) == 0)
-			return true;
+		return;
+	plist_array_iter it = NULL;
+	plist_array_new_iter(arr, &it);
+	for (;;) {
+		plist_t v = NULL;
+		plist_array_next_item(arr, it, &v);
+		if (v == NULL)
+			break;
+		const char *x = mx_plist_str(v);
+		if (x != NULL)
+			mx_strmap_add_str(m, x, 0);
 	}
-	return false;
+	free(it);
 }
 
 static void
@@ -502,6 +513,8 @@ check_sysext_rules(struct vctx *c, plist_t pl, const char *path)
 	 * this array and as a key in the 'AllowedSystemExtensions' dictionary." */
 	plist_t teams = plist_dict_get_item(pl, "AllowedTeamIdentifiers");
 	plist_t ase = plist_dict_get_item(pl, "AllowedSystemExtensions");
+	mx_strmap team_set;
+	array_set(&team_set, teams);
 	if (ase != NULL && plist_get_node_type(ase) == PLIST_DICT) {
 		plist_dict_iter it = NULL;
 		plist_dict_new_iter(ase, &it);
@@ -513,7 +526,7 @@ check_sysext_rules(struct vctx *c, plist_t pl, const char *path)
 				free(team);
 				break;
 			}
-			if (array_has(teams, team)) {
+			if (mx_strmap_has_str(&team_set, team)) {
 				char kp[256], tp[300];
 				mx_path_key(kp, sizeof kp, path, "AllowedSystemExtensions");
 				mx_path_key(tp, sizeof tp, kp, team);
@@ -524,6 +537,7 @@ check_sysext_rules(struct vctx *c, plist_t pl, const char *path)
 		}
 		free(it);
 	}
+	mx_strmap_free(&team_set);
 
 	/* Apple: "It's an error for the same mapping to appear in the dictionary
 	 * values corresponding to 'RemovableSystemExtensions' and
@@ -542,11 +556,17 @@ check_sysext_rules(struct vctx *c, plist_t pl, const char *path)
 				free(team);
 				break;
 			}
-			plist_t rarr = plist_dict_get_item(rem, team);
-			for (uint32_t i = 0; plist_get_node_type(arr) == PLIST_ARRAY &&
-			    i < plist_array_get_size(arr); i++) {
-				const char *b = mx_plist_str(plist_array_get_item(arr, i));
-				if (b == NULL || !array_has(rarr, b))
+			mx_strmap rset;
+			array_set(&rset, plist_dict_get_item(rem, team));
+			uint32_t na = plist_get_node_type(arr) == PLIST_ARRAY ? plist_array_get_size(arr) : 0;
+			plist_array_iter ai = NULL;
+			if (na)
+				plist_array_new_iter(arr, &ai);
+			for (uint32_t i = 0; i < na; i++) {
+				plist_t bn = NULL;
+				plist_array_next_item(arr, ai, &bn);
+				const char *b = mx_plist_str(bn);
+				if (b == NULL || !mx_strmap_has_str(&rset, b))
 					continue;
 				char kp[256], tp[300], ip[320];
 				mx_path_key(kp, sizeof kp, path, "NonRemovableSystemExtensions");
@@ -555,6 +575,8 @@ check_sysext_rules(struct vctx *c, plist_t pl, const char *path)
 				err_at(c, ip, "%s %s is also in RemovableSystemExtensions "
 				    "(Apple: an error to list it in both)", team, b);
 			}
+			free(ai);
+			mx_strmap_free(&rset);
 			free(team);
 		}
 		free(it);
@@ -603,6 +625,8 @@ check_kext_rules(struct vctx *c, plist_t pl, const char *path)
 	plist_t ake = plist_dict_get_item(pl, "AllowedKernelExtensions");
 	if (ake == NULL || plist_get_node_type(ake) != PLIST_DICT)
 		return;
+	mx_strmap team_set;
+	array_set(&team_set, teams);
 	plist_dict_iter it = NULL;
 	plist_dict_new_iter(ake, &it);
 	for (;;) {
@@ -613,7 +637,7 @@ check_kext_rules(struct vctx *c, plist_t pl, const char *path)
 			free(team);
 			break;
 		}
-		if (team[0] != '\0' && array_has(teams, team)) {
+		if (team[0] != '\0' && mx_strmap_has_str(&team_set, team)) {
 			char kp[256], tp[300];
 			mx_path_key(kp, sizeof kp, path, "AllowedKernelExtensions");
 			mx_path_key(tp, sizeof tp, kp, team);
@@ -625,6 +649,7 @@ check_kext_rules(struct vctx *c, plist_t pl, const char *path)
 		free(team);
 	}
 	free(it);
+	mx_strmap_free(&team_set);
 }
 
 /* ---- the profile ---- */

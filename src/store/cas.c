@@ -7,11 +7,15 @@
  * hash is SHA-256 over its sorted entries: "path\0type\0size\0" + content
  * (symlinks are refused: a bundle we import must not point outside itself).
  * A tree is copied to a temporary name and renamed into place, so a crash
- * never leaves a half-written entry under its final name.
+ * never leaves a half-written entry under its final name; the temporaries
+ * a killed import leaves (cas/.tmp-PID-HEX, never referenced by a row) are
+ * removed at the next store open and reported by `store check`.  Walks are
+ * iterative and bounded (CAS_MAX_DEPTH directories).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 
 #define CAS_MAX_FILES 20000
 #define CAS_MAX_BYTES (512ull << 20)
+#define CAS_MAX_DEPTH 32        /* directories below a tree's root (coderesources.c's bound) */
 
 int
 mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65], mx_err *err)
@@ -69,7 +74,7 @@ mx_store_blob_get(mx_store *st, const char *hash, uint8_t **out, size_t *len, mx
 
 /* ---- trees ---- */
 
-struct entry { char *rel; int isdir; off_t size; };
+struct entry { char *rel; int isdir; off_t size; int depth; };
 /* what identifies an entry's bytes without reading them (as git's index
  * does): device, inode, size and the nanosecond change and modify times */
 struct ident { uint64_t dev, ino, size, mtime_s, mtime_ns, ctime_s, ctime_ns; };
@@ -95,9 +100,7 @@ ident_add(struct walk *w, const char *rel, const struct stat *sb)
  * times tick at the kernel's coarse clock, so a tree changed within the
  * last moments is not remembered (a write in the same tick would keep its
  * identity: git's "racy" case). */
-#define TREE_MEMO 8
-static struct { uint8_t id[32]; char hash[65]; bool valid; } tree_memo[TREE_MEMO];
-static unsigned tree_next;
+/* (the memo lives in the store handle: st->tree_memo, one per connection) */
 
 static int
 by_rel(const void *a, const void *b)
@@ -105,49 +108,82 @@ by_rel(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->rel, ((const struct entry *)b)->rel);
 }
 
+/* Lists every entry under root into w, breadth first and without
+ * recursion: w->v is the queue, each directory's entries are appended as it
+ * is reached.  A directory nested deeper than CAS_MAX_DEPTH is refused
+ * (issue 14 §7: a 1,000-deep tree once overflowed the stack here), the
+ * same bound as the resource seal's walk in `codesign verify`. */
 static int
-walk(const char *root, const char *rel, struct walk *w, mx_err *err)
+walk(const char *root, struct walk *w, mx_err *err)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *dir = opendir(path);
-	if (dir == NULL)
-		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
-	struct dirent *de;
 	int rc = 0;
-	while (rc == 0 && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char sub[PATH_MAX], full[PATH_MAX];
-		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		snprintf(full, sizeof full, "%s/%s", root, sub);
-		struct stat sb;
-		if (lstat(full, &sb) != 0) {
-			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", full, strerror(errno));
+	const char *rel = "";   /* the directory being listed: the root, then each queued one */
+	int depth = 0;
+	for (size_t q = 0;;) {
+		char path[PATH_MAX];
+		if ((size_t)snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel) >=
+		    sizeof path)
+			return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: path too long", root);
+		DIR *dir = opendir(path);
+		if (dir == NULL)
+			return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path, strerror(errno));
+		struct dirent *de;
+		while (rc == 0 && (de = readdir(dir)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char sub[PATH_MAX], full[PATH_MAX];
+			if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "",
+			    de->d_name) >= sizeof sub ||
+			    (size_t)snprintf(full, sizeof full, "%s/%s", root, sub) >= sizeof full) {
+				rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: path too long", path);
+				break;
+			}
+			struct stat sb;
+			if (lstat(full, &sb) != 0) {
+				rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", full, strerror(errno));
+				break;
+			}
+			if (S_ISLNK(sb.st_mode)) {
+				/* the wording of the bundle reader (bundle.c), so install and
+				 * codesign verify refuse alike */
+				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
+				    "%s: %s is a symbolic link (links are not accepted in bundles)", root, sub);
+				break;
+			}
+			if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
+				    "%s: not a regular file or directory (links are not accepted in bundles)",
+				    full);
+				break;
+			}
+			if (S_ISDIR(sb.st_mode) && depth + 1 > CAS_MAX_DEPTH) {
+				rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET,
+				    "%s: the tree nests deeper than %d directories", root, CAS_MAX_DEPTH);
+				break;
+			}
+			if (w->n == CAS_MAX_FILES || (w->bytes += (uint64_t)sb.st_size) > CAS_MAX_BYTES) {
+				rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET,
+				    "%s: more than %d files or %llu bytes", root, CAS_MAX_FILES,
+				    (unsigned long long)CAS_MAX_BYTES);
+				break;
+			}
+			if (w->n == w->cap) {
+				w->cap = w->cap ? w->cap * 2 : 64;
+				w->v = mx_xrealloc(w->v, w->cap * sizeof *w->v);
+			}
+			w->v[w->n++] = (struct entry){ mx_xstrdup(sub), S_ISDIR(sb.st_mode), sb.st_size,
+				depth + 1 };
+			ident_add(w, sub, &sb);
+		}
+		closedir(dir);
+		while (q < w->n && !w->v[q].isdir)
+			q++;
+		if (rc || q == w->n)
 			break;
-		}
-		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
-			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,
-			    "%s: not a regular file or directory (links are not accepted in bundles)",
-			    full);
-			break;
-		}
-		if (w->n == CAS_MAX_FILES || (w->bytes += (uint64_t)sb.st_size) > CAS_MAX_BYTES) {
-			rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET,
-			    "%s: more than %d files or %llu bytes", root, CAS_MAX_FILES,
-			    (unsigned long long)CAS_MAX_BYTES);
-			break;
-		}
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->v = mx_xrealloc(w->v, w->cap * sizeof *w->v);
-		}
-		w->v[w->n++] = (struct entry){ mx_xstrdup(sub), S_ISDIR(sb.st_mode), sb.st_size };
-		ident_add(w, sub, &sb);
-		if (S_ISDIR(sb.st_mode))
-			rc = walk(root, sub, w, err);
+		rel = w->v[q].rel;      /* strdup'd: stays put when w->v grows */
+		depth = w->v[q].depth;
+		q++;
 	}
-	closedir(dir);
 	return rc;
 }
 
@@ -208,28 +244,106 @@ fsync_dir(const char *path, mx_err *err)
 	return 0;
 }
 
-static void
+/* Removes the tree at path without recursion: a stack of open directories,
+ * each emptied before it is removed.  Only the store's own temporaries and
+ * repairs come here (their depth is bounded by walk); a tree deeper than
+ * RM_MAX_DEPTH is left as it is and reported. */
+#define RM_MAX_DEPTH (CAS_MAX_DEPTH + 8)
+static int
 rmtree(const char *path)
 {
 	struct stat sb;
 	if (lstat(path, &sb) != 0)
-		return;
-	if (S_ISDIR(sb.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char sub[PATH_MAX];
-			snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-			rmtree(sub);
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(sb.st_mode))
+		return unlink(path);
+	struct { DIR *d; char name[256]; } st[RM_MAX_DEPTH];
+	int sp = 0, bad = 0;
+	st[0].d = opendir(path);
+	st[0].name[0] = '\0';
+	if (st[0].d == NULL)
+		return -1;
+	sp = 1;
+	while (sp > 0) {
+		int fd = dirfd(st[sp - 1].d);
+		struct dirent *de = readdir(st[sp - 1].d);
+		if (de == NULL) {
+			/* this directory is empty now: close it, remove it from its parent */
+			closedir(st[--sp].d);
+			if (sp > 0 && unlinkat(dirfd(st[sp - 1].d), st[sp].name, AT_REMOVEDIR) != 0)
+				bad = 1;
+			continue;
 		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+			bad = 1;
+			continue;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			if (unlinkat(fd, de->d_name, 0) != 0)
+				bad = 1;
+			continue;
+		}
+		int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = sub >= 0 && sp < RM_MAX_DEPTH ? fdopendir(sub) : NULL;
+		if (d == NULL) {
+			if (sub >= 0)
+				close(sub);
+			bad = 1;
+			continue;
+		}
+		st[sp].d = d;
+		snprintf(st[sp].name, sizeof st[sp].name, "%s", de->d_name);
+		sp++;
 	}
+	if (rmdir(path) != 0)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+/* Is pid a process on this machine?  (A temporary's name carries its
+ * writer's pid: only the dead writer's temporaries are garbage.) */
+static bool
+pid_alive(long pid)
+{
+	return pid > 0 && pid <= INT32_MAX && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+int
+mx_cas_stale_temps(mx_store *st, bool remove, void (*fn)(const char *name, void *), void *arg,
+    long *n, mx_err *err)
+{
+	*n = 0;
+	char cas[PATH_MAX];
+	snprintf(cas, sizeof cas, "%s/cas", st->dir);
+	DIR *d = opendir(cas);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", cas,
+		    strerror(errno));
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(d)) != NULL) {
+		long pid = 0;
+		if (strncmp(de->d_name, ".tmp-", 5) != 0)
+			continue;
+		char *end = NULL;
+		pid = strtol(de->d_name + 5, &end, 10);
+		if (end == de->d_name + 5 || *end != '-' || pid_alive(pid))
+			continue;        /* an import under way in a live process */
+		(*n)++;
+		if (fn)
+			fn(de->d_name, arg);
+		if (remove) {
+			char p[PATH_MAX + 300];
+			snprintf(p, sizeof p, "%s/%s", cas, de->d_name);
+			if (rmtree(p) != 0 && rc == 0)
+				rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: cannot remove: %s", p,
+				    strerror(errno));
+		}
+	}
+	closedir(d);
+	return rc;
 }
 
 /* Makes cas/ and cas/<hh>/ for hash and names a fresh temporary entry in
@@ -269,8 +383,10 @@ mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: missing from the store", dir);
 	struct dirent *de;
 	int found = 0;
+	/* the entry holds one name, the tree's base name, which may itself begin
+	 * with a dot (/Applications/.Karabiner-VirtualHIDDevice-Manager.app) */
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.') {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			snprintf(out, len, "%s/%s", dir, de->d_name);
 			found = 1;
 			break;
@@ -299,7 +415,7 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	ident_add(&w, srcbuf, &sb);
 	int rc = 0;
 	if (S_ISDIR(sb.st_mode))
-		rc = walk(srcbuf, "", &w, err);
+		rc = walk(srcbuf, &w, err);
 	else if (!S_ISREG(sb.st_mode))
 		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: not a file or directory", src);
 	uint8_t id[32];
@@ -308,13 +424,13 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	EVP_MD_CTX_free(w.id);
 	if (rc)
 		goto out;
-	for (int i = 0; i < TREE_MEMO; i++)
-		if (tree_memo[i].valid && memcmp(tree_memo[i].id, id, 32) == 0) {
+	for (int i = 0; i < ST_TREE_MEMO; i++)
+		if (st->tree_memo[i].valid && memcmp(st->tree_memo[i].id, id, 32) == 0) {
 			char known[PATH_MAX];
-			snprintf(known, sizeof known, "%s/cas/%.2s/%s", st->dir, tree_memo[i].hash,
-			    tree_memo[i].hash);
+			snprintf(known, sizeof known, "%s/cas/%.2s/%s", st->dir, st->tree_memo[i].hash,
+			    st->tree_memo[i].hash);
 			if (stat(known, &sb) == 0) {
-				memcpy(out_hash, tree_memo[i].hash, 65);
+				memcpy(out_hash, st->tree_memo[i].hash, 65);
 				goto out;
 			}
 		}
@@ -356,10 +472,10 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 - w.newest > 0.1) {
-		unsigned i = tree_next++ % TREE_MEMO;
-		memcpy(tree_memo[i].id, id, 32);
-		memcpy(tree_memo[i].hash, out_hash, 65);
-		tree_memo[i].valid = true;
+		unsigned i = st->tree_next++ % ST_TREE_MEMO;
+		memcpy(st->tree_memo[i].id, id, 32);
+		memcpy(st->tree_memo[i].hash, out_hash, 65);
+		st->tree_memo[i].valid = true;
 	}
 
 	char final[PATH_MAX], tmp[PATH_MAX], p[PATH_MAX * 2];

@@ -3,7 +3,8 @@
  * directory after anything went wrong: SQLite's integrity and foreign-key
  * checks, the invariants every device's rows must keep (written as SQL
  * queries that return the rows breaking them), content references that must
- * resolve (profile bodies in blobs, device files in the CAS), and a digest
+ * resolve (profile bodies in blobs, device files in the CAS), no temporary
+ * a killed import left in the CAS, and a digest
  * of the whole logical state so a crash test can compare it with a run that
  * was never interrupted.  Also the selection and counting queries of
  * `macext fleet` (a temporary table of device ids).
@@ -146,6 +147,32 @@ check_files(mx_store *st, mx_check_fn fn, void *arg, long *n, mx_err *err)
 	return rc;
 }
 
+struct temps_ctx { mx_check_fn fn; void *arg; const char *dir; };
+
+static void
+temp_one(const char *name, void *arg)
+{
+	const struct temps_ctx *c = arg;
+	char detail[PATH_MAX + 400];
+	snprintf(detail, sizeof detail, "%s/cas/%s: left by an import that was killed "
+	    "(never referenced; the next command that writes removes it)", c->dir, name);
+	if (c->fn)
+		c->fn("cas-temporary", detail, c->arg);
+}
+
+/* Temporaries of killed imports (cas/.tmp-PID-HEX of a dead PID).  A
+ * writing open removes them; `store check` opens read-only and reports
+ * the ones still there. */
+static int
+check_temps(mx_store *st, mx_check_fn fn, void *arg, long *n, mx_err *err)
+{
+	struct temps_ctx c = { fn, arg, st->dir };
+	long k = 0;
+	int rc = mx_cas_stale_temps(st, false, temp_one, &c, &k, err);
+	*n += k;
+	return rc;
+}
+
 int
 mx_store_check(mx_store *st, mx_check_fn fn, void *arg, long *violations, mx_err *err)
 {
@@ -164,7 +191,7 @@ mx_store_check(mx_store *st, mx_check_fn fn, void *arg, long *violations, mx_err
 		if ((rc = report_rows(st, invariants[i].rule, invariants[i].sql, fn, arg, &n, err)))
 			return rc;
 	}
-	if ((rc = check_files(st, fn, arg, &n, err)))
+	if ((rc = check_files(st, fn, arg, &n, err)) || (rc = check_temps(st, fn, arg, &n, err)))
 		return rc;
 	*violations = n;
 	return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store_int.h"
+#include "macext/text.h"
 
 static const char *
 recovery_col(enum mx_recovery_entry r)
@@ -263,9 +264,13 @@ mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err
 	if (rc != SQLITE_ROW) {
 		if (rc != SQLITE_DONE)
 			return st_fail(st, err, "load device");
-		if (name)
+		if (name) {
+			/* the name comes from the command line: shown escaped */
+			char shown[200];
+			mx_text_escape(shown, sizeof shown, name);
 			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no device named '%s' in %s",
-			    name, st->dir);
+			    shown, st->dir);
+		}
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
 		    "no device in %s: create one with 'macext device create NAME'", st->dir);
 	}

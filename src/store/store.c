@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +17,44 @@
 #include <unistd.h>
 
 #include "store_int.h"
+#include "macext/text.h"
 
 extern const char *const mx_schema_migrations[];
 extern const int mx_schema_nmigrations;
 
+/* What a failed write says when the file system is the cause (issue 14
+ * §12): "the disk is full" and "the state directory is read-only" name the
+ * path, so an administrator knows what to free or remount. */
+int
+st_errno_fail(mx_err *err, int code, const char *path, int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: the disk is full (%s)", path,
+		    strerror(e));
+	if (e == EROFS || e == EACCES || e == EPERM)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: the state directory is read-only (%s)",
+		    path, strerror(e));
+	return MX_FAIL(err, code, MX_NO_OFFSET, "%s: %s", path, strerror(e));
+}
+
 int
 st_fail(mx_store *st, mx_err *err, const char *what)
 {
-	int rc = sqlite3_extended_errcode(st->db);
-	int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? MX_EBUSY :
-	    (rc & 0xff) == SQLITE_FULL ? MX_EIO : (rc & 0xff) == SQLITE_CONSTRAINT ? MX_EEXIST : MX_EIO;
+	int rc = sqlite3_extended_errcode(st->db), prim = rc & 0xff;
+	int sys = sqlite3_system_errno(st->db);
+	int code = prim == SQLITE_BUSY || prim == SQLITE_LOCKED ? MX_EBUSY :
+	    prim == SQLITE_CONSTRAINT ? MX_EEXIST : MX_EIO;
 	if (code == MX_EBUSY)
 		return MX_FAIL(err, code, MX_NO_OFFSET,
 		    "%s: the state store at %s stayed locked by another macext; try again", what,
 		    st->dir);
+	if (prim == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: the disk is full (state store "
+		    "%s/macext.db: %s)", what, st->dir, sqlite3_errmsg(st->db));
+	if (prim == SQLITE_READONLY || sys == EROFS ||
+	    (prim == SQLITE_CANTOPEN && access(st->dir, W_OK) != 0))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: the state directory %s is read-only "
+		    "(%s)", what, st->dir, sqlite3_errmsg(st->db));
 	return MX_FAIL(err, code, MX_NO_OFFSET, "%s: %s (state store %s/macext.db)", what,
 	    sqlite3_errmsg(st->db), st->dir);
 }
@@ -163,11 +188,11 @@ mkdirs(const char *dir, mx_err *err)
 			continue;
 		*p = '\0';
 		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-			return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
+			return st_errno_fail(err, MX_EIO, tmp, errno);
 		*p = '/';
 	}
 	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, strerror(errno));
+		return st_errno_fail(err, MX_EIO, tmp, errno);
 	return 0;
 }
 
@@ -211,40 +236,194 @@ migrate(mx_store *st, mx_err *err)
 	return 0;
 }
 
+static pthread_once_t configure_once = PTHREAD_ONCE_INIT;
+
+static void
+configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* One environment knob, a whole number in [min, max]; absent: dflt.  A
+ * value that is not one is refused naming the variable, like a bad option
+ * (issue 14 §13): a typo must not silently mean "default" or "off". */
+static int
+env_num(const char *name, long min, long max, long dflt, const char *what, long *out,
+    mx_err *err)
+{
+	const char *v = getenv(name);
+	int64_t n;
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	if (!mx_parse_i64(v, min, max, &n)) {
+		char *shown = mx_text_escape_dup(v);
+		MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", what, shown);
+		free(shown);
+		if (err != NULL)
+			snprintf(err->where, sizeof err->where, "%s", name);
+		return MX_EUSAGE;
+	}
+	*out = (long)n;
+	return 0;
+}
+
+static int
+store_env(long *busy_ms, long *fault_at, long *fault_kill, mx_err *err)
+{
+	int rc;
+	if ((rc = env_num("MACEXT_BUSY_MS", 0, 86400000, 10000, "a whole number of milliseconds "
+	    "from 0 to 86400000", busy_ms, err)) ||
+	    (rc = env_num("MACEXT_FAULT", 0, LONG_MAX, 0, "the number of the write to fail "
+	    "(0: none)", fault_at, err)) ||
+	    (rc = env_num("MACEXT_FAULT_KILL", 0, 1, 0, "0 or 1", fault_kill, err)))
+		return rc;
+	return 0;
+}
+
 int
-mx_store_open(mx_store **out, const char *dir, mx_err *err)
+mx_store_env_check(mx_err *err)
+{
+	long a, b, c;
+	return store_env(&a, &b, &c, err);
+}
+
+/* The state directory named by --state / MACEXT_STATE must be one. */
+static int
+check_dir(const char *dir, bool may_miss, mx_err *err)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0) {
+		if (may_miss && errno == ENOENT)
+			return 0;
+		return MX_FAIL(err, errno == ENOENT ? MX_ENOTFOUND : MX_EIO, MX_NO_OFFSET,
+		    "state directory %s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "state directory %s is not a directory "
+		    "(--state and MACEXT_STATE name the directory that holds macext.db)", dir);
+	return 0;
+}
+
+/* "file:" URI of path with immutable=1 (RFC 3986 escaping of the bytes a
+ * path may hold that a URI may not). */
+static void
+immutable_uri(char *out, size_t len, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t k = 0;
+	k += (size_t)snprintf(out, len, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p && k + 4 < len; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f) {
+			out[k++] = '%';
+			out[k++] = hex[*p >> 4];
+			out[k++] = hex[*p & 15];
+		} else {
+			out[k++] = (char)*p;
+		}
+	}
+	snprintf(out + k, len - k, "?immutable=1");
+}
+
+/* A read-only connection for commands that only read (issue 14 §12): it
+ * works on a read-only or full state directory.  SQLite reads a WAL
+ * database read-only when its -shm and -wal files exist or can be made;
+ * when neither is possible (a read-only mount after a clean close, a full
+ * disk where -shm cannot grow) no process can be writing either, so the
+ * file is opened immutable.  Returns 1 when the state must be opened for
+ * writing instead (no database yet, or a schema migration is due). */
+static int
+open_readonly(mx_store *st, const char *path, mx_err *err)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char uri[PATH_MAX * 3 + 32];
+		if (attempt == 1)
+			immutable_uri(uri, sizeof uri, path);
+		int fl = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (attempt ? SQLITE_OPEN_URI : 0);
+		if (sqlite3_open_v2(attempt ? uri : path, &st->db, fl, NULL) == SQLITE_OK) {
+			sqlite3_stmt *s = NULL;
+			int have = -1;
+			if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+			    sqlite3_step(s) == SQLITE_ROW)
+				have = sqlite3_column_int(s, 0);
+			sqlite3_finalize(s);
+			if (have >= 0) {
+				if (have < mx_schema_nmigrations) {
+					sqlite3_close(st->db);
+					st->db = NULL;
+					return 1;
+				}
+				st->readonly = true;
+				return 0;
+			}
+		}
+		sqlite3_close(st->db);
+		st->db = NULL;
+	}
+	return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: cannot be opened for reading", path);
+}
+
+int
+mx_store_open_flags(mx_store **out, const char *dir, unsigned flags, mx_err *err)
 {
 	*out = NULL;
 	int rc;
-	/* One thread uses a connection (macext has no threads): no per-call
-	 * mutexes, no global memory statistics (a mutex on every allocation).
-	 * This only works before SQLite initialises, i.e. at the first open. */
-	static bool configured;
-	if (!configured) {
-		configured = true;
-		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* One thread uses a connection (each thread of macext serve opens its
+	 * own engine, hence its own connection): no per-call mutexes, no global
+	 * memory statistics (a mutex on every allocation).  This only works
+	 * before SQLite initialises, i.e. once, before the first open. */
+	pthread_once(&configure_once, configure_sqlite);
+	long busy_ms, fault_at, fault_kill;
+	if ((rc = store_env(&busy_ms, &fault_at, &fault_kill, err)))
+		return rc;
+	if (dir == NULL || *dir == '\0')
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "the state directory name is empty");
+	char path[PATH_MAX + 16];
+	struct stat sb;
+	bool ro = (flags & MX_STORE_READONLY) != 0;
+	if (ro) {
+		/* no state yet: open for writing, which creates it, as before */
+		if ((rc = check_dir(dir, true, err)))
+			return rc;
+		snprintf(path, sizeof path, "%s/macext.db", dir);
+		if (stat(path, &sb) != 0)
+			ro = false;
 	}
-	if ((rc = mkdirs(dir, err)))
+	if (!ro && ((rc = mkdirs(dir, err)) || (rc = check_dir(dir, false, err))))
 		return rc;
 	mx_store *st = mx_xcalloc(1, sizeof *st);
 	if (realpath(dir, st->dir) == NULL)
 		snprintf(st->dir, sizeof st->dir, "%s", dir);
-	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/macext.db", st->dir);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL)
-	    != SQLITE_OK) {
-		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", path,
-		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+	if (ro && (rc = open_readonly(st, path, err)) != 0) {
+		if (rc != 1) {
+			mx_store_close(st);
+			return rc;
+		}
+		ro = false;
+	}
+	if (!ro && sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		int e = st->db ? sqlite3_system_errno(st->db) : 0;
+		rc = e ? st_errno_fail(err, MX_EIO, path, e) : MX_FAIL(err, MX_EIO, MX_NO_OFFSET,
+		    "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		mx_store_close(st);
 		return rc;
 	}
-	const char *busy = getenv("MACEXT_BUSY_MS");
-	sqlite3_busy_timeout(st->db, busy ? atoi(busy) : 10000);
-	const char *fault = getenv("MACEXT_FAULT");
-	st->fault_at = fault ? atol(fault) : 0;
-	st->fault_kill = getenv("MACEXT_FAULT_KILL") != NULL;
+	sqlite3_busy_timeout(st->db, (int)busy_ms);
+	st->fault_at = fault_at;
+	st->fault_kill = fault_kill != 0;
+	if (ro) {
+		if ((rc = st_exec(st, "PRAGMA foreign_keys=ON", err)) ||
+		    (rc = st_exec(st, "PRAGMA cache_size=-32768", err)) ||
+		    (rc = st_exec(st, "PRAGMA temp_store=MEMORY", err))) {
+			mx_store_close(st);
+			return rc;
+		}
+		*out = st;
+		return 0;
+	}
 	if ((rc = st_exec(st, "PRAGMA journal_mode=WAL", err)) ||
 	    (rc = st_exec(st, "PRAGMA synchronous=FULL", err)) ||
 	    (rc = st_exec(st, "PRAGMA foreign_keys=ON", err)) ||
@@ -254,8 +433,24 @@ mx_store_open(mx_store **out, const char *dir, mx_err *err)
 		mx_store_close(st);
 		return rc;
 	}
+	/* what killed imports left behind (issue 14 §11); a failure to remove
+	 * one is not this command's failure: `store check` keeps reporting it */
+	long stale;
+	mx_cas_stale_temps(st, true, NULL, NULL, &stale, NULL);
 	*out = st;
 	return 0;
+}
+
+int
+mx_store_open(mx_store **out, const char *dir, mx_err *err)
+{
+	return mx_store_open_flags(out, dir, 0, err);
+}
+
+bool
+mx_store_readonly(const mx_store *st)
+{
+	return st->readonly;
 }
 
 void
@@ -288,9 +483,31 @@ mx_store_begin(mx_store *st, mx_err *err)
 	if (st->batch && sqlite3_get_autocommit(st->db))
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
 		    " an earlier store error (state store %s/macext.db)", st->dir);
-	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : "BEGIN IMMEDIATE", err);
-	if (rc == 0)
+	/* a read-only connection reads one snapshot: a deferred transaction */
+	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
+	    err);
+	if (rc == 0) {
 		st->in_tx = 1;
+		st->read_tx = st->readonly;
+	}
+	return rc;
+}
+
+int
+mx_store_begin_read(mx_store *st, mx_err *err)
+{
+	if (!st->batch)
+		st_forget_device(st);
+	if (st->batch && sqlite3_get_autocommit(st->db))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "the batch transaction was rolled back by"
+		    " an earlier store error (state store %s/macext.db)", st->dir);
+	/* DEFERRED: a snapshot at the first read, no write lock, so readers never
+	 * wait for (or block) the writers of WAL mode */
+	int rc = st_run(st, st->batch ? "SAVEPOINT cmd" : "BEGIN DEFERRED", err);
+	if (rc == 0) {
+		st->in_tx = 1;
+		st->read_tx = 1;
+	}
 	return rc;
 }
 
@@ -299,7 +516,8 @@ mx_store_commit(mx_store *st, mx_err *err)
 {
 	if (!st->batch)
 		st_forget_device(st);
-	int rc = mx_store_fault_point(st, err);
+	/* a read transaction wrote nothing: no fault point for it */
+	int rc = st->read_tx ? 0 : mx_store_fault_point(st, err);
 	if (rc == 0)
 		rc = st_run(st, st->batch ? "RELEASE cmd" : "COMMIT", err);
 	if (rc) {
@@ -307,6 +525,7 @@ mx_store_commit(mx_store *st, mx_err *err)
 		return rc;
 	}
 	st->in_tx = 0;
+	st->read_tx = 0;
 	return 0;
 }
 
@@ -318,6 +537,7 @@ mx_store_rollback(mx_store *st)
 		sqlite3_exec(st->db, st->batch ? "ROLLBACK TO cmd; RELEASE cmd" : "ROLLBACK", NULL,
 		    NULL, NULL);
 	st->in_tx = 0;
+	st->read_tx = 0;
 }
 
 int

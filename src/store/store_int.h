@@ -12,11 +12,14 @@
 #include "macext/store.h"
 
 #define ST_CACHE 128
+#define ST_TREE_MEMO 8
 
 struct mx_store {
 	sqlite3 *db;
 	char dir[PATH_MAX];
 	int in_tx;
+	int read_tx;            /* the open transaction is mx_store_begin_read's */
+	bool readonly;          /* MX_STORE_READONLY: opened for a command that only reads */
 	int batch;              /* mx_store_batch_begin: commands run as savepoints */
 	long writes;            /* write statements run, for the fault hook */
 	long fault_at;          /* MACEXT_FAULT: fail the Nth write (0 = off) */
@@ -28,6 +31,10 @@ struct mx_store {
 	 * top-level begin or commit, or a device delete forgets it. */
 	bool dev_ok;
 	mx_device dev;
+	/* bundle trees hashed by this connection, by their entries' identity
+	 * (cas.c: mx_cas_put_tree reads a tree once) */
+	struct { uint8_t id[32]; char hash[65]; bool valid; } tree_memo[ST_TREE_MEMO];
+	unsigned tree_next;
 };
 
 /* Forgets the remembered device. */
@@ -35,8 +42,12 @@ void st_forget_device(mx_store *st);
 
 /* A reset, bound-cleared statement for sql (a string literal). */
 int st_prepare(mx_store *st, sqlite3_stmt **out, const char *sql, mx_err *err);
-/* MX_EIO / MX_EBUSY from the connection's last error, naming what. */
+/* MX_EIO / MX_EBUSY from the connection's last error, naming what; a full
+ * disk and a read-only state directory say so. */
 int st_fail(mx_store *st, mx_err *err, const char *what);
+/* A failed file-system call on path with errno e: "the disk is full",
+ * "the state directory is read-only", else strerror; code otherwise. */
+int st_errno_fail(mx_err *err, int code, const char *path, int e);
 /* sqlite3_step for a write statement: runs the fault hook, maps errors. */
 int st_write(mx_store *st, sqlite3_stmt *s, const char *what, mx_err *err);
 /* Runs sql (a string literal, one statement) as a cached statement. */

@@ -16,16 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot_tools.h"
+#include "tools.h"
 
 #define NOT_RECOVERY "csrutil: failed to modify system integrity configuration. This tool " \
 	"needs to be executed from the Recovery OS."
 #define RESTART_INTEL "Please restart the machine for the changes to take effect."
 
 static void
-usage(FILE *f)
+usage(struct mx_cli *cli, bool to_stderr)
 {
-	fputs("usage: csrutil <command>\n"
+	(to_stderr ? cli_errf : cli_out)(cli, "%s", "usage: csrutil <command>\n"
 	    "Modify the System Integrity Protection configuration. All configuration changes "
 	    "apply to the entire machine.\n"
 	    "Available commands:\n\n"
@@ -38,7 +38,7 @@ usage(FILE *f)
 	    "    authenticated-root\n"
 	    "        disable\n            Disable the authenticated root configuration.\n"
 	    "        enable\n            Enable the authenticated root configuration.\n"
-	    "        status\n            Display the authenticated root configuration.\n", f);
+	    "        status\n            Display the authenticated root configuration.\n");
 }
 
 /* The lines of a custom configuration; "enabled" means the protection is on,
@@ -64,32 +64,32 @@ static const struct { const char *name; uint32_t bits; } without[] = {
 };
 
 static void
-print_status(uint32_t csr)
+print_status(struct mx_cli *cli, uint32_t csr)
 {
 	if (csr == 0) {
-		printf("System Integrity Protection status: enabled.\n");
+		cli_out(cli, "System Integrity Protection status: enabled.\n");
 		return;
 	}
 	if ((csr & MX_CSR_DISABLE_FLAGS) == MX_CSR_DISABLE_FLAGS) {
-		printf("System Integrity Protection status: disabled.\n");
+		cli_out(cli, "System Integrity Protection status: disabled.\n");
 		return;
 	}
-	printf("System Integrity Protection status: enabled (Custom Configuration).\n\n"
+	cli_out(cli, "System Integrity Protection status: enabled (Custom Configuration).\n\n"
 	    "Configuration:\n");
 	for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
 		bool set = (csr & cfg[i].bits) != 0;
-		printf("    %s: %s\n", cfg[i].label,
+		cli_out(cli, "    %s: %s\n", cfg[i].label,
 		    (cfg[i].positive ? set : !set) ? "enabled" : "disabled");
 	}
-	printf("\nThis is an unsupported configuration, likely to break in the future and leave "
+	cli_out(cli, "\nThis is an unsupported configuration, likely to break in the future and leave "
 	    "your machine in an unknown state.\n");
 }
 
 /* Reads one line from stdin after printing prompt; "" at EOF. */
 static void
-ask(const char *prompt, char *buf, size_t len)
+ask(struct mx_cli *cli, const char *prompt, char *buf, size_t len)
 {
-	fputs(prompt, stdout);
+	cli_out(cli, "%s", prompt);
 	fflush(stdout);
 	buf[0] = '\0';
 	if (fgets(buf, (int)len, stdin) == NULL)
@@ -97,43 +97,36 @@ ask(const char *prompt, char *buf, size_t len)
 	buf[strcspn(buf, "\r\n")] = '\0';
 }
 
-static const char *ask_cred(char *cbuf, size_t len);
+static const char *ask_cred(struct mx_cli *cli, char *cbuf, size_t len);
 
-/* A change refused: event, message on stderr, exit 1. */
+/* A failure csrutil reports itself: its message on stderr, exit 1. */
 static int
-refused(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
-    const char *text, mx_err *err)
+failed(struct mx_cli *cli, mx_op *op, const char *prefix, mx_err *err)
 {
-	mx_err_clear(err);
-	MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "%s", text);
-	boot_refuse(cli, d, actor, what, err);
-	fprintf(stderr, "%s\n", text);
-	mx_err_clear(err);
-	return -1;
+	mx_op_abort(op);
+	cli_errf(cli, "%s%s\n", prefix, err->msg);
+	return cli_tool_fail(cli, 1, err);
 }
 
 static int
 change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_err *err)
 {
-	mx_device d;
-	int rc = cli_begin_device(cli, &d, err);
+	mx_op *op;
+	int rc = cli_op(cli, MX_OP_WRITE, &op, err);
 	if (rc)
 		return rc;
-	char what[96];
-	snprintf(what, sizeof what, "csrutil %s (0x%x)", cmd, bits);
-	if (d.env != MX_ENV_RECOVERY)
-		return refused(cli, &d, "csrutil", what, NOT_RECOVERY, err);
-	if (d.arch != MX_ARCH_ARM64) {
-		char v[16];
-		snprintf(v, sizeof v, "0x%x", bits);
-		if ((rc = mx_store_kv_set(cli->st, d.id, "nvram.csr-active-config", v, err))
-		    || (rc = cli_event(cli, &d, "csrutil", what,
-			"NVRAM csr-active-config written in recoveryOS; active at the next restart", err))
-		    || (rc = cli_commit(cli, err)))
+	const mx_device *d = mx_op_device(op);
+	/* outside recoveryOS the engine refuses (and logs) before any prompt */
+	if (d->env != MX_ENV_RECOVERY || d->arch != MX_ARCH_ARM64) {
+		bool intel = d->arch != MX_ARCH_ARM64 && d->env == MX_ENV_RECOVERY;
+		if ((rc = mx_op_csrutil_set(op, cmd, bits, cred, err)))
+			return failed(cli, op, "", err);
+		if ((rc = mx_op_commit(op, err)))
 			return rc;
-		printf("Successfully %s System Integrity Protection. " RESTART_INTEL "\n",
-		    strcmp(cmd, "disable") == 0 ? "disabled" : strcmp(cmd, "clear") == 0 ? "cleared"
-		    : "enabled");
+		if (intel)
+			cli_out(cli, "Successfully %s System Integrity Protection. " RESTART_INTEL "\n",
+			    strcmp(cmd, "disable") == 0 ? "disabled" : strcmp(cmd, "clear") == 0 ?
+			    "cleared" : "enabled");
 		return 0;
 	}
 	/* Apple silicon: the Secure Enclave changes sip0 for an owner */
@@ -141,42 +134,37 @@ change(struct mx_cli *cli, const char *cmd, uint32_t bits, const char *cred, mx_
 	if (cred == NULL) {
 		char yn[16];
 		if (bits != 0) {
-			printf("Turning System Integrity Protection %s requires modifying system "
+			cli_out(cli, "Turning System Integrity Protection %s requires modifying system "
 			    "security.\n", strcmp(cmd, "disable") == 0 ? "off" : "to a custom configuration");
-			ask("Allow booting unsigned operating systems and any kernel extensions for OS "
+			ask(cli, "Allow booting unsigned operating systems and any kernel extensions for OS "
 			    "\"Macintosh HD\"? [y/n]: ", yn, sizeof yn);
 			if (yn[0] != 'y' && yn[0] != 'Y') {
-				cli_rollback(cli);
-				fprintf(stderr, "csrutil: cancelled.\n");
-				return -1;
+				mx_op_abort(op);
+				cli_errf(cli, "csrutil: cancelled.\n");
+				return cli_tool_fail(cli, 1, err);
 			}
 		}
-		cred = ask_cred(cbuf, sizeof cbuf);
+		cred = ask_cred(cli, cbuf, sizeof cbuf);
 	}
-	mx_lp_request req = { .origin = MX_ORIGIN_CSRUTIL, .set_sip = true, .sip0 = bits,
-		.level = bits ? MX_SEC_PERMISSIVE : d.policy };
-	rc = boot_apply_request(cli, &d, &req, cred, "csrutil", err);
+	rc = mx_op_csrutil_set(op, cmd, bits, cred, err);
 	memset(cbuf, 0, sizeof cbuf);
-	if (rc) {
-		fprintf(stderr, "csrutil: %s\n", err->msg);
-		mx_err_clear(err);
-		return -1;
-	}
-	if ((rc = cli_commit(cli, err)))
+	if (rc)
+		return failed(cli, op, "csrutil: ", err);
+	if ((rc = mx_op_commit(op, err)))
 		return rc;
-	printf("System Integrity Protection is %s.\n"
+	cli_out(cli, "System Integrity Protection is %s.\n"
 	    "Restart the machine for the changes to take effect.\n", bits ? "off" : "on");
 	return 0;
 }
 
 /* Asks for an authorized user on Apple silicon when --as is absent. */
 static const char *
-ask_cred(char *cbuf, size_t len)
+ask_cred(struct mx_cli *cli, char *cbuf, size_t len)
 {
 	char user[64], pw[200], prompt[128];
-	ask("Enter an authorized user name: ", user, sizeof user);
+	ask(cli, "Enter an authorized user name: ", user, sizeof user);
 	snprintf(prompt, sizeof prompt, "Enter password for user %s: ", user);
-	ask(prompt, pw, sizeof pw);
+	ask(cli, prompt, pw, sizeof pw);
 	snprintf(cbuf, len, "%s:%s", user, pw);
 	memset(pw, 0, sizeof pw);
 	return cbuf;
@@ -189,65 +177,43 @@ auth_root(struct mx_cli *cli, int argc, char **argv, const char *cred, mx_err *e
 	bool en = argc == 3 && strcmp(argv[2], "enable") == 0;
 	bool dis = argc == 3 && strcmp(argv[2], "disable") == 0;
 	if (!st && !en && !dis) {
-		usage(stderr);
-		return -1;
+		usage(cli, true);
+		return cli_tool_fail(cli, 1, err);
 	}
-	mx_device d;
-	int rc = cli_begin_device(cli, &d, err);
+	mx_op *op;
+	int rc = cli_op(cli, st ? MX_OP_READ : MX_OP_WRITE, &op, err);
 	if (rc)
 		return rc;
 	if (st) {
-		bool off = (d.csr & MX_CSR_ALLOW_UNAUTHENTICATED_ROOT) != 0;
-		if (d.arch == MX_ARCH_ARM64) {
-			mx_localpolicy lp;
-			bool valid;
-			if ((rc = boot_lp_load(cli, &d, &lp, &valid, err)))
-				return rc;
-			off = off || lp.sip1;
-		}
-		if ((rc = cli_commit(cli, err)))
+		mx_security_info si;
+		if ((rc = cli_end(op, mx_op_security_info(op, &si, err), err)))
 			return rc;
-		printf("Authenticated Root status: %s\n", off ? "disabled" : "enabled");
+		cli_out(cli, "Authenticated Root status: %s\n", si.authenticated_root ? "enabled" :
+		    "disabled");
 		return 0;
 	}
-	char what[64];
-	snprintf(what, sizeof what, "csrutil authenticated-root %s", argv[2]);
-	if (d.env != MX_ENV_RECOVERY)
-		return refused(cli, &d, "csrutil", what, NOT_RECOVERY, err);
-	if (d.arch != MX_ARCH_ARM64) {
-		/* Intel: CSR_ALLOW_UNAUTHENTICATED_ROOT in the NVRAM word */
-		char *v = NULL;
-		if ((rc = mx_store_kv_get(cli->st, d.id, "nvram.csr-active-config", &v, err)))
+	const mx_device *d = mx_op_device(op);
+	if (d->env != MX_ENV_RECOVERY || d->arch != MX_ARCH_ARM64) {
+		bool intel = d->arch != MX_ARCH_ARM64 && d->env == MX_ENV_RECOVERY;
+		if ((rc = mx_op_csrutil_authroot(op, dis, cred, err)))
+			return failed(cli, op, "", err);
+		if ((rc = mx_op_commit(op, err)))
 			return rc;
-		uint32_t w = v ? (uint32_t)strtoul(v, NULL, 0) : d.csr;
-		free(v);
-		w = dis ? w | MX_CSR_ALLOW_UNAUTHENTICATED_ROOT : w & ~MX_CSR_ALLOW_UNAUTHENTICATED_ROOT;
-		char val[16];
-		snprintf(val, sizeof val, "0x%x", w);
-		if ((rc = mx_store_kv_set(cli->st, d.id, "nvram.csr-active-config", val, err))
-		    || (rc = cli_event(cli, &d, "csrutil", what,
-			"NVRAM csr-active-config written in recoveryOS; active at the next restart", err))
-		    || (rc = cli_commit(cli, err)))
-			return rc;
-		printf("Successfully %s Authenticated Root. " RESTART_INTEL "\n",
-		    dis ? "disabled" : "enabled");
+		if (intel)
+			cli_out(cli, "Successfully %s Authenticated Root. " RESTART_INTEL "\n",
+			    dis ? "disabled" : "enabled");
 		return 0;
 	}
 	char cbuf[300];
 	if (cred == NULL)
-		cred = ask_cred(cbuf, sizeof cbuf);
-	mx_lp_request req = { .origin = MX_ORIGIN_CSRUTIL, .ssv_off = dis, .ssv_restore = en,
-		.level = dis ? MX_SEC_PERMISSIVE : d.policy };
-	rc = boot_apply_request(cli, &d, &req, cred, "csrutil", err);
+		cred = ask_cred(cli, cbuf, sizeof cbuf);
+	rc = mx_op_csrutil_authroot(op, dis, cred, err);
 	memset(cbuf, 0, sizeof cbuf);
-	if (rc) {
-		fprintf(stderr, "csrutil: %s\n", err->msg);
-		mx_err_clear(err);
-		return -1;
-	}
-	if ((rc = cli_commit(cli, err)))
+	if (rc)
+		return failed(cli, op, "csrutil: ", err);
+	if ((rc = mx_op_commit(op, err)))
 		return rc;
-	printf("Authenticated Root is %s.\nRestart the machine for the changes to take effect.\n",
+	cli_out(cli, "Authenticated Root is %s.\nRestart the machine for the changes to take effect.\n",
 	    dis ? "off" : "on");
 	return 0;
 }
@@ -259,22 +225,22 @@ apple_csrutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const char *wo[8];
 	int nwo = arg_values(&argc, argv, "--without", wo, 8);
 	if (argc < 2) {
-		usage(stdout);
+		usage(cli, false);
 		return 0;
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "authenticated-root") == 0)
 		return auth_root(cli, argc, argv, cred, err);
 	if (argc != 2 || (nwo && strcmp(cmd, "enable") != 0)) {
-		usage(stderr);
-		return -1;
+		usage(cli, true);
+		return cli_tool_fail(cli, 1, err);
 	}
 	if (strcmp(cmd, "status") == 0) {
 		mx_device d;
-		int rc = cli_begin_device(cli, &d, err);
-		if (rc || (rc = cli_commit(cli, err)))
+		int rc = cli_store(cli, err);
+		if (rc || (rc = mx_engine_device_get(cli->eng, cli->device_name, &d, err)))
 			return rc;
-		print_status(d.csr);
+		print_status(cli, d.csr);
 		return 0;
 	}
 	uint32_t bits = 0;
@@ -287,14 +253,14 @@ apple_csrutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 				if (strcmp(wo[i], without[k].name) == 0)
 					break;
 			if (k == sizeof without / sizeof without[0]) {
-				fprintf(stderr, "csrutil: unknown option for --without: %s\n", wo[i]);
-				return -1;
+				cli_errf(cli, "csrutil: unknown option for --without: %s\n", wo[i]);
+				return cli_tool_fail(cli, 1, err);
 			}
 			bits |= without[k].bits;
 		}
 	} else if (strcmp(cmd, "clear") != 0) {
-		usage(stderr);
-		return -1;
+		usage(cli, true);
+		return cli_tool_fail(cli, 1, err);
 	}
 	return change(cli, cmd, bits, cred, err);
 }

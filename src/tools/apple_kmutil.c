@@ -4,8 +4,11 @@
  * kmutil_create.c) and the legacy shims
  * kextstat, kextload, kextunload that re-exec it (kernel-extensions.md §3.5,
  * §3.6, §6.2, §6.4).  Exit codes are kmutil's: 27 approval required, 28
- * reboot required, 3 kext missing on unload, 71 incompatible architecture.
- * Texts are Apple's where captured; where not, ours say so in docs/kext.md.
+ * reboot required, 3 kext missing on unload, 71 incompatible architecture,
+ * carried as the error's KMErrorDomain code (or, for the legacy tools, the
+ * tool's own status).  The decisions are the engine's
+ * (src/engine/kext_load.c); this file parses and prints.  Texts are
+ * Apple's where captured; where not, ours say so in docs/kext.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,11 @@
 
 #include <openssl/sha.h>
 
-#include "kext_tools.h"
+#include "macext/fileset.h"
+#include "tools.h"
+
+#define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
+#define KEXT_STAGED_PREFIX "/Library/StagedExtensions"
 
 #define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|create|rebuild|trigger-panic-medic|log ..."
 
@@ -45,15 +52,6 @@ targets(int argc, char **argv, const char **out, int max, int *n, const char **a
 	return 0;
 }
 
-static void
-join(char *buf, size_t len, const char **ids, int n)
-{
-	buf[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(buf);
-		snprintf(buf + l, len - l, "%s%s", i ? ", " : "", ids[i]);
-	}
-}
 
 /* Before macOS 11 kextload asks kextd itself (no kmutil): failures print
  * kextload_main.c's "%s failed to load - <libkern/kext error>; check the
@@ -61,117 +59,84 @@ join(char *buf, size_t len, const char **ids, int n)
  * exitStatusForOSReturn: 27 for a system-policy refusal (TN2459), else
  * EX_OSERR (71). */
 static void
-kextload_failed(const char *name, const char *why)
+kextload_failed(struct mx_cli *cli, const char *name, const char *why)
 {
-	fprintf(stderr, "%s failed to load - (libkern/kext) %s; check the system/kernel logs for"
+	cli_errf(cli, "%s failed to load - (libkern/kext) %s; check the system/kernel logs for"
 	    " errors or try kextutil(8).\n", name, why);
 }
 
 static int
 km_load_as(struct mx_cli *cli, int argc, char **argv, bool kextload, mx_err *err)
 {
-	const char *names[64];
-	int nn, rc = targets(argc, argv, names, 64, &nn, NULL, err);
+	const char *names[MX_KEXT_LOAD_MAX];
+	int nn, rc = targets(argc, argv, names, MX_KEXT_LOAD_MAX, &nn, NULL, err);
 	if (rc)
 		return rc;
 	if (nn == 0)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
 		    "usage: kmutil load -b BUNDLE_ID... | -p PATH...");
-	mx_device d;
-	if ((rc = cli_begin_device(cli, &d, err)))
-		return rc;
-	if (d.env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
-	kext_env e;
-	if ((rc = kext_env_load(cli, &d, &e, err))) {
-		kext_env_free(&e);
-		return rc;
-	}
-	static char ids[64][256];
-	const char *need_approval[64], *need_reboot[64], *rejected[64], *arch[64];
-	int na = 0, nr = 0, nx = 0, nar = 0;
-	for (int i = 0; i < nn && rc == 0; i++) {
-		mx_kext k;
-		mx_kext_ctx c;
-		mx_boot_gate g;
-		if ((rc = kext_find(cli, &d, names[i], &k, err)) ||
-		    (rc = kext_ctx(cli, &d, &e, &k, &c, &g, err)))
-			break;
-		snprintf(ids[i], sizeof ids[i], "%s", k.bundle_id);
-		enum mx_kext_state s0 = k.state;
-		enum mx_kext_load_result r = mx_kext_load(&c, &k);
-		char what[700];
-		const char *why = r == MX_KLOAD_OK ? "loaded" : r == MX_KLOAD_NEEDS_APPROVAL ?
-		    "not approved to load" : r == MX_KLOAD_NEEDS_REBOOT ? "requires a reboot" :
-		    !k.has_arch ? "incompatible architecture" : "rejected";
-		snprintf(what, sizeof what, "load request %s: %s (%s -> %s)", k.bundle_id, why,
-		    mx_kext_state_name(s0), mx_kext_state_name(k.state));
-		if ((rc = kext_save(cli, &d, &k, &g, "kernelmanagerd", what, err)) ||
-		    (rc = mx_store_kext_history_seen(cli->st, d.id, &k, d.boot_session, cli->in.now, 1,
-		    err)))
-			break;
-		if (r == MX_KLOAD_NEEDS_APPROVAL)
-			need_approval[na++] = kextload ? names[i] : ids[i];
-		else if (r == MX_KLOAD_NEEDS_REBOOT)
-			need_reboot[nr++] = ids[i];
-		else if (r == MX_KLOAD_REJECTED && !k.has_arch)
-			arch[nar++] = names[i];
-		else if (r == MX_KLOAD_REJECTED) {
-			rejected[nx++] = kextload ? names[i] : ids[i];
-			char ev[1400];
-			snprintf(ev, sizeof ev, "%s: %s%s", k.state == MX_KEXT_REJECTED_SIGNATURE ?
-			    "Kext rejected due to invalid signature" : "Kext rejected due to system policy",
-			    KEXT_STAGED_PREFIX, k.path);
-			if ((rc = cli_event(cli, &d, "kernelmanagerd", ev, "validation", err)))
-				break;
-		}
-	}
-	kext_env_free(&e);
-	if (rc || (rc = cli_save_device(cli, &d, err)) || (rc = cli_commit(cli, err)))
-		return rc;
+	mx_op *op;
+	mx_kext_load_report *r = mx_xcalloc(1, sizeof *r);
+	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+		goto out;
+	mx_device d = *mx_op_device(op);
+	/* every attempt is kept, whatever its outcome */
+	if ((rc = cli_end(op, mx_op_kext_load(op, names, nn, r, err), err)))
+		goto out;
 	if (kextload) {
-		for (int i = 0; i < na; i++)
-			kextload_failed(need_approval[i], "system policy prevents loading");
-		for (int i = 0; i < nar; i++)
-			kextload_failed(arch[i], "requested architecture/executable not found");
-		for (int i = 0; i < nx; i++)
-			kextload_failed(rejected[i], "authentication failure (file ownership/permissions)");
-		return na ? -27 : (nar || nx) ? -71 : 0;
-	}
-	char list[4096];
-	if (na) {
-		join(list, sizeof list, need_approval, na);
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=27 \"Extension with identifiers %s not"
-		    " approved to load. Please approve using %s.\"\n", list, kext_settings_name(&d));
-		return -27;
-	}
-	if (nar) {
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=71 Incompatible architecture: Cannot"
-		    " find %s in fat binary.\nUnsupported Error: one or more extensions are unsupported"
-		    " to load.\n", d.arch == MX_ARCH_ARM64 ? "arm64e" : "x86_64");
-		return -71;
-	}
-	if (nx) {
-		for (int i = 0; i < nx; i++) {
-			mx_kext k;
-			if (mx_store_kext_get(cli->st, d.id, rejected[i], &k, err) == 0)
-				fprintf(stderr, "%s: %s%s\n", k.state == MX_KEXT_REJECTED_SIGNATURE ?
-				    "Kext rejected due to invalid signature" :
-				    "Kext rejected due to system policy", KEXT_STAGED_PREFIX, k.path);
+		int na = 0, nx = 0;
+		for (int i = 0; i < r->n; i++)
+			if (r->item[i].result == MX_KLOAD_NEEDS_APPROVAL) {
+				kextload_failed(cli, r->item[i].name, "system policy prevents loading");
+				na++;
+			}
+		for (int i = 0; i < r->n; i++)
+			if (r->item[i].result == MX_KLOAD_REJECTED && !r->item[i].kext.has_arch) {
+				kextload_failed(cli, r->item[i].name,
+				    "requested architecture/executable not found");
+				nx++;
+			}
+		for (int i = 0; i < r->n; i++)
+			if (r->item[i].result == MX_KLOAD_REJECTED && r->item[i].kext.has_arch) {
+				kextload_failed(cli, r->item[i].name,
+				    "authentication failure (file ownership/permissions)");
+				nx++;
+			}
+		if (na || nx) {
+			MX_FAIL(err, na ? MX_EDENIED : MX_EINVALID, MX_NO_OFFSET, "%s failed to load",
+			    r->item[0].name);
+			rc = cli_tool_fail(cli, na ? 27 : 71, err);
 		}
-		mx_err_clear(err);
-		join(list, sizeof list, rejected, nx);
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=1 \"Extension with identifiers %s could"
-		    " not be loaded.\"\n", list);
-		return -1;
+		goto out;
 	}
-	if (nr) {
-		join(list, sizeof list, need_reboot, nr);
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=28 \"Loading extension(s): %s requires a"
-		    " reboot\"\n", list);
-		return -28;
+	if ((rc = mx_kext_load_error(r, &d, err)) == 0)
+		goto out;
+	/* kmutil prints NSError's description of the failure */
+	cli->printed = true;
+	switch (err->subcode) {
+	case 27:
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=27 \"%s\"\n", err->msg);
+		break;
+	case 71:
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=71 %s\nUnsupported Error: one or"
+		    " more extensions are unsupported to load.\n", err->msg);
+		break;
+	case 1:
+		for (int i = 0; i < r->n; i++)
+			if (r->item[i].result == MX_KLOAD_REJECTED && r->item[i].kext.has_arch)
+				cli_errf(cli, "%s: %s%s\n", r->item[i].kext.state ==
+				    MX_KEXT_REJECTED_SIGNATURE ? "Kext rejected due to invalid signature" :
+				    "Kext rejected due to system policy", KEXT_STAGED_PREFIX,
+				    r->item[i].kext.path);
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=1 \"%s\"\n", err->msg);
+		break;
+	default:
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=%d \"%s\"\n", err->subcode, err->msg);
+		break;
 	}
-	return 0;
+out:
+	free(r);
+	return rc;
 }
 
 static int
@@ -195,34 +160,24 @@ km_unload_as(struct mx_cli *cli, int argc, char **argv, bool kextunload, mx_err 
 		return rc;
 	if (nn == 0)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: kmutil unload -b BUNDLE_ID | -p PATH");
-	mx_device d;
-	if ((rc = cli_begin_device(cli, &d, err)))
+	mx_op *op;
+	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
 		return rc;
-	for (int i = 0; i < nn; i++) {
-		mx_kext k;
-		mx_err e2;
-		mx_err_clear(&e2);
-		if (kext_find(cli, &d, names[i], &k, &e2) != 0 || k.state != MX_KEXT_LOADED) {
-			cli_rollback(cli);
-			if (kextunload) {
-				/* kextunload_main.c: "Failed to unload %s - %s.", EX_OSERR */
-				fprintf(stderr, "Failed to unload %s - (libkern/kext) not found.\n",
-				    names[i]);
-				return -71;
-			}
-			fprintf(stderr, "Error Domain=KMErrorDomain Code=3 \"Extension with identifier %s"
-			    " is not loaded.\"\n", names[i]);
-			return -3;
-		}
-		/* stopped; its code stays in the collection (before 11: in
-		 * /Library/Extensions) and it can load again */
-		k.state = MX_KEXT_INSTALLED;
-		char what[400];
-		snprintf(what, sizeof what, "kext %s unloaded", k.bundle_id);
-		if ((rc = kext_save(cli, &d, &k, NULL, "kmutil", what, err)))
-			return rc;
+	if ((rc = cli_end(op, mx_op_kext_unload(op, names, nn, err), err)) == 0 ||
+	    err->domain != MX_DOM_KMERROR)
+		return rc;
+	cli->printed = true;
+	if (kextunload) {
+		/* kextunload_main.c: "Failed to unload %s - %s.", EX_OSERR */
+		const char *name = names[0];
+		for (int i = 0; i < nn; i++)
+			if (strstr(err->msg, names[i]))
+				name = names[i];
+		cli_errf(cli, "Failed to unload %s - (libkern/kext) not found.\n", name);
+		return cli_tool_fail(cli, 71, err);
 	}
-	return cli_commit(cli, err);
+	cli_errf(cli, "Error Domain=KMErrorDomain Code=3 \"%s\"\n", err->msg);
+	return rc;
 }
 
 static int
@@ -308,18 +263,19 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 		    " codeless");
 	if (strcmp(show, "loaded") && strcmp(show, "unloaded") && strcmp(show, "all"))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--show takes loaded, unloaded or all");
-	mx_device d;
+	mx_op *op;
 	int rc;
-	if ((rc = cli_begin_device(cli, &d, err)))
+	if ((rc = cli_op(cli, MX_OP_READ, &op, err)))
 		return rc;
+	mx_device d = *mx_op_device(op);
 	mx_kext *all;
 	int n;
 	uint8_t *kc = NULL;
 	size_t kclen = 0;
 	mx_fileset *fs = NULL;
-	if ((rc = mx_store_kext_list(cli->st, d.id, &all, &n, err)))
-		return rc;
-	if ((rc = kext_auxkc_read(cli, &d, &kc, &kclen, err))) {
+	if ((rc = mx_op_kexts(op, &all, &n, err)))
+		return cli_end(op, rc, err);
+	if ((rc = cli_end(op, mx_op_auxkc(op, &kc, &kclen, err), err))) {
 		free(all);
 		return rc;
 	}
@@ -333,9 +289,9 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 	bool pre11 = mx_kext_legacy(&d);
 	(void)legacy;
 	if (!pre11)
-		fprintf(stderr, "No variant specified, falling back to release\n");
+		cli_errf(cli, "No variant specified, falling back to release\n");
 	if (!list_only)
-		printf("Index Refs Address            Size       Wired      Name (Version) UUID"
+		cli_out(cli, "Index Refs Address            Size       Wired      Name (Version) UUID"
 		    " <Linked Against>\n");
 	char darwin[32], uuid[37];
 	mx_kext_darwin_version(d.os, darwin, sizeof darwin);
@@ -348,7 +304,7 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 		    (only && strcmp(only, pseudo[p].name)))
 			continue;
 		name_uuid(pseudo[p].name, darwin, uuid);
-		printf("%5d %4d %#-18llx %#-10x %#-10x %s (%s) %s <>\n", idx, pseudo[p].refs, 0ull, 0u,
+		cli_out(cli, "%5d %4d %#-18llx %#-10x %#-10x %s (%s) %s <>\n", idx, pseudo[p].refs, 0ull, 0u,
 		    0u, pseudo[p].name, darwin, uuid);
 	}
 	for (int i = 0; i < n; i++) {
@@ -378,13 +334,13 @@ km_showloaded(struct mx_cli *cli, int argc, char **argv, bool legacy, mx_err *er
 					snprintf(uuid, sizeof uuid, "%s", fs->entries[e].uuid);
 				linked(fs->prelink, k->bundle_id, deps, sizeof deps);
 			}
-		printf("%5d %4d %#-18llx %#-10llx %#-10llx %s (%s) %s <%s>\n", idx, 0, addr, size,
+		cli_out(cli, "%5d %4d %#-18llx %#-10llx %#-10llx %s (%s) %s <%s>\n", idx, 0, addr, size,
 		    size, k->bundle_id, old_runs ? k->running_version : k->version, uuid, deps);
 	}
 	mx_fileset_free(fs);
 	free(kc);
 	free(all);
-	return cli_commit(cli, err);
+	return 0;
 }
 
 /* ---- inspect: the AuxKC read back ---- */
@@ -399,14 +355,14 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		else if (strncmp(argv[i], "--show-", 7) != 0)
 			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unexpected argument '%s'", argv[i]);
 	}
-	mx_device d;
+	mx_op *op;
 	int rc;
 	uint8_t *kc;
 	size_t len;
 	/* the device's AuxKC, or a collection file on the host (kmutil create -A) */
 	bool device = strcmp(path, KEXT_AUXKC_PATH) == 0;
-	if (device && ((rc = cli_begin_device(cli, &d, err)) ||
-	    (rc = kext_auxkc_read(cli, &d, &kc, &len, err))))
+	if (device && ((rc = cli_op(cli, MX_OP_READ, &op, err)) ||
+	    (rc = cli_end(op, mx_op_auxkc(op, &kc, &len, err), err))))
 		return rc;
 	if (!device && (rc = kmutil_read_kc(path, &kc, &len, err)))
 		return rc;
@@ -434,26 +390,26 @@ km_inspect(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			json_array_append_new(rec, json_pack("{s:s, s:s, s:s, s:s}", "bundle_id",
 			    fs->receipt[i].bundle_id, "version", fs->receipt[i].version, "team_id",
 			    fs->receipt[i].team_id, "cdhash", fs->receipt[i].cdhash));
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "path", path,
+		cli_json_print(cli, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "path", path,
 		    "kind", "auxiliary", "uuid", fs->uuid, "boot_kcid", fs->boot_kcid,
 		    "fileset_entries", ents, "receipt", rec));
 	} else {
-		printf("Extension Information (Auxiliary Kernel Collection): %s\n", path);
-		printf("UUID: %s\nBoot kernel collection UUID: %s\n", fs->uuid, fs->boot_kcid);
-		printf("Fileset entries (%d):\n", fs->nentries);
+		cli_out(cli, "Extension Information (Auxiliary Kernel Collection): %s\n", path);
+		cli_out(cli, "UUID: %s\nBoot kernel collection UUID: %s\n", fs->uuid, fs->boot_kcid);
+		cli_out(cli, "Fileset entries (%d):\n", fs->nentries);
 		for (int i = 0; i < fs->nentries; i++)
-			printf("  %#018llx %#010llx %s (%s) %s\n",
+			cli_out(cli, "  %#018llx %#010llx %s (%s) %s\n",
 			    (unsigned long long)fs->entries[i].vmaddr,
 			    (unsigned long long)fs->entries[i].fileoff, fs->entries[i].id,
 			    fs->entries[i].version, fs->entries[i].uuid[0] ? fs->entries[i].uuid : "no UUID");
-		printf("Kext receipt (%d):\n", fs->nreceipt < 0 ? 0 : fs->nreceipt);
+		cli_out(cli, "Kext receipt (%d):\n", fs->nreceipt < 0 ? 0 : fs->nreceipt);
 		for (int i = 0; i < fs->nreceipt; i++)
-			printf("  %s\t%s\t%s\t%s\n", fs->receipt[i].bundle_id, fs->receipt[i].version,
+			cli_out(cli, "  %s\t%s\t%s\t%s\n", fs->receipt[i].bundle_id, fs->receipt[i].version,
 			    fs->receipt[i].team_id[0] ? fs->receipt[i].team_id : "-",
 			    fs->receipt[i].cdhash[0] ? fs->receipt[i].cdhash : "-");
 	}
 	mx_fileset_free(fs);
-	return device ? cli_commit(cli, err) : 0;
+	return 0;
 }
 
 /* ---- rebuild: re-evaluate the AuxKC; authorisation and a reboot ---- */
@@ -465,73 +421,42 @@ km_rebuild(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int nn, rc = targets(argc, argv, dummy, 0, &nn, &cred, err);
 	if (rc)
 		return rc;
-	mx_device d;
-	if ((rc = cli_begin_device(cli, &d, err)))
+	mx_op *op;
+	mx_kext_rebuild_plan plan;
+	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
 		return rc;
-	if (d.env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d.name);
-	kext_env e;
-	mx_kext *all = NULL;
-	int n = 0;
-	if ((rc = kext_env_load(cli, &d, &e, err)) ||
-	    (rc = mx_store_kext_list(cli->st, d.id, &all, &n, err))) {
-		kext_env_free(&e);
-		return rc;
+	if ((rc = mx_op_kext_rebuild_plan(op, &plan, err)))
+		return cli_end(op, rc, err);
+	cli_out(cli, "Checking the auxiliary kernel collection...\n");
+	if (plan.nadd == 0 && plan.ndel == 0) {
+		cli_out(cli, "No changes to the auxiliary kernel collection are needed.\n");
+		mx_kext_rebuild_plan_free(&plan);
+		return cli_end(op, 0, err);
 	}
-	const mx_kext *add[256], *del[256];
-	int nadd = 0, ndel = 0;
-	for (int i = 0; i < n; i++) {
-		mx_kext_ctx c;
-		if ((rc = kext_ctx(cli, &d, &e, &all[i], &c, NULL, err)))
-			break;
-		bool inc = mx_kext_include_in_auxkc(&c, &all[i], false, NULL);
-		if (inc && !all[i].in_auxkc && nadd < 256)
-			add[nadd++] = &all[i];
-		if (!inc && all[i].in_auxkc && ndel < 256)
-			del[ndel++] = &all[i];
+	if (plan.nadd) {
+		cli_out(cli, "Attempting to add the following extensions (%d):\n", plan.nadd);
+		for (int i = 0; i < plan.nadd; i++)
+			cli_out(cli, "[+] %s\t%s\t%s\n", plan.add[i].bundle_id, plan.add[i].version,
+			    plan.add[i].path);
 	}
-	kext_env_free(&e);
-	if (rc) {
-		free(all);
-		return rc;
+	if (plan.ndel) {
+		cli_out(cli, "Attempting to remove the following extensions (%d):\n", plan.ndel);
+		for (int i = 0; i < plan.ndel; i++)
+			cli_out(cli, "[-] %s\t%s\t%s\n", plan.del[i].bundle_id, plan.del[i].version,
+			    plan.del[i].path);
 	}
-	printf("Checking the auxiliary kernel collection...\n");
-	if (nadd == 0 && ndel == 0) {
-		printf("No changes to the auxiliary kernel collection are needed.\n");
-		free(all);
-		return cli_commit(cli, err);
-	}
-	if (nadd) {
-		printf("Attempting to add the following extensions (%d):\n", nadd);
-		for (int i = 0; i < nadd; i++)
-			printf("[+] %s\t%s\t%s\n", add[i]->bundle_id, add[i]->version, add[i]->path);
-	}
-	if (ndel) {
-		printf("Attempting to remove the following extensions (%d):\n", ndel);
-		for (int i = 0; i < ndel; i++)
-			printf("[-] %s\t%s\t%s\n", del[i]->bundle_id, del[i]->version, del[i]->path);
-	}
-	free(all);
-	printf("Requesting user approval (times out in 60 seconds)...\n");
+	mx_kext_rebuild_plan_free(&plan);
+	cli_out(cli, "Requesting user approval (times out in 60 seconds)...\n");
 	fflush(stdout);
 	/* the authorisation dialog: an administrator's name and password (--as) */
-	const mx_user *u = NULL;
 	if (cred == NULL) {
-		fprintf(stderr, "Error: user approval was not given\n");
-		cli_rollback(cli);
-		return -1;
+		mx_op_abort(op);
+		cli_errf(cli, "Error: user approval was not given\n");
+		return cli_tool_fail(cli, 1, err);
 	}
-	if ((rc = mx_auth_check(&d, cred, true, &u, err)))
-		return cli_refuse(cli, &d, "user", "kmutil rebuild", err);
-	d.restart_pending = true;
-	if ((rc = cli_alert(cli, &d, "restart-required", "kext", "Restart Required",
-	    "A restart is required before new system software can be used.",
-	    "[\"Not Now\", \"Restart\"]", err)) ||
-	    (rc = cli_event(cli, &d, u->name, "authorised an auxiliary kernel collection rebuild",
-	    "kmutil rebuild", err)) ||
-	    (rc = cli_save_device(cli, &d, err)) || (rc = cli_commit(cli, err)))
+	if ((rc = cli_end(op, mx_op_kext_rebuild_authorize(op, cred, err), err)))
 		return rc;
-	printf("A system reboot is required for the operation to take effect\n");
+	cli_out(cli, "A system reboot is required for the operation to take effect\n");
 	return 0;
 }
 
@@ -539,25 +464,24 @@ static int
 km_panic_medic(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	int rc = arg_check(argc, argv, 0, 0, "kmutil trigger-panic-medic", err);
-	mx_device d;
-	if (rc || (rc = cli_begin_device(cli, &d, err)))
+	mx_op *op;
+	if (rc || (rc = cli_op(cli, MX_OP_WRITE, &op, err)))
 		return rc;
-	if (d.env != MX_ENV_RECOVERY) {
-		fprintf(stderr, "Error: trigger-panic-medic is only available in recoveryOS\n");
-		cli_rollback(cli);
-		return -1;
+	if ((rc = mx_op_kext_panic_medic(op, err))) {
+		mx_op_abort(op);
+		if (rc != MX_ESTATE)
+			return rc;
+		cli_errf(cli, "Error: %s\n", err->msg);
+		return cli_tool_fail(cli, 1, err);
 	}
-	if ((rc = mx_store_kv_set(cli->st, d.id, "kext.panic_medic", "1", err)) ||
-	    (rc = cli_event(cli, &d, "kmutil", "panic medic armed: the AuxKC and all kext approvals"
-	    " are removed at the next boot", "trigger-panic-medic", err)) ||
-	    (rc = cli_commit(cli, err)))
+	if ((rc = mx_op_commit(op, err)))
 		return rc;
-	printf("The auxiliary kernel collection and all kernel extension approvals will be removed"
-	    " on the next boot.\n");
+	cli_out(cli, "The auxiliary kernel collection and all kernel extension approvals will be"
+	    " removed on the next boot.\n");
 	return 0;
 }
 
-struct log_ctx { int n; };
+struct log_ctx { struct mx_cli *cli; int n; };
 
 static int
 log_one(const mx_event *ev, void *arg)
@@ -571,7 +495,7 @@ log_one(const mx_event *ev, void *arg)
 			char ts[32];
 			gmtime_r(&t, &tm);
 			strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
-			printf("%s %-14s %s\n", ts, ev->actor, ev->what);
+			cli_out(((struct log_ctx *)arg)->cli, "%s %-14s %s\n", ts, ev->actor, ev->what);
 			((struct log_ctx *)arg)->n++;
 		}
 	return 0;
@@ -585,12 +509,11 @@ km_log(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	if (argc == 2 && strcmp(argv[1], "show"))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: kmutil log show");
-	mx_device d;
-	struct log_ctx lc = { 0 };
-	if ((rc = cli_begin_device(cli, &d, err)) ||
-	    (rc = mx_store_event_each(cli->st, d.id, log_one, &lc, err)))
+	mx_op *op;
+	struct log_ctx lc = { cli, 0 };
+	if ((rc = cli_op(cli, MX_OP_READ, &op, err)))
 		return rc;
-	return cli_commit(cli, err);
+	return cli_end(op, mx_op_events_each(op, log_one, &lc, err), err);
 }
 
 /* Is the selected device running macOS before 11 (no kmutil, no
@@ -601,14 +524,14 @@ device_pre11(struct mx_cli *cli, bool *pre11, bool *zsh, mx_err *err)
 {
 	mx_device d;
 	*pre11 = *zsh = false;
-	if (cli_begin_device(cli, &d, err) != 0) {
+	if (cli_store(cli, err) != 0 ||
+	    mx_engine_device_get(cli->eng, cli->device_name, &d, err) != 0) {
 		/* no device: the command itself reports it */
 		mx_err_clear(err);
 		return 0;
 	}
 	*pre11 = d.env == MX_ENV_MACOS && mx_kext_legacy(&d);
 	*zsh = mx_version_at_least(d.os, 10, 15, 0);
-	cli_rollback(cli);
 	return 0;
 }
 
@@ -627,10 +550,10 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	if (pre11) {
 		if (zsh)
-			fprintf(stderr, "zsh: command not found: kmutil\n");
+			cli_errf(cli, "zsh: command not found: kmutil\n");
 		else
-			fprintf(stderr, "-bash: kmutil: command not found\n");
-		return -127;
+			cli_errf(cli, "-bash: kmutil: command not found\n");
+		return cli_tool_fail(cli, 127, err);
 	}
 	if (argc < 2)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, KM_USAGE);
@@ -697,7 +620,7 @@ shim(struct mx_cli *cli, const char *verb, int argc, char **argv,
 		return rc;
 	if (pre11)
 		return legacy_fn(cli, nn, nargv, err);
-	fprintf(stderr, "%s\n", line);
+	cli_errf(cli, "%s\n", line);
 	return fn(cli, nn, nargv, err);
 }
 

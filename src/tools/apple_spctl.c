@@ -7,20 +7,18 @@
  * but it has no effect: the LocalPolicy is the mechanism there [INF, Q5].
  * The list output format is not captured anywhere [INF, Q4].
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot_tools.h"
+#include "tools.h"
 
 #define FAILED_STORE "spctl: failed to store new configuration."
-#define MAX_TEAMS 64
 
 static void
-usage(FILE *f)
+usage(struct mx_cli *cli)
 {
-	fputs("System Policy Kernel Extension User Consent\n"
+	cli_errf(cli, "%s", "System Policy Kernel Extension User Consent\n"
 	    "Usage: spctl kext-consent <action>\n"
 	    "    status\n        Print whether kernel extension user consent is enabled or disabled.\n"
 	    "Modifications only available in Recovery OS:\n"
@@ -31,135 +29,68 @@ usage(FILE *f)
 	    "    list\n        Print the list of Team Identifiers allowed to load without user "
 	    "consent.\n"
 	    "    remove <team-id>\n        Remove a Team Identifier from the list allowed to load "
-	    "kernel extensions without user consent.\n", f);
-}
-
-static bool
-valid_team(const char *s)
-{
-	if (strlen(s) != 10)
-		return false;
-	for (; *s; s++)
-		if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
-static int
-store_teams(struct mx_cli *cli, const mx_device *d, char **teams, int n, mx_err *err)
-{
-	char buf[MAX_TEAMS * 11 + 1] = "";
-	for (int i = 0; i < n; i++) {
-		if (i)
-			strcat(buf, " ");
-		strcat(buf, teams[i]);
-	}
-	return mx_store_kv_set(cli->st, d->id, "nvram.kext-allowed-teams", buf, err);
+	    "kernel extensions without user consent.\n");
 }
 
 int
 apple_spctl(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	if (argc < 2 || strcmp(argv[1], "kext-consent") != 0) {
-		fputs("spctl: only the kext-consent command is implemented by macext\n", stderr);
-		usage(stderr);
-		return -1;
+		cli_errf(cli, "spctl: only the kext-consent command is implemented by macext\n");
+		usage(cli);
+		return cli_tool_fail(cli, 1, err);
 	}
 	if (argc < 3) {
-		usage(stderr);
-		return -1;
+		usage(cli);
+		return cli_tool_fail(cli, 1, err);
 	}
+	static const struct { const char *name; enum mx_consent_action act; bool team; } acts[] = {
+		{ "enable", MX_CONSENT_ENABLE, false }, { "disable", MX_CONSENT_DISABLE, false },
+		{ "add", MX_CONSENT_ADD, true }, { "remove", MX_CONSENT_REMOVE, true },
+		{ "status", 0, false }, { "list", 0, false },
+	};
 	const char *act = argv[2];
-	bool needs_team = strcmp(act, "add") == 0 || strcmp(act, "remove") == 0;
-	bool known = needs_team || strcmp(act, "status") == 0 || strcmp(act, "list") == 0
-	    || strcmp(act, "enable") == 0 || strcmp(act, "disable") == 0;
-	if (!known || argc != (needs_team ? 4 : 3)) {
-		usage(stderr);
-		return -1;
+	size_t k;
+	for (k = 0; k < sizeof acts / sizeof acts[0]; k++)
+		if (strcmp(act, acts[k].name) == 0)
+			break;
+	if (k == sizeof acts / sizeof acts[0] || argc != (acts[k].team ? 4 : 3)) {
+		usage(cli);
+		return cli_tool_fail(cli, 1, err);
 	}
-	mx_device d;
-	int rc = cli_begin_device(cli, &d, err);
+	bool query = strcmp(act, "status") == 0 || strcmp(act, "list") == 0;
+	mx_op *op;
+	int rc = cli_op(cli, query ? MX_OP_READ : MX_OP_WRITE, &op, err);
 	if (rc)
 		return rc;
-	bool enabled;
-	char *teams[MAX_TEAMS];
-	int n = 0;
-	/* read the NVRAM state as stored, whatever the architecture */
-	char *v = NULL;
-	if ((rc = mx_store_kv_get(cli->st, d.id, "nvram.kext-consent", &v, err)))
-		return rc;
-	enabled = v == NULL || strcmp(v, "disabled") != 0;
-	free(v);
-	v = NULL;
-	if ((rc = mx_store_kv_get(cli->st, d.id, "nvram.kext-allowed-teams", &v, err)))
-		return rc;
-	if (v) {
-		char *save = NULL;
-		for (char *t = strtok_r(v, " ", &save); t && n < MAX_TEAMS; t = strtok_r(NULL, " ", &save))
-			teams[n++] = mx_xstrdup(t);
-		free(v);
-	}
-	if (strcmp(act, "status") == 0 || strcmp(act, "list") == 0) {
-		rc = cli_commit(cli, err);
-		if (rc == 0 && strcmp(act, "status") == 0)
-			printf("Kernel Extension User Consent: %s\n", enabled ? "ENABLED" : "DISABLED");
-		else if (rc == 0) {
-			printf("Allowed Team Identifiers:\n");
-			for (int i = 0; i < n; i++)
-				printf("%s\n", teams[i]);
+	if (query) {
+		mx_kext_consent_state c;
+		if ((rc = cli_end(op, mx_op_kext_consent_get(op, &c, err), err)))
+			return rc;
+		if (strcmp(act, "status") == 0) {
+			cli_out(cli, "Kernel Extension User Consent: %s\n", c.enabled ? "ENABLED" :
+			    "DISABLED");
+		} else {
+			cli_out(cli, "Allowed Team Identifiers:\n");
+			for (int i = 0; i < c.nteams; i++)
+				cli_out(cli, "%s\n", c.teams[i]);
 		}
-		boot_consent_free(teams, n);
+		return 0;
+	}
+	if ((rc = mx_op_kext_consent_set(op, acts[k].act, acts[k].team ? argv[3] : NULL, err))) {
+		/* outside recoveryOS the refusal is logged; a bad Team ID is not */
+		bool refused = mx_op_finished(op);
+		mx_op_abort(op);
+		if (refused)
+			cli_errf(cli, FAILED_STORE "\n");
+		else
+			cli_errf(cli, "spctl: %s\n", err->msg);
+		return cli_tool_fail(cli, 1, err);
+	}
+	if ((rc = mx_op_commit(op, err)))
 		return rc;
-	}
-	char what[96];
-	snprintf(what, sizeof what, "spctl kext-consent %s%s%s", act, needs_team ? " " : "",
-	    needs_team ? argv[3] : "");
-	if (d.env != MX_ENV_RECOVERY) {
-		boot_consent_free(teams, n);
-		mx_err_clear(err);
-		MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "modifications are only available in Recovery OS");
-		boot_refuse(cli, &d, "spctl", what, err);
-		mx_err_clear(err);
-		fprintf(stderr, FAILED_STORE "\n");
-		return -1;
-	}
-	if (needs_team && !valid_team(argv[3])) {
-		boot_consent_free(teams, n);
-		cli_rollback(cli);
-		fprintf(stderr, "spctl: invalid Team Identifier '%s'\n", argv[3]);
-		return -1;
-	}
-	if (strcmp(act, "enable") == 0 || strcmp(act, "disable") == 0) {
-		enabled = strcmp(act, "enable") == 0;
-		rc = mx_store_kv_set(cli->st, d.id, "nvram.kext-consent", enabled ? "enabled" : "disabled",
-		    err);
-	} else if (strcmp(act, "add") == 0) {
-		int i;
-		for (i = 0; i < n; i++)
-			if (strcmp(teams[i], argv[3]) == 0)
-				break;
-		if (i == n && n < MAX_TEAMS)
-			teams[n++] = mx_xstrdup(argv[3]);
-		rc = store_teams(cli, &d, teams, n, err);
-	} else {
-		int o = 0;
-		for (int i = 0; i < n; i++) {
-			if (strcmp(teams[i], argv[3]) == 0)
-				free(teams[i]);
-			else
-				teams[o++] = teams[i];
-		}
-		n = o;
-		rc = store_teams(cli, &d, teams, n, err);
-	}
-	boot_consent_free(teams, n);
-	if (rc || (rc = cli_event(cli, &d, "spctl", what,
-	    d.arch == MX_ARCH_ARM64 ? "NVRAM written in recoveryOS (no effect on Apple silicon)"
-	    : "NVRAM written in recoveryOS; takes effect at the next restart", err))
-	    || (rc = cli_commit(cli, err)))
-		return rc;
-	if (strcmp(act, "enable") == 0 || strcmp(act, "disable") == 0)
-		printf("Kernel Extension User Consent: %s\nPlease restart for changes to take effect.\n",
-		    enabled ? "ENABLED" : "DISABLED");
+	if (acts[k].act == MX_CONSENT_ENABLE || acts[k].act == MX_CONSENT_DISABLE)
+		cli_out(cli, "Kernel Extension User Consent: %s\nPlease restart for changes to take"
+		    " effect.\n", acts[k].act == MX_CONSENT_ENABLE ? "ENABLED" : "DISABLED");
 	return 0;
 }

@@ -1,10 +1,13 @@
 /*
- * cli.c — the invocation context shared by every command: opening the
- * store, the one transaction per command, time and randomness (fixed by
- * MACEXT_FAKE_TIME and MACEXT_SEED for reproducible golden outputs),
- * argument helpers and JSON printing.
+ * cli.c — the invocation context shared by every command: the engine (one
+ * per process, or per crash-driver operation) with this invocation's clock
+ * and randomness (fixed by MACEXT_FAKE_TIME and MACEXT_SEED for
+ * reproducible outputs), the op bracket as commands use it, argument
+ * helpers, output that a fleet run silences, and the exit status of a
+ * result (docs/cli.md's table; Apple tools' own codes).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,39 +16,7 @@
 
 #include "tools.h"
 
-int
-cli_store(struct mx_cli *cli, mx_err *err)
-{
-	if (cli->st)
-		return 0;
-	return mx_store_open(&cli->st, cli->state_dir, err);
-}
-
-int
-cli_begin_device(struct mx_cli *cli, mx_device *out, mx_err *err)
-{
-	int rc;
-	if ((rc = cli_store(cli, err)) || (rc = mx_store_begin(cli->st, err)))
-		return rc;
-	if ((rc = mx_store_device_load(cli->st, cli->device_name, out, err))) {
-		mx_store_rollback(cli->st);
-		return rc;
-	}
-	return 0;
-}
-
-int
-cli_commit(struct mx_cli *cli, mx_err *err)
-{
-	return mx_store_commit(cli->st, err);
-}
-
-void
-cli_rollback(struct mx_cli *cli)
-{
-	if (cli->st)
-		mx_store_rollback(cli->st);
-}
+/* ---- clock and randomness ---- */
 
 /* splitmix64, for MACEXT_SEED runs only */
 static uint64_t
@@ -57,13 +28,13 @@ splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-void
-cli_random(struct mx_cli *cli)
+static void
+fill_random(struct mx_cli *cli, uint8_t *buf, size_t n)
 {
 	if (getenv("MACEXT_SEED")) {
-		for (int i = 0; i < 32; i += 8) {
+		for (size_t i = 0; i < n; i += 8) {
 			uint64_t v = splitmix(&cli->seed_state);
-			memcpy(cli->in.random + i, &v, 8);
+			memcpy(buf + i, &v, n - i < 8 ? n - i : 8);
 		}
 		return;
 	}
@@ -71,44 +42,164 @@ cli_random(struct mx_cli *cli)
 	 * its DRBG, providers and configuration (~3 ms, most of a short
 	 * command's run); 32 bytes from getrandom(2) cost one system call */
 	size_t got = 0;
-	while (got < sizeof cli->in.random) {
-		ssize_t n = getrandom(cli->in.random + got, sizeof cli->in.random - got, 0);
-		if (n < 0 && errno == EINTR)
+	while (got < n) {
+		ssize_t k = getrandom(buf + got, n - got, 0);
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
+		if (k <= 0) {
 			fprintf(stderr, "macext: no random bytes: %s\n", strerror(errno));
 			abort();
 		}
-		got += (size_t)n;
+		got += (size_t)k;
 	}
 }
 
 void
-cli_uuid(struct mx_cli *cli, char out[37])
+cli_random(struct mx_cli *cli)
 {
-	cli_random(cli);
-	uint8_t u[16];
-	memcpy(u, cli->in.random, 16);
-	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
-	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-	mx_device_uuid_fmt(u, out);
+	fill_random(cli, cli->in.random, sizeof cli->in.random);
+}
+
+static void
+env_random(void *arg, uint8_t *buf, size_t n)
+{
+	fill_random(arg, buf, n);
+}
+
+static int64_t
+env_now(void *arg)
+{
+	struct mx_cli *cli = arg;
+	return cli->in.now ? cli->in.now : (int64_t)time(NULL);
+}
+
+int64_t
+cli_now(struct mx_cli *cli)
+{
+	return env_now(cli);
+}
+
+void
+cli_env(struct mx_cli *cli, mx_engine_env *out)
+{
+	memset(out, 0, sizeof *out);
+	out->now = env_now;
+	out->random = env_random;
+	out->arg = cli;
+}
+
+/* ---- the engine and the op bracket ---- */
+
+int
+cli_store(struct mx_cli *cli, mx_err *err)
+{
+	if (cli->eng)
+		return 0;
+	mx_engine_env env;
+	cli_env(cli, &env);
+	int rc = mx_engine_open_flags(&cli->eng, cli->state_dir, &env,
+	    cli->read_only ? MX_ENGINE_READONLY : 0, err);
+	if (rc == 0)
+		cli->st = mx_engine_store(cli->eng);
+	return rc;
+}
+
+void
+cli_close(struct mx_cli *cli)
+{
+	mx_engine_close(cli->eng);
+	cli->eng = NULL;
+	cli->st = NULL;
 }
 
 int
-cli_event(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
-    const char *why, mx_err *err)
+cli_op(struct mx_cli *cli, enum mx_op_mode mode, mx_op **out, mx_err *err)
 {
-	return mx_store_event(cli->st, d->id, cli->in.now, actor, what, why, err);
+	*out = NULL;
+	int rc = cli_store(cli, err);
+	return rc ? rc : mx_op_begin(out, cli->eng, cli->device_name, mode, err);
 }
 
-const char *
-cli_trust_anchor(struct mx_cli *cli, const mx_device *d, char *buf, size_t len)
+int
+cli_end(mx_op *op, int rc, mx_err *err)
 {
-	if (d->trust_anchor[0] == '\0')
-		return NULL;
-	if (mx_cas_path(cli->st, d->trust_anchor, buf, len, NULL) != 0)
-		return NULL;
-	return buf;
+	if (rc) {
+		mx_op_abort(op);
+		return rc;
+	}
+	return mx_op_commit(op, err);
+}
+
+int
+cli_status(int rc, const mx_err *err)
+{
+	if (rc == 0)
+		return 0;
+	/* an Apple tool's own status (csrutil 1, kmutil 27/28, ...) */
+	if (err && (err->domain == MX_DOM_TOOL || err->domain == MX_DOM_KMERROR) &&
+	    err->subcode > 0 && err->subcode < 256)
+		return err->subcode;
+	return mx_exit_code(rc);
+}
+
+int
+cli_finish(struct mx_cli *cli, int rc, mx_err *err)
+{
+	if (rc == 0 && cli->json_failed)
+		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the JSON document could not be written:"
+		    " a string in it is not valid UTF-8");
+	cli->json_failed = false;
+	return rc;
+}
+
+int
+cli_tool_fail(struct mx_cli *cli, int code, mx_err *err)
+{
+	cli->printed = true;
+	if (err->code == MX_OK)
+		err->code = MX_EINVALID;
+	return mx_err_domain(err, MX_DOM_TOOL, code, err->code);
+}
+
+int
+cli_read_file(const char *path, size_t cap, uint8_t **out, size_t *len, mx_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: cannot open", path);
+	size_t n = 0, sz = 65536;
+	uint8_t *buf = mx_xmalloc(sz);
+	for (;;) {
+		if (n == sz) {
+			if (sz > cap) {
+				fclose(f);
+				free(buf);
+				return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET,
+				    "%s: larger than %zu bytes", path, cap);
+			}
+			sz *= 2;
+			buf = mx_xrealloc(buf, sz);
+		}
+		size_t got = fread(buf + n, 1, sz - n, f);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	fclose(f);
+	if (n > cap) {
+		free(buf);
+		return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: larger than %zu bytes", path, cap);
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int
+cli_import_anchor(struct mx_cli *cli, const char *path, char out[65], mx_err *err)
+{
+	int rc = cli_store(cli, err);
+	return rc ? rc : mx_engine_import_anchor(cli->eng, path, out, err);
 }
 
 /* ---- arguments ---- */
@@ -185,46 +276,85 @@ arg_check(int argc, char **argv, int min, int max, const char *usage, mx_err *er
 /* ---- output ---- */
 
 void
-cli_json_print(json_t *j)
+cli_out(struct mx_cli *cli, const char *fmt, ...)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		free(s);
+	if (cli->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_errf(struct mx_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (!cli->quiet) {
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	/* a fleet step keeps the last line it would have said, for its summary */
+	char buf[2048];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	char *nl = strrchr(buf, '\n');
+	if (n)
+		snprintf(cli->said, sizeof cli->said, "%s", nl ? nl + 1 : buf);
+}
+
+void
+cli_write(struct mx_cli *cli, const void *buf, size_t len)
+{
+	if (!cli->quiet)
+		fwrite(buf, 1, len, stdout);
+}
+
+void
+cli_json_print(struct mx_cli *cli, json_t *j)
+{
+	/* a document jansson could not build (json_pack refuses a string that is
+	 * not UTF-8): the command fails (cli_finish) instead of printing nothing */
+	if (j == NULL) {
+		cli->json_failed = true;
+		return;
+	}
+	if (!cli->quiet) {
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (s) {
+			fputs(s, stdout);
+			fputc('\n', stdout);
+			free(s);
+		}
 	}
 	json_decref(j);
 }
 
-json_t *
-cli_device_json(const mx_device *d)
+int
+cli_json(struct mx_cli *cli, int rc, json_t **j)
 {
-	char os[32];
-	mx_version_str(d->os, os, sizeof os);
-	const char *re = mx_recovery_entry_name(d->recovery_entry);
-	json_t *users = json_array();
-	for (int i = 0; i < d->nusers; i++)
-		json_array_append_new(users, json_pack("{s:s, s:b}", "name", d->users[i].name,
-		    "admin", d->users[i].admin));
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I,"
-	    " s:{s:b, s:I},"
-	    " s:{s:s, s:b, s:b},"
-	    " s:{s:s, s:b, s:b, s:b, s:b},"
-	    " s:b, s:o}",
-	    "name", d->name, "arch", mx_arch_name(d->arch), "os", os, "serial", d->serial,
-	    "udid", d->udid, "environment", mx_env_name(d->env),
-	    "recovery_entry", re ? json_string(re) : json_null(),
-	    "chip", d->arch == MX_ARCH_ARM64 ? "apple-silicon" : "intel",
-	    "boot_session", d->boot_session, "boot_count", (json_int_t)d->boot_count,
-	    "sip", "enabled", mx_device_sip_enabled(d), "flags", (json_int_t)d->csr,
-	    "security", "policy", mx_secpolicy_name(d->policy),
-	    "kext_user_management", d->kext_user_management,
-	    "kext_remote_management", d->kext_remote_management,
-	    "enrollment", "method", mx_enroll_name(d->enroll), "user_approved", d->user_approved,
-	    "supervised", d->supervised, "in_abm", d->in_abm,
-	    "bootstrap_token_escrowed", d->bootstrap_escrowed,
-	    "restart_pending", d->restart_pending, "users", users);
+	if (rc)
+		return rc;
+	cli_json_print(cli, *j);
+	return 0;
+}
+
+int
+cli_device_out(struct mx_cli *cli, const mx_device *d, mx_err *err)
+{
+	if (cli->quiet)
+		return 0;
+	if (cli->json) {
+		json_t *j;
+		return cli_json(cli, mx_json_device(&j, d, err), &j);
+	}
+	cli_device_print(cli, d);
+	return 0;
 }
 
 static const char *
@@ -234,64 +364,38 @@ yn(bool b)
 }
 
 void
-cli_device_print(FILE *f, const mx_device *d)
+cli_device_print(struct mx_cli *cli, const mx_device *d)
 {
 	char os[32];
 	mx_version_str(d->os, os, sizeof os);
-	fprintf(f, "%s\n", d->name);
-	fprintf(f, "  Mac:            %s, macOS %s, serial %s\n",
+	cli_out(cli, "%s\n", d->name);
+	cli_out(cli, "  Mac:            %s, macOS %s, serial %s\n",
 	    d->arch == MX_ARCH_ARM64 ? "Apple silicon (arm64)" : "Intel (x86_64)", os, d->serial);
-	fprintf(f, "  running:        %s%s%s\n",
+	cli_out(cli, "  running:        %s%s%s\n",
 	    d->env == MX_ENV_MACOS ? "macOS" : d->env == MX_ENV_RECOVERY ? "recoveryOS" : "off",
 	    d->env == MX_ENV_RECOVERY ? (d->recovery_entry == MX_RECOVERY_POWER_BUTTON ?
 	    " (entered by holding the power button)" : " (entered from software)") : "",
 	    d->restart_pending ? ", restart pending" : "");
 	if (mx_device_sip_enabled(d))
-		fprintf(f, "  SIP:            enabled\n");
+		cli_out(cli, "  SIP:            enabled\n");
 	else
-		fprintf(f, "  SIP:            disabled (csr-active-config 0x%x)\n", d->csr);
+		cli_out(cli, "  SIP:            disabled (csr-active-config 0x%x)\n", d->csr);
 	if (d->arch == MX_ARCH_ARM64)
-		fprintf(f, "  security:       %s Security%s%s\n",
+		cli_out(cli, "  security:       %s Security%s%s\n",
 		    d->policy == MX_SEC_FULL ? "Full" : d->policy == MX_SEC_REDUCED ? "Reduced" :
 		    "Permissive",
 		    d->kext_user_management ? ", user management of kexts allowed" : "",
 		    d->kext_remote_management ? ", remote management of kexts allowed" : "");
 	static const char *en[] = { "not enrolled", "User Enrollment", "Device Enrollment",
 		"Automated Device Enrollment" };
-	fprintf(f, "  MDM:            %s", en[d->enroll]);
+	cli_out(cli, "  MDM:            %s", en[d->enroll]);
 	if (d->enroll != MX_ENROLL_NONE)
-		fprintf(f, " (user approved: %s, supervised: %s, bootstrap token escrowed: %s)",
+		cli_out(cli, " (user approved: %s, supervised: %s, bootstrap token escrowed: %s)",
 		    yn(d->user_approved), yn(d->supervised), yn(d->bootstrap_escrowed));
-	fputc('\n', f);
-	fprintf(f, "  users:         ");
+	cli_out(cli, "\n");
+	cli_out(cli, "  users:         ");
 	for (int i = 0; i < d->nusers; i++)
-		fprintf(f, " %s%s", d->users[i].name, d->users[i].admin ? " (admin)" : "");
-	fputc('\n', f);
+		cli_out(cli, " %s%s", d->users[i].name, d->users[i].admin ? " (admin)" : "");
+	cli_out(cli, "\n");
 }
 
-int
-cli_refuse(struct mx_cli *cli, const mx_device *d, const char *actor, const char *what,
-    mx_err *err)
-{
-	int code = err->code ? err->code : MX_EDENIED;
-	if (cli->st == NULL)
-		return code;
-	mx_store_rollback(cli->st);
-	char why[600];
-	snprintf(why, sizeof why, "refused: %s", err->msg);
-	mx_err e2;
-	mx_err_clear(&e2);
-	if (mx_store_begin(cli->st, &e2) == 0) {
-		if (mx_store_event(cli->st, d->id, cli->in.now, actor, what, why, &e2) == 0)
-			mx_store_commit(cli->st, &e2);
-		else
-			mx_store_rollback(cli->st);
-	}
-	return code;
-}
-
-int
-cli_save_device(struct mx_cli *cli, const mx_device *d, mx_err *err)
-{
-	return mx_store_device_update(cli->st, d, err);
-}

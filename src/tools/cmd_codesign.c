@@ -1,10 +1,14 @@
 /*
- * cmd_codesign.c — `macext codesign verify PATH [--json] [--trust-anchor PEM]`:
+ * cmd_codesign.c — `macext codesign verify PATH [--json] [--trust-anchor PEM]
+ * [--check-expiration]`:
  * verifies a bundle or a Mach-O as macOS would (src/formats/codesign*.c)
  * and prints the kind, Team ID, signer, cdhash per architecture,
  * entitlements and the first failure.  JSON fields per DESIGN.md: kind,
  * team_id, cdhash, identifier, entitlements, plus signer, signing_time, archs,
- * reason, kext_requirement_met, devid_requirement_met.
+ * reason, kext_requirement_met, devid_requirement_met, expired,
+ * expired_certificates, check_expiration.  The clock (MACEXT_FAKE_TIME
+ * applies) is passed to the verifier; expired certificates fail only with
+ * --check-expiration, as with Apple's `codesign --verify --check-expiration`.
  * Exit status: 0 for any structurally valid signature (apple, developer-id,
  * developer-id-kext, adhoc, untrusted) and for unsigned code; 69
  * (MX_ESIGNATURE) when the signature is invalid — the report is printed first.
@@ -20,7 +24,8 @@
 #include "macext/macho.h"
 #include "tools.h"
 
-#define USAGE "macext [--device NAME] codesign verify PATH [--json] [--trust-anchor CERT.pem]"
+#define USAGE "macext [--device NAME] codesign verify PATH [--json] [--trust-anchor CERT.pem]" \
+    " [--check-expiration]"
 
 static json_t *
 plist_json(plist_t p, int depth)
@@ -95,7 +100,21 @@ iso_time(char *out, size_t len, int64_t t)
 }
 
 static json_t *
-siginfo_json(const char *path, const mx_siginfo *si)
+expired_json(const mx_siginfo *si)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < si->nexpired; i++) {
+		char na[32];
+		iso_time(na, sizeof na, si->expired_certs[i].not_after);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "subject",
+		    si->expired_certs[i].subject, "not_after", na, "expired_before",
+		    si->expired_certs[i].at_signing_time ? "signing-time" : "now"));
+	}
+	return a;
+}
+
+static json_t *
+siginfo_json(const char *path, const mx_siginfo *si, bool strict)
 {
 	char when[32];
 	iso_time(when, sizeof when, si->signing_time);
@@ -127,12 +146,15 @@ siginfo_json(const char *path, const mx_siginfo *si)
 	json_object_set_new(j, "archs", archs);
 	json_object_set_new(j, "entitlements", si->entitlements ? plist_json(si->entitlements, 0)
 	    : json_object());
+	json_object_set_new(j, "expired", json_boolean(si->expired));
+	json_object_set_new(j, "expired_certificates", expired_json(si));
+	json_object_set_new(j, "check_expiration", json_boolean(strict));
 	json_object_set_new(j, "reason", si->reason[0] ? json_string(si->reason) : json_null());
 	return j;
 }
 
 static void
-siginfo_print(const char *path, const mx_siginfo *si)
+siginfo_print(const char *path, const mx_siginfo *si, bool strict)
 {
 	char when[32];
 	iso_time(when, sizeof when, si->signing_time);
@@ -162,6 +184,15 @@ siginfo_print(const char *path, const mx_siginfo *si)
 		free(s);
 		json_decref(e);
 	}
+	for (int i = 0; i < si->nexpired; i++) {
+		char na[32];
+		iso_time(na, sizeof na, si->expired_certs[i].not_after);
+		printf("  expired:      \"%s\" on %s (before %s)\n", si->expired_certs[i].subject, na,
+		    si->expired_certs[i].at_signing_time ? "the signing time" : "now");
+	}
+	if (si->expired && !strict && si->kind != MX_SIG_INVALID)
+		printf("  expiration:   not grounds for rejection (macOS's default); "
+		    "--check-expiration rejects it\n");
 	if (si->reason[0])
 		printf("  reason:       %s\n", si->reason);
 }
@@ -170,6 +201,7 @@ static int
 codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	const char *anchor = arg_value(&argc, argv, "--trust-anchor");
+	bool strict = arg_flag(&argc, argv, "--check-expiration");
 	int rc = arg_check(argc, argv, 1, 1, USAGE, err);
 	if (rc)
 		return rc;
@@ -179,20 +211,20 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	char dev_anchor[4096];
 	if (anchor == NULL && cli->device_name != NULL) {
 		mx_device d;
-		if ((rc = cli_begin_device(cli, &d, err)))
+		if ((rc = cli_store(cli, err)) ||
+		    (rc = mx_engine_device_get(cli->eng, cli->device_name, &d, err)))
 			return rc;
-		anchor = cli_trust_anchor(cli, &d, dev_anchor, sizeof dev_anchor);
-		if ((rc = cli_commit(cli, err)))
-			return rc;
+		anchor = mx_engine_anchor_path(cli->eng, &d, dev_anchor, sizeof dev_anchor);
 	}
-	mx_trust trust = { .extra_anchor_pem = anchor };
+	mx_trust trust = { .extra_anchor_pem = anchor, .now = cli_now(cli),
+	    .check_expiration = strict };
 	mx_siginfo si;
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err)))
 		return rc;
 	if (cli->json)
-		cli_json_print(siginfo_json(path, &si));
+		cli_json_print(cli, siginfo_json(path, &si, strict));
 	else
-		siginfo_print(path, &si);
+		siginfo_print(path, &si, strict);
 	if (si.kind == MX_SIG_INVALID)
 		rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET, "%s: invalid signature: %s", path,
 		    si.reason);

@@ -1,6 +1,7 @@
 /*
  * cmd_device.c — `macext device create|list|show|delete`: the simulated
- * Macs of a state directory (DESIGN.md "device" JSON fields).
+ * Macs of a state directory (DESIGN.md "device" JSON fields), over
+ * mx_engine_device_* (src/engine/device.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,34 +13,21 @@
 	" [--sip on|off] [--admin USER:PASSWORD]... [--user USER:PASSWORD]... [--serial SERIAL]" \
 	" [--trust-anchor CERT.pem]"
 
+/* "USER:PASSWORD" strings into user specs (names copied into names[]). */
 static int
-add_users(struct mx_cli *cli, mx_device *d, const char **creds, int n, bool admin, mx_err *err)
+parse_users(mx_user_spec *out, char (*names)[64], int *n, const char **creds, int nc, bool admin,
+    mx_err *err)
 {
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < nc; i++) {
 		const char *colon = strchr(creds[i], ':');
 		if (colon == NULL || colon == creds[i])
 			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s takes USER:PASSWORD, got '%s'",
 			    admin ? "--admin" : "--user", creds[i]);
-		char name[64];
-		snprintf(name, sizeof name, "%.*s", (int)(colon - creds[i]), creds[i]);
-		cli_random(cli);
-		int rc = mx_device_add_user(d, name, colon + 1, admin, cli->in.random, err);
-		if (rc)
-			return rc;
+		snprintf(names[*n], 64, "%.*s", (int)(colon - creds[i]), creds[i]);
+		out[*n] = (mx_user_spec){ names[*n], colon + 1, NULL, admin };
+		(*n)++;
 	}
 	return 0;
-}
-
-static bool
-valid_name(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 63)
-		return false;
-	for (; *s; s++)
-		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9')
-		    && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
 }
 
 static int
@@ -56,87 +44,63 @@ device_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int rc = arg_check(argc, argv, 1, 1, CREATE_USAGE, err);
 	if (rc)
 		return rc;
-	const char *name = argv[1];
-	if (!valid_name(name))
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "bad device name '%s': use letters, digits, '-', '_' and '.' (at most 63)", name);
-	enum mx_arch arch = MX_ARCH_ARM64;
-	mx_version os = { 15, 1, 0 };
-	if (arch_s && (rc = mx_arch_parse(&arch, arch_s, err)))
+	/* the checks in their old order: name, arch, os, sip, user count, serial, users */
+	mx_device_spec spec = { .name = argv[1], .arch = MX_ARCH_ARM64, .os = { 15, 1, 0 },
+		.random = cli->in.random };
+	mx_user_spec users_spec[2 * MX_MAX_USERS];
+	char names[2 * MX_MAX_USERS][64];
+	int nspec = 0;
+	if ((rc = mx_engine_device_spec_check(&spec, err)))
 		return rc;
-	if (os_s && (rc = mx_version_parse(&os, os_s, err)))
+	if (arch_s && (rc = mx_arch_parse(&spec.arch, arch_s, err)))
 		return rc;
-	if (arch == MX_ARCH_ARM64 && os.major < 11)
+	if (os_s && (rc = mx_version_parse(&spec.os, os_s, err)))
+		return rc;
+	if (spec.arch == MX_ARCH_ARM64 && spec.os.major < 11)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
 		    "macOS %s does not run on Apple silicon (11.0 or later)", os_s);
 	if (sip_s && strcmp(sip_s, "on") && strcmp(sip_s, "off"))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--sip takes on or off, got '%s'", sip_s);
 	if (nadmins + nusers > MX_MAX_USERS)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "at most %d users", MX_MAX_USERS);
-
-	mx_device d;
-	mx_device_init(&d, name, arch, os, &cli->in);
-	if (serial) {
-		if (strlen(serial) < 8 || strlen(serial) > 14)
-			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-			    "bad serial '%s': 8 to 14 characters", serial);
-		snprintf(d.serial, sizeof d.serial, "%s", serial);
-	}
-	if (sip_s && strcmp(sip_s, "off") == 0) {
-		d.csr = MX_CSR_DISABLE_FLAGS;
-		if (arch == MX_ARCH_ARM64)
-			d.policy = MX_SEC_PERMISSIVE;   /* SIP off on Apple silicon means Permissive */
-	}
-	if (nadmins == 0 && nusers == 0) {
-		static const char *def = "admin:admin";
-		if ((rc = add_users(cli, &d, &def, 1, true, err)))
-			return rc;
-	}
-	if ((rc = add_users(cli, &d, admins, nadmins, true, err)) ||
-	    (rc = add_users(cli, &d, users, nusers, false, err)))
+	spec.serial = serial;
+	if ((rc = mx_engine_device_spec_check(&spec, err)) ||
+	    (rc = parse_users(users_spec, names, &nspec, admins, nadmins, true, err)) ||
+	    (rc = parse_users(users_spec, names, &nspec, users, nusers, false, err)))
 		return rc;
-	if ((rc = cli_store(cli, err)) || (rc = mx_store_begin(cli->st, err)))
+	spec.nusers = nspec;
+	spec.users = users_spec;
+	spec.sip_off = sip_s && strcmp(sip_s, "off") == 0;
+	char anchor_hash[65];
+	if ((rc = cli_store(cli, err)))
 		return rc;
 	if (anchor) {
-		FILE *f = fopen(anchor, "r");
-		char head[64] = "";
-		if (f == NULL)
-			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: cannot read", anchor);
-		size_t n = fread(head, 1, sizeof head - 1, f);
-		fclose(f);
-		head[n] = '\0';
-		if (strstr(head, "-----BEGIN CERTIFICATE-----") == NULL)
-			return MX_FAIL(err, MX_EFORMAT, 0, "%s: not a PEM certificate", anchor);
-		if ((rc = mx_cas_put_tree(cli->st, anchor, d.trust_anchor, err)))
+		if ((rc = cli_import_anchor(cli, anchor, anchor_hash, err)))
 			return rc;
+		spec.trust_anchor = anchor_hash;
 	}
-	if ((rc = mx_store_device_insert(cli->st, &d, err)))
+	mx_device d;
+	if ((rc = mx_engine_device_create(cli->eng, &spec, &d, err)))
 		return rc;
-	char what[128], os_str[16];
-	mx_version_str(d.os, os_str, sizeof os_str);
-	snprintf(what, sizeof what, "device created: %s, macOS %s", mx_arch_name(d.arch), os_str);
-	if ((rc = cli_event(cli, &d, "macext", what, "device create", err)) ||
-	    (rc = cli_commit(cli, err)))
-		return rc;
-	if (cli->json)
-		cli_json_print(cli_device_json(&d));
-	else
-		cli_device_print(stdout, &d);
-	return 0;
+	return cli_device_out(cli, &d, err);
 }
 
-struct list_ctx { json_t *arr; int n; };
+struct list_ctx { struct mx_cli *cli; json_t *arr; int n; mx_err *err; };
 
 static int
 list_one(const mx_device *d, void *arg)
 {
 	struct list_ctx *lc = arg;
 	if (lc->arr) {
-		json_array_append_new(lc->arr, cli_device_json(d));
+		json_t *j;
+		int rc = mx_json_device(&j, d, lc->err);
+		if (rc)
+			return rc;
+		json_array_append_new(lc->arr, j);
 	} else {
 		char os[16];
 		mx_version_str(d->os, os, sizeof os);
-		printf("%-20s %-7s %-8s %-12s SIP %-8s %-10s %s\n", d->name, mx_arch_name(d->arch),
+		cli_out(lc->cli, "%-20s %-7s %-8s %-12s SIP %-8s %-10s %s\n", d->name, mx_arch_name(d->arch),
 		    os, d->serial, mx_device_sip_enabled(d) ? "enabled" : "disabled",
 		    mx_enroll_name(d->enroll), mx_env_name(d->env));
 	}
@@ -150,14 +114,14 @@ device_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int rc = arg_check(argc, argv, 0, 0, "macext device list [--json]", err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
-	struct list_ctx lc = { cli->json ? json_array() : NULL, 0 };
+	struct list_ctx lc = { cli, cli->json ? json_array() : NULL, 0, err };
 	if (!cli->json)
-		printf("%-20s %-7s %-8s %-12s %-12s %-10s %s\n", "NAME", "ARCH", "MACOS", "SERIAL",
-		    "SIP", "MDM", "RUNNING");
-	rc = mx_store_device_each(cli->st, list_one, &lc, err);
+		cli_out(cli, "%-20s %-7s %-8s %-12s %-12s %-10s %s\n", "NAME", "ARCH", "MACOS",
+		    "SERIAL", "SIP", "MDM", "RUNNING");
+	rc = mx_engine_device_each(cli->eng, list_one, &lc, err);
 	if (cli->json) {
 		if (rc == 0)
-			cli_json_print(lc.arr);
+			cli_json_print(cli, lc.arr);
 		else
 			json_decref(lc.arr);
 	}
@@ -171,31 +135,32 @@ device_show(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
 	mx_device d;
-	if ((rc = mx_store_device_load(cli->st, argc > 1 ? argv[1] : cli->device_name, &d, err)))
+	if ((rc = mx_engine_device_get(cli->eng, argc > 1 ? argv[1] : cli->device_name, &d, err)))
 		return rc;
-	if (cli->json)
-		cli_json_print(cli_device_json(&d));
-	else
-		cli_device_print(stdout, &d);
-	return 0;
+	return cli_device_out(cli, &d, err);
 }
 
 static int
 device_delete(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	int rc = arg_check(argc, argv, 1, 1, "macext device delete NAME", err);
-	if (rc || (rc = cli_store(cli, err)) || (rc = mx_store_begin(cli->st, err)))
-		return rc;
 	mx_device d;
-	if ((rc = mx_store_device_load(cli->st, argv[1], &d, err)) ||
-	    (rc = cli_event(cli, &d, "macext", "device deleted", "device delete", err)) ||
-	    (rc = mx_store_device_delete(cli->st, d.id, err)) ||
-	    (rc = cli_commit(cli, err)))
+	if (rc || (rc = cli_store(cli, err)) ||
+	    (rc = mx_engine_device_delete(cli->eng, argv[1], &d, err)))
 		return rc;
-	if (!cli->json)
-		printf("deleted %s\n", d.name);
-	else
-		cli_json_print(json_pack("{s:s, s:b}", "name", d.name, "deleted", 1));
+	if (!cli->json) {
+		cli_out(cli, "deleted %s\n", d.name);
+		return 0;
+	}
+	json_t *j;
+	if ((rc = mx_json_device(&j, &d, err)))
+		return rc;
+	json_t *name = json_incref(json_object_get(j, "name"));
+	json_decref(j);
+	json_t *o = json_object();
+	json_object_set_new(o, "name", name);
+	json_object_set_new(o, "deleted", json_true());
+	cli_json_print(cli, o);
 	return 0;
 }
 
@@ -205,9 +170,11 @@ cmd_device(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
 		{ "create", device_create }, { "list", device_list },
 		{ "show", device_show }, { "delete", device_delete },
+		{ "export", cmd_device_export }, { "import", cmd_device_import },   /* cmd_export.c */
 	};
 	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext device create|list|show|delete");
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+		    "usage: macext device create|list|show|delete|export|import");
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(cli, argc - 1, argv + 1, err);

@@ -32,7 +32,8 @@ static const char *USAGE_BUNDLE =
     " [--no-kext-oid] [--adhoc|--unsigned] [--tamper] [--tamper-resource] [--sha1] [--cd-team T] [--team-name N]"
     " [--executable NAME] [--entitlement K=V]... [--entitlements FILE] [--drop-entitlement K]..."
     " [--no-default-entitlements] [--no-usage-description] [--no-install-entitlement]"
-    " [--embed EXT]... [--signing-time YYYY-MM-DD] [--expired-cert] [--force]";
+    " [--embed EXT]... [--signing-time YYYY-MM-DD|--no-signing-time] [--expired-cert]"
+    " [--not-before T] [--not-after T] [--ca-not-before T] [--ca-not-after T] [--apple] [--force]";
 
 static void
 ca_dir(struct mx_cli *cli, const char *flag, char *out, size_t len)
@@ -68,7 +69,7 @@ forge_ca_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		char root[PATH_MAX + 16], inter[PATH_MAX + 16];
 		snprintf(root, sizeof root, "%s/root.pem", argv[1]);
 		snprintf(inter, sizeof inter, "%s/devid-ca.pem", argv[1]);
-		cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "dir", argv[1], "root", root,
+		cli_json_print(cli, json_pack("{s:s, s:s, s:s, s:s, s:s}", "dir", argv[1], "root", root,
 		    "root_sha256", fp, "intermediate", inter, "intermediate_subject",
 		    "Developer ID Certification Authority"));
 	} else if (!cli->quiet) {
@@ -83,9 +84,9 @@ forge_ca_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
-/* "2024-05-01", "2024-05-01T10:00:00Z" or "@1714557600" */
+/* "2024-05-01", "2024-05-01T10:00:00Z" or "@1714557600" (flag names the option) */
 static int
-parse_time(const char *s, int64_t *out, mx_err *err)
+parse_time_opt(const char *flag, const char *s, int64_t *out, mx_err *err)
 {
 	if (s[0] == '@') {
 		char *end;
@@ -113,8 +114,42 @@ parse_time(const char *s, int64_t *out, mx_err *err)
 			}
 		}
 	}
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--signing-time %s: expected YYYY-MM-DD,"
-	    " YYYY-MM-DDTHH:MM:SSZ or @UNIXTIME", s);
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s %s: expected YYYY-MM-DD,"
+	    " YYYY-MM-DDTHH:MM:SSZ or @UNIXTIME", flag, s);
+}
+
+static int
+parse_time(const char *s, int64_t *out, mx_err *err)
+{
+	return parse_time_opt("--signing-time", s, out, err);
+}
+
+/* A validity bound: *t (unix) and asn1 ("YYYYMMDDHHMMSSZ") from the option,
+ * or def when the option is absent (asn1 then stays def). */
+static int
+validity(const char *flag, const char *v, const char *def, int64_t *t, char asn1[16],
+    mx_err *err)
+{
+	int rc;
+	if (v == NULL) {
+		struct tm tm = { 0 };
+		sscanf(def, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		    &tm.tm_min, &tm.tm_sec);
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		*t = (int64_t)timegm(&tm);
+		snprintf(asn1, 16, "%s", def);
+		return 0;
+	}
+	if ((rc = parse_time_opt(flag, v, t, err)))
+		return rc;
+	time_t tt = (time_t)*t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 2099)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s %s: expected a time in 1970-2099", flag,
+		    v);
+	strftime(asn1, 16, "%Y%m%d%H%M%SZ", &tm);
+	return 0;
 }
 
 /* --entitlement KEY=VALUE: true/false, an unsigned integer, [a,b] (strings), else a string */
@@ -264,6 +299,12 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	bool no_install = arg_flag(&argc, argv, "--no-install-entitlement");
 	bool no_default_ents = arg_flag(&argc, argv, "--no-default-entitlements");
 	bool expired = arg_flag(&argc, argv, "--expired-cert");
+	bool apple = arg_flag(&argc, argv, "--apple");
+	s.no_signing_time = arg_flag(&argc, argv, "--no-signing-time");
+	const char *nb_arg = arg_value(&argc, argv, "--not-before");
+	const char *na_arg = arg_value(&argc, argv, "--not-after");
+	const char *cnb_arg = arg_value(&argc, argv, "--ca-not-before");
+	const char *cna_arg = arg_value(&argc, argv, "--ca-not-after");
 	int rc = arg_check(argc, argv, 1, 1, USAGE_BUNDLE, err);
 	if (rc)
 		return rc;
@@ -278,7 +319,20 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	if ((s.tamper || s.tamper_resource) && unsigned_)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--tamper needs a signature to break");
 	s.sig = unsigned_ ? FORGE_UNSIGNED : adhoc ? FORGE_ADHOC : FORGE_SIGNED;
-	if (s.sig == FORGE_SIGNED && (s.team == NULL || s.team[0] == '\0'))
+	if (apple && (s.sig != FORGE_SIGNED || s.team || s.cd_team))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--apple signs as Apple's \"Software"
+		    " Signing\" does: no --team, --cd-team, --adhoc or --unsigned");
+	if (s.sig != FORGE_SIGNED && (s.no_signing_time || nb_arg || na_arg || cnb_arg || cna_arg ||
+	    expired))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "certificate and signing-time options"
+		    " need a signed bundle");
+	if (expired && (nb_arg || na_arg))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--expired-cert is --not-before 2020-01-01"
+		    " --not-after 2021-01-01; give one or the other");
+	if (s.no_signing_time && stime)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--signing-time and --no-signing-time"
+		    " exclude each other");
+	if (s.sig == FORGE_SIGNED && !apple && (s.team == NULL || s.team[0] == '\0'))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--team is required to sign"
 		    " (or --adhoc / --unsigned)");
 	if (kind == FORGE_SYSEXT && (s.category == NULL || forge_category_id(&s) == NULL))
@@ -311,9 +365,24 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	if (strchr(s.executable, '/') || s.executable[0] == '.' || s.executable[0] == '\0')
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--executable %s: expected a file name",
 		    s.executable);
-	s.signing_time = cli->in.now;
+	s.signing_time = cli_now(cli);
 	if (stime && (rc = parse_time(stime, &s.signing_time, err)))
 		return rc;
+	/* the validity windows: leaf, and the intermediate (its own when asked) */
+	int64_t lnb, lna, cnb, cna;
+	char lnb_s[16], lna_s[16], cnb_s[16], cna_s[16];
+	bool own_ca = apple || cnb_arg || cna_arg;
+	if ((rc = validity("--not-before", nb_arg, FORGE_LEAF_NB, &lnb, lnb_s, err)) ||
+	    (rc = validity("--not-after", na_arg, expired ? "20210101000000Z" : FORGE_LEAF_NA, &lna,
+	    lna_s, err)) ||
+	    (rc = validity("--ca-not-before", cnb_arg, apple ? FORGE_APPLE_CA_NB : "20200101000000Z",
+	    &cnb, cnb_s, err)) ||
+	    (rc = validity("--ca-not-after", cna_arg, apple ? FORGE_APPLE_CA_NA : "20400101000000Z",
+	    &cna, cna_s, err)))
+		return rc;
+	if (lnb >= lna || cnb >= cna)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "a certificate's not-before must come"
+		    " before its not-after");
 
 	/* entitlements: defaults, then the file, then KEY=VALUE, then drops */
 	plist_t ents = no_default_ents ? NULL : forge_default_entitlements(&s);
@@ -343,9 +412,14 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		ca_dir(cli, ca_flag, cadir, sizeof cadir);
 		char tn[256];
 		snprintf(tn, sizeof tn, "%s", team_name ? team_name : "macext Test Developer");
-		unsigned fl = (kext_oid ? FORGE_LEAF_KEXT : 0) | (expired ? FORGE_LEAF_EXPIRED : 0);
+		forge_leaf_opts lo = {
+			.flags = (kext_oid ? FORGE_LEAF_KEXT : 0) | (expired ? FORGE_LEAF_EXPIRED : 0) |
+			    (apple ? FORGE_LEAF_APPLE : 0),
+			.not_before = nb_arg ? lnb_s : NULL, .not_after = na_arg ? lna_s : NULL,
+			.ca_not_before = cnb_arg ? cnb_s : NULL, .ca_not_after = cna_arg ? cna_s : NULL,
+		};
 		if ((rc = forge_ca_open(&ca, cadir, err)) ||
-		    (rc = forge_ca_leaf(ca, s.team, tn, fl, &id, err))) {
+		    (rc = forge_ca_leaf_opts(ca, s.team, tn, &lo, &id, err))) {
 			forge_ca_free(ca);
 			plist_free(ents);
 			return rc;
@@ -361,9 +435,16 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		return rc;
 	}
 
-	/* what a verifier trusting the test root should conclude */
+	/* what a verifier trusting the test root should conclude, at the signing
+	 * time (now without one): a certificate not yet valid then is invalid;
+	 * one expired then or by now is a fact, invalid only with
+	 * --check-expiration (docs/codesign.md) */
 	const char *expect, *why = "";
-	bool expired_at_signing = expired && s.signing_time >= 1609459200;   /* 2021-01-01 */
+	int64_t now = cli_now(cli), at = s.no_signing_time ? now : s.signing_time;
+	bool not_yet = s.sig == FORGE_SIGNED && (at < lnb || (own_ca && at < cnb) ||
+	    at < 1577836800);    /* the root and the CA's own intermediate: 2020-01-01 */
+	bool cert_expired = s.sig == FORGE_SIGNED && (lna < at || lna < now ||
+	    (own_ca && (cna < at || cna < now)));
 	if (s.sig == FORGE_UNSIGNED)
 		expect = "unsigned";
 	else if (s.tamper)
@@ -374,10 +455,13 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		expect = "adhoc";
 	else if (s.cd_team && strcmp(s.cd_team, s.team) != 0)
 		expect = "invalid", why = "CodeDirectory team differs from the certificate's";
-	else if (expired_at_signing)
-		expect = "invalid", why = "the leaf certificate had expired at signing time";
+	else if (not_yet)
+		expect = "invalid", why = "a certificate was not yet valid at the signing time";
+	else if (apple)
+		expect = "apple";
 	else
 		expect = kext_oid ? "developer-id-kext" : "developer-id";
+	bool strict_invalid = strcmp(expect, "invalid") == 0 || cert_expired;
 
 	char ih[65];
 	hex(r.info_sha256, 32, ih);
@@ -423,20 +507,33 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 		    "designated_requirement", req, "resources_sealed", r.nresources,
 		    "entitlements_xml", ej, "arches", arches);
 		json_object_set_new(j, "tampered_resource", json_boolean(s.tamper_resource));
+		json_object_set_new(j, "expected_expired", json_boolean(cert_expired &&
+		    strcmp(expect, "invalid") != 0));
+		json_object_set_new(j, "expected_kind_check_expiration", json_string(strict_invalid ?
+		    "invalid" : expect));
 		if (forge_category_id(&s))
 			json_object_set_new(j, "category", json_string(forge_category_id(&s)));
 		if (s.sig == FORGE_SIGNED) {
 			json_object_set_new(j, "ca", json_string(forge_ca_dir(ca)));
-			json_object_set_new(j, "signing_time", json_integer(s.signing_time));
+			json_object_set_new(j, "signing_time", s.no_signing_time ? json_null() :
+			    json_integer(s.signing_time));
+			json_object_set_new(j, "not_before", json_integer(lnb));
+			json_object_set_new(j, "not_after", json_integer(lna));
+			if (own_ca) {
+				json_object_set_new(j, "ca_not_before", json_integer(cnb));
+				json_object_set_new(j, "ca_not_after", json_integer(cna));
+			}
 		}
 		if (r.detached)
 			json_object_set_new(j, "detached", cs_json(&r.dcs));
-		cli_json_print(j);
+		cli_json_print(cli, j);
 	} else if (!cli->quiet) {
 		printf("forged %s %s %s -> %s\n", kind_word(kind), s.bundle_id, s.version, s.out);
 		if (s.sig == FORGE_SIGNED)
-			printf("  signer:    %s%s\n", signer, expired ? " (expired certificate)" : "");
-		printf("  expect:    %s%s%s%s\n", expect, why[0] ? " (" : "", why, why[0] ? ")" : "");
+			printf("  signer:    %s%s\n", signer, cert_expired ? " (expired certificate)" : "");
+		printf("  expect:    %s%s%s%s%s\n", expect, why[0] ? " (" : "", why, why[0] ? ")" : "",
+		    cert_expired && strcmp(expect, "invalid") != 0 ? "; invalid with --check-expiration"
+		    : "");
 		char h[41];
 		for (int i = 0; r.has_exe && s.sig != FORGE_UNSIGNED && i < r.mo.nslices; i++) {
 			const mx_macho_slice *sl = &r.mo.slice[i];
@@ -460,17 +557,19 @@ int
 cmd_forge(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext forge ca|kext|sysext|dext|app"
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext forge ca|kext|sysext|dext|app|pkg"
 		    " ...");
 	const char *sub = argv[1];
 	if (strcmp(sub, "ca") == 0)
 		return forge_ca_cmd(cli, argc - 1, argv + 1, err);
+	if (strcmp(sub, "pkg") == 0)
+		return forge_pkg_cmd(cli, argc - 1, argv + 1, err);     /* forge_pkg.c */
 	static const struct { const char *name; enum forge_kind kind; } kinds[] = {
 		{ "kext", FORGE_KEXT }, { "sysext", FORGE_SYSEXT }, { "dext", FORGE_DEXT },
 		{ "app", FORGE_APP } };
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(sub, kinds[i].name) == 0)
 			return forge_bundle_cmd(cli, kinds[i].kind, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "forge %s: expected ca, kext, sysext, dext or"
-	    " app", sub);
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "forge %s: expected ca, kext, sysext, dext, app"
+	    " or pkg", sub);
 }

@@ -97,7 +97,7 @@ cmd_profiles_validate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			json_object_set_new(o, "signer", json_string(mx_profile_signer(p)));
 		else
 			json_object_set_new(o, "signer", json_null());
-		cli_json_print(o);
+		cli_json_print(cli, o);
 	} else if (!cli->quiet) {
 		printf("%s: profile %s", file, mx_profile_identifier(p));
 		if (mx_profile_display_name(p)[0])

@@ -1,8 +1,8 @@
 /*
  * fleet.h — what the fleet commands share with the crash and stress
  * drivers: running one CLI line in-process (the same command functions
- * main() dispatches to), device filters, and the store checks that need
- * the policy core.
+ * main() dispatches to, with output off), device filters and selections,
+ * the summary, and the store checks that need the policy core.
  */
 #ifndef MACEXT_FLEET_H
 #define MACEXT_FLEET_H
@@ -34,6 +34,24 @@ void fleet_filter_free(fleet_filter *f);
 /* st is needed only for alert= terms. */
 int fleet_filter_match(const fleet_filter *f, mx_store *st, const mx_device *d, bool *out,
     mx_err *err);
+
+/* A selection of devices (ids and names, in name order). */
+struct fleet_sel { int64_t *id; char (*name)[64]; long n, cap; const fleet_filter *f;
+	mx_store *st; int rc; mx_err *err; };
+/* The devices the filter spec (may be NULL: all) selects. */
+int fleet_select(struct mx_cli *cli, const char *spec, struct fleet_sel *out, mx_err *err);
+void fleet_sel_free(struct fleet_sel *s);
+/* The summary counts of the selected devices; *out is the caller's. */
+int fleet_summary_json(struct mx_cli *cli, const struct fleet_sel *s, json_t **out, mx_err *err);
+void fleet_summary_print(struct mx_cli *cli, json_t *j);
+/* `fleet apply` (fleet_apply.c). */
+int fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err);
+
+/* Progress on a terminal (stderr) and a monotonic clock. */
+struct fleet_progress { FILE *f; bool tty; double t0, last; const char *what; };
+void fleet_progress_init(struct fleet_progress *p, FILE *f, const char *what);
+void fleet_progress_show(struct fleet_progress *p, long done, long total, bool final);
+double fleet_now_s(void);
 
 /* Every invariant: mx_store_check plus the extension states checked with
  * the policy core.  fn gets each violation. */

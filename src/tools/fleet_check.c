@@ -14,7 +14,9 @@
 
 #include "macext/fileset.h"
 #include "fleet.h"
-#include "kext_tools.h"
+
+#define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
+
 
 /* Extension invariants as SQL over the modules' tables; each is checked
  * only when its table exists in this schema. */
@@ -169,7 +171,7 @@ store_check(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	}
 	if (arr)
-		cli_json_print(json_pack("{s:b, s:I, s:I, s:o}", "ok", n == 0, "devices",
+		cli_json_print(cli, json_pack("{s:b, s:I, s:I, s:o}", "ok", n == 0, "devices",
 		    (json_int_t)ndev, "violations", (json_int_t)n, "problems", arr));
 	else if (n == 0)
 		printf("ok: %lld devices, integrity and invariants hold\n", (long long)ndev);

@@ -2,7 +2,7 @@
  * fleet_run.c — one CLI line run in-process, and device filters.
  *
  * `macext fleet apply` and the crash driver call the very command functions
- * main() dispatches to, with cli->device_name set per device and the store
+ * main() dispatches to, with cli->device_name set per device and the engine
  * opened once, instead of starting a process per device.  The exit code is
  * the one the CLI would return (Apple tools' own codes included).
  */
@@ -46,11 +46,12 @@ fleet_run(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    "unknown command '%s'", argv[0]));
 	const char *prog = cli->prog;
 	cli->prog = apple ? argv[0] : "macext";
-	int rc = fn(cli, argc, argv, err);
+	cli->printed = false;
+	cli->said[0] = '\0';
+	int rc = cli_finish(cli, fn(cli, argc, argv, err), err);
 	cli->prog = prog;
-	if (rc != 0)
-		cli_rollback(cli);
-	return rc < 0 ? -rc : mx_exit_code(rc);
+	/* every verb ends its op (commit or abort): no transaction is left open */
+	return cli_status(rc, err);
 }
 
 /* ---- filters ---- */

@@ -422,7 +422,7 @@ forge_info_plist(const struct forge_spec *s)
 	if (!s->no_usage_description)
 		set_str(d, "NSSystemExtensionUsageDescription", "Forged test system extension.");
 	char mach[512];
-	snprintf(mach, sizeof mach, "%s.%s", s->team, s->bundle_id);
+	snprintf(mach, sizeof mach, "%s.%s", s->team ? s->team : "", s->bundle_id);
 	if (s->category && strcmp(s->category, "network") == 0) {
 		plist_t ne = plist_new_dict(), classes = plist_new_dict();
 		set_str(ne, "NEMachServiceName", mach);
@@ -554,6 +554,7 @@ build(const struct forge_spec *s, const char *stage, struct forge_result *r, mx_
 		.entitlements = codeless ? NULL : s->entitlements,
 		.id = s->sig == FORGE_SIGNED ? s->id : NULL,
 		.signing_time = s->signing_time,
+		.no_signing_time = s->no_signing_time,
 	};
 	if (rc == 0 && !codeless) {
 		mx_macho_spec ms = {

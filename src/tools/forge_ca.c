@@ -9,10 +9,15 @@
  *   EKU codeSigning (critical), keyUsage digitalSignature (critical),
  *   1.2.840.113635.100.6.1.13 (critical, NULL), and for kexts
  *   1.2.840.113635.100.6.1.18 (critical, NULL).
- * Keys are RSA-2048, certificates SHA-256 with fixed validity windows
+ * Keys are RSA-2048, certificates SHA-256 with default validity windows
  * (root 2020-2045, intermediate and leaves 2020-2040; "expired" leaves
- * 2020-01-01..2021-01-01) and serials derived from the subject, so only
- * the keys differ between two CAs.  Everything uses OpenSSL in-process.
+ * 2020-01-01..2021-01-01), or windows the caller names (certificates valid
+ * in the past, not yet valid, or under an intermediate of their own, kept
+ * in DIR/intermediates/), and serials derived from the subject and window,
+ * so only the keys differ between two CAs.  An Apple-like "Software
+ * Signing" leaf (…6.22) under an "Apple Code Signing Certification
+ * Authority" stand-in imitates Apple's own binaries.  Everything uses
+ * OpenSSL in-process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +36,7 @@
 #include "macext/cs_blobs.h"
 #include "forge_int.h"
 
-#define MAX_LEAVES 16
+#define MAX_LEAVES 32
 
 struct forge_ca {
 	char dir[4096];
@@ -375,75 +380,181 @@ team_ok(const char *t)
 	return true;
 }
 
-int
-forge_ca_leaf(forge_ca *ca, const char *team, const char *team_name, unsigned flags,
-    mx_cs_identity *out, mx_err *err)
+/* The cached certificate (and key) named file, from memory or
+ * DIR/sub/file, else issued by issue(arg) under the CA lock and stored. */
+typedef int (*issue_fn)(forge_ca *ca, const void *arg, X509 **cert, EVP_PKEY **key,
+    mx_err *err);
+
+static int
+cached(forge_ca *ca, const char *sub, const char *file, issue_fn issue, const void *arg,
+    X509 **cert_out, EVP_PKEY **key_out, mx_err *err)
 {
-	if (!team_ok(team))
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--team %s: expected 1-20 letters or"
-		    " digits (Apple Team IDs are 10)", team);
-	uint8_t md[32];
-	unsigned int mdn;
-	EVP_Digest(team_name, strlen(team_name), md, &mdn, EVP_sha256(), NULL);
-	char file[128];
-	snprintf(file, sizeof file, "%s%s%s-%02x%02x%02x%02x.pem", team,
-	    flags & FORGE_LEAF_KEXT ? "-kext" : "", flags & FORGE_LEAF_EXPIRED ? "-expired" : "",
-	    md[0], md[1], md[2], md[3]);
+	char key[128];
+	snprintf(key, sizeof key, "%s/%s", sub, file);
 	int i;
 	for (i = 0; i < ca->nleaves; i++)
-		if (strcmp(ca->leaf[i].file, file) == 0)
+		if (strcmp(ca->leaf[i].file, key) == 0)
 			break;
 	if (i == ca->nleaves) {
 		if (ca->nleaves == MAX_LEAVES)
-			return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "more than %d leaves in one run",
+			return MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "more than %d certificates in one run",
 			    MAX_LEAVES);
 		char dir[4200], path[4400];
-		snprintf(dir, sizeof dir, "%s/leaves", ca->dir);
+		snprintf(dir, sizeof dir, "%s/%s", ca->dir, sub);
 		snprintf(path, sizeof path, "%s/%s", dir, file);
 		X509 *cert = NULL;
-		EVP_PKEY *key = NULL;
-		int rc = read_pem(path, &cert, &key, err);
+		EVP_PKEY *k = NULL;
+		int rc = read_pem(path, &cert, &k, err);
 		if (rc == MX_ENOTFOUND) {
 			int fd;
 			if ((rc = forge_mkdirs(dir, err)) || (fd = lock_dir(ca->dir, err)) < 0)
 				return rc ? rc : MX_EIO;
-			rc = read_pem(path, &cert, &key, err);
-			if (rc == MX_ENOTFOUND) {
-				char cn[512];
-				snprintf(cn, sizeof cn, "Developer ID Application: %s (%s)", team_name, team);
-				const struct name_part subj[] = { { "UID", team }, { "CN", cn },
-					{ "OU", team }, { "O", team_name }, { "C", "US" } };
-				bool expired = flags & FORGE_LEAF_EXPIRED;
-				key = new_key();
-				cert = key ? new_cert(key, subj, 5, ca->ca, ca->ca_key, "20200101000000Z",
-				    expired ? "20210101000000Z" : "20400101000000Z") : NULL;
-				rc = 0;
-				if (!cert || !add_ext(cert, ca->ca, NID_basic_constraints, "critical,CA:FALSE") ||
-				    !add_ext(cert, ca->ca, NID_key_usage, "critical,digitalSignature") ||
-				    !add_ext(cert, ca->ca, NID_ext_key_usage, "critical,codeSigning") ||
-				    !add_marker(cert, MX_OID_DEVID_APPLICATION, 1) ||
-				    ((flags & FORGE_LEAF_KEXT) && !add_marker(cert, MX_OID_DEVID_KEXT, 1)) ||
-				    !sign_cert(cert, ca->ca_key))
-					rc = ossl_err(err, "issuing a leaf certificate");
-				if (rc == 0)
-					rc = write_pem(path, cert, key, err);
-			}
+			rc = read_pem(path, &cert, &k, err);
+			if (rc == MX_ENOTFOUND && (rc = issue(ca, arg, &cert, &k, err)) == 0)
+				rc = write_pem(path, cert, k, err);
 			close(fd);
 		}
 		if (rc) {
 			X509_free(cert);
-			EVP_PKEY_free(key);
+			EVP_PKEY_free(k);
 			return rc;
 		}
-		snprintf(ca->leaf[i].file, sizeof ca->leaf[i].file, "%s", file);
+		snprintf(ca->leaf[i].file, sizeof ca->leaf[i].file, "%s", key);
 		ca->leaf[i].cert = cert;
-		ca->leaf[i].key = key;
+		ca->leaf[i].key = k;
 		ca->nleaves++;
 	}
+	*cert_out = ca->leaf[i].cert;
+	*key_out = ca->leaf[i].key;
+	return 0;
+}
+
+struct inter_arg { bool apple; const char *nb, *na; };
+
+/* An intermediate signed by the root: Developer ID-like (…6.2.6) or the
+ * Apple Code Signing CA stand-in. */
+static int
+issue_intermediate(forge_ca *ca, const void *arg, X509 **cert, EVP_PKEY **key, mx_err *err)
+{
+	const struct inter_arg *a = arg;
+	static const struct name_part devid[] = {
+		{ "CN", "Developer ID Certification Authority" }, { "OU", "macext Test G1" },
+		{ "O", "macext Test" }, { "C", "US" } };
+	static const struct name_part apple[] = {
+		{ "CN", "Apple Code Signing Certification Authority" },
+		{ "OU", "macext Test Certification Authority" }, { "O", "macext Test" }, { "C", "US" } };
+	if (ca->root_key == NULL) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/root.key", ca->dir);
+		FILE *f = fopen(p, "r");
+		if (f == NULL)
+			return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: %s (needed to issue an"
+			    " intermediate)", p, strerror(errno));
+		ca->root_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (ca->root_key == NULL)
+			return ossl_err(err, p);
+	}
+	*key = new_key();
+	*cert = *key ? new_cert(*key, a->apple ? apple : devid, 4, ca->root, ca->root_key, a->nb,
+	    a->na) : NULL;
+	if (!*cert || !add_ext(*cert, ca->root, NID_basic_constraints, "critical,CA:TRUE") ||
+	    !add_ext(*cert, ca->root, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+	    (!a->apple && !add_marker(*cert, MX_OID_CA_DEVID, 1)) || !sign_cert(*cert, ca->root_key))
+		return ossl_err(err, "issuing an intermediate certificate");
+	return 0;
+}
+
+struct leaf_arg {
+	const char *team, *team_name;
+	const forge_leaf_opts *o;
+	X509 *issuer;
+	EVP_PKEY *issuer_key;
+};
+
+static int
+issue_leaf(forge_ca *ca, const void *arg, X509 **cert, EVP_PKEY **key, mx_err *err)
+{
+	(void)ca;
+	const struct leaf_arg *a = arg;
+	const forge_leaf_opts *o = a->o;
+	bool apple = o->flags & FORGE_LEAF_APPLE;
+	char cn[512];
+	const char *team = a->team ? a->team : "";
+	snprintf(cn, sizeof cn, "Developer ID Application: %s (%s)", a->team_name, team);
+	const struct name_part devid[] = { { "UID", team }, { "CN", cn }, { "OU", team },
+		{ "O", a->team_name }, { "C", "US" } };
+	/* Apple's "Software Signing" leaf names no team */
+	static const struct name_part sw[] = { { "CN", "Software Signing" },
+		{ "OU", "Apple Software" }, { "O", "macext Test" }, { "C", "US" } };
+	const char *nb = o->not_before ? o->not_before : FORGE_LEAF_NB;
+	const char *na = o->not_after ? o->not_after :
+	    (o->flags & FORGE_LEAF_EXPIRED) ? "20210101000000Z" : FORGE_LEAF_NA;
+	*key = new_key();
+	*cert = *key ? new_cert(*key, apple ? sw : devid, apple ? 4 : 5, a->issuer, a->issuer_key,
+	    nb, na) : NULL;
+	if (!*cert || !add_ext(*cert, a->issuer, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(*cert, a->issuer, NID_key_usage, "critical,digitalSignature") ||
+	    !add_ext(*cert, a->issuer, NID_ext_key_usage, "critical,codeSigning") ||
+	    (apple && !add_marker(*cert, MX_OID_APPLE_SOFTWARE_SIGNING, 0)) ||
+	    (!apple && !add_marker(*cert, MX_OID_DEVID_APPLICATION, 1)) ||
+	    (!apple && (o->flags & FORGE_LEAF_KEXT) && !add_marker(*cert, MX_OID_DEVID_KEXT, 1)) ||
+	    !sign_cert(*cert, a->issuer_key))
+		return ossl_err(err, "issuing a leaf certificate");
+	return 0;
+}
+
+int
+forge_ca_leaf_opts(forge_ca *ca, const char *team, const char *team_name,
+    const forge_leaf_opts *o, mx_cs_identity *out, mx_err *err)
+{
+	bool apple = o->flags & FORGE_LEAF_APPLE;
+	if (!apple && !team_ok(team))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--team %s: expected 1-20 letters or"
+		    " digits (Apple Team IDs are 10)", team);
+	/* the issuer: the CA's own intermediate, or one with its own window */
+	X509 *issuer = ca->ca;
+	EVP_PKEY *issuer_key = ca->ca_key;
+	char ifile[128] = "";
+	int rc;
+	if (apple || o->ca_not_before || o->ca_not_after) {
+		struct inter_arg ia = { apple, o->ca_not_before ? o->ca_not_before :
+		    apple ? FORGE_APPLE_CA_NB : "20200101000000Z", o->ca_not_after ? o->ca_not_after :
+		    apple ? FORGE_APPLE_CA_NA : "20400101000000Z" };
+		snprintf(ifile, sizeof ifile, "%s-%s-%s.pem", apple ? "apple-codesign-ca" : "devid-ca",
+		    ia.nb, ia.na);
+		if ((rc = cached(ca, "intermediates", ifile, issue_intermediate, &ia, &issuer,
+		    &issuer_key, err)))
+			return rc;
+	}
+	/* the leaf's file names what makes it differ: team, name, kind, windows, issuer */
+	char src[1024];
+	snprintf(src, sizeof src, "%s|%s|%s|%s|%s", team_name, o->not_before ? o->not_before : "",
+	    o->not_after ? o->not_after : "", ifile, apple ? "apple" : "");
+	uint8_t md[32];
+	unsigned int mdn;
+	EVP_Digest(src, strlen(src), md, &mdn, EVP_sha256(), NULL);
+	char file[128];
+	snprintf(file, sizeof file, "%s%s%s-%02x%02x%02x%02x.pem", apple ? "apple" : team,
+	    !apple && (o->flags & FORGE_LEAF_KEXT) ? "-kext" : "",
+	    (o->flags & FORGE_LEAF_EXPIRED) ? "-expired" : "", md[0], md[1], md[2], md[3]);
+	struct leaf_arg la = { team, team_name, o, issuer, issuer_key };
+	X509 *cert;
+	EVP_PKEY *key;
+	if ((rc = cached(ca, "leaves", file, issue_leaf, &la, &cert, &key, err)))
+		return rc;
 	memset(out, 0, sizeof *out);
-	out->key = ca->leaf[i].key;
-	out->leaf = ca->leaf[i].cert;
-	out->chain[0] = ca->ca;
+	out->key = key;
+	out->leaf = cert;
+	out->chain[0] = issuer;
 	out->chain[1] = ca->root;
 	return 0;
+}
+
+int
+forge_ca_leaf(forge_ca *ca, const char *team, const char *team_name, unsigned flags,
+    mx_cs_identity *out, mx_err *err)
+{
+	forge_leaf_opts o = { .flags = flags };
+	return forge_ca_leaf_opts(ca, team, team_name, &o, out, err);
 }

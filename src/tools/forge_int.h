@@ -23,7 +23,23 @@ typedef struct forge_ca forge_ca;
 enum forge_leaf_flags {
 	FORGE_LEAF_KEXT = 1,        /* + 1.2.840.113635.100.6.1.18 */
 	FORGE_LEAF_EXPIRED = 2,     /* valid 2020-01-01 .. 2021-01-01 only */
+	FORGE_LEAF_APPLE = 4,       /* "Software Signing" (…6.22) under an "Apple Code Signing
+	                             * Certification Authority"-like intermediate */
 };
+
+/* Validity windows, "YYYYMMDDHHMMSSZ"; NULL for the defaults (leaf
+ * 2020-01-01..2040-01-01; the CA's own intermediate).  An intermediate
+ * window (or FORGE_LEAF_APPLE) issues a separate intermediate, kept in
+ * DIR/intermediates/, between the root and the leaf. */
+typedef struct forge_leaf_opts {
+	unsigned flags;
+	const char *not_before, *not_after;
+	const char *ca_not_before, *ca_not_after;
+} forge_leaf_opts;
+#define FORGE_LEAF_NB "20200101000000Z"
+#define FORGE_LEAF_NA "20400101000000Z"
+#define FORGE_APPLE_CA_NB "20111024173941Z"   /* Apple Code Signing CA's own window */
+#define FORGE_APPLE_CA_NA "20261024173941Z"
 
 /* Opens the CA in dir, creating it when absent. */
 int forge_ca_open(forge_ca **out, const char *dir, mx_err *err);
@@ -31,6 +47,9 @@ void forge_ca_free(forge_ca *ca);
 /* Loads (or issues and stores) the leaf for team; *out borrows from ca. */
 int forge_ca_leaf(forge_ca *ca, const char *team, const char *team_name, unsigned flags,
     mx_cs_identity *out, mx_err *err);
+/* The same with validity windows and a separate intermediate (o). */
+int forge_ca_leaf_opts(forge_ca *ca, const char *team, const char *team_name,
+    const forge_leaf_opts *o, mx_cs_identity *out, mx_err *err);
 const char *forge_ca_dir(const forge_ca *ca);
 /* SHA-256 fingerprint of the root, hex. */
 void forge_ca_root_sha256(const forge_ca *ca, char out[65]);
@@ -60,6 +79,7 @@ struct forge_spec {
 	const char *embed[FORGE_MAX_EMBED];
 	int nembed;
 	int64_t signing_time;
+	bool no_signing_time;            /* omit the CMS signingTime (Apple's own binaries have none) */
 	const mx_cs_identity *id;        /* signer when sig == FORGE_SIGNED */
 };
 
@@ -81,5 +101,9 @@ plist_t forge_info_plist(const struct forge_spec *s);
 plist_t forge_default_entitlements(const struct forge_spec *s);
 /* The category string (MX_CAT_*-like) of a system extension spec, or NULL. */
 const char *forge_category_id(const struct forge_spec *s);
+
+/* ---- packages (forge_pkg.c): `forge pkg OUT.pkg ...`, argv[0] "pkg" ---- */
+struct mx_cli;
+int forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err);
 
 #endif

@@ -27,7 +27,11 @@
 #include <unistd.h>
 
 #include "macext/bundle.h"
-#include "kext_tools.h"
+#include "macext/fileset.h"
+#include "macext/macho.h"
+#include "tools.h"
+
+#define KEXT_STAGED_PREFIX "/Library/StagedExtensions"
 
 #define KC_USAGE "kmutil create -n aux -A FILE (-p PATH | -b ID)... [-a arm64e|x86_64] " \
 	"[-B BOOT_KC] [-S SYS_KC] [-z] [-x]"
@@ -56,29 +60,31 @@ struct opts {
 /* kmutil is an ArgumentParser tool: bad arguments print "Error: ..." and the
  * usage and exit 64 (EX_USAGE). */
 static int
-usage_error(const char *fmt, const char *arg)
+usage_error(struct mx_cli *cli, mx_err *err, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "Error: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nUsage: " KC_USAGE "\n");
-	return -64;
+	char msg[1200];
+	snprintf(msg, sizeof msg, fmt, arg);
+	cli_errf(cli, "Error: %s\nUsage: " KC_USAGE "\n", msg);
+	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "%s", msg);
+	return cli_tool_fail(cli, 64, err);
 }
 
 /* a kmutil runtime error: "Error: ..." and exit code */
-static int __attribute__((format(printf, 2, 3)))
-km_error(int code, const char *fmt, ...)
+static int __attribute__((format(printf, 4, 5)))
+km_error(struct mx_cli *cli, mx_err *err, int code, const char *fmt, ...)
 {
+	char msg[1200];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "Error: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return -code;
+	cli_errf(cli, "Error: %s\n", msg);
+	MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s", msg);
+	return cli_tool_fail(cli, code, err);
 }
 
 static int
-parse_opts(int argc, char **argv, struct opts *o)
+parse_opts(struct mx_cli *cli, int argc, char **argv, struct opts *o, mx_err *err)
 {
 	const char *newkind = NULL;
 	memset(o, 0, sizeof *o);
@@ -90,32 +96,32 @@ parse_opts(int argc, char **argv, struct opts *o)
 #define OPT(s, l) (strcmp(a, s) == 0 || strcmp(a, l) == 0)
 		if (OPT("-n", "--new")) {
 			if (!val)
-				return usage_error("Missing value for '%s <new>'", a);
+				return usage_error(cli, err, "Missing value for '%s <new>'", a);
 			newkind = argv[++i];
 		} else if (OPT("-A", "--aux-path")) {
 			if (!val)
-				return usage_error("Missing value for '%s <aux-path>'", a);
+				return usage_error(cli, err, "Missing value for '%s <aux-path>'", a);
 			o->out = argv[++i];
 		} else if (OPT("-p", "--bundle-path") || OPT("-b", "--bundle-identifier")) {
 			if (!val)
-				return usage_error("Missing value for '%s'", a);
+				return usage_error(cli, err, "Missing value for '%s'", a);
 			o->is_id[o->nargs] = a[1] == 'b' || a[2] == 'b';
 			o->args[o->nargs++] = argv[++i];
 		} else if (OPT("-a", "--arch")) {
 			if (!val)
-				return usage_error("Missing value for '%s <arch>'", a);
+				return usage_error(cli, err, "Missing value for '%s <arch>'", a);
 			o->arch = argv[++i];
 			if (strcmp(o->arch, "arm64e") && strcmp(o->arch, "x86_64"))
-				return usage_error("The value '%s' is invalid for '--arch <arch>': "
+				return usage_error(cli, err, "The value '%s' is invalid for '--arch <arch>': "
 				    "arm64e or x86_64", o->arch);
 		} else if (OPT("-B", "--boot-path")) {
 			if (!val)
-				return usage_error("Missing value for '%s <boot-path>'", a);
+				return usage_error(cli, err, "Missing value for '%s <boot-path>'", a);
 			o->boot = argv[++i];
 		} else if (OPT("-S", "--system-path")) {
 			/* accepted: our AuxKC links against the boot KC only */
 			if (!val)
-				return usage_error("Missing value for '%s <system-path>'", a);
+				return usage_error(cli, err, "Missing value for '%s <system-path>'", a);
 			i++;
 		} else if (OPT("-L", "--no-system-collection")) {
 			/* nothing to leave out: see -S */
@@ -124,24 +130,23 @@ parse_opts(int argc, char **argv, struct opts *o)
 		} else if (OPT("-x", "--explicit-only")) {
 			o->explicit_only = true;
 		} else {
-			return usage_error("Unknown option '%s'", a);
+			return usage_error(cli, err, "Unknown option '%s'", a);
 		}
 #undef OPT
 	}
 	if (newkind == NULL)
-		return usage_error("Missing expected argument '%s'", "--new <new>");
+		return usage_error(cli, err, "Missing expected argument '%s'", "--new <new>");
 	if (strcmp(newkind, "boot") == 0 || strcmp(newkind, "sys") == 0) {
-		fprintf(stderr, "Error: building a %s kernel collection needs a Kernel Debug Kit"
-		    " (--kdk); macext builds auxiliary collections only\n", newkind);
-		return -1;
+		return km_error(cli, err, 1, "building a %s kernel collection needs a Kernel Debug Kit"
+		    " (--kdk); macext builds auxiliary collections only", newkind);
 	}
 	if (strcmp(newkind, "aux"))
-		return usage_error("The value '%s' is invalid for '--new <new>': boot, sys or aux",
+		return usage_error(cli, err, "The value '%s' is invalid for '--new <new>': boot, sys or aux",
 		    newkind);
 	if (o->out == NULL)
-		return usage_error("Missing expected argument '%s'", "--aux-path <aux-path>");
+		return usage_error(cli, err, "Missing expected argument '%s'", "--aux-path <aux-path>");
 	if (o->nargs == 0)
-		return usage_error("%s", "No extensions specified: give -p/--bundle-path or"
+		return usage_error(cli, err, "%s", "No extensions specified: give -p/--bundle-path or"
 		    " -b/--bundle-identifier");
 	return 0;
 }
@@ -154,18 +159,18 @@ ck_free(struct ck *c)
 	mx_bundle_free(c->b);
 }
 
-/* Maps c's executable and finds the cputype slice.  Returns 0 or -exit. */
+/* Maps c's executable and finds the cputype slice.  Returns 0 or the error (err; the tool's exit status as its MX_DOM_TOOL code). */
 static int
-ck_map(struct ck *c, uint32_t cputype, const char *arch)
+ck_map(struct mx_cli *cli, struct ck *c, uint32_t cputype, const char *arch, mx_err *err)
 {
 	int fd = open(c->b->executable_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return km_error(1, "%s: %s", c->b->executable_path, strerror(errno));
+		return km_error(cli, err, 1, "%s: %s", c->b->executable_path, strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < MX_MH_HEADER64_SIZE ||
 	    sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
 		close(fd);
-		return km_error(1, "%s: not a Mach-O executable of a usable size",
+		return km_error(cli, err, 1, "%s: not a Mach-O executable of a usable size",
 		    c->b->executable_path);
 	}
 	c->map_len = (size_t)sb.st_size;
@@ -173,7 +178,7 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 	close(fd);
 	if (p == MAP_FAILED) {
 		c->map_len = 0;
-		return km_error(1, "%s: mmap: %s", c->b->executable_path, strerror(errno));
+		return km_error(cli, err, 1, "%s: mmap: %s", c->b->executable_path, strerror(errno));
 	}
 	c->map = p;
 	mx_err e;
@@ -181,12 +186,15 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 	int rc = mx_fileset_thin_slice(c->map, c->map_len, cputype, &c->off, &c->len, &e);
 	if (rc == MX_ENOTFOUND) {
 		/* kmutil load's text for the same failure (apple_kmutil.c) */
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=71 Incompatible architecture: Cannot"
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=71 Incompatible architecture: Cannot"
 		    " find %s in fat binary: %s\n", arch, c->b->executable_path);
-		return -71;
+		MX_FAIL_DOM(err, MX_EINVALID, MX_DOM_KMERROR, 71, "Incompatible architecture: Cannot"
+		    " find %s in fat binary: %s", arch, c->b->executable_path);
+		cli->printed = true;
+		return MX_EINVALID;
 	}
 	if (rc)
-		return km_error(1, "%s: %s", c->b->executable_path, e.msg);
+		return km_error(cli, err, 1, "%s: %s", c->b->executable_path, e.msg);
 	/* the slice's pages are wanted: map them in one go instead of faulting
 	 * them in one by one while writev reads them (not the other slices of
 	 * a fat file; an older kernel without MADV_POPULATE_READ faults) */
@@ -197,24 +205,24 @@ ck_map(struct ck *c, uint32_t cputype, const char *arch)
 	return 0;
 }
 
-/* Opens the bundle c->dir as a kext.  Returns 0 or -exit. */
+/* Opens the bundle c->dir as a kext.  Returns 0 or the error (err; the tool's exit status as its MX_DOM_TOOL code). */
 static int
-ck_open(struct ck *c)
+ck_open(struct mx_cli *cli, struct ck *c, mx_err *err)
 {
 	mx_err e;
 	mx_err_clear(&e);
 	struct stat sb;
 	if (stat(c->dir, &sb) != 0)
-		return km_error(1, "%s: %s", c->arg, strerror(errno));
+		return km_error(cli, err, 1, "%s: %s", c->arg, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
-		return km_error(1, "%s: not a kext bundle (not a directory)", c->arg);
+		return km_error(cli, err, 1, "%s: not a kext bundle (not a directory)", c->arg);
 	if (mx_bundle_open_flags(&c->b, c->dir, MX_BUNDLE_NO_ENTITLEMENTS, &e) != 0)
-		return km_error(1, "%s: unable to read the bundle: %s", c->arg, e.msg);
+		return km_error(cli, err, 1, "%s: unable to read the bundle: %s", c->arg, e.msg);
 	if (c->b->kind != MX_BUNDLE_KEXT)
-		return km_error(1, "%s: not a kernel extension (%s bundle)", c->arg,
+		return km_error(cli, err, 1, "%s: not a kernel extension (%s bundle)", c->arg,
 		    mx_bundle_kind_name(c->b->kind));
 	if (c->b->codeless)
-		return km_error(1, "%s: codeless kext %s: no executable to put in a collection",
+		return km_error(cli, err, 1, "%s: codeless kext %s: no executable to put in a collection",
 		    c->arg, c->b->bundle_id);
 	snprintf(c->relpath, sizeof c->relpath, "%s%s",
 	    strcmp(c->b->contents_dir, c->b->path) ? "Contents/MacOS/" : "", c->b->executable);
@@ -227,7 +235,8 @@ static int
 ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 {
 	char anchor[4096];
-	mx_trust trust = { d ? cli_trust_anchor(cli, d, anchor, sizeof anchor) : NULL };
+	mx_trust trust = { mx_engine_anchor_path(cli->eng, d, anchor, sizeof anchor), cli_now(cli),
+		false };
 	mx_siginfo si;
 	int rc = mx_codesign_verify_path(&si, c->dir, &trust, err);
 	if (rc) {
@@ -237,7 +246,7 @@ ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 	mx_kext k;
 	memset(&k, 0, sizeof k);
 	snprintf(k.bundle_id, sizeof k.bundle_id, "%s", c->b->bundle_id);
-	k.sig = kext_sig(si.kind);
+	k.sig = mx_kext_sig_from(si.kind);
 	k.requirement_met = si.kext_requirement_met;
 	mx_device sip;
 	memset(&sip, 0, sizeof sip);    /* csr 0: SIP on, kext signing enforced */
@@ -246,25 +255,28 @@ ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 		snprintf(c->team, sizeof c->team, "%s", si.team_id);
 		snprintf(c->cdhash, sizeof c->cdhash, "%s", si.cdhash);
 	} else {
-		fprintf(stderr, "Kext rejected due to invalid signature: %s\n", c->dir);
-		fprintf(stderr, "Error Domain=KMErrorDomain Code=1 \"Authenticating extension %s"
+		cli_errf(cli, "Kext rejected due to invalid signature: %s\n", c->dir);
+		cli_errf(cli, "Error Domain=KMErrorDomain Code=1 \"Authenticating extension %s"
 		    " failed: %s (%s)\"\n", c->b->bundle_id, mx_sigkind_name(si.kind),
 		    si.reason[0] ? si.reason : "the kext signing requirement is not met");
+		MX_FAIL_DOM(err, MX_ESIGNATURE, MX_DOM_KMERROR, 1, "Authenticating extension %s"
+		    " failed: %s", c->b->bundle_id, mx_sigkind_name(si.kind));
+		cli->printed = true;
 	}
 	mx_siginfo_free(&si);
-	return ok ? 0 : -1;
+	return ok ? 0 : MX_ESIGNATURE;
 }
 
 /* Writes the plan to path through a temporary file renamed over it. */
 static int
-write_plan(const mx_fileset_plan *plan, const char *path)
+write_plan(struct mx_cli *cli, const mx_fileset_plan *plan, const char *path, mx_err *err)
 {
 	static const uint8_t zeros[0x4000];
 	char tmp[PATH_MAX + 16];
 	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0)
-		return km_error(1, "%s: unable to write the collection: %s", path, strerror(errno));
+		return km_error(cli, err, 1, "%s: unable to write the collection: %s", path, strerror(errno));
 	int rc = 0;
 	/* the pieces with the zero gaps between them, in batches of IOV_MAX */
 	struct iovec iov[64];
@@ -311,44 +323,45 @@ write_plan(const mx_fileset_plan *plan, const char *path)
 		rc = errno;
 	if (rc) {
 		unlink(tmp);
-		return km_error(1, "%s: unable to write the collection: %s", path, strerror(rc));
+		return km_error(cli, err, 1, "%s: unable to write the collection: %s", path, strerror(rc));
 	}
 	return 0;
 }
 
 /* The boot KC a -B path names: the device's own (its fixed id) or a
- * kernel collection file on the host (its LC_UUID).  Returns 0 or -exit. */
+ * kernel collection file on the host (its LC_UUID).  Returns 0 or the error (err; the tool's exit status as its MX_DOM_TOOL code). */
 static int
-boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *cputype)
+boot_kcid_from(struct mx_cli *cli, const char *path, const mx_device *d, uint8_t out[16],
+    uint32_t *cputype, mx_err *err)
 {
 	if (strcmp(path, BOOT_KC_PATH) == 0) {
 		if (d == NULL)
-			return km_error(1, "%s: no device selected, so no boot kernel collection there",
+			return km_error(cli, err, 1, "%s: no device selected, so no boot kernel collection there",
 			    path);
-		kext_boot_kcid(d, out);
+		mx_kext_boot_kcid(d, out);
 		*cputype = d->arch == MX_ARCH_ARM64 ? MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64;
 		return 0;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	if (fd < 0)
-		return km_error(1, "%s: %s", path, strerror(errno));
+		return km_error(cli, err, 1, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
 	    sb.st_size > (off_t)MX_FILESET_MAX_SIZE) {
 		close(fd);
-		return km_error(1, "%s: not a kernel collection", path);
+		return km_error(cli, err, 1, "%s: not a kernel collection", path);
 	}
 	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		return km_error(1, "%s: mmap: %s", path, strerror(errno));
+		return km_error(cli, err, 1, "%s: mmap: %s", path, strerror(errno));
 	mx_fileset *fs = NULL;
 	mx_err e;
 	mx_err_clear(&e);
 	int rc = mx_fileset_parse(&fs, p, (size_t)sb.st_size, &e);
 	munmap(p, (size_t)sb.st_size);
 	if (rc)
-		return km_error(1, "%s: not a kernel collection: %s", path, e.msg);
+		return km_error(cli, err, 1, "%s: not a kernel collection: %s", path, e.msg);
 	uint8_t u[16];
 	int n = 0;
 	for (const char *h = fs->uuid; n < 16 && h[0] && h[1]; ) {
@@ -365,7 +378,7 @@ boot_kcid_from(const char *path, const mx_device *d, uint8_t out[16], uint32_t *
 	*cputype = fs->cputype;
 	mx_fileset_free(fs);
 	if (n != 16)
-		return km_error(1, "%s: the kernel collection has no LC_UUID", path);
+		return km_error(cli, err, 1, "%s: the kernel collection has no LC_UUID", path);
 	memcpy(out, u, 16);
 	return 0;
 }
@@ -394,7 +407,7 @@ kmutil_read_kc(const char *path, uint8_t **buf, size_t *len, mx_err *err)
 
 /* The selected device, if there is one: never creates the state. */
 static int
-load_device(struct mx_cli *cli, mx_device *d, bool *have, mx_err *err)
+load_device(struct mx_cli *cli, mx_op **op, bool *have, mx_err *err)
 {
 	char db[PATH_MAX];
 	*have = false;
@@ -405,7 +418,8 @@ load_device(struct mx_cli *cli, mx_device *d, bool *have, mx_err *err)
 			    cli->device_name, cli->state_dir);
 		return 0;
 	}
-	int rc = cli_begin_device(cli, d, err);
+	/* a read transaction for the whole build: nothing of the device changes */
+	int rc = cli_op(cli, MX_OP_READ, op, err);
 	if (rc == MX_ENOTFOUND && cli->device_name == NULL) {
 		mx_err_clear(err);
 		return 0;   /* a state without devices (or several, none selected) */
@@ -416,38 +430,39 @@ load_device(struct mx_cli *cli, mx_device *d, bool *have, mx_err *err)
 }
 
 /* Finds, opens, maps and (unless noauth) verifies one kext: c->arg is a
- * bundle path, or with is_id a bundle id installed on d.  0 or -exit. */
+ * bundle path, or with is_id a bundle id installed on d.  0 or the error (err). */
 static int
-ck_load(struct mx_cli *cli, const mx_device *d, struct ck *c, bool is_id, uint32_t cputype,
+ck_load(struct mx_cli *cli, mx_op *op, struct ck *c, bool is_id, uint32_t cputype,
     const char *arch, bool noauth, mx_err *err)
 {
 	int rc;
+	const mx_device *d = op ? mx_op_device(op) : NULL;
 	if (is_id) {
 		mx_kext k;
 		if (d == NULL)
-			return km_error(1, "%s: -b needs a device (no device selected)", c->arg);
+			return km_error(cli, err, 1, "%s: -b needs a device (no device selected)", c->arg);
 		mx_err e;
 		mx_err_clear(&e);
-		if (kext_find(cli, d, c->arg, &k, &e) != 0 || k.hash[0] == '\0' ||
+		if (mx_op_kext_find(op, c->arg, &k, &e) != 0 || k.hash[0] == '\0' ||
 		    mx_cas_path(cli->st, k.hash, c->dir, sizeof c->dir, &e) != 0)
-			return km_error(1, "Unable to find extension with identifier %s", c->arg);
+			return km_error(cli, err, 1, "Unable to find extension with identifier %s", c->arg);
 		snprintf(c->prelink, sizeof c->prelink, "%s%s", KEXT_STAGED_PREFIX, k.path);
 	} else {
 		snprintf(c->dir, sizeof c->dir, "%s", c->arg);
 		snprintf(c->prelink, sizeof c->prelink, "%s", c->arg);
 	}
-	if ((rc = ck_open(c)) || (rc = ck_map(c, cputype, arch)))
+	if ((rc = ck_open(cli, c, err)) || (rc = ck_map(cli, c, cputype, arch, err)))
 		return rc;
 	return noauth ? 0 : ck_verify(cli, d, c, err);
 }
 
 /* A bundle id goes into a collection once. */
 static int
-ck_unique(const struct ck *cks, int n)
+ck_unique(struct mx_cli *cli, const struct ck *cks, int n, mx_err *err)
 {
 	for (int j = 0; j < n; j++)
 		if (strcmp(cks[j].b->bundle_id, cks[n].b->bundle_id) == 0)
-			return km_error(1, "%s: %s is already in the collection", cks[n].arg,
+			return km_error(cli, err, 1, "%s: %s is already in the collection", cks[n].arg,
 			    cks[n].b->bundle_id);
 	return 0;
 }
@@ -456,22 +471,22 @@ int
 kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	struct opts o;
-	int rc = parse_opts(argc, argv, &o);
-	mx_device dev;
+	int rc = parse_opts(cli, argc, argv, &o, err);
+	mx_op *op = NULL;
 	bool have = false;
 	struct ck *cks = NULL;
 	int n = 0;
 	mx_fileset_kext_in *in = NULL;
 	mx_fileset_plan plan;
 	memset(&plan, 0, sizeof plan);
-	if (rc || (rc = load_device(cli, &dev, &have, err)))
+	if (rc || (rc = load_device(cli, &op, &have, err)))
 		goto out;
-	const mx_device *d = have ? &dev : NULL;
+	const mx_device *d = have ? mx_op_device(op) : NULL;
 	if (d && d->env == MX_ENV_MACOS && mx_kext_legacy(d)) {
 		/* no kmutil before macOS 11 (apple_kmutil) */
-		fprintf(stderr, mx_version_at_least(d->os, 10, 15, 0) ?
+		cli_errf(cli, "%s", mx_version_at_least(d->os, 10, 15, 0) ?
 		    "zsh: command not found: kmutil\n" : "-bash: kmutil: command not found\n");
-		rc = -127;
+		rc = cli_tool_fail(cli, 127, err);
 		goto out;
 	}
 
@@ -484,15 +499,15 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		memset(bkc, 0, sizeof bkc);
 		boot_cpu = o.arch && strcmp(o.arch, "x86_64") == 0 ? MX_CPU_TYPE_X86_64 :
 		    MX_CPU_TYPE_ARM64;
-		fprintf(stderr, "Warning: no boot kernel collection (no device selected, no"
+		cli_errf(cli, "Warning: no boot kernel collection (no device selected, no"
 		    " -B/--boot-path): the collection is not linked against one\n");
-	} else if ((rc = boot_kcid_from(boot, d, bkc, &boot_cpu))) {
+	} else if ((rc = boot_kcid_from(cli, boot, d, bkc, &boot_cpu, err))) {
 		goto out;
 	}
 	const char *arch = o.arch ? o.arch : boot_cpu == MX_CPU_TYPE_X86_64 ? "x86_64" : "arm64e";
 	cputype = strcmp(arch, "x86_64") == 0 ? MX_CPU_TYPE_X86_64 : MX_CPU_TYPE_ARM64;
 	if (boot_cpu != cputype) {
-		rc = km_error(1, "%s: the boot kernel collection is not %s", boot, arch);
+		rc = km_error(cli, err, 1, "%s: the boot kernel collection is not %s", boot, arch);
 		goto out;
 	}
 
@@ -500,8 +515,8 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	cks = mx_xcalloc((size_t)cap, sizeof *cks);
 	for (n = 0; n < o.nargs; n++) {
 		snprintf(cks[n].arg, sizeof cks[n].arg, "%s", o.args[n]);
-		if ((rc = ck_load(cli, d, &cks[n], o.is_id[n], cputype, arch, o.noauth, err)) ||
-		    (rc = ck_unique(cks, n)))
+		if ((rc = ck_load(cli, op, &cks[n], o.is_id[n], cputype, arch, o.noauth, err)) ||
+		    (rc = ck_unique(cli, cks, n, err)))
 			goto out_n;
 	}
 	/* Without -x the kexts' third-party OSBundleLibraries come along:
@@ -524,7 +539,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			for (int j = 0; j < n && !have_it; j++)
 				have_it = strcmp(cks[j].b->bundle_id, id) == 0;
 			if (!have_it && d == NULL)
-				rc = km_error(1, "Unable to resolve dependency %s of %s: not named and no"
+				rc = km_error(cli, err, 1, "Unable to resolve dependency %s of %s: not named and no"
 				    " device to find it on (or use -x)", id, cks[i].b->bundle_id);
 			if (!have_it && rc == 0) {
 				if (n == cap) {
@@ -533,7 +548,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 				}
 				memset(&cks[n], 0, sizeof cks[n]);
 				snprintf(cks[n].arg, sizeof cks[n].arg, "%s", id);
-				rc = ck_load(cli, d, &cks[n], true, cputype, arch, o.noauth, err);
+				rc = ck_load(cli, op, &cks[n], true, cputype, arch, o.noauth, err);
 				n++;        /* cks[n] is (perhaps partly) open */
 			}
 			free(id);
@@ -560,10 +575,10 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_err e;
 	mx_err_clear(&e);
 	if (mx_fileset_plan_make(&plan, cputype, sub, uuid, bkc, in, n, &e) != 0) {
-		rc = km_error(1, "%s: %s", o.out, e.msg);
+		rc = km_error(cli, err, 1, "%s: %s", o.out, e.msg);
 		goto out;
 	}
-	rc = write_plan(&plan, o.out);
+	rc = write_plan(cli, &plan, o.out, err);
 	goto out;
 out_n:
 	n++;        /* cks[n] was (partly) opened */
@@ -577,6 +592,6 @@ out:
 	free(o.is_id);
 	/* read only: nothing of the device changed */
 	if (have)
-		cli_rollback(cli);
+		mx_op_abort(op);
 	return rc;
 }

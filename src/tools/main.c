@@ -12,10 +12,11 @@
 
 #include <openssl/crypto.h>
 
+#include "macext/text.h"
 #include "tools.h"
 
 static const struct { const char *name; mx_cmd_fn fn; const char *help; } commands[] = {
-	{ "device",   cmd_device,   "create|list|show|delete  simulated Macs" },
+	{ "device",   cmd_device,   "create|list|show|delete|export|import  simulated Macs" },
 	{ "restart",  cmd_restart,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
 	{ "shutdown", cmd_shutdown, "turn the Mac off" },
 	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
@@ -25,6 +26,7 @@ static const struct { const char *name; mx_cmd_fn fn; const char *help; } comman
 	{ "app",      cmd_app,      "install|delete  apps in /Applications" },
 	{ "sysext",   cmd_sysext,   "activate|deactivate|list  system extensions" },
 	{ "kext",     cmd_kext,     "install|list  kernel extensions" },
+	{ "pkg",      cmd_pkg,      "expand|install  flat installer packages (.pkg)" },
 	{ "alerts",   cmd_alerts,   "dialogs and notices the user sees now" },
 	{ "approve",  cmd_approve,  "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
 	{ "codesign", cmd_codesign, "verify PATH  code signatures" },
@@ -45,6 +47,29 @@ static const struct { const char *name; mx_cmd_fn fn; } apple_tools[] = {
 	{ "kextload",   apple_kextload },
 	{ "kextunload", apple_kextunload },
 };
+
+/* The verbs that only read the state (issue 14 §12): their store is opened
+ * read-only, so they work on a read-only or full state directory.  argv is
+ * what the command function gets (argv[0] the command or tool name). */
+static bool
+read_only_verb(const char *cmd, int argc, char **argv)
+{
+	static const struct { const char *cmd, *sub; } verbs[] = {
+		{ "device", "list" }, { "device", "show" }, { "profiles", "list" },
+		{ "profiles", "show" }, { "kext", "list" }, { "sysext", "list" },
+		{ "store", "check" }, { "store", "digest" },
+		{ "fleet", "summary" }, { "systemextensionsctl", "list" }, { "kextstat", NULL },
+		{ "alerts", NULL }, { "log", NULL },
+	};
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		if (strcmp(cmd, verbs[i].cmd) != 0)
+			continue;
+		if (verbs[i].sub == NULL || (sub != NULL && strcmp(sub, verbs[i].sub) == 0))
+			return true;
+	}
+	return false;
+}
 
 static void
 usage(FILE *f)
@@ -68,6 +93,61 @@ print_err(const struct mx_cli *cli, const mx_err *err)
 		    err->src_file, err->src_line);
 }
 
+/* A bad MACEXT_* knob, refused like a bad option (issue 14 §13). */
+static int
+bad_env(mx_err *err, const char *name, const char *want, const char *got)
+{
+	char *shown = mx_text_escape_dup(got);
+	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", want, shown);
+	snprintf(err->where, sizeof err->where, "%s", name);
+	free(shown);
+	return MX_EUSAGE;
+}
+
+/* The global options and environment every command shares: --state (a
+ * bare or empty one is an error, not the default), the clock and the
+ * random stream. */
+static int
+global_setup(struct mx_cli *cli, int *argc, char **argv, mx_err *err)
+{
+	const char *st = arg_value(argc, argv, "--state");
+	for (int i = 1; st == NULL && i < *argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--state") == 0)
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+			    "--state needs a directory (usage: --state DIR)");
+	if (st != NULL && *st == '\0')
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+		    "--state: expected a directory, got an empty string");
+	const char *env = getenv("MACEXT_STATE");
+	if (st == NULL && env != NULL && *env == '\0')
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
+		    "MACEXT_STATE: expected a directory, got an empty string");
+	cli->state_dir = st ? st : env ? env : "./macext-state";
+	const char *dev = arg_value(argc, argv, "--device");
+	cli->device_name = dev ? dev : getenv("MACEXT_DEVICE");
+	if (cli->device_name && *cli->device_name == '\0')
+		cli->device_name = NULL;
+	cli->json = arg_flag(argc, argv, "--json");
+	cli->debug = arg_flag(argc, argv, "--debug");
+	/* year 0 of Unix time to the last second of 9999: what gmtime and the
+	 * logs' dates can print */
+	const char *ft = getenv("MACEXT_FAKE_TIME");
+	int64_t now = (int64_t)time(NULL);
+	if (ft != NULL && !mx_parse_i64(ft, 0, 253402300799, &now))
+		return bad_env(err, "MACEXT_FAKE_TIME",
+		    "whole seconds since 1970 (0 to 253402300799)", ft);
+	/* a fixed clock for reproducible outputs; otherwise each operation reads
+	 * the real one (the engine's env, cli.c) */
+	cli->in.now = ft != NULL ? now : 0;
+	const char *seed = getenv("MACEXT_SEED");
+	uint64_t sv = 0;
+	if (seed != NULL && !mx_parse_u64(seed, UINT64_MAX, &sv))
+		return bad_env(err, "MACEXT_SEED", "a whole number from 0 to 18446744073709551615",
+		    seed);
+	cli->seed_state = sv;
+	return mx_store_env_check(err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,18 +162,10 @@ main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	cli.prog = base ? base + 1 : argv[0];
 
-	const char *st = arg_value(&argc, argv, "--state");
-	cli.state_dir = st ? st : getenv("MACEXT_STATE") ? getenv("MACEXT_STATE") : "./macext-state";
-	const char *dev = arg_value(&argc, argv, "--device");
-	cli.device_name = dev ? dev : getenv("MACEXT_DEVICE");
-	if (cli.device_name && *cli.device_name == '\0')
-		cli.device_name = NULL;
-	cli.json = arg_flag(&argc, argv, "--json");
-	cli.debug = arg_flag(&argc, argv, "--debug");
-	const char *ft = getenv("MACEXT_FAKE_TIME");
-	cli.in.now = ft ? strtoll(ft, NULL, 10) : (int64_t)time(NULL);
-	const char *seed = getenv("MACEXT_SEED");
-	cli.seed_state = seed ? strtoull(seed, NULL, 10) : 0;
+	if (global_setup(&cli, &argc, argv, &err) != 0) {
+		print_err(&cli, &err);
+		return mx_exit_code(err.code);
+	}
 	cli_random(&cli);
 
 	mx_cmd_fn fn = NULL;
@@ -102,6 +174,7 @@ main(int argc, char **argv)
 		if (strcmp(cli.prog, apple_tools[i].name) == 0)
 			fn = apple_tools[i].fn;
 	if (fn) {
+		cli.read_only = read_only_verb(cli.prog, argc, argv);
 		rc = fn(&cli, argc, argv, &err);
 	} else {
 		cli.prog = "macext";
@@ -124,21 +197,17 @@ main(int argc, char **argv)
 			usage(stderr);
 			return mx_exit_code(MX_EUSAGE);
 		}
+		cli.read_only = read_only_verb(argv[1], argc - 1, argv + 1);
 		rc = fn(&cli, argc - 1, argv + 1, &err);
 	}
-	/* Apple tools return their own exit codes as negative numbers (kmutil's 27/28) */
-	if (rc < 0) {
-		cli_rollback(&cli);
-		if (err.msg[0])
-			print_err(&cli, &err);
-		mx_store_close(cli.st);
-		return -rc;
-	}
-	if (rc != 0) {
-		cli_rollback(&cli);
+	/* an Apple tool's own exit status travels as the error's MX_DOM_TOOL or
+	 * KMErrorDomain sub-code (cli_status); a tool that printed its own
+	 * message (kmutil's "Error Domain=...", csrutil's refusal) says so */
+	rc = cli_finish(&cli, rc, &err);
+	int status = cli_status(rc, &err);
+	if (rc != 0 && !cli.printed && (err.msg[0] || err.domain == MX_DOM_NONE))
 		print_err(&cli, &err);
-	}
-	mx_store_close(cli.st);
+	cli_close(&cli);
 	fflush(stdout);
-	return mx_exit_code(rc);
+	return status;
 }

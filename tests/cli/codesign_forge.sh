@@ -54,8 +54,20 @@ t_json_rc 69 tamper_kind 'j["kind"]' invalid V "$F/tamper.kext" --json $A
 t_json fat_archs '[a["arch"] for a in j["archs"]]' '["x86_64", "arm64"]' V "$F/fat.kext" --json $A
 t_json fat_kind '[a["kind"] for a in j["archs"]]' '["developer-id-kext", "developer-id-kext"]' V "$F/fat.kext" --json $A
 t_json fat_cdhashes_differ 'j["archs"][0]["cdhash"] != j["archs"][1]["cdhash"]' true V "$F/fat.kext" --json $A
-t_json_rc 69 expired_cert 'j["kind"]' invalid V "$F/expired.kext" --json $A
-t_json_rc 69 expired_reason '"expired" in j["reason"]' true V "$F/expired.kext" --json $A
+# a leaf that expired before the signing time: macOS's default ignores expiry
+# (kSecCSConsiderExpiration off) and reports it; --check-expiration rejects it
+t_json expired_cert_default '[j["kind"], j["expired"], j["check_expiration"]]' '["developer-id-kext", true, false]' \
+    V "$F/expired.kext" --json $A
+t_json expired_cert_which '[(c["subject"], c["not_after"], c["expired_before"]) for c in j["expired_certificates"]]' \
+    "[[\"Developer ID Application: macext Test Developer ($T)\", \"2021-01-01T00:00:00Z\", \"signing-time\"]]" \
+    V "$F/expired.kext" --json $A
+t_grep expired_cert_text 'expired: +"Developer ID Application: macext Test Developer \(TEAMA12345\)" on 2021-01-01T00:00:00Z \(before the signing time\)' \
+    V "$F/expired.kext" $A
+t_json_rc 69 expired_cert_strict '[j["kind"], j["check_expiration"]]' '["invalid", true]' \
+    V "$F/expired.kext" --json $A --check-expiration
+t_json_rc 69 expired_reason_strict '"--check-expiration" in j["reason"] and "expired on 2021-01-01T00:00:00Z, before the signing time" in j["reason"]' true \
+    V "$F/expired.kext" --json $A --check-expiration
+t_grep expired_strict_stderr 'invalid signature: --check-expiration: the certificate' V "$F/expired.kext" $A --check-expiration
 t_json old_signing_time 'j["signing_time"][:10]' 2021-06-01 V "$F/old.kext" --json $A
 t_json dext_kind 'j["kind"]' developer-id V "$F/com.example.d.dext" --json $A
 t_json dext_entitlement 'j["entitlements"]["com.apple.developer.driverkit"]' true V "$F/com.example.d.dext" --json $A

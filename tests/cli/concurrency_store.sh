@@ -40,7 +40,7 @@ hold "$TMP/locked1" 3 &
 hp=$!
 while [ ! -e "$TMP/locked1" ]; do sleep 0.05; done
 MACEXT_BUSY_MS=300 t_exit 75 busy_fails_with_75 "$MX" device create late1
-check busy_message_clear printf '%s' "$ERR" | grep -q 'stayed locked by another macext; try again'
+check_re busy_message_clear 'stayed locked by another macext; try again' "$ERR"
 wait $hp
 t_out busy_applied_nothing "$before" "$MX" store digest
 t_exit 67 busy_device_absent "$MX" device show late1

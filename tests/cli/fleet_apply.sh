@@ -43,8 +43,8 @@ t_out failing_step_rolled_back 30 sqlite3 "$MACEXT_STATE/macext.db" \
 
 # filters select devices; progress and summary
 t apply_filtered "$MX" fleet apply "$W/profiles.steps" --devices 'a-00001*'
-check summary_text printf '%s' "$OUT" | grep -q '^fleet apply .*: 10 devices in'
-check summary_steps printf '%s' "$OUT" | grep -q 'exit 0: '
+check_re summary_text '^fleet apply .*: 10 devices in' "$OUT"
+check_re summary_steps 'exit 0: ' "$OUT"
 t_exit 67 steps_missing "$MX" fleet apply "$W/nosuch.steps"
 printf 'fleet create --count 3\n' > "$W/nested.steps"
 t_exit 64 steps_no_fleet "$MX" fleet apply "$W/nested.steps"
@@ -59,7 +59,7 @@ before=$("$MX" store digest)
 printf 'mdm remove-profile com.example.fleet.kext-policy\nmdm install-profile kext-allow.mobileconfig\n' \
     > "$W/cycle.steps"
 MACEXT_FAULT=200 t_exit 74 apply_fault_fails "$MX" fleet apply "$W/cycle.steps" --devices 'enroll!=none' --batch 5
-check apply_fault_message printf '%s' "$ERR" | grep -Eq 'fleet apply \([0-9]+ of 45 devices done; the batch of 5 being applied was rolled back whole\): .*injected I/O fault at write 200'
+check_re apply_fault_message 'fleet apply \([0-9]+ of 45 devices done; the batch of 5 being applied was rolled back whole\): .*injected I/O fault at write 200' "$ERR"
 # committed batches removed and reinstalled; the faulted batch was rolled back whole
 t_out apply_fault_whole_batches 45 sqlite3 "$MACEXT_STATE/macext.db" \
     "SELECT count(*) FROM profiles WHERE identifier = 'com.example.fleet.kext-policy'"

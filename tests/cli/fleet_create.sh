@@ -5,7 +5,7 @@
 
 MIX='arm64:15.1:automated=40%,arm64:14.5:device=30%,x86_64:12.7:none:sip-off=20%,x86_64:13.6:device-unapproved=10%'
 t create_100 "$MX" fleet create --count 100 --mix "$MIX" --prefix f
-check create_reports_count printf '%s' "$OUT" | grep -q '^created 100 devices f-000001..f-000100'
+check_re create_reports_count '^created 100 devices f-000001..f-000100' "$OUT"
 t_json names_deterministic '[d["name"] for d in j][:3] + [j[-1]["name"]]' \
     '["f-000001", "f-000002", "f-000003", "f-000100"]' "$MX" device list --json
 t_json mix_exact 'sorted([list(k), v] for k, v in __import__("collections").Counter((d["arch"], d["os"], d["enrollment"]["method"], d["sip"]["enabled"]) for d in j).items())' \
@@ -49,7 +49,7 @@ t_exit 64 mix_bad_field "$MX" fleet create --count 10 --mix 'arm64:15.1:sometime
 t_exit 64 count_zero "$MX" fleet create --count 0 --mix 'arm64:15.1=100%'
 t_exit 64 missing_mix "$MX" fleet create --count 10
 t_exit 68 name_taken "$MX" fleet create --count 5 --mix 'arm64:15.1=100%' --prefix f
-check name_taken_message printf '%s' "$ERR" | grep -q "a device named 'f-000001' already exists"
+check_re name_taken_message "a device named 'f-000001' already exists" "$ERR"
 t_out errors_applied_nothing "$before" "$MX" store digest
 
 # batches: with --batch 7, 20 devices are 3 transactions

@@ -133,7 +133,27 @@ t_exit 4 expired_cms_today openssl cms -verify -binary -inform DER \
 t_grep expired_signing_time_attr 'UTCTIME:Jun  1 00:00:00 2020 GMT' openssl cms -cmsout -print -inform DER -in xo/cms.der
 "$MX" forge sysext late.systemextension --bundle-id com.example.late --team ABCDE12345 --ca ca --category network \
     --expired-cert --signing-time 2023-01-01 --json >late.json
-t_json expired_at_signing 'j["expected_kind"]' invalid cat late.json
+t_json expired_at_signing '[j["expected_kind"], j["expected_expired"], j["expected_kind_check_expiration"]]' \
+    '["developer-id", true, "invalid"]' cat late.json
+# validity windows of one's own: a leaf not yet valid at the signing time is invalid either way
+"$MX" forge sysext early.systemextension --bundle-id com.example.early --team ABCDE12345 --ca ca --category network \
+    --not-before 2024-01-01 --not-after 2030-01-01 --signing-time 2023-06-01 --json >early.json
+t_json not_yet_valid '[j["expected_kind"], j["expected_kind_check_expiration"], j["not_before"]]' \
+    '["invalid", "invalid", 1704067200]' cat early.json
+t_exit 64 window_backwards "$MX" forge kext x.kext --bundle-id com.example.x --team ABCDE12345 --ca ca \
+    --not-before 2024-01-01 --not-after 2023-01-01
+t_exit 64 window_bad_time "$MX" forge kext x.kext --bundle-id com.example.x --team ABCDE12345 --ca ca --not-after soon
+t_exit 64 window_unsigned "$MX" forge kext x.kext --bundle-id com.example.x --unsigned --not-after 2023-01-01
+t_exit 64 no_signing_time_and_time "$MX" forge kext x.kext --bundle-id com.example.x --team ABCDE12345 --ca ca \
+    --no-signing-time --signing-time 2023-01-01
+t_exit 64 apple_no_team "$MX" forge kext x.kext --bundle-id com.apple.x --team ABCDE12345 --ca ca --apple
+# an intermediate of its own, expired: its certificate goes into the signature
+"$MX" forge kext ica.kext --bundle-id com.example.ica --team ABCDE12345 --ca ca --ca-not-before 2020-01-01 \
+    --ca-not-after 2022-01-01 --signing-time 2021-06-01 --json >ica.json
+t_json own_intermediate_window '[j["ca_not_after"], j["expected_kind"], j["expected_expired"]]' \
+    '[1640995200, "developer-id-kext", true]' cat ica.json
+mkdir -p xi && $FC extract ica.kext 0 xi
+t_grep own_intermediate_embedded 'notAfter: Jan  1 00:00:00 2022 GMT' openssl pkcs7 -inform DER -in xi/cms.der -print -noout
 t_exit 64 category_required "$MX" forge sysext x.systemextension --bundle-id com.example.x --team ABCDE12345 --ca ca
 t_exit 64 category_unknown "$MX" forge sysext x.systemextension --bundle-id com.example.x --team ABCDE12345 --ca ca --category camera
 t_exit 64 embed_only_for_apps "$MX" forge dext x.dext --bundle-id com.example.x --team ABCDE12345 --ca ca --embed net.systemextension

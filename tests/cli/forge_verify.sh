@@ -17,6 +17,13 @@ while IFS='|' read -r name out args; do
 	code=0; [ "$want" = invalid ] && code=69
 	t_exit $code "$name.exit" "$MX" codesign verify "$out" $A --json
 	t_json "$name.kind" 'j["kind"]' "$want" sh -c "'$MX' codesign verify '$out' $A --json; true"
+	# expiry: reported as forge predicted, and fatal only with --check-expiration
+	strict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["expected_kind_check_expiration"])' "$name.json")
+	t_json "$name.strict_kind" 'j["kind"]' "$strict" sh -c "'$MX' codesign verify '$out' $A --json --check-expiration; true"
+	if [ "$want" != invalid ]; then
+		t_json "$name.expired" 'j["expired"]' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["expected_expired"]))' "$name.json")" \
+		    "$MX" codesign verify "$out" $A --json
+	fi
 	if [ "$want" != unsigned ] && [ "$want" != invalid ]; then
 		t_json "$name.cdhashes" '[a["cdhash"] for a in j["archs"]]' \
 		    "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(json.dumps([a["cdhash"] for a in j["arches"]] or [j["detached"]["cdhash"]]))' "$name.json")" \
@@ -51,6 +58,16 @@ kext_tamper_resource|trk.kext|kext --bundle-id com.example.trk $T --tamper-resou
 team_mismatch|m.systemextension|sysext --bundle-id com.example.m $T --cd-team ZZZZZ99999 --category network
 expired_at_signing|l.systemextension|sysext --bundle-id com.example.l $T --category network --expired-cert --signing-time 2022-01-01
 expired_later|o.systemextension|sysext --bundle-id com.example.o $T --category network --expired-cert --signing-time 2020-06-01
+expired_no_signing_time|ns.kext|kext --bundle-id com.example.ns $T --expired-cert --no-signing-time
+valid_no_signing_time|vs.kext|kext --bundle-id com.example.vs $T --no-signing-time
+expired_intermediate|ei.kext|kext --bundle-id com.example.ei $T --ca-not-before 2020-01-01 --ca-not-after 2022-01-01 --signing-time 2021-06-01
+expired_intermediate_at_signing|eis.kext|kext --bundle-id com.example.eis $T --ca-not-before 2020-01-01 --ca-not-after 2022-01-01 --signing-time 2023-06-01
+expired_leaf_and_intermediate|eli.kext|kext --bundle-id com.example.eli $T --not-after 2021-06-01 --ca-not-before 2020-01-01 --ca-not-after 2022-01-01 --signing-time 2021-01-01
+not_yet_valid_leaf|ny.kext|kext --bundle-id com.example.ny $T --not-before 2024-01-01 --signing-time 2023-06-01
+not_yet_valid_intermediate|nyi.kext|kext --bundle-id com.example.nyi $T --ca-not-before 2024-01-01 --signing-time 2023-06-01
+not_yet_valid_now|nyn.kext|kext --bundle-id com.example.nyn $T --not-before 2099-01-01 --not-after 2099-06-01 --no-signing-time
+apple_expired_ca|ap.kext|kext --bundle-id com.apple.driver.ap --ca ca --apple --no-signing-time
+apple_expired_ca_tampered|apt.kext|kext --bundle-id com.apple.driver.apt --ca ca --apple --no-signing-time --tamper
 EOF
 
 t_json kext_requirement_met 'j["kext_requirement_met"]' true "$MX" codesign verify k1.kext $A --json
@@ -60,3 +77,33 @@ t_json es_entitlement_seen 'j["entitlements"]["com.apple.developer.endpoint-secu
 # a bundle whose Info.plist changed after signing no longer matches special slot 1
 cp -r k1.kext k1x.kext && sed -i 's/com.example.k1</com.example.kX</' k1x.kext/Contents/Info.plist
 t_json info_plist_changed 'j["kind"]' invalid sh -c "'$MX' codesign verify k1x.kext $A --json; true"
+
+# ---- expiry, spelled out (issue 12 §1) ----
+# Apple's own binaries carry no signing time and chain through Apple Code
+# Signing Certification Authority, which expired on 2026-10-24: macOS keeps
+# loading them.  The stand-in here has the same window; the clock is an input.
+t_json apple_kind_after_ca_expiry '[j["kind"], j["signing_time"], j["expired"]]' '["apple", null, true]' \
+    env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A --json
+t_json apple_expired_which '[(c["subject"], c["not_after"], c["expired_before"]) for c in j["expired_certificates"]]' \
+    '[["Apple Code Signing Certification Authority", "2026-10-24T17:39:41Z", "now"]]' \
+    env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A --json
+t_json apple_before_ca_expiry '[j["kind"], j["expired"], j["expired_certificates"]]' '["apple", false, []]' \
+    env MACEXT_FAKE_TIME=1780000000 "$MX" codesign verify ap.kext $A --json --check-expiration
+t_json_strict() { _n=$1; shift; _run "$@"; if [ $RC -eq 69 ] && printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["kind"]=="invalid" and "--check-expiration" in j["reason"] else 1)'; then _pass "$_n"; else _fail "$_n" "exit $RC: $*" "$OUT" "$ERR"; fi; }
+t_json_strict apple_strict_after_ca_expiry env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A --json --check-expiration
+t_grep apple_strict_says_why 'certificate "Apple Code Signing Certification Authority" expired on 2026-10-24T17:39:41Z, before now \(2026-11-30' \
+    env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A --check-expiration
+t_grep apple_text_says_default 'not grounds for rejection' env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A
+# a broken signature stays invalid whatever the expiry options
+t_exit 69 apple_tampered_invalid env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify apt.kext $A
+t_json apple_tampered_reason '"does not match" in j["reason"]' true sh -c "MACEXT_FAKE_TIME=1796000000 '$MX' codesign verify apt.kext $A --json; true"
+# not yet valid: invalid, and the reason says so
+t_json not_yet_valid_reason '"not yet valid" in j["reason"]' true sh -c "'$MX' codesign verify ny.kext $A --json; true"
+t_json not_yet_valid_ca_reason '"not yet valid" in j["reason"]' true sh -c "'$MX' codesign verify nyi.kext $A --json; true"
+# leaf and intermediate both expired: both reported, leaf first
+t_json both_expired '[c["subject"][:12] for c in j["expired_certificates"]]' '["Developer ID", "Developer ID"]' \
+    "$MX" codesign verify eli.kext $A --json
+t_json both_expired_when '[c["expired_before"] for c in j["expired_certificates"]]' '["now", "now"]' \
+    "$MX" codesign verify eli.kext $A --json
+t_json intermediate_expired_at_signing '[c["expired_before"] for c in j["expired_certificates"]]' '["signing-time"]' \
+    "$MX" codesign verify eis.kext $A --json

@@ -23,7 +23,7 @@ t_json succeeded_without_fault 'j["arch"]' x86_64 "$MX" device show mac2 --json
 # fleet create: a fault in the second batch keeps the first, drops the second whole
 MACEXT_FAULT=150 t_exit 74 fleet_fault_fails "$MX" fleet create --count 60 --batch 20 --prefix b \
     --mix 'arm64:15.1=100%'
-check fleet_fault_names_progress printf '%s' "$ERR" | grep -q 'of 60 devices created, each batch of 20 all or nothing'
+check_re fleet_fault_names_progress 'of 60 devices created, each batch of 20 all or nothing' "$ERR"
 t_json fleet_whole_batches_only 'len([d for d in j if d["name"].startswith("b-")]) % 20' 0 \
     "$MX" device list --json
 t store_check_after_faults "$MX" store check

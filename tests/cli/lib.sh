@@ -10,6 +10,7 @@
 #   t_out NAME EXPECTED CMD...   CMD's stdout must equal EXPECTED exactly
 #   t_grep NAME REGEX CMD...     CMD's stdout+stderr must match REGEX (grep -E)
 #   t_json NAME JQ-LIKE-PY EXPECTED CMD...  see below
+#   check_re NAME REGEX TEXT     TEXT must match REGEX (grep -E)
 #   skip NAME WHY
 set -u
 : "${B:=build-check}"
@@ -34,7 +35,11 @@ _fail() { echo "FAIL $CASE.$1"; shift; for l in "$@"; do printf '  %s\n' "$l"; d
 
 # Last command's outputs, for follow-up assertions.
 OUT=""; ERR=""; RC=0
-_run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr"); }
+_run() { OUT=$("$@" 2>"$TMP/stderr"); RC=$?; ERR=$(cat "$TMP/stderr")
+  # MACEXT_CAPTURE=DIR records every command with its outputs (to compare two builds)
+  if [ -n "${MACEXT_CAPTURE:-}" ]; then
+    printf '$ %s\nexit %s\n%s\n--- stderr\n%s\n' "$*" "$RC" "$OUT" "$ERR" >> "$MACEXT_CAPTURE/$CASE.txt"
+  fi; }
 
 t() { _n=$1; shift; _run "$@"
   if [ $RC -eq 0 ]; then _pass "$_n"; else _fail "$_n" "exit $RC: $*" "$ERR"; fi; }
@@ -54,6 +59,9 @@ v=($_expr)
 print(json.dumps(v) if not isinstance(v,str) else v)" 2>&1)
   if [ $RC -eq 0 ] && [ "$_got" = "$_want" ]; then _pass "$_n"
   else _fail "$_n" "exit $RC: $*" "$_expr = $_got, wanted $_want" "$ERR"; fi; }
+# check_re NAME REGEX TEXT: TEXT (an earlier $OUT or $ERR) matches REGEX (grep -E).
+# (Not `check NAME printf ... | grep`: there the pipe takes check's own output.)
+check_re() { if printf '%s\n' "$3" | grep -Eq -- "$2"; then _pass "$1"; else _fail "$1" "no match for /$2/" "$3"; fi; }
 # check NAME CONDITION-COMMAND: for assertions on files and earlier outputs
 check() { _n=$1; shift; if "$@"; then _pass "$_n"; else _fail "$_n" "failed: $*"; fi; }
 skip() { echo "SKIP $CASE.$1"; echo "  skipped: $2"; }

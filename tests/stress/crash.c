@@ -110,7 +110,7 @@ run_op(const char *dir, const struct op *o, int j, uint64_t seed, long *writes)
 	int code = fleet_run(&cli, ac, av, &err);
 	if (writes)
 		*writes = cli.st ? mx_store_writes(cli.st) : 0;
-	mx_store_close(cli.st);
+	cli_close(&cli);
 	return code;
 }
 
@@ -132,7 +132,7 @@ digest_of(const char *dir, char out[65], long *violations, FILE *why)
 		fprintf(why, "%s: %s%s%s\n", dir, err.where, err.where[0] ? ": " : "", err.msg);
 	if (violations)
 		*violations = n;
-	mx_store_close(cli.st);
+	cli_close(&cli);
 	return rc;
 }
 

@@ -412,6 +412,13 @@ mkcert(const char *cn, const char *ou, const char *uid, X509 *issuer, EVP_PKEY *
 void
 tb_pki_new(tb_pki *p, bool kext, const char *team, int64_t nb, int64_t na)
 {
+	tb_pki_new_windows(p, kext, team, nb, na, nb - 3600, na + 3600);
+}
+
+void
+tb_pki_new_windows(tb_pki *p, bool kext, const char *team, int64_t nb, int64_t na,
+    int64_t ca_nb, int64_t ca_na)
+{
 	memset(p, 0, sizeof *p);
 	p->root_key = EVP_EC_gen("P-256");
 	p->ca_key = EVP_EC_gen("P-256");
@@ -420,10 +427,11 @@ tb_pki_new(tb_pki *p, bool kext, const char *team, int64_t nb, int64_t na)
 		die("keygen");
 	const char *ca_oids[] = { MX_OID_CA_DEVID, NULL };
 	const char *leaf_oids[] = { MX_OID_DEVID_APPLICATION, kext ? MX_OID_DEVID_KEXT : NULL, NULL };
+	int64_t lo = nb < ca_nb ? nb : ca_nb, hi = na > ca_na ? na : ca_na;
 	p->root = mkcert("macext test root", NULL, NULL, NULL, p->root_key, p->root_key, true, NULL,
-	    nb - 86400, na + 86400);
+	    lo - 86400, hi + 86400);
 	p->ca = mkcert("macext test Developer ID CA", NULL, NULL, p->root, p->root_key, p->ca_key,
-	    true, ca_oids, nb - 3600, na + 3600);
+	    true, ca_oids, ca_nb, ca_na);
 	char cn[128];
 	snprintf(cn, sizeof cn, "Developer ID Application: Test (%s)", team);
 	p->leaf = mkcert(cn, team, team, p->ca, p->ca_key, p->leaf_key, false, leaf_oids, nb, na);

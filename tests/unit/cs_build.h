@@ -45,6 +45,9 @@ void tb_fat(uint8_t **out, size_t *len, uint8_t *const *thin, const size_t *lens
 /* A test PKI: root -> "Developer ID"-like CA (…6.2.6) -> leaf (…6.1.13 and,
  * when kext, …6.1.18), team in UID and OU; validity [nb, na]. */
 void tb_pki_new(tb_pki *p, bool kext, const char *team, int64_t nb, int64_t na);
+/* The same with the CA's own window [ca_nb, ca_na] (the root spans both). */
+void tb_pki_new_windows(tb_pki *p, bool kext, const char *team, int64_t nb, int64_t na,
+    int64_t ca_nb, int64_t ca_na);
 void tb_pki_free(tb_pki *p);
 /* Writes x as PEM to path. */
 void tb_write_pem(const char *path, X509 *x);

@@ -388,31 +388,85 @@ MX_TEST(codesign_cms_hash_agility)
 	tb_pki_free(&p);
 }
 
-MX_TEST(codesign_cms_chain_at_signing_time)
+/* Expired and not-yet-valid certificates (issue 12 §1): as Security.framework
+ * by default, expiry at the signing time or by now is a reported fact, not a
+ * failure; trust.check_expiration (kSecCSConsiderExpiration) makes it one; a
+ * certificate not yet valid at the signing time is invalid either way. */
+MX_TEST(codesign_cms_expiry_table)
 {
-	/* certificates valid 2020-01-01 .. 2021-01-01 */
-	int64_t nb = 1577836800, na = 1609459200;
-	tb_pki p;
-	tb_pki_new(&p, false, "OLDTEAM123", nb, na);
-	const char *anchor = write_anchor(&p);
-	tb_opts o;
-	tb_defaults(&o);
-	o.adhoc = false;
-	o.pki = &p;
-	o.signing_time = nb + 86400 * 100;     /* signed while valid: still valid today */
-	mx_siginfo si;
-	uint8_t *b;
-	size_t n;
-	tb_macho(&b, &n, &o);
-	CHECK_EQ_INT(verify(b, n, NULL, 0, anchor, &si), MX_SIG_DEVELOPER_ID);
-	CHECK_EQ_INT(si.signing_time, nb + 86400 * 100);
-	mx_siginfo_free(&si);
-	free(b);
-	o.signing_time = na + 86400 * 10;      /* signed after expiry */
-	char why[512];
-	CHECK_EQ_INT(kind_of(&o, anchor, why, sizeof why), MX_SIG_INVALID);
-	CHECK(strstr(why, "expired") != NULL);
-	tb_pki_free(&p);
+	const int64_t D = 86400, nb = 1577836800, na = 1609459200;   /* 2020-01-01 .. 2021-01-01 */
+	static const struct {
+		const char *name;
+		bool ca_expires;             /* the CA's window ends at na, the leaf's at na + 3000 D */
+		int64_t signed_at, now;      /* now 0: no clock given */
+		bool strict;
+		enum mx_sigkind kind;
+		int nexpired;                /* expired certificates reported */
+		bool first_at_signing;       /* the first of them expired before the signing time */
+		const char *reason;          /* substring of the reason, or NULL */
+	} rows[] = {
+		{ "valid throughout", false, nb + 100 * D, nb + 200 * D, false, MX_SIG_DEVELOPER_ID, 0,
+		  false, NULL },
+		{ "valid throughout, strict", false, nb + 100 * D, nb + 200 * D, true,
+		  MX_SIG_DEVELOPER_ID, 0, false, NULL },
+		{ "leaf expired by now", false, nb + 100 * D, na + 10 * D, false, MX_SIG_DEVELOPER_ID, 3,
+		  false, NULL },
+		{ "leaf expired by now, strict", false, nb + 100 * D, na + 10 * D, true, MX_SIG_INVALID,
+		  3, false, "before now" },
+		{ "leaf expired at signing", false, na + 10 * D, na + 20 * D, false, MX_SIG_DEVELOPER_ID,
+		  3, true, NULL },
+		{ "leaf expired at signing, strict", false, na + 10 * D, na + 20 * D, true,
+		  MX_SIG_INVALID, 3, true, "before the signing time" },
+		{ "leaf expired at signing, no clock", false, na + 10 * D, 0, false, MX_SIG_DEVELOPER_ID,
+		  3, true, NULL },
+		{ "not yet valid at signing", false, nb - 10 * D, nb + 10 * D, false, MX_SIG_INVALID, 0,
+		  false, "not yet valid" },
+		{ "not yet valid at signing, strict", false, nb - 10 * D, nb + 10 * D, true,
+		  MX_SIG_INVALID, 0, false, "not yet valid" },
+		{ "intermediate expired by now", true, nb + 100 * D, na + 10 * D, false,
+		  MX_SIG_DEVELOPER_ID, 1, false, NULL },
+		{ "intermediate expired by now, strict", true, nb + 100 * D, na + 10 * D, true,
+		  MX_SIG_INVALID, 1, false, "Developer ID CA\" expired" },
+		{ "intermediate expired at signing", true, na + 10 * D, na + 20 * D, false,
+		  MX_SIG_DEVELOPER_ID, 1, true, NULL },
+	};
+	tb_pki plain, inter;
+	tb_pki_new(&plain, false, "EXPIRY0001", nb, na);
+	tb_pki_new_windows(&inter, false, "EXPIRY0002", nb, na + 3000 * D, nb - 3600, na);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		tb_pki *p = rows[i].ca_expires ? &inter : &plain;
+		char anchor[600];
+		snprintf(anchor, sizeof anchor, "%s/expiry-root-%d.pem", mx_test_tmpdir(),
+		    rows[i].ca_expires);
+		tb_write_pem(anchor, p->root);
+		tb_opts o;
+		tb_defaults(&o);
+		o.adhoc = false;
+		o.pki = p;
+		o.signing_time = rows[i].signed_at;
+		uint8_t *b;
+		size_t n;
+		tb_macho(&b, &n, &o);
+		mx_trust t = { .extra_anchor_pem = anchor, .now = rows[i].now,
+			.check_expiration = rows[i].strict };
+		mx_siginfo si;
+		mx_err e;
+		mx_err_clear(&e);
+		CHECK_EQ_INT(mx_codesign_verify_buf(&si, b, n, NULL, 0, &t, &e), 0);
+		if (si.kind != rows[i].kind || si.nexpired != rows[i].nexpired ||
+		    si.expired != (rows[i].nexpired > 0) ||
+		    (si.nexpired && si.expired_certs[0].at_signing_time != rows[i].first_at_signing) ||
+		    (rows[i].reason && strstr(si.reason, rows[i].reason) == NULL))
+			mx_test_fail_at(__FILE__, __LINE__, "%s: kind %s, %d expired (first at signing %d),"
+			    " reason \"%s\"", rows[i].name, mx_sigkind_name(si.kind), si.nexpired,
+			    si.nexpired ? si.expired_certs[0].at_signing_time : -1, si.reason);
+		if (rows[i].ca_expires && si.nexpired)
+			CHECK_EQ_INT(si.expired_certs[0].not_after, na);
+		mx_siginfo_free(&si);
+		free(b);
+	}
+	tb_pki_free(&plain);
+	tb_pki_free(&inter);
 }
 
 MX_TEST(codesign_cms_tampered)

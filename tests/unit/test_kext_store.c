@@ -89,3 +89,101 @@ MX_TEST(kext_store_round_trip)
 	mx_kext_policy_free(&p);
 	mx_store_close(st);
 }
+
+/* The rows of kext_policy_mdm as "TEAM|BUNDLE|UUID" lines, sorted. */
+static int
+row_line(const char *const *cols, int n, void *arg)
+{
+	char *buf = arg;
+	size_t l = strlen(buf);
+	snprintf(buf + l, 8192 - l, "%s|%s|%s\n", cols[0], cols[1], cols[2]);
+	return 0;
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+policy_of(mx_kext_policy *p, const char *xml, const char *uuid)
+{
+	plist_t d = pl(xml);
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_kext_policy_add(p, d, uuid, &err), 0);
+	plist_free(d);
+}
+
+/* issue 14 §8: the rows are written as a difference; whatever the path,
+ * the table ends up holding exactly the new policy. */
+MX_TEST(kext_store_mdm_replace_writes_the_difference)
+{
+	mx_store *st = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_store_open(&st, mx_test_tmpdir(), &err), 0);
+	if (st == NULL)
+		return;
+	mx_device d;
+	mx_env_in in = { 0 };
+	mx_device_init(&d, "m", MX_ARCH_X86_64, (mx_version){ 14, 0, 0 }, &in);
+	CHECK_EQ_INT(mx_store_begin(st, &err), 0);
+	CHECK_EQ_INT(mx_store_device_insert(st, &d, &err), 0);
+	static const char *const steps[][2] = {
+		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
+		  "<string>BBBBBBBBBB</string><string>CCCCCCCCCC</string></array>"
+		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
+		  "<string>com.d.one</string></array></dict></dict>", "U1" },
+		/* the same again: nothing changes */
+		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
+		  "<string>BBBBBBBBBB</string><string>CCCCCCCCCC</string></array>"
+		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
+		  "<string>com.d.one</string></array></dict></dict>", "U1" },
+		/* most kept, one gone, one added: the incremental path */
+		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
+		  "<string>BBBBBBBBBB</string><string>EEEEEEEEEE</string></array>"
+		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
+		  "<string>com.d.one</string></array></dict></dict>", "U1" },
+		/* every row's payload UUID changes: each is replaced */
+		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
+		  "<string>BBBBBBBBBB</string><string>EEEEEEEEEE</string></array></dict>", "U2" },
+		/* almost everything goes: the rewrite path */
+		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>FFFFFFFFFF</string></array>"
+		  "</dict>", "U3" },
+		{ "<dict/>", "U4" },
+	};
+	long writes_before_same = 0, writes_after_same = 0;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		mx_kext_policy p;
+		mx_kext_policy_init(&p);
+		policy_of(&p, steps[i][0], steps[i][1]);
+		if (i == 1)
+			writes_before_same = mx_store_writes(st);
+		CHECK_EQ_INT(mx_store_kext_policy_mdm_replace(st, d.id, &p, &err), 0);
+		if (i == 1)
+			writes_after_same = mx_store_writes(st);
+		/* what the table must hold: the policy's rules, sorted */
+		char want[8192] = "", got[8192] = "";
+		char **lines = calloc((size_t)p.nrules + 1, sizeof *lines);
+		for (int r = 0; r < p.nrules; r++) {
+			char l[400];
+			snprintf(l, sizeof l, "%s|%s|%s\n", p.rules[r].team_id, p.rules[r].bundle_id,
+			    p.rules[r].payload_uuid);
+			lines[r] = strdup(l);
+		}
+		qsort(lines, (size_t)p.nrules, sizeof *lines, cmp_line);
+		for (int r = 0; r < p.nrules; r++) {
+			strcat(want, lines[r]);
+			free(lines[r]);
+		}
+		free(lines);
+		CHECK_EQ_INT(mx_store_query_rows(st, "SELECT team_id, coalesce(bundle_id, ''),"
+		    " payload_uuid FROM kext_policy_mdm ORDER BY 1, 2, 3", row_line, got, &err), 0);
+		if (strcmp(got, want) != 0)
+			mx_test_fail_at(__FILE__, __LINE__, "step %zu: rows\n%s, expected\n%s", i, got, want);
+		mx_kext_policy_free(&p);
+	}
+	CHECK_EQ_INT(writes_after_same - writes_before_same, 0);   /* unchanged: no write */
+	mx_store_rollback(st);
+	mx_store_close(st);
+}

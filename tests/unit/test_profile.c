@@ -66,7 +66,8 @@ static const struct {
 	{ "empty", "", MX_EFORMAT, "empty" },
 	{ "nul_byte", "<plist><string>a</string>\0</plist>", MX_EFORMAT, NULL },
 	{ "two_roots", "<plist><true/><false/></plist>", MX_EFORMAT, "more than one" },
-	{ "bad_integer", "<plist><integer>12abc</integer></plist>", 0, NULL },   /* libplist reads 12 */
+	/* libplist 2.2 reads 12; macOS refuses it (issue 14 §10) */
+	{ "bad_integer", "<plist><integer>12abc</integer></plist>", MX_EFORMAT, "is not an integer" },
 	{ "bplist_truncated", "bplist00\xd0", MX_EFORMAT, "too short" },
 };
 
@@ -436,11 +437,21 @@ MX_TEST(profile_cms_table)
 		{ "truncated_half", 2, MX_EFORMAT, "malformed CMS" },
 		{ "truncated_tail", 3, MX_EFORMAT, "malformed CMS" },
 		{ "forged_signature", 4, MX_ESIGNATURE, "does not verify" },
+		/* issue 14 §5: bytes after the SignedData verified before */
+		{ "trailing_junk", 5, MX_EFORMAT, "400 bytes after the CMS SignedData" },
+		{ "trailing_nul", 6, MX_EFORMAT, "1 bytes after the CMS SignedData" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		uint8_t *b = malloc(dlen);
+		uint8_t *b = malloc(dlen + 400);
 		memcpy(b, der, dlen);
 		size_t len = dlen;
+		if (cases[i].mutate == 5) {
+			memset(b + dlen, 'J', 400);
+			len = dlen + 400;
+		} else if (cases[i].mutate == 6) {
+			b[dlen] = 0;
+			len = dlen + 1;
+		}
 		if (cases[i].mutate == 1 && team != NULL)
 			b[team - der] = 'X';
 		else if (cases[i].mutate == 2)
@@ -458,6 +469,8 @@ MX_TEST(profile_cms_table)
 			mx_test_fail_at(__FILE__, __LINE__, "%s: \"%s\"", cases[i].name, err.msg);
 		if (rc != 0)
 			CHECK_EQ_STR(err.where, "signed.mobileconfig");
+		if (cases[i].mutate >= 5)
+			CHECK_EQ_INT(err.offset, dlen);     /* where the uncovered bytes start */
 		if (rc == 0) {
 			CHECK(mx_profile_is_signed(p));
 			CHECK_EQ_STR(mx_profile_signer(p), "Example MDM Signer");

@@ -98,7 +98,8 @@ MX_TEST(sysext_error_names)
 	mx_err err;
 	mx_err_clear(&err);
 	CHECK_EQ_INT(mx_sx_fail(&err, 13, "x"), MX_EDENIED);
-	CHECK_EQ_INT(mx_sx_error_of(&err), 13);
+	CHECK_EQ_INT(err.domain, MX_DOM_SYSEXT);
+	CHECK_EQ_INT(err.subcode, 13);
 	CHECK(strstr(err.msg, "OSSystemExtensionErrorDomain error 13 (authorizationRequired)") != NULL);
 }
 
@@ -169,7 +170,7 @@ MX_TEST(sysext_checks_in_order)
 		mx_err err;
 		mx_err_clear(&err);
 		int rc = mx_sx_check_request(&f, &err);
-		int got = rc ? mx_sx_error_of(&err) : 0;
+		int got = rc && err.domain == MX_DOM_SYSEXT ? err.subcode : 0;
 		if (got != rows[i].want_req)
 			mx_test_fail_at(__FILE__, __LINE__, "row %zu: request check gave %d (%s), wanted %d",
 			    i, got, err.msg, rows[i].want_req);
@@ -177,7 +178,7 @@ MX_TEST(sysext_checks_in_order)
 			continue;
 		mx_err_clear(&err);
 		rc = mx_sx_check_category(&f, &err);
-		got = rc ? mx_sx_error_of(&err) : 0;
+		got = rc && err.domain == MX_DOM_SYSEXT ? err.subcode : 0;
 		if (got != rows[i].want_cat)
 			mx_test_fail_at(__FILE__, __LINE__, "row %zu: category check gave %d (%s), wanted %d",
 			    i, got, err.msg, rows[i].want_cat);
@@ -260,7 +261,7 @@ MX_TEST(sysext_plan_table)
 		int rc = mx_sx_plan_request(rows[i].rec, rows[i].rec ? 1 : 0, "com.x.ext", rows[i].team,
 		    rows[i].app, rows[i].ver, rows[i].sver, rows[i].dev, rows[i].replace, &plan, &which,
 		    &err);
-		int got = rc ? mx_sx_error_of(&err) : 0;
+		int got = rc && err.domain == MX_DOM_SYSEXT ? err.subcode : 0;
 		if (got != rows[i].err || (!rc && plan != rows[i].plan))
 			mx_test_fail_at(__FILE__, __LINE__, "%s: error %d plan %s", rows[i].name, got,
 			    mx_sx_plan_name(plan));

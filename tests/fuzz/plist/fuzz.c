@@ -1,9 +1,13 @@
 /*
  * fuzz.c — libFuzzer target for mx_plist_parse (XML and binary plists:
- * our pre-scan, then libplist 2.2) and the typed getters.
+ * our pre-scan with its strict scalars and UTF-8 checks, then libplist
+ * 2.2, then the re-index of binary trees) and the typed getters; every
+ * tree it accepts must go through mx_plist_to_bin and be read back by
+ * mx_plist_parse (the writer only writes what the reader takes).
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "macext/plist_util.h"
 
@@ -27,6 +31,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mx_plist_get_node(&n, p, "PayloadContent", PLIST_ARRAY, false, "fuzz", "", &err);
 	}
 	mx_plist_check_tree(p, "fuzz", &err);
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	if (mx_plist_to_bin(p, &bin, &blen, &err) != 0)
+		abort();        /* an accepted tree the writer cannot write */
+	plist_t q = NULL;
+	if (mx_plist_parse(&q, bin, blen, "fuzz-bin", &err) != 0)
+		abort();        /* the writer wrote what the reader refuses */
+	plist_free(q);
+	free(bin);
 	plist_free(p);
 	return 0;
 }

@@ -1,0 +1,559 @@
+/*
+ * engine.h — the Mac's operations, once: what every front end (the CLI,
+ * `fleet apply`, `macext serve`'s HTTP API, the MDM agent) does to a
+ * simulated Mac goes through these functions (DESIGN.md "Layers").
+ *
+ *   mx_engine  one per thread.  It owns its mx_store connection, its caches
+ *              (parsed profiles, signature verdicts, AuxKC builds, SEP keys,
+ *              password checks) and the clock and randomness it was given.
+ *              Never share one between threads; open one engine per thread
+ *              on the same state directory instead.
+ *   mx_op      one device, one transaction, one clock reading.  A write op
+ *              holds the store's write lock (BEGIN IMMEDIATE, or a savepoint
+ *              inside a batch); a read op is a snapshot (BEGIN DEFERRED) and
+ *              never takes the write lock.
+ *
+ * Nothing here parses argv, prints, or opens a host path it was not handed
+ * by an mx_engine_import_* call: host bundles and profiles enter through the
+ * imports (copied into the content store, then parsed and verified from the
+ * stored copy, outside any write transaction) and reach operations as
+ * content hashes and parsed values.  An import that failed is still passed
+ * to its operation: the operation reports the device's state first (not
+ * running macOS, not enrolled, ...) and the import's error after, in the
+ * order macOS would.
+ *
+ * Errors are mx_err (err.h) with a domain and sub-code where Apple defines
+ * one (OSSystemExtensionErrorDomain, KMErrorDomain, MCMDMErrorDomain, ...):
+ * front ends map them to an exit code, an HTTP status or an MDM ErrorChain
+ * without parsing text (docs/engine.md).
+ */
+#ifndef MACEXT_ENGINE_H
+#define MACEXT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <plist/plist.h>
+
+#include "macext/boot.h"
+#include "macext/codesign.h"
+#include "macext/core.h"
+#include "macext/devstate.h"
+#include "macext/err.h"
+#include "macext/kext.h"
+#include "macext/mdm.h"
+#include "macext/profile.h"
+#include "macext/store.h"
+#include "macext/sysext.h"
+
+typedef struct mx_engine mx_engine;
+typedef struct mx_op mx_op;
+
+/* ==== the engine ==== */
+
+/* What the engine never reaches for.  Every member may be NULL: now then is
+ * time(2), random getrandom(2), trace nothing. */
+typedef struct mx_engine_env {
+	int64_t (*now)(void *arg);                          /* unix seconds */
+	void (*random)(void *arg, uint8_t *buf, size_t n);  /* n fresh bytes */
+	void (*trace)(void *arg, const char *line);         /* optional debug lines */
+	void *arg;
+} mx_engine_env;
+
+/* Opens (creating and migrating when needed) the state in dir.  env is
+ * copied (NULL: the defaults).  On success *out is the caller's
+ * (mx_engine_close, which accepts NULL); it must stay on one thread. */
+int mx_engine_open(mx_engine **out, const char *dir, const mx_engine_env *env, mx_err *err);
+/* mx_engine_open with flags: MX_ENGINE_READONLY for a front end that only
+ * reads (the store connection is read-only, so reads work on a read-only or
+ * full state directory; a write op then fails naming the read-only state). */
+#define MX_ENGINE_READONLY 0x1u
+int mx_engine_open_flags(mx_engine **out, const char *dir, const mx_engine_env *env,
+    unsigned flags, mx_err *err);
+/* Rolls back whatever is open, wipes the caches (key material included),
+ * closes the store and frees e. */
+void mx_engine_close(mx_engine *e);
+/* The engine's store connection, borrowed for as long as e lives: for the
+ * whole-state work that is not a device operation (store check, digest,
+ * fleet counts).  Never begin a transaction on it while an op is open. */
+mx_store *mx_engine_store(mx_engine *e);
+const char *mx_engine_dir(const mx_engine *e);
+/* n fresh random bytes from the engine's source (the env's, or getrandom). */
+void mx_engine_random(mx_engine *e, uint8_t *buf, size_t n);
+/* A random (version 4) UUID, uppercase, from mx_engine_random. */
+void mx_engine_uuid(mx_engine *e, char out[37]);
+/* The engine's clock (the env's now, else time(2)); ops read it once at begin. */
+int64_t mx_engine_now(mx_engine *e);
+
+/* Batches (fleet runs): one write transaction around many ops; each op is a
+ * savepoint inside it, so each stays atomic while the batch pays for one
+ * durable commit.  Commit rolls back on failure. */
+int mx_engine_batch_begin(mx_engine *e, mx_err *err);
+int mx_engine_batch_commit(mx_engine *e, mx_err *err);
+void mx_engine_batch_rollback(mx_engine *e);
+
+/* ==== imports: host input, read once, before any transaction ==== */
+
+/* Copies the directory or file at host_path into the content store (one
+ * read of the source; the stored copy is named by the hash of exactly the
+ * bytes copied) and returns its hash.  The path is opened only here. */
+int mx_engine_import_bundle(mx_engine *e, const char *host_path, char out_hash[65],
+    mx_err *err);
+
+/* A PEM certificate (a device's extra trust anchor): read once (at most
+ * 1 MiB), checked to be PEM, stored; its content hash in out_hash. */
+int mx_engine_import_anchor(mx_engine *e, const char *host_path, char out_hash[65],
+    mx_err *err);
+/* Where the stored copy of d's extra trust anchor is (in buf), or NULL when
+ * it has none: for host-side tools that verify with the device's anchor. */
+const char *mx_engine_anchor_path(mx_engine *e, const mx_device *d, char *buf, size_t len);
+
+/* A kext bundle imported for one device: copied into the store and read and
+ * verified from the stored copy (never the source again), for the device's
+ * architecture and trust anchor.  rc/err hold a failed import, reported by
+ * mx_op_kext_install after the device's own checks. */
+typedef struct mx_kext_import {
+	int rc;                      /* 0, or why the import failed (err) */
+	mx_err err;
+	char hash[65];               /* the stored copy's content hash */
+	char name[256];              /* the bundle's directory name ("Acme.kext") */
+	enum mx_arch arch;           /* what it was verified for */
+	char trust_anchor[65];
+	mx_kext facts;               /* identity, signature verdict, native slice (state unset) */
+} mx_kext_import;
+/* Imports host_path for device (NULL: the only one), reading that device in
+ * a read transaction.  Always fills *out (out->rc says whether it worked);
+ * returns out->rc.  The verdict is remembered per (hash, arch, anchor). */
+int mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
+    mx_kext_import *out);
+
+/* An app bundle imported for `app install`: copied, then read from the copy. */
+typedef struct mx_app_import {
+	int rc;
+	mx_err err;
+	char hash[65];
+	char name[256];              /* "Acme.app" */
+	char origin[1024];           /* the host path as given, for messages only */
+	char bundle_id[256];
+	int system_extensions;       /* embedded in Contents/Library/SystemExtensions */
+} mx_app_import;
+/* Always fills *out; returns out->rc.  Needs no device. */
+int mx_engine_import_app(mx_engine *e, const char *host_path, mx_app_import *out);
+
+/* A configuration profile read once: parsed (XML, binary or CMS-signed, the
+ * signature verified), its envelope checked and its stored (binary) form
+ * made.  Reference-counted within one engine; never cross threads. */
+typedef struct mx_profile_doc mx_profile_doc;
+/* Reads buf[0..len) (name prefixes messages).  On success *out is the
+ * caller's (mx_profile_doc_release).  Remembered per (bytes, name). */
+int mx_engine_profile_read(mx_engine *e, const uint8_t *buf, size_t len, const char *name,
+    mx_profile_doc **out, mx_err *err);
+void mx_profile_doc_release(mx_profile_doc *doc);
+/* Borrowed views while doc lives. */
+const char *mx_profile_doc_identifier(const mx_profile_doc *doc);
+const struct mx_profile *mx_profile_doc_profile(const mx_profile_doc *doc);
+
+/* A profile import as operations take it: doc, or the reason there is none. */
+typedef struct mx_profile_import {
+	int rc;
+	mx_err err;
+	mx_profile_doc *doc;         /* owned: mx_profile_import_free */
+} mx_profile_import;
+/* Fills *out from buf (mx_engine_profile_read); returns out->rc. */
+int mx_engine_import_profile(mx_engine *e, const uint8_t *buf, size_t len, const char *name,
+    mx_profile_import *out);
+void mx_profile_import_free(mx_profile_import *p);
+
+/* An MDM command read and prepared: its envelope parsed and type-checked
+ * (mx_mdm_command_parse) and, for InstallProfile, its Payload read and
+ * CMS-checked, all before the command's transaction. */
+typedef struct mx_mdm_request {
+	mx_mdm_command cmd;          /* owned */
+	mx_profile_import profile;   /* InstallProfile only (doc NULL otherwise) */
+} mx_mdm_request;
+/* Parses buf (name prefixes messages).  Fails only when the bytes are not
+ * an MDM command at all (no CommandUUID / RequestType: there is no one to
+ * answer); a command with bad keys parses and is answered with an Error.
+ * On success *out is the caller's (mx_mdm_request_free). */
+int mx_engine_mdm_request(mx_engine *e, const uint8_t *buf, size_t len, const char *name,
+    mx_mdm_request *out, mx_err *err);
+void mx_mdm_request_free(mx_mdm_request *r);
+
+/* A system extension activation request prepared for one device: the app
+ * found (in the device's /Applications by bundle id, or an app imported from
+ * elsewhere), the extension found inside it, both signatures verified from
+ * stored copies.  Opaque; mx_sx_request_free. */
+typedef struct mx_sx_request mx_sx_request;
+typedef struct mx_sx_app_ref {
+	const char *bundle_id;       /* an app in /Applications: its CFBundleIdentifier */
+	const char *hash;            /* or an imported app (mx_engine_import_bundle) ... */
+	const char *path;            /* ... and where it is on the Mac (the request's bundlePath) */
+	const mx_err *import_err;    /* or why the app could not be imported (reported in order) */
+} mx_sx_app_ref;
+/* Prepares in a read transaction; always fills *out (errors travel inside
+ * and are reported by mx_op_sysext_activate in sysextd's order). */
+int mx_engine_sysext_prepare(mx_engine *e, const char *device, const mx_sx_app_ref *app,
+    const char *ext_id, mx_sx_request **out, mx_err *err);
+void mx_sx_request_free(mx_sx_request *r);
+
+/* ==== devices ==== */
+
+typedef struct mx_user_spec {
+	const char *name;
+	const char *password;        /* hashed with a fresh salt ... */
+	const char *pwhash;          /* ... or this hash as is (fleet create hashes once) */
+	bool admin;
+} mx_user_spec;
+
+typedef struct mx_device_spec {
+	const char *name;            /* letters, digits, '-', '_', '.'; at most 63 */
+	enum mx_arch arch;
+	mx_version os;
+	bool sip_off;                /* CSR 0x7F (Permissive Security on Apple silicon) */
+	const char *serial;          /* NULL: random */
+	const char *trust_anchor;    /* content hash of an imported PEM certificate, or NULL */
+	const uint8_t *random;       /* 32 bytes for serial and UDID, or NULL: drawn */
+	int nusers;                  /* 0: one administrator admin:admin */
+	const mx_user_spec *users;
+	const char *why;             /* the creation event's reason (NULL: "device create") */
+} mx_device_spec;
+/* The checks mx_engine_device_create makes of spec before it creates anything. */
+int mx_engine_device_spec_check(const mx_device_spec *spec, mx_err *err);
+
+/* Creates and logs a device in its own write transaction (or savepoint of
+ * a batch).  out (may be NULL) gets the stored record.  A random serial that
+ * collides with another device's is drawn again; a name that exists fails
+ * with MX_EEXIST. */
+int mx_engine_device_create(mx_engine *e, const mx_device_spec *spec, mx_device *out,
+    mx_err *err);
+/* Deletes device name with everything it holds; out (may be NULL) gets it. */
+int mx_engine_device_delete(mx_engine *e, const char *name, mx_device *out, mx_err *err);
+/* Each device in name order, in one read transaction; fn's non-zero return
+ * stops and is returned.  The device is borrowed for the call. */
+int mx_engine_device_each(mx_engine *e, int (*fn)(const mx_device *, void *), void *arg,
+    mx_err *err);
+/* The device name (NULL: the only one), read in its own read transaction. */
+int mx_engine_device_get(mx_engine *e, const char *name, mx_device *out, mx_err *err);
+
+/* ==== the operation bracket ==== */
+
+enum mx_op_mode { MX_OP_READ, MX_OP_WRITE };
+
+/* Begins a transaction of mode on device (NULL: the only one) and loads it;
+ * reads the engine's clock once (mx_op_now).  On success *out is the
+ * caller's until mx_op_commit or mx_op_abort (exactly one of them). */
+int mx_op_begin(mx_op **out, mx_engine *e, const char *device, enum mx_op_mode mode,
+    mx_err *err);
+/* Commits and frees op, whatever the outcome.  An op whose transaction an
+ * operation already ended (a refusal, a dialog shown) just frees. */
+int mx_op_commit(mx_op *op, mx_err *err);
+/* Rolls back (if still open) and frees op; NULL is fine. */
+void mx_op_abort(mx_op *op);
+/* The device as the transaction sees it, borrowed until commit/abort. */
+const mx_device *mx_op_device(const mx_op *op);
+int64_t mx_op_now(const mx_op *op);
+mx_engine *mx_op_engine(const mx_op *op);
+/* True once an operation ended the transaction itself (mx_op_refuse, or a
+ * request that committed a dialog before failing); commit then only frees. */
+bool mx_op_finished(const mx_op *op);
+
+/* A refused attempt (wrong password, standard user, wrong environment):
+ * rolls back everything the op did, logs "refused: <why->msg>" by actor in
+ * a transaction of its own, and returns why->code (MX_EDENIED if 0), so a
+ * refusal leaves no trace but its event.  The op is then finished. */
+int mx_op_refuse(mx_op *op, const char *actor, const char *what, const mx_err *why);
+/* Checks "USER:PASSWORD" against the device's users (an administrator when
+ * need_admin); on failure refuses (mx_op_refuse by "user", what) and
+ * returns the code.  *out (may be NULL) points at the user, borrowed. */
+int mx_op_auth(mx_op *op, const char *cred, bool need_admin, const char *what,
+    const mx_user **out, mx_err *err);
+/* Appends an event (actor, what, why) to the device's log at mx_op_now. */
+int mx_op_event(mx_op *op, const char *actor, const char *what, const char *why, mx_err *err);
+
+/* ==== power: restart, shutdown, recovery (engine/power.c) ==== */
+
+/* The Apple menu's Restart: cred (may be NULL) names who clicked (any user,
+ * checked); from macOS the AuxKC is rebuilt while macOS shuts down, then the
+ * Mac boots (new boot session; uninstalls on reboot; the AuxKC loads). */
+int mx_op_restart(mx_op *op, const char *cred, mx_err *err);
+int mx_op_shutdown(mx_op *op, mx_err *err);
+/* Restarts into recoveryOS, remembering how it was entered. */
+int mx_op_recovery(mx_op *op, enum mx_recovery_entry via, mx_err *err);
+
+/* ==== boot security: SSU, bputil, csrutil, spctl (engine/security.c) ==== */
+
+/* Startup Security Utility in recoveryOS: Full or Reduced (Permissive only
+ * when already Permissive), the two kext options; an administrator (cred). */
+int mx_op_ssu_set(mx_op *op, enum mx_secpolicy level, bool kext_user, bool kext_remote,
+    const char *cred, mx_err *err);
+/* Any LocalPolicy change (bputil's): authorise req with cred, sign at a new
+ * nonce, store, log by tool ("bputil", ...).  A refusal is logged. */
+int mx_op_security_set(mx_op *op, const mx_lp_request *req, const char *cred, const char *tool,
+    mx_err *err);
+/* csrutil enable/disable/clear in recoveryOS: Intel writes NVRAM
+ * csr-active-config; Apple silicon asks the SEP for sip0 (cred, an owner).
+ * cmd is "enable", "disable" or "clear" (for the log).  Outside recoveryOS:
+ * refused and logged (MX_ESTATE). */
+int mx_op_csrutil_set(mx_op *op, const char *cmd, uint32_t csr, const char *cred, mx_err *err);
+/* csrutil authenticated-root enable|disable (recoveryOS). */
+int mx_op_csrutil_authroot(mx_op *op, bool disable, const char *cred, mx_err *err);
+/* spctl kext-consent enable|disable|add TEAM|remove TEAM (recoveryOS; NVRAM). */
+enum mx_consent_action { MX_CONSENT_ENABLE, MX_CONSENT_DISABLE, MX_CONSENT_ADD,
+	MX_CONSENT_REMOVE };
+int mx_op_kext_consent_set(mx_op *op, enum mx_consent_action act, const char *team,
+    mx_err *err);
+/* The NVRAM kext-consent state as stored (any architecture). */
+#define MX_CONSENT_MAX_TEAMS 64
+typedef struct mx_kext_consent_state {
+	bool enabled;
+	int nteams;
+	char teams[MX_CONSENT_MAX_TEAMS][16];
+} mx_kext_consent_state;
+int mx_op_kext_consent_get(mx_op *op, mx_kext_consent_state *out, mx_err *err);
+
+/* SecurityInfo and more: what `security show`, bputil -d, csrutil status and
+ * the MDM SecurityInfo query report.  Works in a read op (a LocalPolicy not
+ * created yet is reported as it would be created, without writing). */
+typedef struct mx_security_info {
+	bool apple_silicon;
+	uint32_t csr;                /* active SIP configuration (0: enabled) */
+	bool authenticated_root;     /* false when CSR_ALLOW_UNAUTHENTICATED_ROOT or sip1 */
+	enum mx_secpolicy policy;
+	bool kext_user_management, kext_remote_management;
+	mx_localpolicy lp;           /* Apple silicon */
+	bool lp_valid;
+	mx_boot_gate gate_user, gate_mdm;   /* may third-party kexts load, by approver */
+	enum mx_enroll enroll;
+	bool user_approved;
+	bool bootstrap_escrowed;
+	const char *secure_boot_level;   /* "full", "medium", "off" (static) */
+} mx_security_info;
+int mx_op_security_info(mx_op *op, mx_security_info *out, mx_err *err);
+/* "Reduced Security, \"Allow user management ...\"" for lp. */
+void mx_security_policy_summary(char *buf, size_t len, const mx_localpolicy *lp);
+
+/* ==== MDM (engine/mdm.c) ==== */
+
+enum mx_via { MX_VIA_MANUAL, MX_VIA_MDM };
+
+/* Can the MDM client answer: macOS running (MX_ESTATE otherwise) and enrolled? */
+int mx_op_mdm_ready(mx_op *op, mx_err *err);
+
+int mx_op_enroll(mx_op *op, enum mx_enroll method, bool user_approved, bool in_abm,
+    mx_err *err);
+/* Removes every MDM-installed profile (with the extension reactions), then unenrolls. */
+int mx_op_unenroll(mx_op *op, mx_err *err);
+/* SetBootstrapToken: supervised Macs only, never User Enrollment. */
+int mx_op_escrow_bootstrap_token(mx_op *op, mx_err *err);
+/* RestartDevice: NotifyUser (11.3+) shows the notice instead of restarting;
+ * RebuildKernelCache and KextPaths go to the AuxKC build.  *restarted (may
+ * be NULL) tells which happened. */
+typedef struct mx_mdm_restart {
+	bool notify_user, rebuild_kernel_cache;
+	int nkext_paths;
+	const char *const *kext_paths;
+} mx_mdm_restart;
+int mx_op_mdm_restart(mx_op *op, const mx_mdm_restart *req, bool *restarted, mx_err *err);
+/* Runs a prepared command and fills *response (the caller's, plist_free):
+ * Acknowledged with the query's keys, or Error with an ErrorChain (domain
+ * and code from the failure's mx_err; docs/engine.md).  A command that
+ * fails is not an engine failure: its effects are rolled back, its failure
+ * is logged in a transaction of its own and the op is finished; the return
+ * is non-zero only when the store itself failed. */
+int mx_op_mdm_command(mx_op *op, const mx_mdm_request *req, plist_t *response, mx_err *err);
+/* The ErrorChain entry {ErrorCode, ErrorDomain, LocalizedDescription,
+ * USEnglishDescription} an MDM client sends for err (caller's, plist_free). */
+plist_t mx_mdm_error_chain(const mx_err *err);
+
+/* ==== profiles (engine/profiles.c) ==== */
+
+/* Would an install via be accepted before looking at the profile (macOS
+ * running; enrolled for MDM)?  mx_op_profile_install checks this first. */
+int mx_op_profile_installable(mx_op *op, enum mx_via via, mx_err *err);
+/* Installs p (p->rc non-zero: that error, after the device checks) with
+ * macOS's delivery rules, replacing a profile of the same identifier, then
+ * runs the system-extension and kext reactions.  out (may be NULL) gets the
+ * stored row.  Authenticate first (mx_op_auth) where System Settings asks. */
+int mx_op_profile_install(mx_op *op, const mx_profile_import *p, enum mx_via via,
+    mx_profile_row *out, mx_err *err);
+/* Removes a profile (MX_EDENIED by hand for an MDM-installed one), with the reactions. */
+int mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err *err);
+/* Installed profiles in install order; fn's non-zero return stops. */
+int mx_op_profiles_each(mx_op *op, int (*fn)(const mx_profile_row *, void *), void *arg,
+    mx_err *err);
+/* One installed profile; *payload_xml (may be NULL) gets its PayloadContent
+ * as XML (malloc'd, "" when none).  MX_ENOTFOUND when not installed. */
+int mx_op_profile_get(mx_op *op, const char *identifier, mx_profile_row *out, char **payload_xml,
+    mx_err *err);
+/* The merged extension policies as the extension modules see them
+ * ({"system_extensions": {...}, "kernel_extensions": {...}}); *out is the caller's. */
+int mx_op_merged_policy(mx_op *op, json_t **out, mx_err *err);
+
+/* ==== apps (engine/apps.c) ==== */
+
+typedef struct mx_app_info {
+	char bundle_id[256];
+	char path[1024];             /* /Applications/X.app */
+	char content[65];            /* CAS hash */
+	int system_extensions;
+} mx_app_info;
+/* An installer copying app into /Applications (app->rc: that error). */
+int mx_op_app_install(mx_op *op, const mx_app_import *app, mx_app_info *out, mx_err *err);
+/* An installer placing an imported file or tree (content hash) at devpath
+ * (macOS running); why names the installer in the log. */
+int mx_op_file_place(mx_op *op, const char *devpath, const char *hash, const char *why,
+    mx_err *err);
+/* Finder's move to Trash: first the system-extension reaction (deleting an
+ * app with an active extension asks an administrator: cred; may refuse). */
+int mx_op_app_delete(mx_op *op, const char *bundle_id, const char *cred, char *devpath,
+    size_t devpath_len, mx_err *err);
+
+/* ==== system extensions (engine/sysext*.c) ==== */
+
+typedef struct mx_sx_result {
+	char identifier[256];
+	char app_id[256];
+	char unique_id[40];
+	const char *plan;            /* mx_sx_plan_name, static */
+	const char *result;          /* "completed", "willCompleteAfterReboot", "needs user approval", ... */
+	enum mx_sx_state state;
+	char note[128];              /* " (authorized by administrator NAME)" or "" */
+} mx_sx_result;
+/* OSSystemExtensionRequest activation of a prepared request.  on_replace
+ * false: the delegate cancels a replacement (error 11).  A request that
+ * fails validation is refused (its event only) with the sysext domain. */
+int mx_op_sysext_activate(mx_op *op, const mx_sx_request *req, bool replace, mx_sx_result *out,
+    mx_err *err);
+/* Deactivation by the app that activated it; cred answers the admin dialog
+ * (NULL: the dialog is shown and committed, then error 13). */
+int mx_op_sysext_deactivate(mx_op *op, const char *app_id, const char *ext_id, const char *cred,
+    mx_sx_result *out, mx_err *err);
+/* System Settings' Allow (an administrator). out (may be NULL) gets the record. */
+int mx_op_sysext_approve(mx_op *op, const char *bundle_id, const char *cred, mx_sx_rec *out,
+    mx_err *err);
+/* systemextensionsctl developer on|off (query: on NULL), reset, uninstall
+ * TEAM|- BUNDLE, gc.  developer/reset/uninstall are refused while SIP is
+ * enabled (MX_EDENIED; the tool prints its own three lines). */
+int mx_op_sysext_developer(mx_op *op, const bool *on, bool *now_on, mx_err *err);
+int mx_op_sysext_reset(mx_op *op, size_t *count, mx_err *err);
+int mx_op_sysext_uninstall(mx_op *op, const char *team, const char *bundle_id, mx_err *err);
+int mx_op_sysext_gc(mx_op *op, size_t *cleaned, mx_err *err);
+/* The device's records (db.plist) in creation order; *out malloc'd (free). */
+int mx_op_sysexts(mx_op *op, mx_sx_rec **out, size_t *n, mx_err *err);
+/* The list line's "--- category" header for this macOS. */
+void mx_sysext_category_header(char *buf, size_t len, const char *category, mx_version os);
+
+/* ==== kernel extensions (engine/kext*.c) ==== */
+
+/* An installer copying an imported kext into /Library/Extensions. */
+int mx_op_kext_install(mx_op *op, const mx_kext_import *k, mx_kext *out, mx_err *err);
+/* An uninstaller deleting it (by bundle id or device path); what (may be
+ * NULL) gets the event's sentence. */
+int mx_op_kext_remove(mx_op *op, const char *id_or_path, char *what, size_t what_len,
+    mx_err *err);
+typedef struct mx_kext_approve_result {
+	mx_kext kext;                /* the kext asked for, after */
+	char user[64];               /* who allowed it */
+	int napproved;               /* with the same developer's other blocked kexts */
+} mx_kext_approve_result;
+/* System Settings' Allow (TN2459 scope).  cred: who (an administrator
+ * unless AllowNonAdminUserApprovals); a refusal is logged. */
+int mx_op_kext_approve(mx_op *op, const char *bundle_id, const char *cred,
+    mx_kext_approve_result *out, mx_err *err);
+
+#define MX_KEXT_LOAD_MAX 64
+typedef struct mx_kext_load_item {
+	char name[1024];             /* as asked: bundle id or path */
+	mx_kext kext;                /* after the attempt */
+	enum mx_kext_load_result result;
+} mx_kext_load_item;
+typedef struct mx_kext_load_report {
+	int n;
+	mx_kext_load_item item[MX_KEXT_LOAD_MAX];
+} mx_kext_load_report;
+/* kmutil load: each name decided and saved (the states it reaches are kept
+ * even when a kext needs approval or a reboot); *out says what happened.
+ * Returns 0 when every attempt was processed; the KMErrorDomain outcome is
+ * mx_kext_load_error's.  A name that is no kext fails the op. */
+int mx_op_kext_load(mx_op *op, const char *const *names, int n, mx_kext_load_report *out,
+    mx_err *err);
+/* The KMErrorDomain error of a load report (0 when everything loaded):
+ * 27 approval needed, 71 architecture, 1 rejected, 28 reboot needed — in
+ * that order, as kmutil reports the first.  System Settings' name is in the text. */
+int mx_kext_load_error(const mx_kext_load_report *r, const mx_device *d, mx_err *err);
+/* kmutil unload: each must be loaded (KMErrorDomain 3 otherwise, naming it). */
+int mx_op_kext_unload(mx_op *op, const char *const *names, int n, mx_err *err);
+/* kmutil rebuild: what the AuxKC would gain and lose (arrays malloc'd). */
+typedef struct mx_kext_rebuild_plan {
+	int nadd, ndel;
+	mx_kext *add, *del;
+} mx_kext_rebuild_plan;
+int mx_op_kext_rebuild_plan(mx_op *op, mx_kext_rebuild_plan *out, mx_err *err);
+void mx_kext_rebuild_plan_free(mx_kext_rebuild_plan *p);
+/* ... and the authorisation dialog's answer: an administrator; then a
+ * restart is required. */
+int mx_op_kext_rebuild_authorize(mx_op *op, const char *cred, mx_err *err);
+/* kmutil trigger-panic-medic (recoveryOS only: MX_ESTATE otherwise). */
+int mx_op_kext_panic_medic(mx_op *op, mx_err *err);
+/* The device's kexts in bundle-id order; *out malloc'd (free). */
+int mx_op_kexts(mx_op *op, mx_kext **out, int *n, mx_err *err);
+/* A kext by bundle id or device path (also /Library/StagedExtensions/...). */
+int mx_op_kext_find(mx_op *op, const char *id_or_path, mx_kext *out, mx_err *err);
+/* A copy of the device's AuxKC (*buf NULL, *len 0 when it has none); *buf malloc'd. */
+int mx_op_auxkc(mx_op *op, uint8_t **buf, size_t *len, mx_err *err);
+/* "System Settings" (13+) or "System Preferences". */
+const char *mx_kext_settings_name(const mx_device *d);
+/* The Boot KC UUID an AuxKC links against: one per macOS version and
+ * architecture, as the OS ships it [INF docs/fleet.md]. */
+void mx_kext_boot_kcid(const mx_device *d, uint8_t out[16]);
+/* The kext record's signature kind for a verification result. */
+enum mx_kext_sig mx_kext_sig_from(enum mx_sigkind k);
+
+/* ==== export and import of a device's state (engine/export.c) ==== */
+
+/* The device's state as export writes it (the LocalPolicy loaded, made at
+ * first use in a write op); *lp_valid (may be NULL): its signature verifies.
+ * *out is the caller's (mx_devstate_free). */
+int mx_op_devstate(mx_op *op, mx_devstate *out, bool *lp_valid, mx_err *err);
+/* Writes s under dir (no op open): docs/export.md. */
+int mx_engine_devstate_export(mx_engine *e, const mx_devstate *s, const char *dir, mx_err *err);
+/* Reads and checks a host directory of a device's files (an import: the one
+ * place it is read); name (NULL: the sidecar's) names the new device. */
+int mx_engine_devstate_read(mx_engine *e, const char *host_dir, const char *name,
+    mx_devstate *out, mx_err *err);
+/* Creates the device of s in its own transaction, at the engine's clock,
+ * with fresh random bytes for serial, salt and SEP key. */
+int mx_engine_devstate_import(mx_engine *e, const mx_devstate *s, int64_t *device_id,
+    mx_err *err);
+
+/* ==== what the user sees (engine/alerts.c) ==== */
+
+/* Alerts on screen now, oldest first; fn's non-zero return stops. */
+int mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg, mx_err *err);
+/* The event log, oldest first. */
+int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err);
+
+/* ==== JSON: one serializer per object (engine/json.c) ====
+ * The DESIGN.md contract, shared by every --json and the HTTP API.  Each
+ * fills *out (the caller's, json_decref) or fails with MX_EFORMAT naming the
+ * object and field: a string that is not valid UTF-8 is never dropped and
+ * never turns the document into nothing. */
+int mx_json_device(json_t **out, const mx_device *d, mx_err *err);
+int mx_json_kext(json_t **out, const mx_kext *k, mx_err *err);
+int mx_json_sysext(json_t **out, const mx_sx_rec *r, mx_err *err);
+int mx_json_alert(json_t **out, const mx_alert *a, mx_err *err);
+/* payload_types is always an array; payload_xml (may be NULL) adds payload_content_xml. */
+int mx_json_profile(json_t **out, const mx_profile_row *r, const char *payload_xml, mx_err *err);
+int mx_json_event(json_t **out, const mx_event *ev, mx_err *err);
+int mx_json_security_info(json_t **out, const mx_security_info *si, mx_err *err);
+int mx_json_localpolicy(json_t **out, const mx_localpolicy *lp, bool valid, mx_err *err);
+int mx_json_app(json_t **out, const mx_app_info *a, mx_err *err);
+int mx_json_sysext_result(json_t **out, const mx_sx_result *r, bool activation, mx_err *err);
+/* The result of kext install: bundle_id, version, path, signature, state. */
+int mx_json_kext_installed(json_t **out, const mx_kext *k, mx_err *err);
+/* {"error": {code, name, domain, subcode, where, message}} for a failure. */
+int mx_json_error(json_t **out, const mx_err *e, mx_err *err);
+
+#endif

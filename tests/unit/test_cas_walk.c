@@ -1,0 +1,118 @@
+/*
+ * test_cas_walk.c — issue 14 §7: the content store's tree walk is bounded
+ * and iterative.  A tree whose directories nest 32 deep below its root is
+ * stored (and hashes the same however it was reached); 33 deep is refused
+ * with a message naming the bound; 1,000 deep (the stack overflow that
+ * crashed `kext install`) is refused the same way.  Also: the temporaries a
+ * killed import left (dead PID) are found, a live PID's are not.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cs_build.h"
+#include "harness.h"
+#include "macext/store.h"
+
+/* root/T.kext/Contents then depth-1 more directories "d", a file at the bottom. */
+static void
+make_deep(char *tree, size_t tl, const char *root, int depth)
+{
+	snprintf(tree, tl, "%s/T.kext", root);
+	mkdir(tree, 0755);
+	char *p = malloc(8192);
+	snprintf(p, 8192, "%s/Contents", tree);
+	mkdir(p, 0755);
+	for (int i = 1; i < depth; i++) {
+		size_t l = strlen(p);
+		snprintf(p + l, 8192 - l, "/d");
+		CHECK_EQ_INT(mkdir(p, 0755), 0);
+	}
+	size_t l = strlen(p);
+	snprintf(p + l, 8192 - l, "/f");
+	tb_write_file(p, "x", 1);
+	free(p);
+}
+
+MX_TEST(cas_walk_depth_bound)
+{
+	static const struct { int depth; int code; } cases[] = {
+		{ 1, 0 }, { 32, 0 }, { 33, MX_ETOOBIG }, { 1000, MX_ETOOBIG },
+	};
+	char dir[1024], state[1100];
+	snprintf(dir, sizeof dir, "%s", mx_test_tmpdir());
+	snprintf(state, sizeof state, "%s/state", dir);
+	mx_store *st = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_store_open(&st, state, &err), 0);
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char root[1200], tree[1300], hash[65] = "";
+		snprintf(root, sizeof root, "%s/src%zu", dir, i);
+		mkdir(root, 0755);
+		make_deep(tree, sizeof tree, root, cases[i].depth);
+		mx_err_clear(&err);
+		int rc = mx_cas_put_tree(st, tree, hash, &err);
+		if (rc != cases[i].code)
+			mx_test_fail_at(__FILE__, __LINE__, "depth %d: rc %d (%s)", cases[i].depth, rc,
+			    err.msg);
+		if (rc != 0 && strstr(err.msg, "nests deeper than 32 directories") == NULL)
+			mx_test_fail_at(__FILE__, __LINE__, "depth %d: \"%s\"", cases[i].depth, err.msg);
+		if (rc == 0) {
+			/* stored: the copy is there and walks to the same hash again */
+			char path[2048], again[65];
+			CHECK_EQ_INT(mx_cas_path(st, hash, path, sizeof path, &err), 0);
+			CHECK_EQ_INT(mx_cas_put_tree(st, path, again, &err), 0);
+			CHECK_EQ_STR(again, hash);
+		}
+	}
+	long n = -1;
+	CHECK_EQ_INT(mx_cas_stale_temps(st, false, NULL, NULL, &n, &err), 0);
+	CHECK_EQ_INT(n, 0);            /* the refused imports left no temporary */
+	mx_store_close(st);
+}
+
+MX_TEST(cas_stale_temps_dead_pids_only)
+{
+	char dir[1024], state[1100], p[1400];
+	snprintf(dir, sizeof dir, "%s", mx_test_tmpdir());
+	snprintf(state, sizeof state, "%s/state", dir);
+	mx_store *st = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_store_open(&st, state, &err), 0);
+	if (st == NULL)
+		return;
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(p, sizeof p, "%s/cas", state);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-aa", state, (int)dead);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-aa/X.kext", state, (int)dead);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-aa/X.kext/half", state, (int)dead);
+	tb_write_file(p, "half", 4);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-bb", state, (int)getpid());
+	mkdir(p, 0755);
+	long n = 0;
+	CHECK_EQ_INT(mx_cas_stale_temps(st, false, NULL, NULL, &n, &err), 0);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_INT(mx_cas_stale_temps(st, true, NULL, NULL, &n, &err), 0);
+	CHECK_EQ_INT(n, 1);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-aa", state, (int)dead);
+	struct stat sb;
+	CHECK(stat(p, &sb) != 0 && errno == ENOENT);
+	snprintf(p, sizeof p, "%s/cas/.tmp-%d-bb", state, (int)getpid());
+	CHECK(stat(p, &sb) == 0);       /* a live writer's temporary stays */
+	CHECK_EQ_INT(mx_cas_stale_temps(st, false, NULL, NULL, &n, &err), 0);
+	CHECK_EQ_INT(n, 0);
+	rmdir(p);
+	mx_store_close(st);
+}

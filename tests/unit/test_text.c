@@ -1,0 +1,150 @@
+/*
+ * test_text.c — src/formats/text.c: UTF-8 validity (RFC 3629's table of
+ * well-formed sequences, the edges of each row), the text escape (every
+ * class of byte it changes, losslessness by decoding the escape again,
+ * truncation like snprintf) and strict decimal numbers.
+ */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "macext/text.h"
+
+static const struct { const char *name, *s; size_t n; bool ok; } utf8_cases[] = {
+	{ "empty", "", 0, true },
+	{ "ascii", "com.example.kext", 16, true },
+	{ "two-byte e-acute", "\xc3\xa9", 2, true },
+	{ "three-byte euro", "\xe2\x82\xac", 3, true },
+	{ "four-byte U+1F600", "\xf0\x9f\x98\x80", 4, true },
+	{ "U+10FFFF", "\xf4\x8f\xbf\xbf", 4, true },
+	{ "U+D7FF (before surrogates)", "\xed\x9f\xbf", 3, true },
+	{ "U+E000 (after surrogates)", "\xee\x80\x80", 3, true },
+	{ "lone continuation", "\x80", 1, false },
+	{ "lead C0 (overlong)", "\xc0\xaf", 2, false },
+	{ "lead C1 (overlong)", "\xc1\xbf", 2, false },
+	{ "overlong three-byte", "\xe0\x80\xaf", 3, false },
+	{ "overlong four-byte", "\xf0\x80\x80\xaf", 4, false },
+	{ "surrogate U+D800", "\xed\xa0\x80", 3, false },
+	{ "surrogate U+DFFF", "\xed\xbf\xbf", 3, false },
+	{ "above U+10FFFF", "\xf4\x90\x80\x80", 4, false },
+	{ "lead F5", "\xf5\x80\x80\x80", 4, false },
+	{ "lead FF", "\xff", 1, false },
+	{ "truncated two-byte", "\xc3", 1, false },
+	{ "truncated four-byte", "\xf0\x9f\x98", 3, false },
+	{ "continuation missing mid-string", "a\xc3z", 3, false },
+	{ "latin-1 e-acute", "caf\xe9", 4, false },
+};
+
+MX_TEST(text_utf8_table)
+{
+	for (size_t i = 0; i < sizeof utf8_cases / sizeof utf8_cases[0]; i++) {
+		bool got = mx_utf8_valid(utf8_cases[i].s, utf8_cases[i].n);
+		if (got != utf8_cases[i].ok)
+			mx_test_fail_at(__FILE__, __LINE__, "%s: valid=%d, expected %d",
+			    utf8_cases[i].name, got, utf8_cases[i].ok);
+	}
+	CHECK_EQ_INT(mx_utf8_bad_offset("ab\xc3\xa9" "c\xff" "d", 7), 5);
+	CHECK_EQ_INT(mx_utf8_bad_offset("abc", 3), 3);
+}
+
+static const struct { const char *in, *want; } esc_cases[] = {
+	{ "admin", "admin" },
+	{ "Jos\xc3\xa9 \xe2\x82\xac", "Jos\xc3\xa9 \xe2\x82\xac" },     /* UTF-8 kept */
+	{ "a\nb", "a\\nb" },
+	{ "a\r\tb", "a\\r\\tb" },
+	{ "back\\slash", "back\\\\slash" },
+	{ "\x1b[31mred", "\\x1b[31mred" },                           /* ESC */
+	{ "bell\x07", "bell\\x07" },
+	{ "del\x7f", "del\\x7f" },
+	{ "latin1 \xe9", "latin1 \\xe9" },                             /* not UTF-8 */
+	{ "\xc2\x9b" "2J", "\\u009b2J" },                              /* C1 CSI */
+	{ "\xe2\x80\xae" "txt.exe", "\\u202etxt.exe" },                /* RIGHT-TO-LEFT OVERRIDE */
+	{ "\xe2\x81\xa6" "x", "\\u2066x" },                            /* LEFT-TO-RIGHT ISOLATE */
+	{ "kext 2024-01-01 12:00 mdm: forged", "kext 2024-01-01 12:00 mdm: forged" },
+};
+
+/* Undoes mx_text_escape: the test of losslessness. */
+static char *
+unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	while (*s) {
+		if (*s != '\\') {
+			*o++ = *s++;
+			continue;
+		}
+		s++;
+		if (*s == 'n') { *o++ = '\n'; s++; }
+		else if (*s == 'r') { *o++ = '\r'; s++; }
+		else if (*s == 't') { *o++ = '\t'; s++; }
+		else if (*s == '\\') { *o++ = '\\'; s++; }
+		else if (*s == 'x') { *o++ = (char)strtol((char[]){ s[1], s[2], 0 }, NULL, 16); s += 3; }
+		else if (*s == 'u') {
+			long cp = strtol((char[]){ s[1], s[2], s[3], s[4], 0 }, NULL, 16);
+			if (cp < 0x800) {
+				*o++ = (char)(0xC0 | (cp >> 6));
+				*o++ = (char)(0x80 | (cp & 0x3F));
+			} else {
+				*o++ = (char)(0xE0 | (cp >> 12));
+				*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+				*o++ = (char)(0x80 | (cp & 0x3F));
+			}
+			s += 5;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+MX_TEST(text_escape_table)
+{
+	for (size_t i = 0; i < sizeof esc_cases / sizeof esc_cases[0]; i++) {
+		char *got = mx_text_escape_dup(esc_cases[i].in);
+		CHECK_EQ_STR(got, esc_cases[i].want);
+		char *back = unescape(got);
+		CHECK_EQ_STR(back, esc_cases[i].in);
+		CHECK(mx_text_needs_escape(esc_cases[i].in) == (strcmp(esc_cases[i].in,
+		    esc_cases[i].want) != 0));
+		/* no escaped output holds a control byte */
+		for (const char *p = got; *p; p++)
+			CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+		free(back);
+		free(got);
+	}
+}
+
+MX_TEST(text_escape_truncates_like_snprintf)
+{
+	char buf[6];
+	size_t n = mx_text_escape(buf, sizeof buf, "a\nbcdef");
+	CHECK_EQ_INT(n, 8);                 /* a \ n b c d e f */
+	CHECK_EQ_STR(buf, "a\\nbc");
+	CHECK_EQ_INT(mx_text_escape(NULL, 0, "\x1b"), 4);
+	/* stable: escaping twice gives the same text both times */
+	char *a = mx_text_escape_dup("x\x1by"), *b = mx_text_escape_dup("x\x1by");
+	CHECK_EQ_STR(a, b);
+	free(a);
+	free(b);
+}
+
+MX_TEST(text_parse_numbers)
+{
+	int64_t v;
+	uint64_t u;
+	CHECK(mx_parse_i64("0", 0, 10, &v) && v == 0);
+	CHECK(mx_parse_i64("-9223372036854775808", INT64_MIN, INT64_MAX, &v) && v == INT64_MIN);
+	CHECK(mx_parse_i64("9223372036854775807", INT64_MIN, INT64_MAX, &v) && v == INT64_MAX);
+	CHECK(!mx_parse_i64("9223372036854775808", INT64_MIN, INT64_MAX, &v));
+	CHECK(!mx_parse_i64("-1", 0, 100, &v));        /* no sign when min >= 0 */
+	CHECK(!mx_parse_i64("101", 0, 100, &v));
+	static const char *const bad[] = { "", "-", "1abc", " 1", "1 ", "+1", "0x10", "1e3",
+		"1.0", "abc", "--1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (mx_parse_i64(bad[i], INT64_MIN, INT64_MAX, &v))
+			mx_test_fail_at(__FILE__, __LINE__, "'%s' parsed as %lld", bad[i], (long long)v);
+	CHECK(mx_parse_u64("18446744073709551615", UINT64_MAX, &u) && u == UINT64_MAX);
+	CHECK(!mx_parse_u64("18446744073709551616", UINT64_MAX, &u));
+	CHECK(!mx_parse_u64("18446744073709551617", UINT64_MAX, &u));
+	CHECK(!mx_parse_u64("-1", UINT64_MAX, &u));
+	bool neg;
+	CHECK(mx_parse_dec("-00", 3, true, &neg, &u) && neg && u == 0);
+}
