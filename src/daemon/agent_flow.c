@@ -71,6 +71,7 @@ agent_dev_free(agent_dev *d)
 	X509_free(d->x509);
 	agent_scep_free(d->scep);
 	free(d->result);
+	agent_job_free(d->held);
 	if (d->pending)
 		free(d->pending->body);
 	free(d->pending);
@@ -445,6 +446,10 @@ agent_flow_step(mx_agent *a, agent_dev *d)
 		return;
 	case PH_CHECKOUT:
 		b = agent_msg_checkout(d, &n);
+		put(a, d, true, b, n);
+		return;
+	case PH_GET_BOOTSTRAP:
+		b = agent_msg_bootstrap(d, false, NULL, 0, &n);
 		put(a, d, true, b, n);
 		return;
 	}
@@ -832,6 +837,56 @@ session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_
 		session_send_result(a, d);
 		return;
 	}
+	/* RestartDevice(RebuildKernelCache) on Apple silicon whose bootstrap token
+	 * may authenticate: the Mac first asks the server for the token
+	 * (device.restart.yaml), then rebuilds */
+	if (d->channel == CH_DEVICE && d->f.arch == MX_ARCH_ARM64 && d->bootstrap_sent &&
+	    (d->f.enroll == MX_ENROLL_AUTOMATED || d->f.kext_remote) &&
+	    memmem(body, len, "RebuildKernelCache", 18) != NULL) {
+		mx_mdm_command c;
+		mx_err e;
+		if (mx_mdm_command_parse(&c, body, len, "command", &e) == 0) {
+			bool rebuild = strcmp(c.type, "RestartDevice") == 0 && c.rebuild_kernel_cache;
+			mx_mdm_command_free(&c);
+			if (rebuild) {
+				d->held = j;
+				go(a, d, PH_GET_BOOTSTRAP);
+				return;
+			}
+		}
+	}
+	d->step = ST_JOB;
+	agent_queue_push(&a->store_q, j);
+}
+
+/* The server's GetBootstrapToken answer: the token this Mac escrowed, or none. */
+static void
+bootstrap_reply(mx_agent *a, agent_dev *d, uint8_t *body, size_t len)
+{
+	uint8_t mine[32];
+	agent_bootstrap_token(d, mine);
+	plist_t p = NULL;
+	mx_err e;
+	bool same = false;
+	if (len && mx_plist_parse(&p, body, len, "GetBootstrapToken", &e) == 0) {
+		plist_t t = plist_dict_get_item(p, "BootstrapToken");
+		uint64_t n = 0;
+		const char *v = t && plist_get_node_type(t) == PLIST_DATA ? plist_get_data_ptr(t, &n) : NULL;
+		same = v && n == sizeof mine && memcmp(v, mine, sizeof mine) == 0;
+	}
+	plist_free(p);
+	free(body);
+	if (!same)
+		agent_set_error(a, d, "GetBootstrapToken: the server %s this Mac's bootstrap token: the"
+		    " rebuild would ask a user to authenticate", len ? "answered with another than" :
+		    "does not hold");
+	agent_log(a, same ? 2 : 1, "mdm agent: %s: GetBootstrapToken: %s", d->name,
+	    same ? "the escrowed token" : "no matching token");
+	agent_job *j = d->held;
+	d->held = NULL;
+	d->phase = PH_SESSION;
+	if (j == NULL)
+		return;
 	d->step = ST_JOB;
 	agent_queue_push(&a->store_q, j);
 }
@@ -954,6 +1009,9 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 		return;
 	case PH_SESSION:
 		session_reply(a, d, ctype, body, len);
+		return;
+	case PH_GET_BOOTSTRAP:
+		bootstrap_reply(a, d, body, len);
 		return;
 	case PH_CHECKOUT:
 		free(body);

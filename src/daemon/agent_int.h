@@ -99,6 +99,7 @@ enum dev_phase {
 	PH_SAVE_IDENTITY,
 	PH_AUTHENTICATE, PH_TOKENUPDATE, PH_BOOTSTRAP, PH_ENROLLED_SAVE,
 	PH_USER_AUTH, PH_USER_TOKEN,
+	PH_GET_BOOTSTRAP,   /* GetBootstrapToken before a kernel-cache rebuild */
 	PH_SESSION,         /* the command loop on a channel */
 	PH_CHECKOUT,
 	PH_DONE             /* checked out or failed: nothing more */
@@ -136,6 +137,7 @@ typedef struct agent_facts {
 	enum mx_envkind env;
 	enum mx_enroll enroll;
 	bool supervised, user_approved, escrowed;
+	bool kext_remote;              /* "Allow remote management of kernel extensions" */
 	uint64_t boot_count;
 	char user[64];                 /* the console user's short name ("" none) */
 } agent_facts;
@@ -184,7 +186,7 @@ typedef struct agent_dev {
 	char result_status[16];
 	int sent;                      /* PH_SESSION: 0 Idle, 1 a result went out */
 	struct agent_http *pending;    /* waiting for its Mdm-Signature (owned) */
-	bool boot_token_asked;         /* GetBootstrapToken before a kernel-cache rebuild */
+	struct agent_job *held;        /* PH_GET_BOOTSTRAP: the RestartDevice waiting for it */
 	bool admitted;                 /* holds one of the agent's active slots */
 	struct agent_dev *qnext;       /* waiting for an active slot */
 } agent_dev;

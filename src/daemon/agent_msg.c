@@ -33,6 +33,7 @@ agent_facts_from(agent_facts *f, const mx_device *d)
 	f->supervised = d->supervised;
 	f->user_approved = d->user_approved;
 	f->escrowed = d->bootstrap_escrowed;
+	f->kext_remote = d->kext_remote_management;
 	f->boot_count = d->boot_count;
 	/* the console user: the first standard user, else the first user */
 	for (int i = 0; i < d->nusers && f->user[0] == '\0'; i++)

@@ -87,6 +87,9 @@ wait_results "$UUID" 1 || _fail ade.restart "no result"
 eq ade.restart_acknowledged "$(jq_py '(j if isinstance(j, list) else j["results"])[0]["status"]')" Acknowledged
 _i=0; while [ "$(MACEXT_DEVICE=ade kx_field $CS state)" != loaded ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 MACEXT_DEVICE=ade kx_state ade.kext_loaded $CS loaded
+# the rebuild on Apple silicon under ADE asked the server for the bootstrap token first
+ctl GET /v1/counters
+eq ade.get_bootstrap_token "$(jq_py 'j["counters"]["get_bootstrap_token"]')" 1
 
 # ---- SecurityInfo and ProfileList say what happened
 ctl POST "/v1/enqueue/$ADE_UDID?push=1" '{"request_type": "SecurityInfo"}'

@@ -13,7 +13,7 @@ PROFILE="$TESTDATA/profiles/kandji__crowdstrike_settings_with_kext.mobileconfig"
 AGENT="--start-spread 0 --backoff-max 0.3 --http-timeout 2"
 installs() { "$MX" --device "$1" log --json | python3 -c 'import json,sys
 j=json.load(sys.stdin); j=j if isinstance(j, list) else j.get("events", [])
-print(len([e for e in j if e["what"].startswith("profile com.kandji.crowdstrike installed")]))'; }
+print(len([e for e in j if e["what"].startswith(("profile com.kandji.crowdstrike installed", "profile com.kandji.crowdstrike replaced"))]))'; }
 results() { ctl GET "/v1/results?uuid=$1&body=0"; jq_py '[r["status"] for r in (j if isinstance(j, list) else j["results"])]'; }
 
 # ---- enrolment through 500s on check-in
@@ -50,6 +50,26 @@ eq faults.all_valid "$(jq_py 'j["counters"]["invalid"]')" 0
 t_grep faults.profile_gone '^IDENTIFIER' "$MX" --device m1 profiles list
 t_exit 1 faults.crowdstrike_removed sh -c "'$MX' --device m1 profiles list | grep -q crowdstrike"
 t store.check "$MX" store check
+
+# ---- the agent killed at every store write of a command: it never half-applies it,
+# the server's command comes again and runs once, the store stays whole
+kills=0
+M1=$("$MX" --device m1 device show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["udid"])')
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	ctl POST "/v1/enqueue/$M1" "{\"request_type\": \"InstallProfile\", \"profile_file\": \"$PROFILE\"}"
+	U=$(jq_py 'j["command_uuid"]')
+	n0=$(installs m1)
+	MACEXT_FAULT=$k MACEXT_FAULT_KILL=1 "$MX" --device m1 mdm agent --until idle $AGENT >/dev/null 2>&1
+	[ $? -eq 137 ] && kills=$((kills + 1))
+	"$MX" store check >/dev/null 2>&1 || _fail "crash.$k.store_check" "$("$MX" store check 2>&1)"
+	timeout 120 "$MX" mdm agent --until idle $AGENT >/dev/null 2>&1
+	got="$(results "$U") $(( $(installs m1) - n0 ))"
+	eq "crash.$k.once" "$got" '["Acknowledged"] 1'
+done
+eq crash.killed_mid_command "$([ $kills -ge 8 ] && echo yes || echo "only $kills")" yes
+ctl GET /v1/counters
+eq crash.no_duplicates "$(jq_py 'j["counters"]["duplicate_results"]')" 0
+t store.check_after_crashes "$MX" store check
 mds_stop
 
 # ---- a SCEP CA that answers FAILURE: the enrolment fails and says why
