@@ -9,7 +9,7 @@
  *         -> ENROLLED (the engine installs the profile, the Mac is managed)
  *         -> SetBootstrapToken (when the server advertises it; supervised)
  *         -> UserAuthenticate + user TokenUpdate (per-user connections)
- *         -> SESSION: Idle -> command -> result ... until an empty reply
+ *         -> SESSION: Idle -> command -> result ... (agent_session.c)
  *
  * Failures of the network or the server (4xx/5xx, resets, timeouts, wrong
  * Content-Type, malformed or huge replies) are retried with exponential
@@ -35,9 +35,7 @@
 
 #define CHECKIN_CTYPE "application/x-apple-aspen-mdm-checkin"
 #define REPORT_CTYPE  "application/x-apple-aspen-mdm"
-#define NOTNOW_RECHECK 1.0   /* seconds before a Mac that answered NotNow checks in again */
 
-static void go(mx_agent *a, agent_dev *d, enum dev_phase ph);
 
 void
 agent_release(mx_agent *a, agent_dev *d)
@@ -90,11 +88,8 @@ backoff(mx_agent *a, agent_dev *d)
 }
 
 /* A failure worth retrying: the same phase again, later. */
-static void
-retry(mx_agent *a, agent_dev *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-retry(mx_agent *a, agent_dev *d, const char *fmt, ...)
+void
+agent_retry(mx_agent *a, agent_dev *d, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -110,8 +105,8 @@ retry(mx_agent *a, agent_dev *d, const char *fmt, ...)
 	agent_release(a, d);   /* backing off, it holds no slot */
 }
 
-static void
-save(mx_agent *a, agent_dev *d)
+void
+agent_save(mx_agent *a, agent_dev *d)
 {
 	agent_job *j = agent_job_new(J_SAVE, d);
 	mx_mdm_enrollment *rec = mx_xmalloc(sizeof *rec);
@@ -122,11 +117,8 @@ save(mx_agent *a, agent_dev *d)
 }
 
 /* A refusal no retry changes: the enrolment has failed. */
-static void
-give_up(mx_agent *a, agent_dev *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-give_up(mx_agent *a, agent_dev *d, const char *fmt, ...)
+void
+agent_give_up(mx_agent *a, agent_dev *d, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -140,12 +132,12 @@ give_up(mx_agent *a, agent_dev *d, const char *fmt, ...)
 	agent_scep_free(d->scep);
 	d->scep = NULL;
 	agent_status_bump(a);
-	save(a, d);
+	agent_save(a, d);
 	agent_release(a, d);
 }
 
-static void
-ok(mx_agent *a, agent_dev *d)
+void
+agent_ok(mx_agent *a, agent_dev *d)
 {
 	if (d->failures || d->last_error[0]) {
 		d->failures = 0;
@@ -156,19 +148,19 @@ ok(mx_agent *a, agent_dev *d)
 
 /* ---- sending ---- */
 
-static const char *
-url_for(const agent_dev *d, bool checkin)
+const char *
+agent_url_for(const agent_dev *d, bool checkin)
 {
 	return checkin ? d->prof->p.checkin_url : d->prof->p.server_url;
 }
 
 /* PUTs body (owned) to CheckInURL or ServerURL, signed when SignMessage. */
-static void
-put(mx_agent *a, agent_dev *d, bool checkin, uint8_t *body, size_t len)
+void
+agent_put(mx_agent *a, agent_dev *d, bool checkin, uint8_t *body, size_t len)
 {
 	agent_http *h = mx_xcalloc(1, sizeof *h);
 	h->method = NET_PUT;
-	snprintf(h->url, sizeof h->url, "%s", url_for(d, checkin));
+	snprintf(h->url, sizeof h->url, "%s", agent_url_for(d, checkin));
 	h->ctype = checkin ? CHECKIN_CTYPE : REPORT_CTYPE;
 	h->body = body;
 	h->len = len;
@@ -238,99 +230,6 @@ scep_pkiop(mx_agent *a, agent_dev *d, uint8_t *der, size_t len)
 	agent_net_send(a, d, &h);
 }
 
-/* ---- phases ---- */
-
-static bool
-bootstrap_wanted(const agent_dev *d)
-{
-	/* macOS 10.15+ creates and escrows a bootstrap token only when the server
-	 * advertises com.apple.mdm.bootstraptoken, on a supervised Mac */
-	return (d->prof->p.capabilities & MX_CAP_BOOTSTRAP_TOKEN) && !d->bootstrap_sent &&
-	    d->f.supervised && d->method != MX_ENROLL_USER && mx_version_at_least(d->f.os, 10, 15, 0);
-}
-
-static bool
-user_channel_wanted(const agent_dev *d)
-{
-	return (d->prof->p.capabilities & MX_CAP_PER_USER_CONNECTIONS) && d->f.user[0] &&
-	    !d->user_enrolled && !d->user_declined;
-}
-
-/* After enrolment and after every change: what to do next. */
-static void
-next_after_enrolled(mx_agent *a, agent_dev *d)
-{
-	if (bootstrap_wanted(d)) {
-		go(a, d, PH_BOOTSTRAP);
-		return;
-	}
-	if (user_channel_wanted(d)) {
-		d->ua_round = 0;
-		go(a, d, d->method == MX_ENROLL_USER ? PH_USER_TOKEN : PH_USER_AUTH);
-		return;
-	}
-	d->phase = PH_SESSION;
-	if (d->recheck[CH_DEVICE] || d->recheck[CH_USER]) {
-		for (int c = 0; c < 2; c++) {
-			d->wake[c] |= d->recheck[c];
-			d->recheck[c] = false;
-		}
-		double iv = a->o.poll_interval > 0 ? a->o.poll_interval : 300;
-		agent_timer(a, d, agent_now() + (iv < NOTNOW_RECHECK ? iv : NOTNOW_RECHECK));
-		agent_release(a, d);
-		return;
-	}
-	if (d->wake[CH_DEVICE] || (d->wake[CH_USER] && d->user_enrolled) || d->result) {
-		agent_flow_step(a, d);
-		return;
-	}
-	/* nothing to do: the next poll, with jitter; memory stays bounded when
-	 * many Macs are idle: this one parses its key again next time */
-	if (d->pkey && atomic_load(&a->parsed_keys) > AGENT_PARSED_KEYS_MAX) {
-		EVP_PKEY_free(d->pkey);
-		X509_free(d->x509);
-		d->pkey = NULL;
-		d->x509 = NULL;
-		atomic_fetch_sub(&a->parsed_keys, 1);
-	}
-	double iv = a->o.poll_interval > 0 ? a->o.poll_interval : 300;
-	double j = a->o.poll_jitter >= 0 ? a->o.poll_jitter : 0.2;
-	d->next_poll = agent_now() + iv * (1 + j * (2 * agent_rand01(a) - 1));
-	agent_timer(a, d, d->next_poll);
-	agent_status_bump(a);
-	agent_release(a, d);
-}
-
-static void
-start_session(mx_agent *a, agent_dev *d)
-{
-	if (d->offline) {
-		d->step = ST_IDLE;
-		return;
-	}
-	if (!d->wake[CH_DEVICE] && !(d->wake[CH_USER] && d->user_enrolled) && d->result == NULL) {
-		/* a poll: both channels check in */
-		d->wake[CH_DEVICE] = true;
-		d->wake[CH_USER] = d->user_enrolled;
-	}
-	if (d->result == NULL)
-		d->channel = d->wake[CH_DEVICE] ? CH_DEVICE : CH_USER;
-	d->notnow_last = false;
-	agent_status_bump(a);
-	if (d->result) {
-		/* a result the server has not taken yet goes first */
-		uint8_t *b = mx_xmalloc(d->result_len);
-		memcpy(b, d->result, d->result_len);
-		d->sent = 1;
-		put(a, d, false, b, d->result_len);
-		return;
-	}
-	size_t n;
-	uint8_t *b = agent_msg_idle(d, d->channel, &n);
-	d->sent = 0;
-	put(a, d, false, b, n);
-}
-
 void
 agent_flow_step(mx_agent *a, agent_dev *d)
 {
@@ -371,11 +270,11 @@ agent_flow_step(mx_agent *a, agent_dev *d)
 	}
 	case PH_KEY: {
 		if (d->prof->p.identity_kind == MX_ID_PKCS12) {
-			go(a, d, PH_P12);
+			agent_go(a, d, PH_P12);
 			return;
 		}
 		if (d->key) {
-			go(a, d, PH_SCEP_CAPS);
+			agent_go(a, d, PH_SCEP_CAPS);
 			return;
 		}
 		agent_job *j = agent_job_new(J_KEYGEN, d);
@@ -403,19 +302,19 @@ agent_flow_step(mx_agent *a, agent_dev *d)
 	case PH_SCEP_SEND:
 	case PH_SCEP_PARSE:
 		/* reached only by a retry: build the request again */
-		go(a, d, PH_SCEP_BUILD);
+		agent_go(a, d, PH_SCEP_BUILD);
 		return;
 	case PH_SAVE_IDENTITY:
 		d->state = MX_MDM_IDENTITY;
-		save(a, d);
+		agent_save(a, d);
 		return;
 	case PH_AUTHENTICATE:
 		b = agent_msg_authenticate(d, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	case PH_TOKENUPDATE:
 		b = agent_msg_token_update(d, CH_DEVICE, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	case PH_ENROLLED_SAVE: {
 		agent_job *j = agent_job_new(J_ENROLLED, d);
@@ -430,33 +329,33 @@ agent_flow_step(mx_agent *a, agent_dev *d)
 		uint8_t tok[32];
 		agent_bootstrap_token(d, tok);
 		b = agent_msg_bootstrap(d, true, tok, sizeof tok, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	}
 	case PH_USER_AUTH:
 		b = agent_msg_user_auth(d, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	case PH_USER_TOKEN:
 		b = agent_msg_token_update(d, CH_USER, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	case PH_SESSION:
-		start_session(a, d);
+		agent_session_start(a, d);
 		return;
 	case PH_CHECKOUT:
 		b = agent_msg_checkout(d, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	case PH_GET_BOOTSTRAP:
 		b = agent_msg_bootstrap(d, false, NULL, 0, &n);
-		put(a, d, true, b, n);
+		agent_put(a, d, true, b, n);
 		return;
 	}
 }
 
-static void
-go(mx_agent *a, agent_dev *d, enum dev_phase ph)
+void
+agent_go(mx_agent *a, agent_dev *d, enum dev_phase ph)
 {
 	d->phase = ph;
 	agent_flow_step(a, d);
@@ -479,9 +378,6 @@ take(uint8_t **dst, size_t *dlen, agent_job *j, bool second)
 		j->out = NULL;
 }
 
-static void
-exec_done(mx_agent *a, agent_dev *d, agent_job *j);
-
 void
 agent_flow_job_done(mx_agent *a, agent_job *j)
 {
@@ -498,7 +394,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 	switch (j->kind) {
 	case J_START: {
 		if (j->rc) {
-			retry(a, d, "starting the enrolment: %s", why);
+			agent_retry(a, d, "starting the enrolment: %s", why);
 			return;
 		}
 		mx_mdm_enrollment *rec = j->list;
@@ -522,35 +418,35 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			return;
 		}
 		if (d->f.enroll != MX_ENROLL_NONE && d->state != MX_MDM_ENROLLED) {
-			give_up(a, d, "the Mac is already enrolled (%s) outside this server: unenroll it first",
+			agent_give_up(a, d, "the Mac is already enrolled (%s) outside this server: unenroll it first",
 			    mx_enroll_name(d->f.enroll));
 			return;
 		}
 		d->awaiting_config = d->method == MX_ENROLL_AUTOMATED && d->state == MX_MDM_PENDING;
-		go(a, d, d->state == MX_MDM_IDENTITY && d->cert ? PH_AUTHENTICATE : PH_KEY);
+		agent_go(a, d, d->state == MX_MDM_IDENTITY && d->cert ? PH_AUTHENTICATE : PH_KEY);
 		return;
 	}
 	case J_KEYGEN:
 		if (j->rc) {
-			give_up(a, d, "generating the identity key: %s", why);
+			agent_give_up(a, d, "generating the identity key: %s", why);
 			return;
 		}
 		take(&d->key, &d->key_len, j, false);
 		a->ctr.keys_generated++;
-		go(a, d, PH_SCEP_CAPS);
+		agent_go(a, d, PH_SCEP_CAPS);
 		return;
 	case J_P12:
 		if (j->rc) {
-			give_up(a, d, "%s", why);
+			agent_give_up(a, d, "%s", why);
 			return;
 		}
 		take(&d->key, &d->key_len, j, false);
 		take(&d->cert, &d->cert_len, j, true);
-		go(a, d, PH_SAVE_IDENTITY);
+		agent_go(a, d, PH_SAVE_IDENTITY);
 		return;
 	case J_SCEP_BUILD:
 		if (j->rc) {
-			give_up(a, d, "SCEP: %s", why);
+			agent_give_up(a, d, "SCEP: %s", why);
 			return;
 		}
 		d->phase = PH_SCEP_SEND;
@@ -559,18 +455,18 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		return;
 	case J_SCEP_PARSE:
 		if (j->rc) {
-			retry(a, d, "SCEP CertRep: %s", why);
+			agent_retry(a, d, "SCEP CertRep: %s", why);
 			return;
 		}
 		if (j->status == MX_SCEP_FAILURE) {
-			give_up(a, d, "the SCEP server refused the certificate request: FAILURE, failInfo %s"
+			agent_give_up(a, d, "the SCEP server refused the certificate request: FAILURE, failInfo %s"
 			    " (%d)", mx_scep_fail_info_name(j->fail_info), j->fail_info);
 			return;
 		}
 		if (j->status == MX_SCEP_PENDING) {
 			const mx_enroll_scep *s = &d->prof->p.scep;
 			if (d->scep->polls >= s->retries) {
-				give_up(a, d, "the SCEP request is still PENDING after %d polls (Retries %d,"
+				agent_give_up(a, d, "the SCEP request is still PENDING after %d polls (Retries %d,"
 				    " RetryDelay %d s)", d->scep->polls, s->retries, s->retry_delay);
 				return;
 			}
@@ -582,10 +478,10 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			return;
 		}
 		take(&d->cert, &d->cert_len, j, false);
-		ok(a, d);
+		agent_ok(a, d);
 		agent_scep_free(d->scep);
 		d->scep = NULL;
-		go(a, d, PH_SAVE_IDENTITY);
+		agent_go(a, d, PH_SAVE_IDENTITY);
 		return;
 	case J_SIGN: {
 		agent_http *h = d->pending;
@@ -594,7 +490,7 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			if (h)
 				free(h->body);
 			free(h);
-			give_up(a, d, "Mdm-Signature: %s", j->rc ? why : "signature too long");
+			agent_give_up(a, d, "Mdm-Signature: %s", j->rc ? why : "signature too long");
 			return;
 		}
 		memcpy(h->signature, j->out, j->out_len);
@@ -606,17 +502,17 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 	}
 	case J_SAVE:
 		if (j->rc) {
-			retry(a, d, "saving the enrolment: %s", why);
+			agent_retry(a, d, "saving the enrolment: %s", why);
 			return;
 		}
 		if (d->phase == PH_SAVE_IDENTITY)
-			go(a, d, PH_AUTHENTICATE);
+			agent_go(a, d, PH_AUTHENTICATE);
 		else if (d->phase == PH_USER_TOKEN)
-			next_after_enrolled(a, d);
+			agent_next(a, d);
 		return;
 	case J_ENROLLED:
 		if (j->rc) {
-			give_up(a, d, "the Mac refused the enrolment profile: %s", why);
+			agent_give_up(a, d, "the Mac refused the enrolment profile: %s", why);
 			return;
 		}
 		d->f = j->after;
@@ -625,8 +521,8 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 		agent_token_set(a, d, CH_DEVICE);
 		/* a freshly enrolled Mac checks in at once */
 		d->wake[CH_DEVICE] = true;
-		ok(a, d);
-		next_after_enrolled(a, d);
+		agent_ok(a, d);
+		agent_next(a, d);
 		return;
 	case J_ESCROW:
 		if (j->rc) {
@@ -636,14 +532,14 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 			d->f = j->after;
 		}
 		d->bootstrap_sent = true;
-		next_after_enrolled(a, d);
+		agent_next(a, d);
 		return;
 	case J_EXEC:
-		exec_done(a, d, j);
+		agent_exec_done(a, d, j);
 		return;
 	case J_CHECKOUT:
 		if (j->rc) {
-			retry(a, d, "unenrolling: %s", why);
+			agent_retry(a, d, "unenrolling: %s", why);
 			return;
 		}
 		d->f = j->after;
@@ -656,239 +552,6 @@ agent_flow_job_done(mx_agent *a, agent_job *j)
 	default:
 		return;
 	}
-}
-
-/* ---- command sessions ---- */
-
-static void
-session_send_result(mx_agent *a, agent_dev *d)
-{
-	uint8_t *b = mx_xmalloc(d->result_len);
-	memcpy(b, d->result, d->result_len);
-	d->sent = 1;
-	put(a, d, false, b, d->result_len);
-}
-
-static void
-set_result(agent_dev *d, uint8_t *xml, size_t len, const char *uuid, const char *status)
-{
-	free(d->result);
-	d->result = xml;
-	d->result_len = len;
-	if (uuid != d->result_uuid)
-		snprintf(d->result_uuid, sizeof d->result_uuid, "%s", uuid);
-	snprintf(d->result_status, sizeof d->result_status, "%s", status);
-}
-
-static void
-exec_done(mx_agent *a, agent_dev *d, agent_job *j)
-{
-	char why[800];
-	snprintf(why, sizeof why, "%s%s%s", j->err.where, j->err.where[0] ? ": " : "", j->err.msg);
-	if (j->rc || j->out == NULL) {
-		/* nothing was recorded: the server keeps the command and sends it again */
-		retry(a, d, "the server's command could not be run: %s", j->rc ? why : "no result");
-		return;
-	}
-	d->f = j->after;
-	if (!j->flag) {
-		a->ctr.commands++;
-		if (strcmp(j->text, "Acknowledged") == 0)
-			a->ctr.acknowledged++;
-		else if (strcmp(j->text, "NotNow") == 0)
-			a->ctr.notnow++;
-		else
-			a->ctr.errors++;
-	}
-	set_result(d, j->out, j->out_len, j->uuid, j->text);
-	j->out = NULL;
-	d->notnow_last = strcmp(j->text, "NotNow") == 0;
-	if (j->restarted)
-		d->restarting = true;
-	if (j->shutdown)
-		d->shutting_down = true;
-	if (j->configured)
-		d->awaiting_config = false;
-	if (j->checkout || (j->unenrolled && d->state == MX_MDM_ENROLLED))
-		d->phase = PH_SESSION;   /* the result goes out, then CheckOut (http_done) */
-	if (j->checkout || j->unenrolled)
-		d->state = MX_MDM_CHECKED_OUT;
-	/* faults: a dropped upload (the result stays stored and goes again) */
-	if (a->o.drop_rate > 0 && agent_rand01(a) < a->o.drop_rate) {
-		retry(a, d, "the result upload was dropped (fault injection: --drop-rate)");
-		return;
-	}
-	if (a->o.ack_delay > 0) {
-		d->phase = PH_SESSION;
-		d->sent = 2;   /* the timer sends the result */
-		agent_timer(a, d, agent_now() + a->o.ack_delay);
-		return;
-	}
-	session_send_result(a, d);
-}
-
-/* The server's reply to Idle or a result. */
-static void
-session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_t len)
-{
-	if (d->sent == 1 && d->result) {
-		/* the server took the result */
-		agent_job *j = agent_job_new(J_REPORTED, d);
-		j->channel = d->channel;
-		j->in = (uint8_t *)mx_xstrdup(d->result_uuid);
-		j->in_len = strlen(d->result_uuid) + 1;
-		agent_queue_push(&a->store_q, j);
-		free(d->result);
-		d->result = NULL;
-		d->result_len = 0;
-	}
-	if (len == 0) {
-		/* nothing more on this channel; a Mac whose last answer was NotNow
-		 * checks in again by itself once the condition passes */
-		free(body);
-		d->wake[d->channel] = false;
-		if (d->notnow_last)
-			d->recheck[d->channel] = true;
-		if (d->state == MX_MDM_CHECKED_OUT) {
-			free(d->result);
-			d->result = NULL;
-			if (d->prof->p.checkout_when_removed) {
-				go(a, d, PH_CHECKOUT);
-			} else {
-				d->phase = PH_DONE;
-				agent_token_gone(a, d);
-				agent_status_bump(a);
-				agent_release(a, d);
-			}
-			return;
-		}
-		if (d->restarting || d->shutting_down) {
-			/* the Mac goes down now: a restart is back after reboot_delay and
-			 * checks in on both channels; a shut-down Mac waits to be started */
-			d->wake[CH_DEVICE] = true;
-			d->wake[CH_USER] = d->user_enrolled;
-			if (d->shutting_down) {
-				d->shutting_down = d->restarting = false;
-				d->offline = true;
-				d->step = ST_IDLE;
-			} else {
-				d->restarting = false;
-				d->phase = PH_SESSION;
-				agent_timer(a, d, agent_now() + (a->o.reboot_delay >= 0 ? a->o.reboot_delay : 2));
-			}
-			agent_status_bump(a);
-			agent_release(a, d);
-			return;
-		}
-		if (d->channel == CH_DEVICE && d->wake[CH_USER] && d->user_enrolled) {
-			d->channel = CH_USER;
-			start_session(a, d);
-			return;
-		}
-		next_after_enrolled(a, d);
-		return;
-	}
-	if (d->state == MX_MDM_CHECKED_OUT) {
-		/* the Mac is no longer managed: it runs nothing more and checks out */
-		free(body);
-		session_reply(a, d, ctype, NULL, 0);
-		return;
-	}
-	/* a command: check what came before running anything */
-	bool plist_type = ctype[0] == '\0' || strncasecmp(ctype, "text/xml", 8) == 0 ||
-	    strncasecmp(ctype, "application/xml", 15) == 0 ||
-	    strncasecmp(ctype, "application/x-plist", 19) == 0 ||
-	    strncasecmp(ctype, "application/x-apple-aspen", 25) == 0 ||
-	    strncasecmp(ctype, "application/octet-stream", 24) == 0;
-	if (!plist_type) {
-		free(body);
-		retry(a, d, "%s answered with Content-Type %s, not a property list", url_for(d, false),
-		    ctype);
-		return;
-	}
-	agent_job *j = agent_job_new(J_EXEC, d);
-	j->in = body;
-	j->in_len = len;
-	j->channel = d->channel;
-	/* faults and the restarting Mac: answered without running the command */
-	bool going_down = d->restarting || d->shutting_down;
-	bool notnow = going_down || (a->o.notnow_rate > 0 && agent_rand01(a) < a->o.notnow_rate);
-	bool error = !notnow && a->o.error_rate > 0 && agent_rand01(a) < a->o.error_rate;
-	if (notnow || error) {
-		mx_mdm_command c;
-		mx_err e;
-		if (mx_mdm_command_parse(&c, body, len, "command", &e) != 0) {
-			agent_job_free(j);
-			retry(a, d, "the server sent something that is not a command: %s", e.msg);
-			return;
-		}
-		size_t n;
-		uint8_t *r = notnow ? agent_msg_status(d, d->channel, c.uuid, "NotNow", &n) :
-		    agent_msg_fault_error(d, d->channel, c.uuid, &n);
-		agent_job_free(j);
-		set_result(d, r, n, c.uuid, notnow ? "NotNow" : "Error");
-		mx_mdm_command_free(&c);
-		a->ctr.commands++;
-		if (notnow)
-			a->ctr.notnow++;
-		else
-			a->ctr.errors++;
-		d->notnow_last = notnow;
-		session_send_result(a, d);
-		return;
-	}
-	/* RestartDevice(RebuildKernelCache) on Apple silicon whose bootstrap token
-	 * may authenticate: the Mac first asks the server for the token
-	 * (device.restart.yaml), then rebuilds */
-	if (d->channel == CH_DEVICE && d->f.arch == MX_ARCH_ARM64 && d->bootstrap_sent &&
-	    (d->f.enroll == MX_ENROLL_AUTOMATED || d->f.kext_remote) &&
-	    memmem(body, len, "RebuildKernelCache", 18) != NULL) {
-		mx_mdm_command c;
-		mx_err e;
-		if (mx_mdm_command_parse(&c, body, len, "command", &e) == 0) {
-			bool rebuild = strcmp(c.type, "RestartDevice") == 0 && c.rebuild_kernel_cache;
-			mx_mdm_command_free(&c);
-			if (rebuild) {
-				d->held = j;
-				go(a, d, PH_GET_BOOTSTRAP);
-				return;
-			}
-		}
-	}
-	d->step = ST_JOB;
-	agent_queue_push(&a->store_q, j);
-}
-
-/* The server's GetBootstrapToken answer: the token this Mac escrowed, or none. */
-static void
-bootstrap_reply(mx_agent *a, agent_dev *d, uint8_t *body, size_t len)
-{
-	uint8_t mine[32];
-	agent_bootstrap_token(d, mine);
-	plist_t p = NULL;
-	mx_err e;
-	bool same = false;
-	if (len && mx_plist_parse(&p, body, len, "GetBootstrapToken", &e) == 0) {
-		plist_t t = plist_dict_get_item(p, "BootstrapToken");
-		uint64_t n = 0;
-		const char *v = t && plist_get_node_type(t) == PLIST_DATA ? plist_get_data_ptr(t, &n) : NULL;
-		same = v && n == sizeof mine && memcmp(v, mine, sizeof mine) == 0;
-	}
-	plist_free(p);
-	free(body);
-	if (!same)
-		agent_set_error(a, d, "GetBootstrapToken: the server %s this Mac's bootstrap token: the"
-		    " rebuild would ask a user to authenticate", len ? "answered with another than" :
-		    "does not hold");
-	agent_log(a, same ? 2 : 1, "mdm agent: %s: GetBootstrapToken: %s", d->name,
-	    same ? "the escrowed token" : "no matching token");
-	agent_job *j = d->held;
-	d->held = NULL;
-	d->phase = PH_SESSION;
-	if (j == NULL)
-		return;
-	d->step = ST_JOB;
-	agent_queue_push(&a->store_q, j);
 }
 
 /* 403 {"code": "com.apple.unrecognized.device"}: the server disowns the Mac. */
@@ -905,7 +568,7 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 	if (status == 0) {
 		a->ctr.http_errors++;
 		free(body);
-		retry(a, d, "%s%s%s", err->where, err->msg, "");
+		agent_retry(a, d, "%s%s%s", err->where, err->msg, "");
 		return;
 	}
 	if (status == 403 && unrecognized(body, len) && d->state == MX_MDM_ENROLLED) {
@@ -924,8 +587,8 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 	if (d->phase == PH_USER_AUTH && status == 410) {
 		free(body);
 		d->user_declined = true;
-		ok(a, d);
-		next_after_enrolled(a, d);
+		agent_ok(a, d);
+		agent_next(a, d);
 		return;
 	}
 	if (status == 404 && d->phase == PH_SCEP_CAPS) {
@@ -945,15 +608,15 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 				*p = ' ';   /* the server's bytes, shown as text */
 		free(body);
-		retry(a, d, "%sHTTP %ld%s", err->where, status, snippet);
+		agent_retry(a, d, "%sHTTP %ld%s", err->where, status, snippet);
 		return;
 	}
-	ok(a, d);
+	agent_ok(a, d);
 	switch (d->phase) {
 	case PH_SCEP_CAPS:
 		mx_scep_caps_parse(&d->scep->caps, body ? body : (const uint8_t *)"", len, NULL);
 		free(body);
-		go(a, d, PH_SCEP_CACERT);
+		agent_go(a, d, PH_SCEP_CACERT);
 		return;
 	case PH_SCEP_CACERT:
 		free(d->scep->cacert);
@@ -961,7 +624,7 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 		d->scep->cacert_len = len;
 		snprintf(d->scep->cacert_type, sizeof d->scep->cacert_type, "%s", ctype);
 		d->scep->ca_ok = false;
-		go(a, d, PH_SCEP_BUILD);
+		agent_go(a, d, PH_SCEP_BUILD);
 		return;
 	case PH_SCEP_SEND: {
 		agent_job *j = agent_job_new(J_SCEP_PARSE, d);
@@ -974,11 +637,11 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 	}
 	case PH_AUTHENTICATE:
 		free(body);
-		go(a, d, PH_TOKENUPDATE);
+		agent_go(a, d, PH_TOKENUPDATE);
 		return;
 	case PH_TOKENUPDATE:
 		free(body);
-		go(a, d, PH_ENROLLED_SAVE);
+		agent_go(a, d, PH_ENROLLED_SAVE);
 		return;
 	case PH_BOOTSTRAP: {
 		free(body);
@@ -995,29 +658,29 @@ agent_flow_http_done(mx_agent *a, agent_dev *d, long status, const char *ctype, 
 		if (d->ua_round == 0) {
 			/* a DigestChallenge (NanoMDM -ua-zero-digest): answer it */
 			d->ua_round = 1;
-			go(a, d, PH_USER_AUTH);
+			agent_go(a, d, PH_USER_AUTH);
 			return;
 		}
-		go(a, d, PH_USER_TOKEN);
+		agent_go(a, d, PH_USER_TOKEN);
 		return;
 	case PH_USER_TOKEN:
 		free(body);
 		d->user_enrolled = true;
 		agent_token_set(a, d, CH_USER);
 		d->wake[CH_USER] = true;
-		save(a, d);
+		agent_save(a, d);
 		return;
 	case PH_SESSION:
-		session_reply(a, d, ctype, body, len);
+		agent_session_reply(a, d, ctype, body, len);
 		return;
 	case PH_GET_BOOTSTRAP:
-		bootstrap_reply(a, d, body, len);
+		agent_bootstrap_reply(a, d, body, len);
 		return;
 	case PH_CHECKOUT:
 		free(body);
 		d->phase = PH_DONE;
 		agent_token_gone(a, d);
-		save(a, d);
+		agent_save(a, d);
 		agent_status_bump(a);
 		agent_release(a, d);
 		return;

@@ -364,7 +364,23 @@ int agent_push(mx_agent *a, const char *token, const char *topic, const char *ma
 /* Counts one push request the stand-in answered (200 or not). */
 void agent_push_count(mx_agent *a, bool accepted);
 
-/* agent_flow.c: the per-device state machine */
+/* agent_flow.c: the per-device state machine; agent_session.c: the command channel */
+void agent_retry(mx_agent *a, agent_dev *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void agent_give_up(mx_agent *a, agent_dev *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void agent_save(mx_agent *a, agent_dev *d);
+void agent_ok(mx_agent *a, agent_dev *d);
+const char *agent_url_for(const agent_dev *d, bool checkin);
+/* PUTs body (owned) to CheckInURL or ServerURL, signed when SignMessage. */
+void agent_put(mx_agent *a, agent_dev *d, bool checkin, uint8_t *body, size_t len);
+void agent_go(mx_agent *a, agent_dev *d, enum dev_phase ph);
+/* After enrolment and after every session: what the Mac does next. */
+void agent_next(mx_agent *a, agent_dev *d);
+void agent_session_start(mx_agent *a, agent_dev *d);
+void agent_exec_done(mx_agent *a, agent_dev *d, agent_job *j);
+void agent_session_reply(mx_agent *a, agent_dev *d, const char *ctype, uint8_t *body, size_t len);
+void agent_bootstrap_reply(mx_agent *a, agent_dev *d, uint8_t *body, size_t len);
+void agent_send_result(mx_agent *a, agent_dev *d);
+void agent_set_result(agent_dev *d, uint8_t *xml, size_t len, const char *uuid, const char *status);
 void agent_flow_step(mx_agent *a, agent_dev *d);
 void agent_flow_job_done(mx_agent *a, agent_job *j);
 /* An HTTP exchange ended: status 0 means a transport failure (err says which). */
