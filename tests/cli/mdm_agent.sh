@@ -112,6 +112,19 @@ WANT=$("$MX" --device ade profiles list --json | python3 -c 'import json,sys; pr
 eq ade.profile_list_has_three "$(printf '%s' "$WANT" | grep -c 'crowdstrike.*mdmserver.enroll.*santa')" 1
 eq ade.profile_list "$(python3 -c 'import plistlib,sys; print(sorted(p["PayloadIdentifier"] for p in plistlib.load(open(sys.argv[1],"rb"))["ProfileList"]))' "$TMP/pl.plist")" "$WANT"
 
+# ---- ADE: AwaitingConfiguration until the server sends DeviceConfigured
+awaiting() {
+	ctl POST "/v1/enqueue/$ADE_UDID?push=1" '{"request_type": "DeviceInformation", "queries": ["AwaitingConfiguration", "IsSupervised"]}'
+	_u=$(jq_py 'j["command_uuid"]'); wait_results "$_u" 1
+	ctl GET "/v1/results?uuid=$_u&body=1"
+	jq_py '(j if isinstance(j, list) else j["results"])[0]["response"]' > "$TMP/di.plist"
+	python3 -c 'import plistlib,sys; q=plistlib.load(open(sys.argv[1],"rb"))["QueryResponses"]; print(q["AwaitingConfiguration"], q["IsSupervised"])' "$TMP/di.plist"; }
+eq ade.awaiting_configuration "$(awaiting)" "True True"
+ctl POST "/v1/enqueue/$ADE_UDID?push=1" '{"request_type": "DeviceConfigured"}'
+UUID=$(jq_py 'j["command_uuid"]'); wait_results "$UUID" 1
+eq ade.device_configured "$(jq_py '(j if isinstance(j, list) else j["results"])[0]["status"]')" Acknowledged
+eq ade.configured "$(awaiting)" "False True"
+
 # ---- a command uuid comes once; the answers are conformant; the store is whole
 kill -TERM $APID; wait $APID
 eq agent.clean_exit $? 0
