@@ -530,11 +530,6 @@ mx_agent_start(mx_agent **out, const char *dir, const mx_agent_options *o, mx_er
 	mx_agent *a = mx_xcalloc(1, sizeof *a);
 	a->o = *o;
 	a->be = o->backend ? o->backend : mx_agent_engine_backend();
-	if (a->be == NULL) {
-		free(a);
-		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "the MDM agent runs commands through the"
-		    " engine (issue 10), which is not part of this build yet");
-	}
 	snprintf(a->dir, sizeof a->dir, "%s", dir);
 	a->rng = o->seed ? o->seed : (uint64_t)(agent_now() * 1e6);
 	a->active_max = o->max_active > 0 ? o->max_active :

@@ -6,10 +6,6 @@
  * each server command through mx_engine_mdm_request (parsed and CMS-checked
  * before any transaction) and mx_op_mdm_command.  One engine per thread:
  * the agent's store thread opens its own.
- *
- * Until the engine is part of the build (issue 10 lands on main) this file
- * has no backend to offer and says so: mx_agent_start then fails with that
- * message rather than pretending.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +15,6 @@
 
 #include "daemon/agent_int.h"
 
-#if __has_include("macext/engine.h")
 #include "macext/engine.h"
 
 struct agent_request {
@@ -215,13 +210,3 @@ mx_agent_engine_backend(void)
 {
 	return &engine_backend;
 }
-
-#else
-
-const mx_agent_backend *
-mx_agent_engine_backend(void)
-{
-	return NULL;   /* no engine in this build (see the opening comment) */
-}
-
-#endif

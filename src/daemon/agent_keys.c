@@ -70,9 +70,6 @@ mx_agent_keys_generate(const char *dir, int n, int bits, int workers,
 	*made = 0;
 	if (be == NULL)
 		be = mx_agent_engine_backend();
-	if (be == NULL)
-		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "the key pool is stored through the"
-		    " engine (issue 10), which is not part of this build yet");
 	if (bits != 1024 && bits != 2048 && bits != 4096)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--bits %d: 1024, 2048 or 4096", bits);
 	void *ctx = NULL;
@@ -148,8 +145,6 @@ mx_agent_keys_count(const char *dir, int bits, const mx_agent_backend *be, int64
 	*out = 0;
 	if (be == NULL)
 		be = mx_agent_engine_backend();
-	if (be == NULL)
-		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "no engine in this build");
 	void *ctx = NULL;
 	int rc = be->open(&ctx, dir, err);
 	if (rc == 0) {
