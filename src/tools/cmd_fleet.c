@@ -515,9 +515,11 @@ cmd_fleet(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
 		{ "create", fleet_create }, { "apply", fleet_apply }, { "summary", fleet_summary },
+		{ "enroll", cmd_fleet_enroll },
 	};
 	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext fleet create|apply|summary");
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext fleet create|apply|summary|"
+		    "enroll");
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(cli, argc - 1, argv + 1, err);

@@ -30,6 +30,10 @@ finish(struct mx_cli *cli, mx_op *op, int rc, mx_err *err)
 static int
 mdm_enroll(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
+	/* with a real enrolment profile the Mac enrols over the wire (cmd_mdm_agent.c) */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--profile") == 0 || strncmp(argv[i], "--profile=", 10) == 0)
+			return cmd_mdm_enroll_profile(cli, argc, argv, err);
 	const char *method = arg_value(&argc, argv, "--method");
 	bool approved = arg_flag(&argc, argv, "--user-approved");
 	bool in_abm = arg_flag(&argc, argv, "--in-abm");
@@ -202,10 +206,12 @@ cmd_mdm(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		{ "escrow-bootstrap-token", mdm_escrow },
 		{ "install-profile", mdm_install_profile }, { "remove-profile", mdm_remove_profile },
 		{ "restart", mdm_restart }, { "command", mdm_command },
+		{ "agent", cmd_mdm_agent }, { "keys", cmd_mdm_keys }, { "status", cmd_mdm_status },
 	};
 	if (argc < 2)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext mdm enroll|unenroll|"
-		    "escrow-bootstrap-token|install-profile|remove-profile|restart|command");
+		    "escrow-bootstrap-token|install-profile|remove-profile|restart|command|agent|keys|"
+		    "status");
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(cli, argc - 1, argv + 1, err);
