@@ -59,7 +59,7 @@ eq push.configured "$HTTP" 200
 wait_results() { _u=$1; _n=$2; _i=0
 	while [ $_i -lt 300 ]; do
 		ctl GET "/v1/results?uuid=$_u&body=0"
-		[ "$(jq_py 'len([r for r in (j if isinstance(j, list) else j["results"]) if r["status"] != "NotNow"])')" -ge "$_n" ] && return 0
+		[ "$(jq_py 'len([r for r in (j if isinstance(j, list) else j["results"]) if r["status"] not in ("NotNow", "Queued", "Delivered")])')" -ge "$_n" ] && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done; return 1; }
 enqueue() { ctl POST "/v1/enqueue/all?push=1" "$1"; UUID=$(jq_py 'j["command_uuid"]'); }
