@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run.sh BUILD-DIR — `make bench`: one table, every row measured side
 # by side in this run, with the command that reproduces it.
-#   BENCH_QUICK=1 leaves out the 100,000-device rollout (about a minute)
+#   BENCH_QUICK=1 leaves out the 100,000-device rollout (about a minute) and the
+#                 10,000-device MDM agent rows (several minutes)
 #   BENCH_KEEP=1  keeps the work directory
 # Times are wall clock medians of hyperfine when installed, else of a loop;
 # the policy row counts CPU time of one core.
@@ -221,6 +222,9 @@ else
 	res="$ms ms median (300 runs; install hyperfine for mean and min)"
 fi
 row "start-up: macext device show" "$res" "< 5 ms" "$(ok "$ms" 5 "<=")" "hyperfine -N -w 10 -r 300 'macext device show'"
+
+# ---- 7. the MDM agent against the conformance MDM server (bench/mdm.sh) ----
+. "$ROOT/bench/mdm.sh"
 
 echo
 echo "macext benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -24,6 +24,8 @@ typedef struct mx_mdm_command {
 	plist_t command;            /* root's Command dictionary (borrowed) */
 	const char *uuid;           /* CommandUUID (borrowed from root) */
 	const char *type;           /* Command.RequestType (borrowed) */
+	int channel;                /* 0 the device channel, 1 the user channel: set by the
+	                             * caller (the MDM agent); the parser leaves 0 */
 	/* the keys of the request types macext acts on, checked by type */
 	const char *identifier;     /* RemoveProfile: Identifier */
 	const uint8_t *payload;     /* InstallProfile: Payload (borrowed bytes) */

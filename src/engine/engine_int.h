@@ -157,6 +157,14 @@ int eng_payloads_each(mx_op *op, const char *payload_type, eng_payload_fn fn, vo
  * booleans AND; a key or string that is not UTF-8 fails (MX_EFORMAT). */
 int eng_json_merge_payload(json_t *obj, plist_t payload, const char *profile_id, mx_err *err);
 
+/* ---- MDM queries (mdm_query.c) ---- */
+/* The gate for mc, then the queries: *answered says whether mc was one
+ * (its keys added to resp); a refusal or a bad request key fails with
+ * cerr carrying MCMDMErrorDomain and its code. */
+struct mx_mdm_command;
+int eng_mdm_query(mx_op *op, const struct mx_mdm_command *mc, plist_t resp, bool *answered,
+    mx_err *cerr);
+
 /* ---- apps (apps.c) ---- */
 /* The app with CFBundleIdentifier bundle_id in /Applications: devpath gets
  * "/Applications/X.app", stored the copy to read.  MX_ENOTFOUND. */

@@ -427,7 +427,7 @@ mx_json_error(json_t **out, const mx_err *e, mx_err *err)
 	return finish(&b, j, out);
 }
 
-/* ---- the merged extension policies (profiles list --json) ---- */
+/* ---- the merged extension policies (profiles policy --json) ---- */
 
 /* Appends to arr every string of the plist array val not already in it. */
 static void

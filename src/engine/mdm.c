@@ -201,53 +201,6 @@ mx_mdm_request_free(mx_mdm_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-static int
-profile_list_item(const mx_profile_row *r, void *arg)
-{
-	plist_t arr = arg;
-	plist_t item = plist_new_dict();
-	plist_dict_set_item(item, "PayloadIdentifier", plist_new_string(r->identifier));
-	plist_dict_set_item(item, "PayloadUUID", plist_new_string(r->uuid));
-	plist_dict_set_item(item, "PayloadDisplayName", plist_new_string(r->display_name));
-	plist_dict_set_item(item, "PayloadOrganization", plist_new_string(r->organization));
-	plist_dict_set_item(item, "IsManaged", plist_new_bool(strcmp(r->source, "mdm") == 0));
-	plist_array_append_item(arr, item);
-	return 0;
-}
-
-/* SecurityInfo (information.security.yaml), from the device record. */
-static plist_t
-security_info(const mx_device *d)
-{
-	plist_t si = plist_new_dict();
-	plist_dict_set_item(si, "SystemIntegrityProtectionEnabled",
-	    plist_new_bool(mx_device_sip_enabled(d)));
-	if (d->arch == MX_ARCH_ARM64) {
-		plist_t sb = plist_new_dict();
-		const char *lvl = d->policy == MX_SEC_FULL ? "full" :
-		    d->policy == MX_SEC_REDUCED ? "medium" : "off";
-		plist_dict_set_item(sb, "SecureBootLevel", plist_new_string(lvl));
-		if (d->policy == MX_SEC_REDUCED) {
-			plist_t rs = plist_new_array();
-			if (d->kext_user_management)
-				plist_array_append_item(rs, plist_new_string("AllowsUserKextApproval"));
-			if (d->kext_remote_management)
-				plist_array_append_item(rs, plist_new_string("AllowsMDM"));
-			plist_dict_set_item(sb, "ReducedSecurity", rs);
-		}
-		plist_dict_set_item(si, "SecureBoot", sb);
-		plist_dict_set_item(si, "BootstrapTokenAllowedForAuthentication",
-		    plist_new_string(d->enroll == MX_ENROLL_AUTOMATED || d->kext_remote_management ?
-		    "allowed" : d->enroll == MX_ENROLL_USER ? "not supported" : "disallowed"));
-	}
-	plist_t ms = plist_new_dict();
-	plist_dict_set_item(ms, "EnrolledViaDEP", plist_new_bool(d->enroll == MX_ENROLL_AUTOMATED));
-	plist_dict_set_item(ms, "UserApprovedEnrollment", plist_new_bool(d->user_approved));
-	plist_dict_set_item(ms, "IsUserEnrollment", plist_new_bool(d->enroll == MX_ENROLL_USER));
-	plist_dict_set_item(si, "ManagementStatus", ms);
-	return si;
-}
-
 plist_t
 mx_mdm_error_chain(const mx_err *err)
 {
@@ -282,10 +235,13 @@ mx_op_mdm_command(mx_op *op, const mx_mdm_request *req, plist_t *response, mx_er
 	mx_err cerr;
 	mx_err_clear(&cerr);
 	int crc = 0;
+	bool answered = false;
 	if (mc->bad) {
 		crc = mc->bad;
 		cerr = mc->bad_err;
 		mx_err_domain(&cerr, MX_DOM_MDM, MDM_MALFORMED_COMMAND, 0);
+	} else if ((crc = eng_mdm_query(op, mc, resp, &answered, &cerr)) != 0 || answered) {
+		/* refused by the gate (mdm_query.c), or a query it answered */
 	} else if (strcmp(mc->type, "InstallProfile") == 0) {
 		crc = mx_op_profile_install(op, &req->profile, MX_VIA_MDM, NULL, &cerr);
 		if (crc && cerr.domain == MX_DOM_NONE && req->profile.rc == 0)
@@ -297,12 +253,8 @@ mx_op_mdm_command(mx_op *op, const mx_mdm_request *req, plist_t *response, mx_er
 		mx_mdm_restart r = { mc->notify_user, mc->rebuild_kernel_cache, mc->nkext_paths,
 			mc->kext_paths };
 		crc = restart_device(op, &r, &restarted, &cerr);
-	} else if (strcmp(mc->type, "ProfileList") == 0) {
-		plist_t arr = plist_new_array();
-		crc = mx_store_profile_each(op->st, op->d.id, profile_list_item, arr, &cerr);
-		plist_dict_set_item(resp, "ProfileList", arr);
-	} else if (strcmp(mc->type, "SecurityInfo") == 0) {
-		plist_dict_set_item(resp, "SecurityInfo", security_info(&op->d));
+	} else if (strcmp(mc->type, "ShutDownDevice") == 0) {
+		crc = mx_op_shutdown(op, &cerr);
 	} else {
 		crc = MX_FAIL_DOM(&cerr, MX_EINVALID, MX_DOM_MDM, MDM_UNKNOWN_REQUEST,
 		    "RequestType '%s' is not supported by this Mac", mc->type);

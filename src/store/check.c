@@ -60,6 +60,21 @@ static const struct inv { const char *table, *rule, *sql; } invariants[] = {
 	{ "kv", "per-device settings belong to an existing device",
 	  "SELECT kv.device_id, kv.key FROM kv WHERE NOT EXISTS"
 	  " (SELECT 1 FROM devices d WHERE d.id = kv.device_id)" },
+	{ "mdm_enrollments", "an MDM enrolment that reached the server has an identity and a push token",
+	  "SELECT d.name, e.state FROM mdm_enrollments e JOIN devices d ON d.id = e.device_id"
+	  " WHERE e.state = 'enrolled' AND (length(e.identity_key) = 0 OR length(e.identity_cert) = 0"
+	  " OR length(e.push_token) <> 64 OR e.push_magic = '')" },
+	{ "mdm_enrollments", "a Mac enrolled through the agent is enrolled on the device",
+	  "SELECT d.name, e.state || '/' || d.enroll FROM mdm_enrollments e JOIN devices d"
+	  " ON d.id = e.device_id WHERE e.state = 'enrolled' AND d.enroll = 'none'" },
+	{ "mdm_enrollments", "the enrolment profile is in the blob store",
+	  "SELECT coalesce(d.name, e.device_id), e.profile FROM mdm_enrollments e LEFT JOIN devices d"
+	  " ON d.id = e.device_id WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = e.profile)" },
+	{ "mdm_commands", "a command result not yet taken by the server is kept to send again",
+	  "SELECT coalesce(d.name, c.device_id), c.uuid FROM mdm_commands c LEFT JOIN devices d"
+	  " ON d.id = c.device_id WHERE (c.reported = 0 AND coalesce(length(c.response), 0) = 0)"
+	  " OR c.status NOT IN"
+	  " ('Acknowledged','Error','NotNow','CommandFormatError')" },
 	{ "alerts", "an alert has a kind and a title",
 	  "SELECT coalesce(d.name, a.device_id), a.id FROM alerts a LEFT JOIN devices d"
 	  " ON d.id = a.device_id WHERE a.kind = '' OR a.title = ''" },

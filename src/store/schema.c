@@ -80,6 +80,25 @@ const char *const mx_schema_migrations[] = {
 "  apple_auxiliary INTEGER NOT NULL, has_arch INTEGER NOT NULL, load_requested INTEGER NOT NULL,"
 "  state TEXT NOT NULL, approval TEXT NOT NULL, in_auxkc INTEGER NOT NULL,"
 "  running_version TEXT NOT NULL, running_cdhash TEXT NOT NULL, running_hash TEXT NOT NULL,"
-"  installed_at INTEGER NOT NULL, PRIMARY KEY (device_id, bundle_id)) WITHOUT ROWID;"
+"  installed_at INTEGER NOT NULL, PRIMARY KEY (device_id, bundle_id)) WITHOUT ROWID;",
+/* 2: the device-side MDM agent (store_mdm.h): enrolments with a real server,
+ * executed commands with their results, the identity key pool */
+"CREATE TABLE mdm_enrollments (device_id INTEGER PRIMARY KEY REFERENCES devices(id)"
+"  ON DELETE CASCADE, profile TEXT NOT NULL, method TEXT NOT NULL,"
+"  user_approved INTEGER NOT NULL, insecure INTEGER NOT NULL, state TEXT NOT NULL,"
+"  access_rights INTEGER NOT NULL, capabilities INTEGER NOT NULL,"
+"  identity_key BLOB NOT NULL, identity_cert BLOB NOT NULL, push_token TEXT NOT NULL,"
+"  push_magic TEXT NOT NULL, user_token TEXT NOT NULL, user_magic TEXT NOT NULL,"
+"  user_enrolled INTEGER NOT NULL, awaiting_configuration INTEGER NOT NULL,"
+"  bootstrap_sent INTEGER NOT NULL, last_error TEXT NOT NULL, failures INTEGER NOT NULL,"
+"  enrolled_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+"CREATE TABLE mdm_commands (device_id INTEGER NOT NULL REFERENCES devices(id)"
+"  ON DELETE CASCADE, channel INTEGER NOT NULL, uuid TEXT NOT NULL,"
+"  request_type TEXT NOT NULL, status TEXT NOT NULL, response BLOB,"
+"  reported INTEGER NOT NULL, executed_at INTEGER NOT NULL, seq INTEGER NOT NULL,"
+"  PRIMARY KEY (device_id, channel, uuid)) WITHOUT ROWID;"
+"CREATE INDEX mdm_commands_unreported ON mdm_commands(device_id, channel, reported, seq);"
+"CREATE TABLE mdm_keys (id INTEGER PRIMARY KEY, bits INTEGER NOT NULL, der BLOB NOT NULL);"
+"CREATE INDEX mdm_keys_bits ON mdm_keys(bits, id);"
 };
 const int mx_schema_nmigrations = (int)(sizeof mx_schema_migrations / sizeof mx_schema_migrations[0]);

@@ -514,9 +514,10 @@ static const cli_verb fleet_verbs_v[] = {
 	{ "create", fleet_create, CLI_ACT },
 	{ "apply", fleet_apply, CLI_ACT },
 	{ "summary", fleet_summary, CLI_SHOW },
+	{ "enroll", cmd_fleet_enroll, CLI_ACT },     /* cmd_mdm_agent.c */
 };
 const cli_verbs fleet_verbs = CLI_VERBS("fleet", fleet_verbs_v,
-    "macext fleet create|apply|summary");
+    "macext fleet create|apply|summary|enroll");
 
 int
 cmd_fleet(struct mx_cli *cli, int argc, char **argv, mx_err *err)

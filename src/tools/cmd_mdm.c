@@ -30,6 +30,10 @@ finish(struct mx_cli *cli, mx_op *op, int rc, mx_err *err)
 static int
 mdm_enroll(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
+	/* with a real enrolment profile the Mac enrols over the wire (cmd_mdm_agent.c) */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--profile") == 0 || strncmp(argv[i], "--profile=", 10) == 0)
+			return cmd_mdm_enroll_profile(cli, argc, argv, err);
 	const char *method = arg_value(&argc, argv, "--method");
 	bool approved = arg_flag(&argc, argv, "--user-approved");
 	bool in_abm = arg_flag(&argc, argv, "--in-abm");
@@ -202,9 +206,13 @@ static const cli_verb mdm_verbs_v[] = {
 	{ "remove-profile", mdm_remove_profile, CLI_ACT },
 	{ "restart", mdm_restart, CLI_ACT },
 	{ "command", mdm_command, CLI_ACT },
+	{ "agent", cmd_mdm_agent, CLI_ACT },         /* cmd_mdm_agent.c: its status object */
+	{ "keys", cmd_mdm_keys, CLI_ACT },           /* generate|count: one object */
+	{ "status", cmd_mdm_status, CLI_LIST },      /* each agent-enrolled device */
 };
 const cli_verbs mdm_verbs = CLI_VERBS("mdm", mdm_verbs_v,
-    "macext mdm enroll|unenroll|escrow-bootstrap-token|install-profile|remove-profile|restart|command");
+    "macext mdm enroll|unenroll|escrow-bootstrap-token|install-profile|remove-profile|restart|"
+    "command|agent|keys|status");
 
 int
 cmd_mdm(struct mx_cli *cli, int argc, char **argv, mx_err *err)

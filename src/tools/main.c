@@ -34,7 +34,7 @@ static const struct command commands[] = {
 	{ "shutdown", cmd_shutdown, NULL, CLI_ACT,  "turn the Mac off" },
 	{ "recovery", cmd_recovery, NULL, CLI_ACT,  "--via power-button|software  start recoveryOS" },
 	{ "security", cmd_security, &security_verbs, 0, "set full|reduced|permissive|show  Startup Security Utility" },
-	{ "mdm",      cmd_mdm,      &mdm_verbs,      0, "enroll|unenroll|install-profile|remove-profile|restart|command" },
+	{ "mdm",      cmd_mdm,      &mdm_verbs,      0, "enroll|unenroll|install-profile|remove-profile|restart|command|agent|status" },
 	{ "profiles", cmd_profiles, &profiles_verbs, 0, "list|show|policy|validate  configuration profiles" },
 	{ "app",      cmd_app,      &app_verbs,      0, "install|delete  apps in /Applications" },
 	{ "sysext",   cmd_sysext,   &sysext_verbs,   0, "activate|deactivate|list  system extensions" },
@@ -45,7 +45,7 @@ static const struct command commands[] = {
 	{ "codesign", cmd_codesign, &codesign_verbs, 0, "verify PATH  code signatures" },
 	{ "forge",    cmd_forge,    &forge_verbs,    0, "ca|kext|sysext|dext|app|pkg  signed test material" },
 	{ "log",      cmd_log,      NULL, CLI_LIST, "the device's event log" },
-	{ "fleet",    cmd_fleet,    &fleet_verbs,    0, "create|apply|summary  many devices at once" },
+	{ "fleet",    cmd_fleet,    &fleet_verbs,    0, "create|apply|summary|enroll  many devices at once" },
 	{ "store",    cmd_store,    &store_verbs,    0, "check|digest  integrity and invariants of the state" },
 	{ "help",     cmd_help,     &help_verbs_table, 0, "[verbs]  this text, or every verb and its JSON shape" },
 };

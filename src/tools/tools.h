@@ -139,6 +139,12 @@ int cmd_recovery(struct mx_cli *, int, char **, mx_err *);
 int cmd_shutdown(struct mx_cli *, int, char **, mx_err *);
 int cmd_security(struct mx_cli *, int, char **, mx_err *);
 int cmd_mdm(struct mx_cli *, int, char **, mx_err *);
+/* the MDM agent's verbs (cmd_mdm_agent.c) */
+int cmd_mdm_enroll_profile(struct mx_cli *, int, char **, mx_err *);
+int cmd_mdm_agent(struct mx_cli *, int, char **, mx_err *);
+int cmd_mdm_keys(struct mx_cli *, int, char **, mx_err *);
+int cmd_mdm_status(struct mx_cli *, int, char **, mx_err *);
+int cmd_fleet_enroll(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);

@@ -38,8 +38,10 @@ t_json error_changed_nothing 'len(j)' 1 "$MX" profiles list --json
 mkcmd "$TMP/rm.plist" RemoveProfile "{'Identifier': 'com.example.test'}"
 t_grep remove_ack '<string>Acknowledged</string>' "$MX" mdm command "$TMP/rm.plist"
 t_json removed 'len(j)' 0 "$MX" profiles list --json
-mkcmd "$TMP/unknown.plist" EraseDevice
-t_grep unsupported_request 'not supported' "$MX" mdm command "$TMP/unknown.plist"
+mkcmd "$TMP/erase.plist" EraseDevice
+t_grep unsimulated_request 'does not carry out' "$MX" mdm command "$TMP/erase.plist"
+mkcmd "$TMP/unknown.plist" RefreshCellularPlans
+t_grep unknown_request 'Unknown command: RefreshCellularPlans' "$MX" mdm command "$TMP/unknown.plist"
 printf 'garbage' > "$TMP/garbage.plist"
 t_exit 65 garbage_command "$MX" mdm command "$TMP/garbage.plist"
 

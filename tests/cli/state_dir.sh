@@ -6,6 +6,9 @@
 # to write a readonly database".  Read verbs now open the store read-only;
 # a write names the read-only directory.
 . "$(dirname "$0")/lib.sh"
+# the default ./macext-state must not appear: run where nothing else put one
+# (a developer's `make run` leaves ./macext-state in the checkout)
+cd "$TMP" || exit 1
 printf 'not a directory' > "$TMP/file"
 t_exit 64 state_file_refused "$MX" --state "$TMP/file" device list
 t_grep state_file_message "^macext: state directory $TMP/file is not a directory \(--state and MACEXT_STATE name the directory that holds macext.db\)$" "$MX" --state "$TMP/file" device list
