@@ -44,6 +44,7 @@
 #include "macext/err.h"
 #include "macext/kext.h"
 #include "macext/mdm.h"
+#include "macext/pkg.h"
 #include "macext/profile.h"
 #include "macext/store.h"
 #include "macext/sysext.h"
@@ -110,6 +111,30 @@ int mx_engine_import_anchor(mx_engine *e, const char *host_path, char out_hash[6
  * it has none: for host-side tools that verify with the device's anchor. */
 const char *mx_engine_anchor_path(mx_engine *e, const mx_device *d, char *buf, size_t len);
 
+/* How bundles are verified for a device.  By default as macOS does
+ * (kSecCSConsiderExpiration off): a certificate of the chain past its
+ * notAfter is reported (mx_expiry), not grounds for rejection.
+ * check_expiration is `codesign --verify --check-expiration`'s strict
+ * expiry: a bundle whose chain has an expired certificate is refused
+ * (MX_ESIGNATURE, naming the certificate and the date).  Verdicts are
+ * remembered per (bundle, trust anchor, check_expiration). */
+typedef struct mx_verify_opts {
+	bool check_expiration;
+} mx_verify_opts;
+
+/* The expired certificates found when bundles were verified for a device. */
+#define MX_EXPIRY_MAX 8
+typedef struct mx_expiry {
+	int n;
+	struct mx_expired_in {
+		char bundle[256];            /* "Acme.kext", "Acme.app", "com.acme.ext.systemextension" */
+		mx_sig_expired cert;
+	} e[MX_EXPIRY_MAX];
+} mx_expiry;
+/* One line for entry i: 'certificate "CN" of Acme.kext's signature expired
+ * on 2026-10-24T17:39:41Z (before now)'. */
+void mx_expiry_line(const mx_expiry *x, int i, char *buf, size_t len);
+
 /* A kext bundle imported for one device: copied into the store and read and
  * verified from the stored copy (never the source again), for the device's
  * architecture and trust anchor.  rc/err hold a failed import, reported by
@@ -122,12 +147,18 @@ typedef struct mx_kext_import {
 	enum mx_arch arch;           /* what it was verified for */
 	char trust_anchor[65];
 	mx_kext facts;               /* identity, signature verdict, native slice (state unset) */
+	bool check_expiration;       /* verified with strict expiry (mx_verify_opts) */
+	mx_expiry expired;           /* expired certificates of its chain (reported) */
+	char sig_reason[512];        /* the verifier's reason when the signature is not valid */
 } mx_kext_import;
 /* Imports host_path for device (NULL: the only one), reading that device in
  * a read transaction.  Always fills *out (out->rc says whether it worked);
  * returns out->rc.  The verdict is remembered per (hash, arch, anchor). */
 int mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
     mx_kext_import *out);
+/* The same with verification options (NULL: the default). */
+int mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_kext_import *out);
 
 /* An app bundle imported for `app install`: copied, then read from the copy. */
 typedef struct mx_app_import {
@@ -138,9 +169,21 @@ typedef struct mx_app_import {
 	char origin[1024];           /* the host path as given, for messages only */
 	char bundle_id[256];
 	int system_extensions;       /* embedded in Contents/Library/SystemExtensions */
+	bool verified;               /* signatures verified for a device (_opts) */
+	bool check_expiration;
+	mx_expiry expired;           /* expired certificates of the app's and its extensions' chains */
+	char invalid[768];           /* "BUNDLE: reason" of the first invalid signature among
+	                              * them, or "" (reported; judged at activation) */
 } mx_app_import;
-/* Always fills *out; returns out->rc.  Needs no device. */
+/* Always fills *out; returns out->rc.  Needs no device and verifies nothing. */
 int mx_engine_import_app(mx_engine *e, const char *host_path, mx_app_import *out);
+/* The same, and the app's and its embedded system extensions' signatures
+ * verified for device (NULL: the only one) with its trust anchor: their
+ * expiry reported, or with vo->check_expiration refused (MX_ESIGNATURE).
+ * Other signature problems are left to where macOS judges them (the
+ * activation request). */
+int mx_engine_import_app_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_app_import *out);
 
 /* A configuration profile read once: parsed (XML, binary or CMS-signed, the
  * signature verified), its envelope checked and its stored (binary) form
@@ -196,7 +239,57 @@ typedef struct mx_sx_app_ref {
  * and are reported by mx_op_sysext_activate in sysextd's order). */
 int mx_engine_sysext_prepare(mx_engine *e, const char *device, const mx_sx_app_ref *app,
     const char *ext_id, mx_sx_request **out, mx_err *err);
+/* The same with verification options (NULL: the default): with
+ * check_expiration an expired certificate makes that signature invalid, so
+ * the activation is refused as for any invalid signature, with the reason. */
+int mx_engine_sysext_prepare_opts(mx_engine *e, const char *device, const mx_sx_app_ref *app,
+    const char *ext_id, const mx_verify_opts *vo, mx_sx_request **out, mx_err *err);
+/* The expired certificates of the prepared app's and extension's chains. */
+const mx_expiry *mx_sx_request_expiry(const mx_sx_request *r);
 void mx_sx_request_free(mx_sx_request *r);
+
+/* ==== installer packages (engine/pkg.c) ====
+ * `pkg install` is one operation: the package is read and checked by the
+ * front end (src/formats/pkg*.c), its payload roots imported for the device
+ * (mx_engine_import_pkg: every bundle copied and verified) before the
+ * transaction, then mx_op_pkg_install places every root in one transaction:
+ * all or nothing. */
+typedef struct mx_pkg_root_src {
+	enum mx_pkg_place kind;      /* macext/pkg.h: app, kext, tree, file */
+	const char *host_path;       /* the root as extracted (the front end's own copy) */
+	const char *device_path;     /* where Installer puts it */
+} mx_pkg_root_src;
+typedef struct mx_pkg_root_import {
+	enum mx_pkg_place kind;
+	char device_path[1024];
+	char hash[65];               /* tree and file roots: the stored copy */
+	mx_app_import app;           /* app roots */
+	mx_kext_import kext;         /* kext roots */
+} mx_pkg_root_import;
+typedef struct mx_pkg_import {
+	int rc;                      /* 0, or the first root that could not be imported (err) */
+	mx_err err;
+	char name[256];              /* the package, for the log ("Acme.pkg") */
+	size_t n;
+	mx_pkg_root_import *roots;   /* owned: mx_pkg_import_free */
+	mx_expiry expired;           /* over every bundle of the package */
+} mx_pkg_import;
+/* Imports every root for device (NULL: the only one) with vo (NULL: the
+ * default): apps and kexts as `app install` / `kext install` import them
+ * (verified from the stored copies), other roots stored as they are.  A
+ * bundle whose signature is invalid (broken, or expired under
+ * check_expiration) fails the import, naming the root: nothing of the
+ * package is placed.  Always fills *out (its own allocation even when it
+ * fails); returns out->rc. */
+int mx_engine_import_pkg(mx_engine *e, const char *name, const char *device,
+    const mx_verify_opts *vo, const mx_pkg_root_src *roots, size_t n, mx_pkg_import *out);
+void mx_pkg_import_free(mx_pkg_import *p);
+/* Installer placing an imported package (p->rc: that error, after the
+ * device's own checks): plain files and trees first, then kexts
+ * (/Library/Extensions: they await approval as usual), then apps (they
+ * activate what they embed as usual); one transaction, so a failure at any
+ * root leaves nothing placed once the caller aborts.  Logs the package. */
+int mx_op_pkg_install(mx_op *op, const mx_pkg_import *p, mx_err *err);
 
 /* ==== devices ==== */
 
@@ -553,6 +646,8 @@ int mx_json_app(json_t **out, const mx_app_info *a, mx_err *err);
 int mx_json_sysext_result(json_t **out, const mx_sx_result *r, bool activation, mx_err *err);
 /* The result of kext install: bundle_id, version, path, signature, state. */
 int mx_json_kext_installed(json_t **out, const mx_kext *k, mx_err *err);
+/* [{bundle, subject, not_after, expired_before: "signing-time"|"now"}] */
+int mx_json_expiry(json_t **out, const mx_expiry *x, mx_err *err);
 /* {"error": {code, name, domain, subcode, where, message}} for a failure. */
 int mx_json_error(json_t **out, const mx_err *e, mx_err *err);
 

@@ -64,9 +64,16 @@ void eng_profile_doc_bin(const mx_profile_doc *doc, const uint8_t **bin, size_t 
 /* Profile reads by (bytes, name): a new reference on a hit, NULL on a miss. */
 mx_profile_doc *eng_profile_doc_find(mx_engine *e, const uint8_t key[32]);
 void eng_profile_doc_remember(mx_engine *e, const uint8_t key[32], mx_profile_doc *doc);
-/* Kext bundle verdicts by "hash/arch/anchor". */
-bool eng_kext_verdict_find(mx_engine *e, const char *key, mx_kext *out);
-void eng_kext_verdict_remember(mx_engine *e, const char *key, const mx_kext *k);
+/* A kext bundle's verdict as an import keeps it: the facts, the expired
+ * certificates, and the verifier's reason when the signature is not valid. */
+typedef struct eng_kext_verdict {
+	mx_kext facts;
+	mx_expiry expired;
+	char reason[512];
+} eng_kext_verdict;
+/* Kext bundle verdicts by "hash/arch/anchor/strict". */
+bool eng_kext_verdict_find(mx_engine *e, const char *key, eng_kext_verdict *out);
+void eng_kext_verdict_remember(mx_engine *e, const char *key, const eng_kext_verdict *v);
 /* Signature verdicts over content-store paths (whose path names their bytes). */
 bool eng_sig_find(mx_engine *e, const char *key, mx_siginfo *out);
 void eng_sig_remember(mx_engine *e, const char *key, const mx_siginfo *si);
@@ -108,6 +115,20 @@ uint32_t eng_native_cputype(const mx_device *d);
 int eng_auxkc_get(mx_op *op, const eng_kc **out, mx_err *err);
 int eng_auxkc_put(mx_op *op, uint8_t *kc, size_t len, const eng_kc **out, mx_err *err);
 int eng_auxkc_reuse(mx_op *op, const uint8_t key[32], const eng_kc **out, mx_err *err);
+
+/* ---- verifying stored bundles for a device (verify.c) ---- */
+/* The verdict over a stored bundle (its path names its bytes) for a trust
+ * anchor (a CAS hash, "" for none), with strict expiry or not, at the
+ * engine's clock; remembered by the engine.  A bundle that cannot be read
+ * is kind MX_SIG_INVALID with the reason. */
+void eng_verify(mx_engine *e, mx_siginfo *si, const char *path, const char *anchor_hash,
+    bool strict);
+/* Adds si's expired certificates to x, naming bundle. */
+void eng_expiry_add(mx_expiry *x, const mx_siginfo *si, const char *bundle);
+/* The --check-expiration refusal: MX_ESIGNATURE (err) when strict and an
+ * expired certificate left the signature (kind, reason) invalid; else 0. */
+int eng_expiry_refuse(bool strict, bool invalid, int nexpired, const char *reason,
+    const char *bundle, mx_err *err);
 
 /* ---- op helpers (engine.c) ---- */
 int eng_save(mx_op *op, mx_err *err);           /* saves op->d */

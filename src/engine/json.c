@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "macext/rd.h"
 #include "engine_int.h"
@@ -173,6 +174,29 @@ mx_json_kext_installed(json_t **out, const mx_kext *k, mx_err *err)
 	sets(&b, j, "signature", mx_kext_sig_name(k->sig));
 	sets(&b, j, "state", mx_kext_state_name(k->state));
 	return finish(&b, j, out);
+}
+
+int
+mx_json_expiry(json_t **out, const mx_expiry *x, mx_err *err)
+{
+	struct jb b = { "expired certificates", err, 0 };
+	json_t *a = json_array();
+	for (int i = 0; i < x->n && i < MX_EXPIRY_MAX; i++) {
+		char na[32];
+		time_t t = (time_t)x->e[i].cert.not_after;
+		struct tm tm;
+		if (gmtime_r(&t, &tm) == NULL)
+			snprintf(na, sizeof na, "%lld", (long long)x->e[i].cert.not_after);
+		else
+			strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_t *o = json_object();
+		sets(&b, o, "bundle", x->e[i].bundle);
+		sets(&b, o, "subject", x->e[i].cert.subject);
+		sets(&b, o, "not_after", na);
+		sets(&b, o, "expired_before", x->e[i].cert.at_signing_time ? "signing-time" : "now");
+		json_array_append_new(a, o);
+	}
+	return finish(&b, a, out);
 }
 
 /* A JSON text the engine wrote itself (entitlements, cdhashes, actions); empty of kind when unreadable. */
@@ -403,7 +427,7 @@ mx_json_error(json_t **out, const mx_err *e, mx_err *err)
 	return finish(&b, j, out);
 }
 
-/* ---- the merged extension policies (profiles list --json) ---- */
+/* ---- the merged extension policies (profiles policy --json) ---- */
 
 /* Appends to arr every string of the plist array val not already in it. */
 static void

@@ -227,8 +227,9 @@ eng_native_cputype(const mx_device *d)
  * architecture) for a Mac of arch with extra trust anchor anchor (may be NULL). */
 static int
 kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, int64_t now,
-    mx_kext *k, mx_err *err)
+    bool strict, eng_kext_verdict *v, const char *name, mx_err *err)
 {
+	mx_kext *k = &v->facts;
 	mx_bundle *b = NULL;
 	int rc = mx_bundle_open(&b, path, err);
 	if (rc)
@@ -258,13 +259,16 @@ kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, int64_
 		    MX_CPU_TYPE_ARM64 : MX_CPU_TYPE_X86_64, &off, &sl, &e2) == 0;
 		free(exe);
 	}
-	mx_trust trust = { anchor, now, false };
+	mx_trust trust = { anchor, now, strict };
 	mx_siginfo si;
 	memset(&si, 0, sizeof si);
 	if ((rc = mx_codesign_verify_path(&si, path, &trust, err))) {
 		mx_bundle_free(b);
 		return rc;
 	}
+	eng_expiry_add(&v->expired, &si, name);
+	snprintf(v->reason, sizeof v->reason, "%s", si.reason[0] ? si.reason :
+	    mx_sigkind_name(si.kind));
 	k->sig = mx_kext_sig_from(si.kind);
 	k->requirement_met = si.kext_requirement_met;
 	if (k->sig == MX_KSIG_DEVID_KEXT || k->sig == MX_KSIG_DEVID || k->sig == MX_KSIG_APPLE ||
@@ -273,7 +277,7 @@ kext_read_bundle(const char *path, enum mx_arch arch, const char *anchor, int64_
 	if (k->sig != MX_KSIG_UNSIGNED)
 		snprintf(k->cdhash, sizeof k->cdhash, "%s", si.cdhash);
 	mx_kext_developer_name(k->developer_name, sizeof k->developer_name,
-	    k->team_id[0] ? si.signer : NULL, b->name);
+	    k->team_id[0] || k->sig == MX_KSIG_APPLE ? si.signer : NULL, b->name);
 	mx_siginfo_free(&si);
 	mx_bundle_free(b);
 	return 0;
@@ -295,6 +299,13 @@ int
 mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
     mx_kext_import *out)
 {
+	return mx_engine_import_kext_opts(e, host_path, device, NULL, out);
+}
+
+int
+mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_kext_import *out)
+{
 	memset(out, 0, sizeof *out);
 	mx_err_clear(&out->err);
 	mx_err *err = &out->err;
@@ -315,27 +326,38 @@ mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
 	/* Fleet runs install the same bundle on thousands of Macs: what the
 	 * bundle says and its signature verdict depend only on its bytes, the
 	 * Mac's architecture and its trust anchor, so they are verified once
-	 * per (content hash, arch, anchor) in an engine. */
+	 * per (content hash, arch, anchor, strict expiry) in an engine. */
+	out->check_expiration = vo && vo->check_expiration;
 	char key[160];
-	snprintf(key, sizeof key, "%s/%s/%s", out->hash, mx_arch_name(d.arch), d.trust_anchor);
-	if (eng_kext_verdict_find(e, key, &out->facts))
-		return 0;
-	char stored[PATH_MAX], anchor[PATH_MAX];
-	const char *ap = NULL;
-	if ((out->rc = mx_cas_path(mx_engine_store(e), out->hash, stored, sizeof stored, err)))
-		return out->rc;
-	if (d.trust_anchor[0] &&
-	    mx_cas_path(mx_engine_store(e), d.trust_anchor, anchor, sizeof anchor, NULL) == 0)
-		ap = anchor;
-	if (eng_import_hook)
-		eng_import_hook(stored, host_path);
-	if ((out->rc = kext_read_bundle(stored, d.arch, ap, mx_engine_now(e), &out->facts, err))) {
-		/* messages name the bundle as the caller gave it */
-		eng_err_origin(err, stored, host_path);
-		return out->rc;
+	snprintf(key, sizeof key, "%s/%s/%s/%d", out->hash, mx_arch_name(d.arch), d.trust_anchor,
+	    out->check_expiration ? 1 : 0);
+	eng_kext_verdict v;
+	if (!eng_kext_verdict_find(e, key, &v)) {
+		char stored[PATH_MAX], anchor[PATH_MAX];
+		const char *ap = NULL;
+		if ((out->rc = mx_cas_path(mx_engine_store(e), out->hash, stored, sizeof stored, err)))
+			return out->rc;
+		if (d.trust_anchor[0] &&
+		    mx_cas_path(mx_engine_store(e), d.trust_anchor, anchor, sizeof anchor, NULL) == 0)
+			ap = anchor;
+		if (eng_import_hook)
+			eng_import_hook(stored, host_path);
+		memset(&v, 0, sizeof v);
+		if ((out->rc = kext_read_bundle(stored, d.arch, ap, mx_engine_now(e),
+		    out->check_expiration, &v, out->name, err))) {
+			/* messages name the bundle as the caller gave it */
+			eng_err_origin(err, stored, host_path);
+			return out->rc;
+		}
+		eng_kext_verdict_remember(e, key, &v);
 	}
-	eng_kext_verdict_remember(e, key, &out->facts);
-	return 0;
+	out->facts = v.facts;
+	out->expired = v.expired;
+	if (v.facts.sig == MX_KSIG_INVALID)
+		snprintf(out->sig_reason, sizeof out->sig_reason, "%s", v.reason);
+	/* strict expiry: an expired certificate that made the signature invalid refuses it */
+	return out->rc = eng_expiry_refuse(out->check_expiration,
+	    v.facts.sig == MX_KSIG_INVALID, v.expired.n, v.reason, out->name, err);
 }
 
 int

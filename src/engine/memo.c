@@ -54,7 +54,7 @@ struct eng_memo {
 	unsigned long body_clock;
 	struct { uint8_t key[32]; mx_profile_doc *doc; unsigned long used; } doc[DOC_MEMO];
 	unsigned long doc_clock;
-	struct { char key[160]; mx_kext k; } kext[KEXT_MEMO];
+	struct { char key[160]; eng_kext_verdict v; } kext[KEXT_MEMO];
 	unsigned kext_next;
 	struct { char key[PATH_MAX + 80]; mx_siginfo si; } sig[SIG_MEMO];
 	unsigned sig_next;
@@ -221,24 +221,24 @@ eng_profile_doc_remember(mx_engine *e, const uint8_t key[32], mx_profile_doc *do
 /* ---- verdicts ---- */
 
 bool
-eng_kext_verdict_find(mx_engine *e, const char *key, mx_kext *out)
+eng_kext_verdict_find(mx_engine *e, const char *key, eng_kext_verdict *out)
 {
 	struct eng_memo *m = e->memo;
 	for (int i = 0; i < KEXT_MEMO; i++)
-		if (strcmp(m->kext[i].key, key) == 0) {
-			*out = m->kext[i].k;
+		if (m->kext[i].key[0] && strcmp(m->kext[i].key, key) == 0) {
+			*out = m->kext[i].v;
 			return true;
 		}
 	return false;
 }
 
 void
-eng_kext_verdict_remember(mx_engine *e, const char *key, const mx_kext *k)
+eng_kext_verdict_remember(mx_engine *e, const char *key, const eng_kext_verdict *v)
 {
 	struct eng_memo *m = e->memo;
 	unsigned i = m->kext_next++ % KEXT_MEMO;
 	snprintf(m->kext[i].key, sizeof m->kext[i].key, "%s", key);
-	m->kext[i].k = *k;
+	m->kext[i].v = *v;
 }
 
 static void

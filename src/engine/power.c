@@ -7,7 +7,9 @@
  * configuration written in recoveryOS takes effect, then the extension
  * modules do their on-boot work (uninstall on reboot, loading the AuxKC).
  * recoveryOS remembers how it was entered: only the power-button entry
- * ("1TR") lets the Secure Enclave accept a lower security policy.
+ * ("1TR") lets the Secure Enclave accept a lower security policy, and it
+ * is reached from anywhere as a person reaches it: Shut Down, then press
+ * and hold the power button.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +58,8 @@ mx_op_restart(mx_op *op, const char *cred, mx_err *err)
 	return eng_restart(op, true, NULL, 0, u ? u->name : "user", err);
 }
 
+/* Shut Down from the Apple menu (or, in recoveryOS, from its Apple menu):
+ * from macOS the same staging work as a restart, then the Mac is off. */
 int
 mx_op_shutdown(mx_op *op, mx_err *err)
 {
@@ -63,6 +67,8 @@ mx_op_shutdown(mx_op *op, mx_err *err)
 	int rc;
 	if (d->env == MX_ENV_OFF)
 		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is already off", d->name);
+	enum mx_envkind from = d->env;
+	enum mx_recovery_entry entry = d->recovery_entry;
 	/* Shutting down from macOS runs the same staging work as a restart. */
 	if (d->env == MX_ENV_MACOS && (rc = eng_kext_before_restart(op, true, NULL, 0, err)))
 		return rc;
@@ -71,9 +77,17 @@ mx_op_shutdown(mx_op *op, mx_err *err)
 	d->recovery_authenticated = false;
 	if ((rc = eng_save(op, err)))
 		return rc;
-	return mx_op_event(op, "user", "shut down", "shutdown", err);
+	return mx_op_event(op, "user", from == MX_ENV_MACOS ? "shut down from macOS" :
+	    entry == MX_RECOVERY_POWER_BUTTON ? "shut down from recoveryOS (power button)" :
+	    "shut down from recoveryOS (software)", "shutdown", err);
 }
 
+/* recoveryOS by the power button is what a person does wherever the Mac
+ * is: Shut Down (from macOS or either recoveryOS; nothing when it is off),
+ * then press and hold the power button until "Loading startup options"
+ * (Apple silicon; Command-R at start-up on an Intel Mac).  Both steps are
+ * logged.  From software ("restart to recoveryOS") needs a running macOS
+ * (or, from off, the start-up key): recoveryOS cannot restart into itself. */
 int
 mx_op_recovery(mx_op *op, enum mx_recovery_entry entry, mx_err *err)
 {
@@ -82,13 +96,17 @@ mx_op_recovery(mx_op *op, enum mx_recovery_entry entry, mx_err *err)
 	if (entry != MX_RECOVERY_POWER_BUTTON && entry != MX_RECOVERY_SOFTWARE)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "recoveryOS is entered with the power"
 		    " button or from software");
-	if (d->env == MX_ENV_RECOVERY)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET,
-		    "%s is already in recoveryOS; restart first", d->name);
-	/* An Intel Mac enters recovery with Command-R; "power-button" stands for
-	 * a deliberate start-up key press there too. */
-	if (d->env == MX_ENV_MACOS && (rc = eng_kext_before_restart(op, false, NULL, 0, err)))
+	if (entry == MX_RECOVERY_POWER_BUTTON) {
+		if (d->env != MX_ENV_OFF && (rc = mx_op_shutdown(op, err)))
+			return rc;
+	} else if (d->env == MX_ENV_RECOVERY) {
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is already in recoveryOS; restart"
+		    " first, or shut down and press and hold the power button (--via power-button)",
+		    d->name);
+	} else if (d->env == MX_ENV_MACOS &&
+	    (rc = eng_kext_before_restart(op, false, NULL, 0, err))) {
 		return rc;
+	}
 	mx_env_in in = { .now = op->now };
 	eng_random32(op, in.random);
 	mx_device_boot(d, &in);

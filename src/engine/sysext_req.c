@@ -198,6 +198,7 @@ struct mx_sx_request {
 	mx_siginfo asig, esig;
 	struct ents ee;
 	mx_sx_facts f;                  /* pointers into this request */
+	mx_expiry expired;              /* of both signatures (reported) */
 };
 
 void
@@ -211,31 +212,6 @@ mx_sx_request_free(mx_sx_request *q)
 	mx_siginfo_free(&q->esig);
 	ents_free(&q->ee);
 	free(q);
-}
-
-/* The verdict over a stored bundle (its path names its bytes) for a trust
- * anchor, remembered by the engine: fleet runs activate the same extension
- * on thousands of Macs. */
-static void
-verify(mx_engine *e, mx_siginfo *si, const char *path, const char *anchor_hash)
-{
-	char anchor[PATH_MAX], key[PATH_MAX + 80];
-	const char *ap = NULL;
-	if (anchor_hash[0] &&
-	    mx_cas_path(mx_engine_store(e), anchor_hash, anchor, sizeof anchor, NULL) == 0)
-		ap = anchor;
-	mx_trust trust = { ap, mx_engine_now(e), false };
-	snprintf(key, sizeof key, "%s\n%s", path, anchor_hash);
-	if (eng_sig_find(e, key, si))
-		return;
-	mx_err err;
-	mx_err_clear(&err);
-	if (mx_codesign_verify_path(si, path, &trust, &err) != 0) {
-		si->kind = MX_SIG_INVALID;
-		snprintf(si->reason, sizeof si->reason, "%s%s%s", err.where, err.where[0] ? ": " : "",
-		    err.msg);
-	}
-	eng_sig_remember(e, key, si);
 }
 
 /* Finds the app (read transaction): a bundle id in /Applications, or an
@@ -268,6 +244,20 @@ int
 mx_engine_sysext_prepare(mx_engine *e, const char *device, const mx_sx_app_ref *app,
     const char *ext_id, mx_sx_request **out, mx_err *err)
 {
+	return mx_engine_sysext_prepare_opts(e, device, app, ext_id, NULL, out, err);
+}
+
+const mx_expiry *
+mx_sx_request_expiry(const mx_sx_request *q)
+{
+	return &q->expired;
+}
+
+int
+mx_engine_sysext_prepare_opts(mx_engine *e, const char *device, const mx_sx_app_ref *app,
+    const char *ext_id, const mx_verify_opts *vo, mx_sx_request **out, mx_err *err)
+{
+	bool strict = vo && vo->check_expiration;
 	mx_sx_request *q = mx_xcalloc(1, sizeof *q);
 	*out = q;
 	mx_err_clear(&q->err);
@@ -301,8 +291,10 @@ mx_engine_sysext_prepare(mx_engine *e, const char *device, const mx_sx_app_ref *
 	f->category = "";
 	if (q->fe.found) {
 		/* both signatures from the stored copies, outside any write transaction */
-		verify(e, &q->asig, q->real, d.trust_anchor);
-		verify(e, &q->esig, q->fe.path, d.trust_anchor);
+		eng_verify(e, &q->asig, q->real, d.trust_anchor, strict);
+		eng_verify(e, &q->esig, q->fe.path, d.trust_anchor, strict);
+		eng_expiry_add(&q->expired, &q->asig, q->devpath[0] ? base_name(q->devpath) : q->app_id);
+		eng_expiry_add(&q->expired, &q->esig, base_name(q->fe.path));
 		f->app_sig_valid = sig_valid(&q->asig);
 		f->ext_sig_valid = sig_valid(&q->esig);
 		f->app_sig_reason = q->asig.reason[0] ? q->asig.reason : mx_sigkind_name(q->asig.kind);

@@ -260,6 +260,10 @@ combine(mx_siginfo *out, sig_result *rs, int n)
 			snprintf(out->reason, sizeof out->reason, "the architectures are signed by "
 			    "different teams (%s, %s)", lead->cms.team, rs[i].cms.team);
 		}
+	/* Apple's own (platform) code has no Team ID: codesign -dv says
+	 * "TeamIdentifier=not set", and the OU of "Software Signing" is no team */
+	if (out->kind == MX_SIG_APPLE)
+		out->team_id[0] = '\0';
 	if (out->kind == MX_SIG_INVALID || out->kind == MX_SIG_UNSIGNED || out->kind == MX_SIG_ADHOC) {
 		out->kext_requirement_met = out->devid_requirement_met = false;
 		if (out->kind != MX_SIG_INVALID)

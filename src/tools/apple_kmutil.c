@@ -23,7 +23,6 @@
 #define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
 #define KEXT_STAGED_PREFIX "/Library/StagedExtensions"
 
-#define KM_USAGE "usage: kmutil load|unload|showloaded|inspect|create|rebuild|trigger-panic-medic|log ..."
 
 /* "-b ID" / "--bundle-identifier ID" / "-p PATH" / "--bundle-path PATH" */
 static int
@@ -535,6 +534,22 @@ device_pre11(struct mx_cli *cli, bool *pre11, bool *zsh, mx_err *err)
 	return 0;
 }
 
+static int
+km_showloaded_verb(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return km_showloaded(cli, argc, argv, false, err);
+}
+
+/* kmutil's verbs: text as Apple prints it, but inspect's --json (one object) */
+static const cli_verb kmutil_v[] = {
+	{ "load", km_load, CLI_TEXT }, { "unload", km_unload, CLI_TEXT },
+	{ "showloaded", km_showloaded_verb, CLI_TEXT }, { "inspect", km_inspect, CLI_SHOW },
+	{ "create", kmutil_create, CLI_TEXT }, { "rebuild", km_rebuild, CLI_TEXT },
+	{ "trigger-panic-medic", km_panic_medic, CLI_TEXT }, { "log", km_log, CLI_TEXT },
+};
+const cli_verbs kmutil_verbs = CLI_VERBS("kmutil", kmutil_v,
+    "kmutil load|unload|showloaded|inspect|create|rebuild|trigger-panic-medic|log ...");
+
 int
 apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
@@ -555,24 +570,7 @@ apple_kmutil(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			cli_errf(cli, "-bash: kmutil: command not found\n");
 		return cli_tool_fail(cli, 127, err);
 	}
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, KM_USAGE);
-	const char *v = argv[1];
-	if (strcmp(v, "load") == 0)
-		return km_load(cli, argc - 1, argv + 1, err);
-	if (strcmp(v, "unload") == 0)
-		return km_unload(cli, argc - 1, argv + 1, err);
-	if (strcmp(v, "showloaded") == 0)
-		return km_showloaded(cli, argc - 1, argv + 1, false, err);
-	if (strcmp(v, "inspect") == 0)
-		return km_inspect(cli, argc - 1, argv + 1, err);
-	if (strcmp(v, "rebuild") == 0)
-		return km_rebuild(cli, argc - 1, argv + 1, err);
-	if (strcmp(v, "trigger-panic-medic") == 0)
-		return km_panic_medic(cli, argc - 1, argv + 1, err);
-	if (strcmp(v, "log") == 0)
-		return km_log(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown subcommand '%s'; %s", v, KM_USAGE);
+	return cli_dispatch(cli, &kmutil_verbs, argc, argv, err);
 }
 
 /* ---- legacy shims: print what they execute, then run kmutil ---- */

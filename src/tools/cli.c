@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "macext/text.h"
 #include "tools.h"
 
 /* ---- clock and randomness ---- */
@@ -399,3 +400,49 @@ cli_device_print(struct mx_cli *cli, const mx_device *d)
 	cli_out(cli, "\n");
 }
 
+
+int
+cli_dispatch(struct mx_cli *cli, const cli_verbs *t, int argc, char **argv, mx_err *err)
+{
+	if (argc < 2)
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s", t->usage);
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(argv[1], t->v[i].name) == 0)
+			return t->v[i].fn(cli, argc - 1, argv + 1, err);
+	char *shown = mx_text_escape_dup(argv[1]);
+	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown %s command '%.200s'; usage: %s", t->command,
+	    shown, t->usage);
+	free(shown);
+	return MX_EUSAGE;
+}
+
+const char *
+cli_shape_name(enum cli_shape s)
+{
+	static const char *const names[] = { [CLI_ACT] = "action", [CLI_LIST] = "list",
+		[CLI_SHOW] = "show", [CLI_TEXT] = "text" };
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+void
+cli_expiry_print(struct mx_cli *cli, const mx_expiry *x)
+{
+	for (int i = 0; i < x->n; i++) {
+		char line[1024];
+		mx_expiry_line(x, i, line, sizeof line);
+		cli_out(cli, "  expired: %s\n", line);
+	}
+	if (x->n)
+		cli_out(cli, "  expiration: not grounds for rejection (macOS's default); "
+		    "--check-expiration refuses it\n");
+}
+
+int
+cli_expiry_json(json_t *j, const mx_expiry *x, mx_err *err)
+{
+	json_t *a;
+	int rc = mx_json_expiry(&a, x, err);
+	if (rc == 0)
+		json_object_set_new(j, "expired_certificates", a);
+	return rc;
+}

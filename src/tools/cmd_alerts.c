@@ -55,15 +55,17 @@ cmd_alerts(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb approve_verbs_v[] = {
+	{ "sysext", cmd_sysext_approve, CLI_ACT },
+	{ "kext", cmd_kext_approve, CLI_ACT },
+};
+const cli_verbs approve_verbs = CLI_VERBS("approve", approve_verbs_v,
+    "macext approve sysext|kext BUNDLE_ID --as USER:PASSWORD");
+
 int
 cmd_approve(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "sysext") == 0)
-		return cmd_sysext_approve(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "kext") == 0)
-		return cmd_kext_approve(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-	    "usage: macext approve sysext|kext BUNDLE_ID --as USER:PASSWORD");
+	return cli_dispatch(cli, &approve_verbs, argc, argv, err);
 }
 
 struct log_ctx { struct mx_cli *cli; json_t *arr; mx_err *err; };

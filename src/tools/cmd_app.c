@@ -16,11 +16,15 @@
 static int
 app_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 1, 1, "macext app install PATH.app", err);
+	mx_verify_opts vo = { .check_expiration = arg_flag(&argc, argv, "--check-expiration") };
+	int rc = arg_check(argc, argv, 1, 1, "macext app install PATH.app [--check-expiration]",
+	    err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
+	/* verified for the device: the expiry of the app's and its extensions'
+	 * chains is reported, or refused with --check-expiration */
 	mx_app_import app;
-	if ((rc = mx_engine_import_app(cli->eng, argv[1], &app))) {
+	if ((rc = mx_engine_import_app_opts(cli->eng, argv[1], cli->device_name, &vo, &app))) {
 		*err = app.err;
 		return rc;
 	}
@@ -33,9 +37,13 @@ app_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return 0;
 	if (cli->json) {
 		json_t *j;
-		return cli_json(cli, mx_json_app(&j, &info, err), &j);
+		if ((rc = mx_json_app(&j, &info, err)) == 0 &&
+		    (rc = cli_expiry_json(j, &app.expired, err)))
+			json_decref(j);
+		return cli_json(cli, rc, &j);
 	}
 	cli_out(cli, "installed %s at %s\n", info.bundle_id, info.path);
+	cli_expiry_print(cli, &app.expired);
 	return 0;
 }
 
@@ -57,13 +65,15 @@ app_delete(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb app_verbs_v[] = {
+	{ "install", app_install, CLI_ACT },
+	{ "delete", app_delete, CLI_ACT },
+};
+const cli_verbs app_verbs = CLI_VERBS("app", app_verbs_v,
+    "macext app install PATH.app | app delete BUNDLE_ID [--as USER:PASSWORD]");
+
 int
 cmd_app(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "install") == 0)
-		return app_install(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "delete") == 0)
-		return app_delete(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext app install PATH.app |"
-	    " app delete BUNDLE_ID [--as USER:PASSWORD]");
+	return cli_dispatch(cli, &app_verbs, argc, argv, err);
 }

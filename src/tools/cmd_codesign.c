@@ -232,13 +232,14 @@ codesign_verify(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb codesign_verbs_v[] = {
+	{ "verify", codesign_verify, CLI_SHOW },
+};
+const cli_verbs codesign_verbs = CLI_VERBS("codesign", codesign_verbs_v,
+    USAGE);
+
 int
 cmd_codesign(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s", USAGE);
-	if (strcmp(argv[1], "verify") == 0)
-		return codesign_verify(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "codesign: unknown subcommand '%s'; usage: %s",
-	    argv[1], USAGE);
+	return cli_dispatch(cli, &codesign_verbs, argc, argv, err);
 }

@@ -164,19 +164,19 @@ device_delete(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb device_verbs_v[] = {
+	{ "create", device_create, CLI_ACT },
+	{ "list", device_list, CLI_LIST },
+	{ "show", device_show, CLI_SHOW },
+	{ "delete", device_delete, CLI_ACT },
+	{ "export", cmd_device_export, CLI_ACT },
+	{ "import", cmd_device_import, CLI_ACT },
+};
+const cli_verbs device_verbs = CLI_VERBS("device", device_verbs_v,
+    "macext device create|list|show|delete|export|import");
+
 int
 cmd_device(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
-		{ "create", device_create }, { "list", device_list },
-		{ "show", device_show }, { "delete", device_delete },
-		{ "export", cmd_device_export }, { "import", cmd_device_import },   /* cmd_export.c */
-	};
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "usage: macext device create|list|show|delete|export|import");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown device command '%s'", argv[1]);
+	return cli_dispatch(cli, &device_verbs, argc, argv, err);
 }

@@ -510,18 +510,17 @@ fleet_summary(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb fleet_verbs_v[] = {
+	{ "create", fleet_create, CLI_ACT },
+	{ "apply", fleet_apply, CLI_ACT },
+	{ "summary", fleet_summary, CLI_SHOW },
+	{ "enroll", cmd_fleet_enroll, CLI_ACT },     /* cmd_mdm_agent.c */
+};
+const cli_verbs fleet_verbs = CLI_VERBS("fleet", fleet_verbs_v,
+    "macext fleet create|apply|summary|enroll");
+
 int
 cmd_fleet(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
-		{ "create", fleet_create }, { "apply", fleet_apply }, { "summary", fleet_summary },
-		{ "enroll", cmd_fleet_enroll },
-	};
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext fleet create|apply|summary|"
-		    "enroll");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown fleet command '%s'", argv[1]);
+	return cli_dispatch(cli, &fleet_verbs, argc, argv, err);
 }

@@ -553,23 +553,39 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 	return 0;
 }
 
+static int
+forge_kext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return forge_bundle_cmd(cli, FORGE_KEXT, argc, argv, err);
+}
+
+static int
+forge_sysext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return forge_bundle_cmd(cli, FORGE_SYSEXT, argc, argv, err);
+}
+
+static int
+forge_dext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return forge_bundle_cmd(cli, FORGE_DEXT, argc, argv, err);
+}
+
+static int
+forge_app(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	return forge_bundle_cmd(cli, FORGE_APP, argc, argv, err);
+}
+
+static const cli_verb forge_v[] = {
+	{ "ca", forge_ca_cmd, CLI_ACT }, { "kext", forge_kext, CLI_ACT },
+	{ "sysext", forge_sysext, CLI_ACT }, { "dext", forge_dext, CLI_ACT },
+	{ "app", forge_app, CLI_ACT }, { "pkg", forge_pkg_cmd, CLI_ACT },     /* forge_pkg.c */
+};
+const cli_verbs forge_verbs = CLI_VERBS("forge", forge_v, "macext forge ca|kext|sysext|dext|app|pkg ...");
+
 int
 cmd_forge(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext forge ca|kext|sysext|dext|app|pkg"
-		    " ...");
-	const char *sub = argv[1];
-	if (strcmp(sub, "ca") == 0)
-		return forge_ca_cmd(cli, argc - 1, argv + 1, err);
-	if (strcmp(sub, "pkg") == 0)
-		return forge_pkg_cmd(cli, argc - 1, argv + 1, err);     /* forge_pkg.c */
-	static const struct { const char *name; enum forge_kind kind; } kinds[] = {
-		{ "kext", FORGE_KEXT }, { "sysext", FORGE_SYSEXT }, { "dext", FORGE_DEXT },
-		{ "app", FORGE_APP } };
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(sub, kinds[i].name) == 0)
-			return forge_bundle_cmd(cli, kinds[i].kind, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "forge %s: expected ca, kext, sysext, dext, app"
-	    " or pkg", sub);
+	return cli_dispatch(cli, &forge_verbs, argc, argv, err);
 }

@@ -17,11 +17,13 @@
 static int
 kext_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 1, 1, "macext kext install PATH.kext", err);
+	mx_verify_opts vo = { .check_expiration = arg_flag(&argc, argv, "--check-expiration") };
+	int rc = arg_check(argc, argv, 1, 1, "macext kext install PATH.kext [--check-expiration]",
+	    err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
 	mx_kext_import imp;
-	mx_engine_import_kext(cli->eng, argv[1], cli->device_name, &imp);
+	mx_engine_import_kext_opts(cli->eng, argv[1], cli->device_name, &vo, &imp);
 	mx_op *op;
 	mx_kext k;
 	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)) ||
@@ -31,10 +33,14 @@ kext_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return 0;
 	if (cli->json) {
 		json_t *j;
-		return cli_json(cli, mx_json_kext_installed(&j, &k, err), &j);
+		if ((rc = mx_json_kext_installed(&j, &k, err)) == 0 &&
+		    (rc = cli_expiry_json(j, &imp.expired, err)))
+			json_decref(j);
+		return cli_json(cli, rc, &j);
 	}
 	cli_out(cli, "installed %s %s at %s (signature: %s)\n", k.bundle_id, k.version, k.path,
 	    mx_kext_sig_name(k.sig));
+	cli_expiry_print(cli, &imp.expired);
 	return 0;
 }
 
@@ -119,21 +125,20 @@ kext_auxkc(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb kext_verbs_v[] = {
+	{ "install", kext_install, CLI_ACT },
+	{ "list", kext_list, CLI_LIST },
+	{ "remove", kext_remove, CLI_ACT },
+	{ "uninstall", kext_remove, CLI_ACT },
+	{ "auxkc", kext_auxkc, CLI_ACT },
+};
+const cli_verbs kext_verbs = CLI_VERBS("kext", kext_verbs_v,
+    "macext kext install|list|remove|auxkc ...");
+
 int
 cmd_kext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "usage: macext kext install|list|remove|auxkc ...");
-	if (strcmp(argv[1], "install") == 0)
-		return kext_install(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "list") == 0)
-		return kext_list(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "remove") == 0 || strcmp(argv[1], "uninstall") == 0)
-		return kext_remove(cli, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "auxkc") == 0)
-		return kext_auxkc(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown kext command '%s'", argv[1]);
+	return cli_dispatch(cli, &kext_verbs, argc, argv, err);
 }
 
 /* ---- approve kext ID --as USER:PASSWORD (System Settings, Allow) ---- */

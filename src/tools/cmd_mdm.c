@@ -198,22 +198,24 @@ mdm_command(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb mdm_verbs_v[] = {
+	{ "enroll", mdm_enroll, CLI_ACT },
+	{ "unenroll", mdm_unenroll, CLI_ACT },
+	{ "escrow-bootstrap-token", mdm_escrow, CLI_ACT },
+	{ "install-profile", mdm_install_profile, CLI_ACT },
+	{ "remove-profile", mdm_remove_profile, CLI_ACT },
+	{ "restart", mdm_restart, CLI_ACT },
+	{ "command", mdm_command, CLI_ACT },
+	{ "agent", cmd_mdm_agent, CLI_ACT },         /* cmd_mdm_agent.c: its status object */
+	{ "keys", cmd_mdm_keys, CLI_ACT },           /* generate|count: one object */
+	{ "status", cmd_mdm_status, CLI_LIST },      /* each agent-enrolled device */
+};
+const cli_verbs mdm_verbs = CLI_VERBS("mdm", mdm_verbs_v,
+    "macext mdm enroll|unenroll|escrow-bootstrap-token|install-profile|remove-profile|restart|"
+    "command|agent|keys|status");
+
 int
 cmd_mdm(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
-		{ "enroll", mdm_enroll }, { "unenroll", mdm_unenroll },
-		{ "escrow-bootstrap-token", mdm_escrow },
-		{ "install-profile", mdm_install_profile }, { "remove-profile", mdm_remove_profile },
-		{ "restart", mdm_restart }, { "command", mdm_command },
-		{ "agent", cmd_mdm_agent }, { "keys", cmd_mdm_keys }, { "status", cmd_mdm_status },
-	};
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext mdm enroll|unenroll|"
-		    "escrow-bootstrap-token|install-profile|remove-profile|restart|command|agent|keys|"
-		    "status");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown mdm command '%s'", argv[1]);
+	return cli_dispatch(cli, &mdm_verbs, argc, argv, err);
 }

@@ -8,8 +8,10 @@
  * --expand-full` writes (Distribution; NAME.pkg/{PackageInfo, Bom,
  * Payload/, Scripts/}), AppleDouble entries applied as the files'
  * extended attributes (user.NAME here), never as files.  install places
- * each payload root where Installer would: apps in /Applications and kexts
- * in /Library/Extensions through `app install` and `kext install` (their
+ * every payload root where Installer would, as one engine operation
+ * (src/engine/pkg.c: each root imported and verified first, then all placed
+ * in one transaction): apps in /Applications and kexts in
+ * /Library/Extensions as `app install` and `kext install` place them (their
  * usual flows follow), every other root as a device file; the scripts are
  * listed with the systemextensionsctl, kmutil and launchctl lines they
  * hold, never run.
@@ -27,7 +29,6 @@
 #include "macext/pkg.h"
 #include "tools.h"
 
-#define USAGE "macext pkg expand FILE.pkg DIR | pkg install FILE.pkg [--dry-run]"
 
 /* The package and every component's payload and scripts, read and checked. */
 struct loaded {
@@ -370,46 +371,62 @@ pkg_expand(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
-/* Places one root of a package the way Installer would, through the
- * engine: an app or a kext imported (read once, verified from the stored
- * copy) and installed, any other root stored as a device file. */
+/* pkg install: the package read and checked, its payload extracted into
+ * the state's tmp/, every root imported for the device (mx_engine_import_pkg),
+ * then placed in one operation (mx_op_pkg_install): all or nothing. */
 static int
-place(struct mx_cli *cli, enum mx_pkg_place kind, const char *host, const char *devpath,
-    mx_err *err)
+install(struct mx_cli *cli, const struct loaded *l, const char *file, const mx_verify_opts *vo,
+    json_t *done, mx_expiry *expired, mx_err *err)
 {
 	int rc = cli_store(cli, err);
-	mx_op *op;
 	if (rc)
 		return rc;
-	if (kind == MX_PLACE_APP) {
-		mx_app_import app;
-		if ((rc = mx_engine_import_app(cli->eng, host, &app))) {
-			*err = app.err;
-			return rc;
-		}
-		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
-			return rc;
-		return cli_end(op, mx_op_app_install(op, &app, NULL, err), err);
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s/tmp/pkg-%ld", mx_store_dir(cli->st), (long)getpid());
+	rm_tree(tmp);
+	int set = 0, skipped = 0;
+	for (int i = 0; rc == 0 && i < l->n; i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/%d", tmp, i);
+		rc = write_tree(&l->payload[i], p, &set, &skipped, err);
 	}
-	if (kind == MX_PLACE_KEXT) {
-		mx_kext_import k;
-		mx_engine_import_kext(cli->eng, host, cli->device_name, &k);
-		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
-			return rc;
-		return cli_end(op, mx_op_kext_install(op, &k, NULL, err), err);
+	mx_pkg_root_src *src = mx_xcalloc(l->nroots ? l->nroots : 1, sizeof *src);
+	char (*host)[PATH_MAX] = mx_xcalloc(l->nroots ? l->nroots : 1, sizeof *host);
+	for (size_t i = 0; i < l->nroots; i++) {
+		snprintf(host[i], sizeof host[i], "%s/%d/%s", tmp, l->roots[i].component, l->roots[i].rel);
+		src[i] = (mx_pkg_root_src){ l->roots[i].kind, host[i], l->roots[i].device_path };
 	}
-	char hash[65];
-	if ((rc = mx_engine_import_bundle(cli->eng, host, hash, err)) ||
-	    (rc = cli_op(cli, MX_OP_WRITE, &op, err)))
-		return rc;
-	return cli_end(op, mx_op_file_place(op, devpath, hash, "pkg install", err), err);
+	const char *base = strrchr(file, '/');
+	mx_pkg_import imp;
+	memset(&imp, 0, sizeof imp);
+	if (rc == 0) {
+		/* every root copied and verified before the transaction; an import
+		 * that failed is reported by the operation after the device's checks */
+		mx_engine_import_pkg(cli->eng, base ? base + 1 : file, cli->device_name, vo, src,
+		    l->nroots, &imp);
+		mx_op *op;
+		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)) == 0)
+			rc = cli_end(op, mx_op_pkg_install(op, &imp, err), err);
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < imp.n; i++)
+			json_array_append_new(done, json_string(imp.roots[i].device_path));
+		*expired = imp.expired;
+	}
+	mx_pkg_import_free(&imp);
+	free(src);
+	free(host);
+	rm_tree(tmp);
+	return rc;
 }
 
 static int
 pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	bool dry = arg_flag(&argc, argv, "--dry-run");
-	int rc = arg_check(argc, argv, 1, 1, "macext pkg install FILE.pkg [--dry-run]", err);
+	mx_verify_opts vo = { .check_expiration = arg_flag(&argc, argv, "--check-expiration") };
+	int rc = arg_check(argc, argv, 1, 1,
+	    "macext pkg install FILE.pkg [--dry-run] [--check-expiration]", err);
 	if (rc)
 		return rc;
 	struct loaded l;
@@ -420,53 +437,30 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		cli_out(cli, "%s %s: %d component%s\n", dry ? "would install" : "installing", argv[1], l.n,
 		    l.n == 1 ? "" : "s");
 	json_t *plan = plan_json(cli, &l, print);
-	char tmp[PATH_MAX];
-	tmp[0] = '\0';
 	json_t *done = json_array();
-	if (!dry) {
-		if ((rc = cli_store(cli, err)) == 0) {
-			snprintf(tmp, sizeof tmp, "%s/tmp/pkg-%ld", mx_store_dir(cli->st), (long)getpid());
-			rm_tree(tmp);
-			int set = 0, skipped = 0;
-			for (int i = 0; rc == 0 && i < l.n; i++) {
-				char p[PATH_MAX];
-				snprintf(p, sizeof p, "%s/%d", tmp, i);
-				rc = write_tree(&l.payload[i], p, &set, &skipped, err);
-			}
-		}
-		/* plain files first, then kexts, then apps (an app may activate what it carries) */
-		static const enum mx_pkg_place order[] = { MX_PLACE_TREE, MX_PLACE_FILE, MX_PLACE_KEXT,
-			MX_PLACE_APP };
-		for (size_t o = 0; rc == 0 && o < 4; o++)
-			for (size_t i = 0; rc == 0 && i < l.nroots; i++) {
-				const mx_pkg_root *r = &l.roots[i];
-				if (r->kind != order[o])
-					continue;
-				char host[PATH_MAX];
-				snprintf(host, sizeof host, "%s/%d/%s", tmp, r->component, r->rel);
-				rc = place(cli, r->kind, host, r->device_path, err);
-				if (rc)
-					mx_err_where(err, "%s: ", r->device_path);
-				else
-					json_array_append_new(done, json_string(r->device_path));
-			}
-		rm_tree(tmp);
-	}
-	if (rc == 0 || !dry) {
-		json_t *scripts = scripts_json(cli, &l, print && (rc == 0));
-		if (cli->json && rc == 0) {
+	mx_expiry expired = { 0 };
+	if (!dry)
+		rc = install(cli, &l, argv[1], &vo, done, &expired, err);
+	if (rc == 0) {
+		json_t *scripts = scripts_json(cli, &l, print);
+		if (cli->json) {
 			int nad;
 			json_t *j = json_pack("{s:s, s:b, s:o, s:o, s:o, s:o}", "package", argv[1],
 			    "dry_run", dry, "components", components_json(&l, &nad), "placement", plan,
 			    "placed", done, "scripts", scripts);
 			json_object_set_new(j, "scripts_run", json_false());
-			cli_json_print(cli, j);
 			plan = done = NULL;
+			if ((rc = cli_expiry_json(j, &expired, err)) == 0)
+				cli_json_print(cli, j);
+			else
+				json_decref(j);
 		} else {
 			json_decref(scripts);
-			if (print && rc == 0)
+			if (print) {
+				cli_expiry_print(cli, &expired);
 				cli_out(cli, "  scripts are listed, not run: %s\n", dry ? "nothing was installed" :
 				    "what they would do is up to you");
+			}
 		}
 	}
 	json_decref(plan);
@@ -475,12 +469,15 @@ pkg_install(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb pkg_verbs_v[] = {
+	{ "expand", pkg_expand, CLI_ACT },
+	{ "install", pkg_install, CLI_ACT },
+};
+const cli_verbs pkg_verbs = CLI_VERBS("pkg", pkg_verbs_v,
+    "macext pkg expand FILE.pkg DIR | pkg install FILE.pkg [--dry-run] [--check-expiration]");
+
 int
 cmd_pkg(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "expand") == 0)
-		return pkg_expand(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "install") == 0)
-		return pkg_install(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s", USAGE);
+	return cli_dispatch(cli, &pkg_verbs, argc, argv, err);
 }

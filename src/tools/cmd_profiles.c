@@ -1,6 +1,6 @@
 /*
  * cmd_profiles.c — installed configuration profiles: `macext profiles
- * list|show|install|remove` (`validate` is cmd_validate.c) and Apple's
+ * list|show|policy|install|remove` (`validate` is cmd_validate.c) and Apple's
  * `profiles` tool, over the engine (src/engine/profiles.c: reading once
  * before the transaction, macOS's delivery rules, the reactions of both
  * extension modules).  System Settings asks an administrator to install or
@@ -42,17 +42,101 @@ profiles_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	struct list_ctx lc = { cli, cli->json ? json_array() : NULL, 0, err };
 	if (!cli->json)
 		cli_out(cli, "%-48s %-6s %s\n", "IDENTIFIER", "FROM", "PAYLOADS");
-	json_t *merged = NULL;
-	rc = mx_op_profiles_each(op, list_one, &lc, err);
-	if (rc == 0 && cli->json)
-		rc = mx_op_merged_policy(op, &merged, err);
-	if ((rc = cli_end(op, rc, err))) {
+	if ((rc = cli_end(op, mx_op_profiles_each(op, list_one, &lc, err), err))) {
 		json_decref(lc.arr);
 		return rc;
 	}
 	if (cli->json)
-		cli_json_print(cli, json_pack("{s:o, s:o}", "profiles", lc.arr, "merged_policy",
-		    merged));
+		cli_json_print(cli, lc.arr);
+	return 0;
+}
+
+/* ---- profiles policy: the merged extension policies, readable ---- */
+
+/* The profiles that carry payload type (for the text form's "from" line). */
+struct from_ctx { const char *type; char list[4096]; int n; };
+
+static int
+from_one(const mx_profile_row *r, void *arg)
+{
+	struct from_ctx *f = arg;
+	/* payload_types is space-separated */
+	size_t tl = strlen(f->type);
+	for (const char *p = r->payload_types; (p = strstr(p, f->type)) != NULL; p += tl)
+		if ((p == r->payload_types || p[-1] == ' ') && (p[tl] == '\0' || p[tl] == ' ')) {
+			size_t l = strlen(f->list);
+			snprintf(f->list + l, sizeof f->list - l, "%s%s (%s)", f->n ?
+			    "\n                                       " : "", r->identifier, r->source);
+			f->n++;
+			break;
+		}
+	return 0;
+}
+
+/* One policy key: a boolean, a list of strings, or a dict of lists (Team
+ * ID -> bundle ids or extension types). */
+static void
+policy_key(struct mx_cli *cli, const char *key, json_t *v)
+{
+	if (json_is_boolean(v)) {
+		cli_out(cli, "  %-36s %s\n", key, json_is_true(v) ? "yes" : "no");
+	} else if (json_is_array(v)) {
+		cli_out(cli, "  %-36s", key);
+		size_t i;
+		json_t *s;
+		json_array_foreach(v, i, s)
+			cli_out(cli, "%s%s", i ? ", " : " ", json_string_value(s));
+		cli_out(cli, "%s\n", json_array_size(v) ? "" : " (none)");
+	} else if (json_is_object(v)) {
+		cli_out(cli, "  %s%s\n", key, json_object_size(v) ? ":" : ": (none)");
+		const char *team;
+		json_t *list;
+		json_object_foreach(v, team, list) {
+			cli_out(cli, "    %-34s", team);
+			size_t i;
+			json_t *s;
+			json_array_foreach(list, i, s)
+				cli_out(cli, "%s%s", i ? ", " : " ", json_string_value(s));
+			cli_out(cli, "%s\n", json_array_size(list) ? "" : " (none)");
+		}
+	}
+}
+
+static int
+profiles_policy(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	static const struct { const char *name, *type, *title; } parts[] = {
+		{ "system_extensions", "com.apple.system-extension-policy", "System extensions" },
+		{ "kernel_extensions", "com.apple.syspolicy.kernel-extension-policy",
+		  "Kernel extensions" },
+	};
+	int rc = arg_check(argc, argv, 0, 0, "macext profiles policy [--json]", err);
+	mx_op *op;
+	if (rc || (rc = cli_op(cli, MX_OP_READ, &op, err)))
+		return rc;
+	json_t *merged = NULL;
+	struct from_ctx from[2] = { { parts[0].type, "", 0 }, { parts[1].type, "", 0 } };
+	rc = mx_op_merged_policy(op, &merged, err);
+	for (int i = 0; rc == 0 && !cli->json && i < 2; i++)
+		rc = mx_op_profiles_each(op, from_one, &from[i], err);
+	if ((rc = cli_end(op, rc, err))) {
+		json_decref(merged);
+		return rc;
+	}
+	if (cli->json) {
+		cli_json_print(cli, merged);
+		return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		cli_out(cli, "%s%s (%s)\n", i ? "\n" : "", parts[i].title, parts[i].type);
+		cli_out(cli, "  %-36s %s\n", "from", from[i].n ? from[i].list :
+		    "no installed profile (the defaults below)");
+		const char *key;
+		json_t *v;
+		json_object_foreach(json_object_get(merged, parts[i].name), key, v)
+			policy_key(cli, key, v);
+	}
+	json_decref(merged);
 	return 0;
 }
 
@@ -142,21 +226,21 @@ profiles_remove(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb profiles_verbs_v[] = {
+	{ "list", profiles_list, CLI_LIST },
+	{ "show", profiles_show, CLI_SHOW },
+	{ "policy", profiles_policy, CLI_SHOW },
+	{ "install", profiles_install, CLI_ACT },
+	{ "remove", profiles_remove, CLI_ACT },
+	{ "validate", cmd_profiles_validate, CLI_SHOW },
+};
+const cli_verbs profiles_verbs = CLI_VERBS("profiles", profiles_verbs_v,
+    "macext profiles list|show|policy|install|remove|validate");
+
 int
 cmd_profiles(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	static const struct { const char *name; mx_cmd_fn fn; } sub[] = {
-		{ "list", profiles_list }, { "show", profiles_show },
-		{ "install", profiles_install }, { "remove", profiles_remove },
-		{ "validate", cmd_profiles_validate },
-	};
-	if (argc < 2)
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "usage: macext profiles list|show|install|remove|validate");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown profiles command '%s'", argv[1]);
+	return cli_dispatch(cli, &profiles_verbs, argc, argv, err);
 }
 
 /* ---- Apple's profiles(1) ---- */

@@ -90,15 +90,17 @@ security_show(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
+static const cli_verb security_verbs_v[] = {
+	{ "set", security_set, CLI_ACT },
+	{ "show", security_show, CLI_SHOW },
+};
+const cli_verbs security_verbs = CLI_VERBS("security", security_verbs_v,
+    SET_USAGE " | macext security show [--json]");
+
 int
 cmd_security(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "set") == 0)
-		return security_set(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "show") == 0)
-		return security_show(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s | macext security show [--json]",
-	    SET_USAGE);
+	return cli_dispatch(cli, &security_verbs, argc, argv, err);
 }
 
 /* ---- bputil ---- */

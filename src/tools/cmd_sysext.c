@@ -18,8 +18,9 @@ static int
 sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
 	const char *on_replace = arg_value(&argc, argv, "--on-replace");
-	int rc = arg_check(argc, argv, 2, 2,
-	    "macext sysext activate APP_ID|PATH.app EXT_ID [--on-replace replace|cancel]", err);
+	mx_verify_opts vo = { .check_expiration = arg_flag(&argc, argv, "--check-expiration") };
+	int rc = arg_check(argc, argv, 2, 2, "macext sysext activate APP_ID|PATH.app EXT_ID"
+	    " [--on-replace replace|cancel] [--check-expiration]", err);
 	if (rc)
 		return rc;
 	if (on_replace && strcmp(on_replace, "replace") && strcmp(on_replace, "cancel"))
@@ -42,7 +43,8 @@ sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		app.bundle_id = argv[1];
 	}
 	mx_sx_request *req;
-	if ((rc = mx_engine_sysext_prepare(cli->eng, cli->device_name, &app, argv[2], &req, err))) {
+	if ((rc = mx_engine_sysext_prepare_opts(cli->eng, cli->device_name, &app, argv[2], &vo, &req,
+	    err))) {
 		mx_sx_request_free(req);
 		return rc;
 	}
@@ -51,15 +53,20 @@ sysext_activate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	bool replace = !on_replace || strcmp(on_replace, "cancel") != 0;
 	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)) == 0)
 		rc = cli_end(op, mx_op_sysext_activate(op, req, replace, &r, err), err);
+	mx_expiry expired = *mx_sx_request_expiry(req);
 	mx_sx_request_free(req);
 	if (rc || cli->quiet)
 		return rc;
 	if (cli->json) {
 		json_t *j;
-		return cli_json(cli, mx_json_sysext_result(&j, &r, true, err), &j);
+		if ((rc = mx_json_sysext_result(&j, &r, true, err)) == 0 &&
+		    (rc = cli_expiry_json(j, &expired, err)))
+			json_decref(j);
+		return cli_json(cli, rc, &j);
 	}
 	cli_out(cli, "activation request for %s: %s (%s)\n", r.identifier, r.result,
 	    mx_sx_state_name(r.state));
+	cli_expiry_print(cli, &expired);
 	return 0;
 }
 
@@ -126,18 +133,18 @@ sysext_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+static const cli_verb sysext_verbs_v[] = {
+	{ "activate", sysext_activate, CLI_ACT },
+	{ "deactivate", sysext_deactivate, CLI_ACT },
+	{ "list", sysext_list, CLI_LIST },
+};
+const cli_verbs sysext_verbs = CLI_VERBS("sysext", sysext_verbs_v,
+    "macext sysext activate APP_ID EXT_ID [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | list [--json]");
+
 int
 cmd_sysext(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "activate") == 0)
-		return sysext_activate(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "deactivate") == 0)
-		return sysext_deactivate(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return sysext_list(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext sysext activate APP_ID EXT_ID"
-	    " [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] |"
-	    " list [--json]");
+	return cli_dispatch(cli, &sysext_verbs, argc, argv, err);
 }
 
 /* ---- System Settings: Allow ---- */

@@ -184,22 +184,28 @@ store_check(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 static int
 store_digest(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 0, 0, "macext store digest", err);
+	int rc = arg_check(argc, argv, 0, 0, "macext store digest [--json]", err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
 	char d[65];
 	if ((rc = mx_store_digest(cli->st, d, err)))
 		return rc;
-	printf("%s\n", d);
+	if (cli->json)
+		cli_json_print(cli, json_pack("{s:s}", "digest", d));
+	else
+		printf("%s\n", d);
 	return 0;
 }
+
+static const cli_verb store_verbs_v[] = {
+	{ "check", store_check, CLI_SHOW },
+	{ "digest", store_digest, CLI_SHOW },
+};
+const cli_verbs store_verbs = CLI_VERBS("store", store_verbs_v,
+    "macext store check|digest");
 
 int
 cmd_store(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	if (argc >= 2 && strcmp(argv[1], "check") == 0)
-		return store_check(cli, argc - 1, argv + 1, err);
-	if (argc >= 2 && strcmp(argv[1], "digest") == 0)
-		return store_digest(cli, argc - 1, argv + 1, err);
-	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: macext store check|digest");
+	return cli_dispatch(cli, &store_verbs, argc, argv, err);
 }

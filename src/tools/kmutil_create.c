@@ -34,7 +34,7 @@
 #define KEXT_STAGED_PREFIX "/Library/StagedExtensions"
 
 #define KC_USAGE "kmutil create -n aux -A FILE (-p PATH | -b ID)... [-a arm64e|x86_64] " \
-	"[-B BOOT_KC] [-S SYS_KC] [-z] [-x]"
+	"[-B BOOT_KC] [-S SYS_KC] [-z] [-x] [--check-expiration]"
 #define BOOT_KC_PATH "/System/Library/KernelCollections/BootKernelExtensions.kc"
 
 /* One kext going into the collection. */
@@ -52,6 +52,7 @@ struct ck {
 struct opts {
 	const char *out, *boot, *arch;
 	bool noauth, explicit_only;
+	bool strict;                    /* --check-expiration (macext's, as codesign's) */
 	int nargs;
 	const char **args;              /* "-p PATH" / "-b ID" targets in order */
 	bool *is_id;
@@ -127,6 +128,8 @@ parse_opts(struct mx_cli *cli, int argc, char **argv, struct opts *o, mx_err *er
 			/* nothing to leave out: see -S */
 		} else if (OPT("-z", "--no-authentication")) {
 			o->noauth = true;
+		} else if (strcmp(a, "--check-expiration") == 0) {
+			o->strict = true;
 		} else if (OPT("-x", "--explicit-only")) {
 			o->explicit_only = true;
 		} else {
@@ -232,11 +235,11 @@ ck_open(struct mx_cli *cli, struct ck *c, mx_err *err)
 /* The signature check a Mac with SIP on applies (kext_sip.sh): -1 with the
  * refusal printed, else 0 with c->team/c->cdhash set. */
 static int
-ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
+ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, bool strict, mx_err *err)
 {
 	char anchor[4096];
 	mx_trust trust = { mx_engine_anchor_path(cli->eng, d, anchor, sizeof anchor), cli_now(cli),
-		false };
+		strict };
 	mx_siginfo si;
 	int rc = mx_codesign_verify_path(&si, c->dir, &trust, err);
 	if (rc) {
@@ -251,6 +254,12 @@ ck_verify(struct mx_cli *cli, const mx_device *d, struct ck *c, mx_err *err)
 	mx_device sip;
 	memset(&sip, 0, sizeof sip);    /* csr 0: SIP on, kext signing enforced */
 	bool ok = mx_kext_signature_ok(&sip, &k);
+	/* an expired certificate is reported, as codesign does; refused only
+	 * with --check-expiration (then the signature is invalid) */
+	for (int i = 0; ok && i < si.nexpired; i++)
+		cli_errf(cli, "Warning: %s: the certificate \"%s\" of its signature has expired (not"
+		    " grounds for rejection; --check-expiration refuses it)\n", c->dir,
+		    si.expired_certs[i].subject);
 	if (ok) {
 		snprintf(c->team, sizeof c->team, "%s", si.team_id);
 		snprintf(c->cdhash, sizeof c->cdhash, "%s", si.cdhash);
@@ -433,7 +442,7 @@ load_device(struct mx_cli *cli, mx_op **op, bool *have, mx_err *err)
  * bundle path, or with is_id a bundle id installed on d.  0 or the error (err). */
 static int
 ck_load(struct mx_cli *cli, mx_op *op, struct ck *c, bool is_id, uint32_t cputype,
-    const char *arch, bool noauth, mx_err *err)
+    const char *arch, const struct opts *o, mx_err *err)
 {
 	int rc;
 	const mx_device *d = op ? mx_op_device(op) : NULL;
@@ -453,7 +462,7 @@ ck_load(struct mx_cli *cli, mx_op *op, struct ck *c, bool is_id, uint32_t cputyp
 	}
 	if ((rc = ck_open(cli, c, err)) || (rc = ck_map(cli, c, cputype, arch, err)))
 		return rc;
-	return noauth ? 0 : ck_verify(cli, d, c, err);
+	return o->noauth ? 0 : ck_verify(cli, d, c, o->strict, err);
 }
 
 /* A bundle id goes into a collection once. */
@@ -515,7 +524,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	cks = mx_xcalloc((size_t)cap, sizeof *cks);
 	for (n = 0; n < o.nargs; n++) {
 		snprintf(cks[n].arg, sizeof cks[n].arg, "%s", o.args[n]);
-		if ((rc = ck_load(cli, op, &cks[n], o.is_id[n], cputype, arch, o.noauth, err)) ||
+		if ((rc = ck_load(cli, op, &cks[n], o.is_id[n], cputype, arch, &o, err)) ||
 		    (rc = ck_unique(cli, cks, n, err)))
 			goto out_n;
 	}
@@ -548,7 +557,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 				}
 				memset(&cks[n], 0, sizeof cks[n]);
 				snprintf(cks[n].arg, sizeof cks[n].arg, "%s", id);
-				rc = ck_load(cli, op, &cks[n], true, cputype, arch, o.noauth, err);
+				rc = ck_load(cli, op, &cks[n], true, cputype, arch, &o, err);
 				n++;        /* cks[n] is (perhaps partly) open */
 			}
 			free(id);

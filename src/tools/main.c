@@ -15,37 +15,53 @@
 #include "macext/text.h"
 #include "tools.h"
 
-static const struct { const char *name; mx_cmd_fn fn; const char *help; } commands[] = {
-	{ "device",   cmd_device,   "create|list|show|delete|export|import  simulated Macs" },
-	{ "restart",  cmd_restart,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
-	{ "shutdown", cmd_shutdown, "turn the Mac off" },
-	{ "recovery", cmd_recovery, "--via power-button|software  restart into recoveryOS" },
-	{ "security", cmd_security, "set full|reduced|permissive  Startup Security Utility" },
-	{ "mdm",      cmd_mdm,      "enroll|unenroll|install-profile|remove-profile|restart|command" },
-	{ "profiles", cmd_profiles, "list|show|validate  configuration profiles" },
-	{ "app",      cmd_app,      "install|delete  apps in /Applications" },
-	{ "sysext",   cmd_sysext,   "activate|deactivate|list  system extensions" },
-	{ "kext",     cmd_kext,     "install|list  kernel extensions" },
-	{ "pkg",      cmd_pkg,      "expand|install  flat installer packages (.pkg)" },
-	{ "alerts",   cmd_alerts,   "dialogs and notices the user sees now" },
-	{ "approve",  cmd_approve,  "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
-	{ "codesign", cmd_codesign, "verify PATH  code signatures" },
-	{ "forge",    cmd_forge,    "ca|kext|sysext|dext|app  signed test material" },
-	{ "log",      cmd_log,      "the device's event log" },
-	{ "fleet",    cmd_fleet,    "create|apply|summary  many devices at once" },
-	{ "store",    cmd_store,    "check|digest  integrity and invariants of the state" },
+/* Each command and Apple tool: its verb table (in its command file), or,
+ * without verbs, what its --json prints (tools.h, cli_shape). */
+struct command {
+	const char *name;
+	mx_cmd_fn fn;
+	const cli_verbs *verbs;
+	enum cli_shape shape;
+	const char *help;
 };
 
-static const struct { const char *name; mx_cmd_fn fn; } apple_tools[] = {
-	{ "systemextensionsctl", apple_systemextensionsctl },
-	{ "kmutil",     apple_kmutil },
-	{ "spctl",      apple_spctl },
-	{ "csrutil",    apple_csrutil },
-	{ "bputil",     apple_bputil },
-	{ "profiles",   apple_profiles },
-	{ "kextstat",   apple_kextstat },
-	{ "kextload",   apple_kextload },
-	{ "kextunload", apple_kextunload },
+static int cmd_help(struct mx_cli *, int, char **, mx_err *);
+static const cli_verbs help_verbs_table;
+
+static const struct command commands[] = {
+	{ "device",   cmd_device,   &device_verbs,   0, "create|list|show|delete|export|import  simulated Macs" },
+	{ "restart",  cmd_restart,  NULL, CLI_ACT,  "restart the Mac (AuxKC rebuild, uninstall on reboot)" },
+	{ "shutdown", cmd_shutdown, NULL, CLI_ACT,  "turn the Mac off" },
+	{ "recovery", cmd_recovery, NULL, CLI_ACT,  "--via power-button|software  start recoveryOS" },
+	{ "security", cmd_security, &security_verbs, 0, "set full|reduced|permissive|show  Startup Security Utility" },
+	{ "mdm",      cmd_mdm,      &mdm_verbs,      0, "enroll|unenroll|install-profile|remove-profile|restart|command|agent|status" },
+	{ "profiles", cmd_profiles, &profiles_verbs, 0, "list|show|policy|validate  configuration profiles" },
+	{ "app",      cmd_app,      &app_verbs,      0, "install|delete  apps in /Applications" },
+	{ "sysext",   cmd_sysext,   &sysext_verbs,   0, "activate|deactivate|list  system extensions" },
+	{ "kext",     cmd_kext,     &kext_verbs,     0, "install|list  kernel extensions" },
+	{ "pkg",      cmd_pkg,      &pkg_verbs,      0, "expand|install  flat installer packages (.pkg)" },
+	{ "alerts",   cmd_alerts,   NULL, CLI_LIST, "dialogs and notices the user sees now" },
+	{ "approve",  cmd_approve,  &approve_verbs,  0, "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
+	{ "codesign", cmd_codesign, &codesign_verbs, 0, "verify PATH  code signatures" },
+	{ "forge",    cmd_forge,    &forge_verbs,    0, "ca|kext|sysext|dext|app|pkg  signed test material" },
+	{ "log",      cmd_log,      NULL, CLI_LIST, "the device's event log" },
+	{ "fleet",    cmd_fleet,    &fleet_verbs,    0, "create|apply|summary|enroll  many devices at once" },
+	{ "store",    cmd_store,    &store_verbs,    0, "check|digest  integrity and invariants of the state" },
+	{ "help",     cmd_help,     &help_verbs_table, 0, "[verbs]  this text, or every verb and its JSON shape" },
+};
+
+/* The Apple tools print Apple's text; bputil -j and kmutil inspect --json
+ * are their JSON forms. */
+static const struct command apple_tools[] = {
+	{ "systemextensionsctl", apple_systemextensionsctl, NULL, CLI_TEXT, NULL },
+	{ "kmutil",     apple_kmutil,     &kmutil_verbs, 0, NULL },
+	{ "spctl",      apple_spctl,      NULL, CLI_TEXT, NULL },
+	{ "csrutil",    apple_csrutil,    NULL, CLI_TEXT, NULL },
+	{ "bputil",     apple_bputil,     NULL, CLI_SHOW, NULL },
+	{ "profiles",   apple_profiles,   NULL, CLI_TEXT, NULL },
+	{ "kextstat",   apple_kextstat,   NULL, CLI_TEXT, NULL },
+	{ "kextload",   apple_kextload,   NULL, CLI_TEXT, NULL },
+	{ "kextunload", apple_kextunload, NULL, CLI_TEXT, NULL },
 };
 
 /* The verbs that only read the state (issue 14 §12): their store is opened
@@ -56,7 +72,7 @@ read_only_verb(const char *cmd, int argc, char **argv)
 {
 	static const struct { const char *cmd, *sub; } verbs[] = {
 		{ "device", "list" }, { "device", "show" }, { "profiles", "list" },
-		{ "profiles", "show" }, { "kext", "list" }, { "sysext", "list" },
+		{ "profiles", "show" }, { "profiles", "policy" }, { "kext", "list" }, { "sysext", "list" },
 		{ "store", "check" }, { "store", "digest" },
 		{ "fleet", "summary" }, { "systemextensionsctl", "list" }, { "kextstat", NULL },
 		{ "alerts", NULL }, { "log", NULL },
@@ -69,6 +85,63 @@ read_only_verb(const char *cmd, int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+static void usage(FILE *f);
+
+/* One row per verb (or per command without verbs), from the tables above:
+ * what `macext help verbs` prints and tests/cli/json_shapes.sh runs. */
+static void
+verb_row(struct mx_cli *cli, json_t *arr, const char *prog, const char *verb,
+    enum cli_shape shape)
+{
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s, s:s?, s:s}", "program", prog, "verb", verb,
+		    "json", cli_shape_name(shape)));
+	else
+		cli_out(cli, "%-28s %-24s %s\n", prog, verb ? verb : "-", cli_shape_name(shape));
+}
+
+static void
+verb_rows(struct mx_cli *cli, json_t *arr, const struct command *c, size_t n, bool apple)
+{
+	for (size_t i = 0; i < n; i++) {
+		char prog[64];
+		snprintf(prog, sizeof prog, "%s%s", apple ? "" : "macext ", c[i].name);
+		if (c[i].verbs == NULL)
+			verb_row(cli, arr, prog, NULL, c[i].shape);
+		for (size_t k = 0; c[i].verbs && k < c[i].verbs->n; k++)
+			verb_row(cli, arr, prog, c[i].verbs->v[k].name, c[i].verbs->v[k].shape);
+	}
+}
+
+static int
+help_verbs(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	int rc = arg_check(argc, argv, 0, 0, "macext help verbs [--json]", err);
+	if (rc)
+		return rc;
+	json_t *arr = cli->json ? json_array() : NULL;
+	if (!arr)
+		cli_out(cli, "%-28s %-24s %s\n", "PROGRAM", "VERB", "JSON");
+	verb_rows(cli, arr, commands, sizeof commands / sizeof commands[0], false);
+	verb_rows(cli, arr, apple_tools, sizeof apple_tools / sizeof apple_tools[0], true);
+	if (arr)
+		cli_json_print(cli, arr);
+	return 0;
+}
+
+static const cli_verb help_v[] = { { "verbs", help_verbs, CLI_LIST } };
+static const cli_verbs help_verbs_table = CLI_VERBS("help", help_v, "macext help [verbs [--json]]");
+
+static int
+cmd_help(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	return cli_dispatch(cli, &help_verbs_table, argc, argv, err);
 }
 
 static void
@@ -178,8 +251,8 @@ main(int argc, char **argv)
 		rc = fn(&cli, argc, argv, &err);
 	} else {
 		cli.prog = "macext";
-		if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0
-		    || strcmp(argv[1], "-h") == 0) {
+		if (argc < 2 || (strcmp(argv[1], "help") == 0 && argc == 2) ||
+		    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 			usage(argc < 2 ? stderr : stdout);
 			return argc < 2 ? mx_exit_code(MX_EUSAGE) : 0;
 		}

@@ -39,6 +39,39 @@ struct mx_cli {
 
 typedef int (*mx_cmd_fn)(struct mx_cli *cli, int argc, char **argv, mx_err *err);
 
+/* ---- verbs: what each command accepts and what its --json prints ----
+ * DESIGN.md's contract: a list verb's --json is an array of objects, a show
+ * or verify verb's one object.  Every command's verbs are in one table of
+ * these; the command dispatches through it (cli_dispatch) and `macext help
+ * verbs` prints it, so the test that runs every list and show verb
+ * (tests/cli/json_shapes.sh) cannot miss a new one. */
+enum cli_shape {
+	CLI_ACT,                    /* a change: prints its result (one object with --json) or nothing */
+	CLI_LIST,                   /* a query: --json prints an array of objects */
+	CLI_SHOW,                   /* a query or verification: --json prints one object */
+	CLI_TEXT,                   /* an Apple tool's own text output: it has no JSON form */
+};
+typedef struct cli_verb {
+	const char *name;
+	mx_cmd_fn fn;               /* called with argv[0] the verb */
+	enum cli_shape shape;
+} cli_verb;
+typedef struct cli_verbs {
+	const char *command;        /* "kext", "kmutil", ... (for messages) */
+	const cli_verb *v;
+	size_t n;
+	const char *usage;          /* the one-line synopsis, without "usage: " */
+} cli_verbs;
+#define CLI_VERBS(cmd, table, usage) { cmd, table, sizeof table / sizeof table[0], usage }
+/* Runs the verb argv[1] names (argv shifted: the verb is its argv[0]);
+ * MX_EUSAGE with the synopsis when there is none or it is unknown. */
+int cli_dispatch(struct mx_cli *cli, const cli_verbs *t, int argc, char **argv, mx_err *err);
+const char *cli_shape_name(enum cli_shape s);
+/* The verb tables of the commands that have verbs (one per command file). */
+extern const cli_verbs device_verbs, profiles_verbs, app_verbs, sysext_verbs, kext_verbs,
+    pkg_verbs, approve_verbs, codesign_verbs, forge_verbs, fleet_verbs, store_verbs,
+    security_verbs, mdm_verbs, kmutil_verbs;
+
 /* ---- context ---- */
 /* Opens the engine on cli->state_dir (once). */
 int cli_store(struct mx_cli *cli, mx_err *err);
@@ -81,6 +114,11 @@ void cli_json_print(struct mx_cli *cli, json_t *j);
 /* Prints the serializer's result: *j when rc is 0 (read after the
  * serializer ran: pass its output pointer); returns rc. */
 int cli_json(struct mx_cli *cli, int rc, json_t **j);
+/* Expired certificates found when verifying for a device, reported after
+ * an accepted install (macOS's default: not grounds for rejection). */
+void cli_expiry_print(struct mx_cli *cli, const mx_expiry *x);
+/* Adds "expired_certificates" (mx_json_expiry) to the result object j. */
+int cli_expiry_json(json_t *j, const mx_expiry *x, mx_err *err);
 /* The device as `device show` prints it. */
 void cli_device_print(struct mx_cli *cli, const mx_device *d);
 /* --json: the device document; else the text. */

@@ -25,7 +25,7 @@ t_json exit_codes_counted 'j["steps"][1]["exit_codes"]' '{"0": 45, "70": 15}' pr
 t_json all_completed '(j["completed"], j["failed"], j["devices"])' '[60, 0, 60]' printf '%s' "$OUT"
 t_out profiles_installed 90 sqlite3 "$MACEXT_STATE/macext.db" "SELECT count(*) FROM profiles"
 t_out profile_bodies_shared 2 sqlite3 "$MACEXT_STATE/macext.db" "SELECT count(DISTINCT body) FROM profiles"
-t_json one_device_as_cli 'sorted(p["identifier"] for p in j["profiles"])' \
+t_json one_device_as_cli 'sorted(p["identifier"] for p in j)' \
     '["com.example.fleet.kext-policy", "com.example.fleet.sysext-policy"]' \
     "$MX" --device a-000001 profiles list --json
 

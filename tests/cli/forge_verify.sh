@@ -94,6 +94,9 @@ t_json_strict apple_strict_after_ca_expiry env MACEXT_FAKE_TIME=1796000000 "$MX"
 t_grep apple_strict_says_why 'certificate "Apple Code Signing Certification Authority" expired on 2026-10-24T17:39:41Z, before now \(2026-11-30' \
     env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A --check-expiration
 t_grep apple_text_says_default 'not grounds for rejection' env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify ap.kext $A
+# Apple's own code has no Team ID (codesign -dv: TeamIdentifier=not set), not the OU "Apple Software"
+t_json apple_no_team_id '[j["team_id"], [a["team_id"] for a in j["archs"]], j["signer"]]' '[null, [null], "Software Signing"]' \
+    env MACEXT_FAKE_TIME=1780000000 "$MX" codesign verify ap.kext $A --json
 # a broken signature stays invalid whatever the expiry options
 t_exit 69 apple_tampered_invalid env MACEXT_FAKE_TIME=1796000000 "$MX" codesign verify apt.kext $A
 t_json apple_tampered_reason '"does not match" in j["reason"]' true sh -c "MACEXT_FAKE_TIME=1796000000 '$MX' codesign verify apt.kext $A --json; true"

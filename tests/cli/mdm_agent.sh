@@ -108,7 +108,7 @@ UUID=$(jq_py 'j["command_uuid"]')
 wait_results "$UUID" 1
 ctl GET "/v1/results?uuid=$UUID&body=1"
 jq_py '(j if isinstance(j, list) else j["results"])[0]["response"]' > "$TMP/pl.plist"
-WANT=$("$MX" --device ade profiles list --json | python3 -c 'import json,sys; print(sorted(p["identifier"] for p in json.load(sys.stdin)["profiles"]))')
+WANT=$("$MX" --device ade profiles list --json | python3 -c 'import json,sys; print(sorted(p["identifier"] for p in json.load(sys.stdin)))')
 eq ade.profile_list_has_three "$(printf '%s' "$WANT" | grep -c 'crowdstrike.*mdmserver.enroll.*santa')" 1
 eq ade.profile_list "$(python3 -c 'import plistlib,sys; print(sorted(p["PayloadIdentifier"] for p in plistlib.load(open(sys.argv[1],"rb"))["ProfileList"]))' "$TMP/pl.plist")" "$WANT"
 

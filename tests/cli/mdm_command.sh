@@ -27,17 +27,17 @@ t create "$MX" device create mac --arch arm64 --os 15.1
 t enroll "$MX" mdm enroll --method automated
 mkcmd "$TMP/install.plist" InstallProfile "{'Payload': open('$TMP/p.mobileconfig','rb').read()}"
 t_grep install_ack '<string>Acknowledged</string>' "$MX" mdm command "$TMP/install.plist"
-t_json installed 'j["profiles"][0]["identifier"]' com.example.test "$MX" profiles list --json
+t_json installed 'j[0]["identifier"]' com.example.test "$MX" profiles list --json
 mkcmd "$TMP/list.plist" ProfileList
 t_grep profile_list 'com.example.test' "$MX" mdm command "$TMP/list.plist"
 mkcmd "$TMP/sec.plist" SecurityInfo
 t_grep security_info 'SystemIntegrityProtectionEnabled' "$MX" mdm command "$TMP/sec.plist"
 mkcmd "$TMP/bad.plist" InstallProfile "{'Payload': b'not a profile'}"
 t_grep install_error '<string>Error</string>' "$MX" mdm command "$TMP/bad.plist"
-t_json error_changed_nothing 'len(j["profiles"])' 1 "$MX" profiles list --json
+t_json error_changed_nothing 'len(j)' 1 "$MX" profiles list --json
 mkcmd "$TMP/rm.plist" RemoveProfile "{'Identifier': 'com.example.test'}"
 t_grep remove_ack '<string>Acknowledged</string>' "$MX" mdm command "$TMP/rm.plist"
-t_json removed 'len(j["profiles"])' 0 "$MX" profiles list --json
+t_json removed 'len(j)' 0 "$MX" profiles list --json
 mkcmd "$TMP/erase.plist" EraseDevice
 t_grep unsimulated_request 'does not carry out' "$MX" mdm command "$TMP/erase.plist"
 mkcmd "$TMP/unknown.plist" RefreshCellularPlans

@@ -27,6 +27,6 @@ t create "$MX" device create mac --arch arm64 --os 15.1
 t enroll "$MX" mdm enroll --method device --user-approved
 t_exit 65 junk_install_refused "$MX" mdm install-profile "$D/junk.mobileconfig"
 t_grep junk_install_message "junk.mobileconfig: $want" "$MX" mdm install-profile "$D/junk.mobileconfig"
-t_json nothing_installed 'len(j["profiles"])' 0 "$MX" profiles list --json
+t_json nothing_installed 'len(j)' 0 "$MX" profiles list --json
 t signed_installs "$MX" mdm install-profile "$D/signed.mobileconfig"
-t_json signer_recorded 'j["profiles"][0]["signer"]' "Example MDM Signing" "$MX" profiles list --json
+t_json signer_recorded 'j[0]["signer"]' "Example MDM Signing" "$MX" profiles list --json

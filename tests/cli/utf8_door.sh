@@ -31,7 +31,7 @@ for f in ident name ssid binary; do
 	t_exit 65 "${f}_install_refused" "$MX" mdm install-profile "$D/$f.mobileconfig"
 done
 t good_installs "$MX" mdm install-profile "$D/good.mobileconfig"
-t_json list_is_complete '[p["display_name"] for p in j["profiles"]]' '["Caf\u00e9"]' "$MX" profiles list --json
+t_json list_is_complete '[p["display_name"] for p in j]' '["Caf\u00e9"]' "$MX" profiles list --json
 
 # account names: refused where they enter, shown escaped in the message
 t_exit 64 bad_user_refused "$MX" device create m2 --user "$(printf 'bo\377b'):pw"

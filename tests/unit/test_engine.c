@@ -235,9 +235,10 @@ MX_TEST(engine_clock_read_once_per_op)
 	struct at_ctx at = { t, 0, 0 };
 	CHECK_EQ_INT(mx_op_events_each(rd, count_at, &at, &err), 0);
 	mx_op_abort(rd);
-	/* the restart's and the recovery's events, all at the op's one time */
-	CHECK_EQ_INT(at.n - base, 2);
-	CHECK_EQ_INT(at.at_t, 2);
+	/* the restart's and the recovery's (shut down, power button) events,
+	 * all at the op's one time */
+	CHECK_EQ_INT(at.n - base, 3);
+	CHECK_EQ_INT(at.at_t, 3);
 	mx_engine_close(e);
 }
 
@@ -263,7 +264,11 @@ MX_TEST(engine_power_and_enrolment_effects)
 		{ "shutdown", MX_ESTATE, MX_ENV_OFF, MX_ENROLL_DEVICE, true },
 		{ "restart", 0, MX_ENV_MACOS, MX_ENROLL_DEVICE, true },
 		{ "recovery", 0, MX_ENV_RECOVERY, MX_ENROLL_DEVICE, true },
-		{ "recovery", MX_ESTATE, MX_ENV_RECOVERY, MX_ENROLL_DEVICE, true },
+		/* the power button from recoveryOS: shut down, then held (issue 12 §2) */
+		{ "recovery", 0, MX_ENV_RECOVERY, MX_ENROLL_DEVICE, true },
+		{ "recovery-software", MX_ESTATE, MX_ENV_RECOVERY, MX_ENROLL_DEVICE, true },
+		{ "shutdown", 0, MX_ENV_OFF, MX_ENROLL_DEVICE, true },
+		{ "recovery", 0, MX_ENV_RECOVERY, MX_ENROLL_DEVICE, true },
 		{ "restart", 0, MX_ENV_MACOS, MX_ENROLL_DEVICE, true },
 		{ "unenroll", 0, MX_ENV_MACOS, MX_ENROLL_NONE, false },
 		{ "escrow", MX_ESTATE, MX_ENV_MACOS, MX_ENROLL_NONE, false },
@@ -288,6 +293,7 @@ MX_TEST(engine_power_and_enrolment_effects)
 		    strcmp(s, "shutdown") == 0 ? mx_op_shutdown(op, &err) :
 		    strcmp(s, "restart") == 0 ? mx_op_restart(op, NULL, &err) :
 		    strcmp(s, "recovery") == 0 ? mx_op_recovery(op, MX_RECOVERY_POWER_BUTTON, &err) :
+		    strcmp(s, "recovery-software") == 0 ? mx_op_recovery(op, MX_RECOVERY_SOFTWARE, &err) :
 		    mx_op_unenroll(op, &err);
 		if (rc != rows[i].want_rc)
 			mx_test_fail_at(__FILE__, __LINE__, "row %zu %s: rc %d, want %d (%s)", i, s, rc,
