@@ -253,7 +253,6 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 			}
 		}
 		struct fleet_outcome o;
-		cli_random(cli);
 		double t = fleet_now_s();
 		int code = fleet_step_run(cli->eng, &s->op, name, &o);
 		s->secs += fleet_now_s() - t;
