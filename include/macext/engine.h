@@ -546,7 +546,7 @@ int mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg,
 /* The event log, oldest first. */
 int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err);
 
-/* ==== fleets: filters, selections, the summary (engine/fleet.c) ==== */
+/* ==== fleets: filters, selections, the summary (engine/fleet_select.c) ==== */
 
 /* A device filter: comma-separated terms that must all hold (docs/fleet.md):
  *   name=GLOB (or a bare GLOB)   arch=arm64|x86_64     os>=V os<V os=V ...

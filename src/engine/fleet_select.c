@@ -1,5 +1,5 @@
 /*
- * fleet.c — the reads a fleet front end needs beyond one operation: device
+ * fleet_select.c — the reads a fleet front end needs beyond one operation: device
  * filters (the `--devices` and `when` terms of docs/fleet.md: name glob,
  * arch, macOS version, enrolment, SIP, running environment, security
  * policy, alert shown now), the selection of the devices a filter holds for,
@@ -267,7 +267,10 @@ mx_fleet_sel_free(mx_fleet_sel *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- the summary ---- */
+/* ---- the summary ----
+ * Branch serve has the same function, with the same signature and
+ * document, in its src/engine/fleet.c (GET /api/v1/fleet/summary): when the
+ * two meet keep one of them. */
 
 /* The user action an alert asks for, from its kind and text (the alerts
  * macOS shows: "System Extension Blocked" with or without the Recovery
