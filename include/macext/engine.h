@@ -159,6 +159,17 @@ int mx_engine_import_kext(mx_engine *e, const char *host_path, const char *devic
 /* The same with verification options (NULL: the default). */
 int mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
     const mx_verify_opts *vo, mx_kext_import *out);
+/* mx_engine_import_kext in two halves, for a front end that installs one
+ * bundle on many Macs (fleet apply): _copy copies host_path into the store
+ * once (out->name, out->hash; out->rc/err for a failed copy; arch and
+ * anchor unset); _verify fills *out (may be copied itself) from a copy for
+ * a Mac of arch with trust_anchor (a content hash, "" for none), verifying
+ * the stored copy (remembered per (hash, arch, anchor)); a failed copy is
+ * passed on as it is.  host_path names the bundle in messages; vo as for
+ * _opts (NULL: the default).  Both return out->rc. */
+int mx_engine_import_kext_copy(mx_engine *e, const char *host_path, mx_kext_import *out);
+int mx_engine_import_kext_verify(mx_engine *e, const mx_kext_import *copied, const char *host_path,
+    enum mx_arch arch, const char *trust_anchor, const mx_verify_opts *vo, mx_kext_import *out);
 
 /* An app bundle imported for `app install`: copied, then read from the copy. */
 typedef struct mx_app_import {
@@ -627,6 +638,51 @@ int mx_engine_devstate_import(mx_engine *e, const mx_devstate *s, int64_t *devic
 int mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg, mx_err *err);
 /* The event log, oldest first. */
 int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err);
+
+/* ==== fleets: filters, selections, the summary (engine/fleet_select.c) ==== */
+
+/* A device filter: comma-separated terms that must all hold (docs/fleet.md):
+ *   name=GLOB (or a bare GLOB)   arch=arm64|x86_64     os>=V os<V os=V ...
+ *   enroll=none|user|device|automated (| for several; enroll!=none)
+ *   sip=on|off   env=macos|recovery|off   security=full|reduced|permissive
+ *   alert=KIND   (the device shows an alert of that kind now)          */
+#define MX_FLEET_MAX_TERMS 16
+struct mx_fleet_term;
+typedef struct mx_fleet_filter {
+	int n;                       /* 0: every device */
+	struct mx_fleet_term *t;     /* owned */
+	bool needs_alerts;           /* an alert= term: matching reads the store */
+} mx_fleet_filter;
+/* Parses spec (NULL or "": no terms); on success *out is the caller's
+ * (mx_fleet_filter_free); on failure it holds nothing. */
+int mx_fleet_filter_parse(mx_fleet_filter *out, const char *spec, mx_err *err);
+void mx_fleet_filter_free(mx_fleet_filter *f);
+/* Does f hold for d?  alert= terms read d's alerts through e's store in the
+ * transaction open on it (e may be NULL when !f->needs_alerts). */
+int mx_fleet_filter_match(const mx_fleet_filter *f, mx_engine *e, const mx_device *d, bool *out,
+    mx_err *err);
+/* The same for device (NULL: the only one) as it is now, in a read op of
+ * its own (a savepoint inside a batch). */
+int mx_engine_fleet_match(mx_engine *e, const mx_fleet_filter *f, const char *device, bool *out,
+    mx_err *err);
+
+/* The devices a filter selects, in name order: ids and names (72 bytes each). */
+typedef struct mx_fleet_sel {
+	int64_t *id;
+	char (*name)[64];
+	long n, cap;
+} mx_fleet_sel;
+/* Fills *out (the caller's: mx_fleet_sel_free) in one read transaction; f
+ * may be NULL (every device). */
+int mx_engine_fleet_select(mx_engine *e, const mx_fleet_filter *f, mx_fleet_sel *out,
+    mx_err *err);
+void mx_fleet_sel_free(mx_fleet_sel *s);
+/* The `fleet summary` document of devices ids[0..n) (ids NULL: every
+ * device), read in one snapshot: devices, enrollment, environment,
+ * restart_pending, kext_states, sysext_states, alerts, user_actions (each
+ * a {value: devices} object).  *out is the caller's. */
+int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
+    mx_err *err);
 
 /* ==== JSON: one serializer per object (engine/json.c) ====
  * The DESIGN.md contract, shared by every --json and the HTTP API.  Each

@@ -296,40 +296,38 @@ base_name(const char *p)
 }
 
 int
-mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
-    mx_kext_import *out)
-{
-	return mx_engine_import_kext_opts(e, host_path, device, NULL, out);
-}
-
-int
-mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
-    const mx_verify_opts *vo, mx_kext_import *out)
+mx_engine_import_kext_copy(mx_engine *e, const char *host_path, mx_kext_import *out)
 {
 	memset(out, 0, sizeof *out);
 	mx_err_clear(&out->err);
-	mx_err *err = &out->err;
-	mx_device d;
-	/* the device lends its architecture and trust anchor to the verdict */
-	if ((out->rc = mx_engine_device_get(e, device, &d, err)))
-		return out->rc;
-	out->arch = d.arch;
-	snprintf(out->trust_anchor, sizeof out->trust_anchor, "%s", d.trust_anchor);
 	snprintf(out->name, sizeof out->name, "%s", base_name(host_path));
 	size_t nl = strlen(out->name);
 	if (nl && out->name[nl - 1] == '/')
 		out->name[nl - 1] = '\0';
 	/* the one read of the source: copied into the store under the hash of
 	 * exactly the bytes copied; everything below reads the stored copy */
-	if ((out->rc = mx_engine_import_bundle(e, host_path, out->hash, err)))
+	out->rc = mx_engine_import_bundle(e, host_path, out->hash, &out->err);
+	return out->rc;
+}
+
+int
+mx_engine_import_kext_verify(mx_engine *e, const mx_kext_import *copied, const char *host_path,
+    enum mx_arch arch, const char *trust_anchor, const mx_verify_opts *vo, mx_kext_import *out)
+{
+	if (out != copied)
+		*out = *copied;
+	out->arch = arch;
+	snprintf(out->trust_anchor, sizeof out->trust_anchor, "%s", trust_anchor);
+	if (out->rc)
 		return out->rc;
+	mx_err *err = &out->err;
 	/* Fleet runs install the same bundle on thousands of Macs: what the
 	 * bundle says and its signature verdict depend only on its bytes, the
 	 * Mac's architecture and its trust anchor, so they are verified once
 	 * per (content hash, arch, anchor, strict expiry) in an engine. */
 	out->check_expiration = vo && vo->check_expiration;
 	char key[160];
-	snprintf(key, sizeof key, "%s/%s/%s/%d", out->hash, mx_arch_name(d.arch), d.trust_anchor,
+	snprintf(key, sizeof key, "%s/%s/%s/%d", out->hash, mx_arch_name(arch), out->trust_anchor,
 	    out->check_expiration ? 1 : 0);
 	eng_kext_verdict v;
 	if (!eng_kext_verdict_find(e, key, &v)) {
@@ -337,13 +335,13 @@ mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *devi
 		const char *ap = NULL;
 		if ((out->rc = mx_cas_path(mx_engine_store(e), out->hash, stored, sizeof stored, err)))
 			return out->rc;
-		if (d.trust_anchor[0] &&
-		    mx_cas_path(mx_engine_store(e), d.trust_anchor, anchor, sizeof anchor, NULL) == 0)
+		if (out->trust_anchor[0] &&
+		    mx_cas_path(mx_engine_store(e), out->trust_anchor, anchor, sizeof anchor, NULL) == 0)
 			ap = anchor;
 		if (eng_import_hook)
 			eng_import_hook(stored, host_path);
 		memset(&v, 0, sizeof v);
-		if ((out->rc = kext_read_bundle(stored, d.arch, ap, mx_engine_now(e),
+		if ((out->rc = kext_read_bundle(stored, arch, ap, mx_engine_now(e),
 		    out->check_expiration, &v, out->name, err))) {
 			/* messages name the bundle as the caller gave it */
 			eng_err_origin(err, stored, host_path);
@@ -358,6 +356,27 @@ mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *devi
 	/* strict expiry: an expired certificate that made the signature invalid refuses it */
 	return out->rc = eng_expiry_refuse(out->check_expiration,
 	    v.facts.sig == MX_KSIG_INVALID, v.expired.n, v.reason, out->name, err);
+}
+
+int
+mx_engine_import_kext_opts(mx_engine *e, const char *host_path, const char *device,
+    const mx_verify_opts *vo, mx_kext_import *out)
+{
+	memset(out, 0, sizeof *out);
+	mx_err_clear(&out->err);
+	mx_device d;
+	/* the device lends its architecture and trust anchor to the verdict */
+	if ((out->rc = mx_engine_device_get(e, device, &d, &out->err)))
+		return out->rc;
+	mx_engine_import_kext_copy(e, host_path, out);
+	return mx_engine_import_kext_verify(e, out, host_path, d.arch, d.trust_anchor, vo, out);
+}
+
+int
+mx_engine_import_kext(mx_engine *e, const char *host_path, const char *device,
+    mx_kext_import *out)
+{
+	return mx_engine_import_kext_opts(e, host_path, device, NULL, out);
 }
 
 int

@@ -8,7 +8,8 @@
  *           atomic); a password is hashed once and the hash reused; the
  *           enrolment is the engine's mx_op_enroll.
  *   summary how many devices are in each kext / system extension state
- *           and which user action the alerts they show ask for.
+ *           and which user action the alerts they show ask for (the
+ *           engine's mx_engine_fleet_summary, which serve shares).
  * Design: DESIGN.md "Embedded default and scale"; docs/fleet.md.
  */
 #include <math.h>
@@ -342,119 +343,27 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return 0;
 }
 
-/* ---- device selection ---- */
-
-static int
-select_one(const mx_device *d, void *arg)
-{
-	struct fleet_sel *s = arg;
-	bool m = true;
-	if (s->f && (s->rc = fleet_filter_match(s->f, s->st, d, &m, s->err)))
-		return s->rc;
-	if (!m)
-		return 0;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 1024;
-		s->id = mx_xrealloc(s->id, (size_t)s->cap * sizeof *s->id);
-		s->name = mx_xrealloc(s->name, (size_t)s->cap * sizeof *s->name);
-	}
-	s->id[s->n] = d->id;
-	snprintf(s->name[s->n], sizeof s->name[0], "%s", d->name);
-	s->n++;
-	return 0;
-}
+/* ---- device selection and the summary (the engine's fleet reads) ---- */
 
 int
-fleet_select(struct mx_cli *cli, const char *spec, struct fleet_sel *out, mx_err *err)
+fleet_select(struct mx_cli *cli, const char *spec, mx_fleet_sel *out, mx_err *err)
 {
-	fleet_filter f;
-	int rc = fleet_filter_parse(&f, spec, err);
+	mx_fleet_filter f;
+	memset(out, 0, sizeof *out);
+	int rc = mx_fleet_filter_parse(&f, spec, err);
 	if (rc) {
 		mx_err_where(err, "--devices: ");
 		return rc;
 	}
-	memset(out, 0, sizeof *out);
-	out->f = &f;
-	out->st = cli->st;
-	out->err = err;
-	rc = mx_engine_device_each(cli->eng, select_one, out, err);
-	out->f = NULL;
-	fleet_filter_free(&f);
-	if (rc) {
-		free(out->id);
-		free(out->name);
-		memset(out, 0, sizeof *out);
-	}
+	rc = mx_engine_fleet_select(cli->eng, &f, out, err);
+	mx_fleet_filter_free(&f);
 	return rc;
 }
 
-void
-fleet_sel_free(struct fleet_sel *s)
-{
-	free(s->id);
-	free(s->name);
-}
-
-/* ---- the summary ---- */
-
-/* The user action an alert asks for, from its kind and text (the alerts
- * macOS shows: "System Extension Blocked" with or without the Recovery
- * instructions of Apple silicon, "Restart Required", ...). */
-#define ACTION_SQL \
-	"CASE WHEN kind LIKE '%restart%' THEN 'restart the Mac'" \
-	" WHEN text LIKE '%Recovery%' OR text LIKE '%recoveryOS%' OR text LIKE '%power button%'" \
-	" THEN 'restart into recoveryOS (hold the power button), lower security, restart'" \
-	" WHEN text LIKE '%policy does not allow%' THEN 'none possible: policy forbids approval'" \
-	" WHEN kind LIKE '%blocked%' OR kind LIKE '%approv%'" \
-	" THEN 'allow in System Settings (administrator approval)'" \
-	" WHEN kind LIKE '%uninstall%' OR kind LIKE '%deactivat%'" \
-	" THEN 'administrator authentication to remove'" \
-	" ELSE 'other: ' || kind || ' (' || title || ')' END"
-
-struct counts { json_t *obj; };
-
-static int
-count_into(const char *value, int64_t devices, void *arg)
-{
-	json_t *o = arg;
-	json_object_set_new(o, value[0] ? value : "(none)", json_integer(devices));
-	return 0;
-}
-
 int
-fleet_summary_json(struct mx_cli *cli, const struct fleet_sel *s, json_t **out, mx_err *err)
+fleet_summary_json(struct mx_cli *cli, const mx_fleet_sel *s, json_t **out, mx_err *err)
 {
-	int rc = mx_store_fleet_select(cli->st, s->id, (size_t)s->n, err);
-	if (rc)
-		return rc;
-	json_t *j = json_object(), *kext = json_object(), *sx = json_object(),
-	    *alerts = json_object(), *actions = json_object(), *env = json_object(),
-	    *pending = json_object(), *enroll = json_object();
-	/* kext and system extension tables belong to their modules; a table
-	 * not (yet) in this schema counts nothing */
-	if ((rc = mx_store_fleet_count(cli->st, "kexts", "state", count_into, kext, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "sysext", "state", count_into, sx, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "alerts", "kind", count_into, alerts, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "alerts", ACTION_SQL, count_into, actions, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "devices", "env", count_into, env, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "devices", "enroll", count_into, enroll, err)) ||
-	    (rc = mx_store_fleet_count(cli->st, "devices",
-	    "CASE restart_pending WHEN 1 THEN 'yes' ELSE 'no' END", count_into, pending, err))) {
-		json_decref(j);
-		json_decref(kext); json_decref(sx); json_decref(alerts); json_decref(actions);
-		json_decref(env); json_decref(pending); json_decref(enroll);
-		return rc;
-	}
-	json_object_set_new(j, "devices", json_integer(s->n));
-	json_object_set_new(j, "enrollment", enroll);
-	json_object_set_new(j, "environment", env);
-	json_object_set_new(j, "restart_pending", pending);
-	json_object_set_new(j, "kext_states", kext);
-	json_object_set_new(j, "sysext_states", sx);
-	json_object_set_new(j, "alerts", alerts);
-	json_object_set_new(j, "user_actions", actions);
-	*out = j;
-	return 0;
+	return mx_engine_fleet_summary(cli->eng, s->id, (size_t)s->n, out, err);
 }
 
 static void
@@ -492,12 +401,12 @@ fleet_summary(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int rc = arg_check(argc, argv, 0, 0, SUMMARY_USAGE, err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
-	struct fleet_sel s;
+	mx_fleet_sel s;
 	if ((rc = fleet_select(cli, filter, &s, err)))
 		return rc;
 	json_t *j;
 	rc = fleet_summary_json(cli, &s, &j, err);
-	fleet_sel_free(&s);
+	mx_fleet_sel_free(&s);
 	if (rc)
 		return rc;
 	if (cli->json) {

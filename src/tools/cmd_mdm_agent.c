@@ -275,7 +275,7 @@ enrol_flags(int *argc, char **argv, struct enrol_req *r, const char **profile, m
 
 /* The outcome of the devices just asked to enrol, as a report. */
 static int
-report(struct mx_cli *cli, const struct fleet_sel *sel, const mx_agent_status *st, mx_err *err)
+report(struct mx_cli *cli, const mx_fleet_sel *sel, const mx_agent_status *st, mx_err *err)
 {
 	mx_store *s = mx_engine_store(cli->eng);
 	json_t *arr = json_array();
@@ -337,7 +337,7 @@ enrol_devices(struct mx_cli *cli, int argc, char **argv, const char *filter, boo
 		return rc;
 	if ((rc = read_profile(path, &r, err)))
 		return rc;
-	struct fleet_sel sel = { 0 };
+	mx_fleet_sel sel = { 0 };
 	if ((rc = cli_store(cli, err)) == 0) {
 		if (fleet) {
 			rc = fleet_select(cli, filter, &sel, err);
@@ -401,13 +401,13 @@ enrol_devices(struct mx_cli *cli, int argc, char **argv, const char *filter, boo
 		if (rc == 0 && !cli->quiet)
 			cli_out(cli, "%ld enrolment%s recorded; `macext mdm agent` or `macext serve` carries"
 			    " them out\n", sel.n, sel.n == 1 ? "" : "s");
-		fleet_sel_free(&sel);
+		mx_fleet_sel_free(&sel);
 		return rc;
 	}
 	mx_agent_status st;
 	if ((rc = run_agent(cli, &af, UNTIL_ENROLLED, timeout, &st, err)) == 0)
 		rc = report(cli, &sel, &st, err);
-	fleet_sel_free(&sel);
+	mx_fleet_sel_free(&sel);
 	return rc;
 }
 

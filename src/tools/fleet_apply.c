@@ -1,12 +1,13 @@
 /*
  * fleet_apply.c — `macext fleet apply STEPS-FILE`: a steps file (one CLI
- * line per step, docs/fleet.md) on every device a filter selects.  Each
- * step is parsed as the CLI parses it and runs the same verb, hence the
- * same engine operation, with the device set and output off (the verbs
- * print through cli_out/cli_errf, which a quiet run silences; no file
- * descriptor is redirected).  Each step is a savepoint inside a batch
- * transaction of --batch devices, so a step is atomic and a batch costs
- * one durable commit.  Ends with the summary (cmd_fleet.c).
+ * line per step, docs/fleet.md) on every device a filter selects.  The
+ * plan is loaded once: each line's `when` filter, `expect-exit` codes and
+ * command are parsed into a typed step (fleet_step.c); a line the table
+ * does not know, or whose arguments its command would reject, is a plan
+ * error naming the file and line.  Per device each step calls its engine
+ * operation directly (fleet_exec.c) — no argv, no output — as a savepoint
+ * inside a batch transaction of --batch devices, so a step is atomic and a
+ * batch costs one durable commit.  Ends with the summary (cmd_fleet.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "fleet_step.h"
 
 #define APPLY_USAGE "macext fleet apply STEPS-FILE [--devices FILTER] [--batch N] [--json]"
 
@@ -27,7 +29,8 @@ struct step {
 	char text[512];
 	int argc;
 	char *argv[MAX_ARGS];
-	fleet_filter when;
+	mx_fleet_filter when;
+	struct fleet_step_op op;     /* the typed step (its strings are argv's) */
 	bool expect_any;
 	int nexpect;
 	int expect[MAX_CODES];
@@ -46,9 +49,10 @@ static void
 plan_free(struct plan *p)
 {
 	for (int i = 0; i < p->n; i++) {
+		fleet_step_free(&p->s[i].op);
 		for (int a = 0; a < p->s[i].argc; a++)
 			free(p->s[i].argv[a]);
-		fleet_filter_free(&p->s[i].when);
+		mx_fleet_filter_free(&p->s[i].when);
 	}
 	free(p->s);
 }
@@ -151,7 +155,7 @@ parse_steps(struct plan *p, const char *file, mx_err *err)
 		int first = 0;
 		p->n++;   /* owned from here on: plan_free cleans up */
 		if (nw >= 2 && strcmp(w[0], "when") == 0) {
-			if ((rc = fleet_filter_parse(&s->when, w[1], err))) {
+			if ((rc = mx_fleet_filter_parse(&s->when, w[1], err))) {
 				mx_err_where(err, "%s:%d: when: ", file, ln);
 				break;
 			}
@@ -193,6 +197,11 @@ parse_steps(struct plan *p, const char *file, mx_err *err)
 		}
 		for (int i = first; i < nw; i++)
 			s->argv[s->argc++] = resolve(dir, w[i]);
+		/* typed once: the step's operation and its arguments */
+		if ((rc = fleet_step_parse(&s->op, s->argc, s->argv, err))) {
+			mx_err_where(err, "%s:%d%s", file, ln, err->where[0] ? ": " : "");
+			break;
+		}
 	}
 	fclose(f);
 	if (rc == 0 && p->n == 0)
@@ -231,15 +240,11 @@ static int
 apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed, mx_err *err)
 {
 	*failed = false;
-	cli->device_name = name;
 	for (int i = 0; i < p->n; i++) {
 		struct step *s = &p->s[i];
 		if (s->when.n) {
-			mx_device d;
 			bool m;
-			int rc = mx_engine_device_get(cli->eng, name, &d, err);
-			if (rc == 0)
-				rc = fleet_filter_match(&s->when, cli->st, &d, &m, err);
+			int rc = mx_engine_fleet_match(cli->eng, &s->when, name, &m, err);
 			if (rc)
 				return rc;
 			if (!m) {
@@ -247,21 +252,17 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 				continue;
 			}
 		}
-		char *av[MAX_ARGS + 1];
-		memcpy(av, s->argv, sizeof(char *) * (size_t)s->argc);
-		av[s->argc] = NULL;
-		mx_err e;
-		cli_random(cli);
+		struct fleet_outcome o;
 		double t = fleet_now_s();
-		int code = fleet_run(cli, s->argc, av, &e);
+		int code = fleet_step_run(cli->eng, &s->op, name, &o);
 		s->secs += fleet_now_s() - t;
 		s->ran++;
 		step_record(s, code);
-		if (code != 0 && (e.code == MX_EIO || e.code == MX_EBUSY)) {
+		if (code != 0 && (o.err.code == MX_EIO || o.err.code == MX_EBUSY)) {
 			/* the store failed, not the device: stop the run, roll back the batch */
-			*err = e;
+			*err = o.err;
 			mx_err_where(err, "%s: %s: ", name, s->text);
-			return e.code;
+			return o.err.code;
 		}
 		if (step_expects(s, code)) {
 			s->ok++;
@@ -271,12 +272,13 @@ apply_device(struct mx_cli *cli, struct plan *p, const char *name, bool *failed,
 		if (s->first_failure[0] == '\0') {
 			/* what the step said: its error, or the line an Apple tool
 			 * printed itself (kmutil's "Error Domain=...") */
-			if (e.msg[0] && !(cli->printed && cli->said[0]))
+			const mx_err *e = &o.err;
+			if (e->msg[0] && !(o.printed && o.said[0]))
 				snprintf(s->first_failure, sizeof s->first_failure, "%s: exit %d: %s%s%s",
-				    name, code, e.where, e.where[0] ? ": " : "", e.msg);
+				    name, code, e->where, e->where[0] ? ": " : "", e->msg);
 			else
 				snprintf(s->first_failure, sizeof s->first_failure, "%s: exit %d: %s", name,
-				    code, cli->said);
+				    code, o.said);
 		}
 		*failed = true;
 		return 0;
@@ -299,19 +301,13 @@ fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	struct plan p;
 	if ((rc = parse_steps(&p, argv[1], err)))
 		return rc;
-	struct fleet_sel s;
+	mx_fleet_sel s;
 	if ((rc = cli_store(cli, err)) || (rc = fleet_select(cli, filter, &s, err))) {
 		plan_free(&p);
 		return rc;
 	}
-	/* the steps print nothing (cli->quiet: their output functions are
-	 * silent and keep an Apple tool's last error line in cli->said) */
 	struct fleet_progress pg;
 	fleet_progress_init(&pg, stderr, "fleet apply");
-	bool quiet = cli->quiet, json = cli->json;
-	const char *devname = cli->device_name;
-	cli->quiet = true;
-	cli->json = false;
 	double t0 = fleet_now_s();
 	long done = 0, failed = 0;
 	while (rc == 0 && done < s.n) {
@@ -336,19 +332,16 @@ fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	}
 	double secs = fleet_now_s() - t0;
 	fleet_progress_show(&pg, done, s.n, true);
-	cli->quiet = quiet;
-	cli->json = json;
-	cli->device_name = devname;
 	if (rc) {
 		mx_err_where(err, "fleet apply (%ld of %ld devices done; the batch of %ld being"
 		    " applied was rolled back whole): ", done, s.n, batch);
-		fleet_sel_free(&s);
+		mx_fleet_sel_free(&s);
 		plan_free(&p);
 		return rc;
 	}
 	json_t *j = NULL;
 	if ((rc = fleet_summary_json(cli, &s, &j, err))) {
-		fleet_sel_free(&s);
+		mx_fleet_sel_free(&s);
 		plan_free(&p);
 		return rc;
 	}
@@ -397,7 +390,7 @@ fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		fleet_summary_print(cli, j);
 		json_decref(j);
 	}
-	fleet_sel_free(&s);
+	mx_fleet_sel_free(&s);
 	plan_free(&p);
 	/* a step that failed on some device makes the run fail (after the summary) */
 	if (failed)

@@ -52,6 +52,26 @@ printf 'device show expect-exit x\n' > "$W/badexp.steps"
 t_exit 64 steps_bad_expect "$MX" fleet apply "$W/badexp.steps"
 printf 'when colour=red device show\n' > "$W/badwhen.steps"
 t_exit 64 steps_bad_when "$MX" fleet apply "$W/badwhen.steps"
+# every step is typed when the plan loads: a command the table does not know,
+# or arguments its command rejects, fail the plan naming file and line, before
+# any device runs anything (even on a step no device would reach)
+before_typed=$("$MX" store digest)
+printf 'mdm install-profile kext-allow.mobileconfig\nwhen name=nothing kmutil load -x y\n' \
+    > "$W/badargs.steps"
+t_exit 64 steps_bad_args_at_load "$MX" fleet apply "$W/badargs.steps"
+check_re steps_bad_args_named "badargs.steps:2: unexpected argument '-x'" "$ERR"
+printf '# a host-side command is no step\nkext auxkc --out x\n' > "$W/hostside.steps"
+t_exit 64 steps_host_side_refused "$MX" fleet apply "$W/hostside.steps"
+check_re steps_host_side_named "hostside.steps:2: 'kext auxkc' is not a device operation" "$ERR"
+printf 'teleport home\n' > "$W/unknown.steps"
+t_exit 64 steps_unknown_refused "$MX" fleet apply "$W/unknown.steps"
+check_re steps_unknown_named "unknown.steps:1: unknown command 'teleport'" "$ERR"
+t_out plan_errors_changed_nothing "$before_typed" "$MX" store digest
+# a failed run says so after the summary, also when an Apple tool failed last
+printf 'kmutil load -b com.example.none.kext\n' > "$W/kmfail.steps"
+t_exit 70 apply_kmutil_fails "$MX" fleet apply "$W/kmfail.steps" --devices 'a-00000*'
+check_re apply_kmutil_failure_said 'fleet apply: 9 of 9 devices stopped at a step that failed' "$ERR"
+check_re apply_kmutil_first_failure 'first failure: a-000001: exit [0-9]+: ' "$OUT"
 t store_check_after_apply "$MX" store check
 
 # I/O fault inside a fleet apply: whole batches or nothing, never half a device
