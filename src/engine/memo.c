@@ -270,6 +270,16 @@ eng_sig_remember(mx_engine *e, const char *key, const mx_siginfo *si)
 	siginfo_copy(&m->sig[i].si, si);
 }
 
+void
+eng_sig_forget_path(mx_engine *e, const char *path)
+{
+	struct eng_memo *m = e->memo;
+	size_t n = strlen(path);
+	for (int i = 0; i < SIG_MEMO; i++)
+		if (strncmp(m->sig[i].key, path, n) == 0 && m->sig[i].key[n] == '\n')
+			m->sig[i].key[0] = '\0';
+}
+
 /* ---- AuxKCs ---- */
 
 static bool
