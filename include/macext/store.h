@@ -151,6 +151,9 @@ typedef struct mx_profile_row {
  * counts as newest in install order). *replaced (may be NULL) says so. */
 int mx_store_profile_put(mx_store *st, int64_t device_id, const mx_profile_row *row,
     bool *replaced, mx_err *err);
+/* The installed profile with identifier: MX_ENOTFOUND when none. */
+int mx_store_profile_get(mx_store *st, int64_t device_id, const char *identifier,
+    mx_profile_row *out, mx_err *err);
 /* MX_ENOTFOUND when no such profile; out (may be NULL) gets the removed row. */
 int mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
     mx_profile_row *out, mx_err *err);

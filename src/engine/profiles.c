@@ -18,6 +18,12 @@
 #include "macext/rules.h"
 #include "engine_int.h"
 
+/* mdmclient's MDMClientError codes a Mac answers profile commands with
+ * (seen in servers' records of real Macs: fleetdm/fleet's profile tests) */
+#define MDMCLIENT_PROFILE_NOT_FOUND 89  /* "Profile with identifier 'X' not found." */
+#define MDMCLIENT_NOT_MDM_PROFILE 96    /* "Cannot replace profile 'X' because it was not
+                                         * installed by the MDM server." */
+
 /* ---- payload iteration ---- */
 
 static const char *
@@ -183,6 +189,25 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 		snprintf(row.payload_types + l, sizeof row.payload_types - l, "%s%s", l ? " " : "",
 		    mx_profile_payload_type(p, i));
 	}
+	/* a profile belongs to the channel that installed it (docs/profiles.md
+	 * "Who owns a profile"): neither replaces the other's */
+	mx_profile_row old;
+	mx_err e2;
+	mx_err_clear(&e2);
+	if ((rc = mx_store_profile_get(op->st, op->d.id, row.identifier, &old, &e2)) == 0) {
+		bool old_mdm = strcmp(old.source, "mdm") == 0;
+		if (old_mdm && !via_mdm)
+			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "profile '%s' was installed by MDM;"
+			    " a profile installed by hand cannot replace it (only the MDM server can)",
+			    row.identifier);
+		if (!old_mdm && via_mdm)
+			return MX_FAIL_DOM(err, MX_EDENIED, MX_DOM_MDMCLIENT, MDMCLIENT_NOT_MDM_PROFILE,
+			    "Cannot replace profile '%s' because it was not installed by the MDM"
+			    " server.", row.identifier);
+	} else if (rc != MX_ENOTFOUND) {
+		*err = e2;
+		return rc;
+	}
 	bool replaced;
 	if ((rc = mx_store_profile_put(op->st, op->d.id, &row, &replaced, err)))
 		return rc;
@@ -204,11 +229,28 @@ mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err 
 	int rc;
 	bool via_mdm = via == MX_VIA_MDM;
 	mx_profile_row row;
-	if ((rc = mx_store_profile_remove(op->st, op->d.id, identifier, &row, err)))
+	mx_err e2;
+	mx_err_clear(&e2);
+	if ((rc = mx_store_profile_get(op->st, op->d.id, identifier, &row, &e2)) != 0 &&
+	    rc != MX_ENOTFOUND) {
+		*err = e2;
 		return rc;
+	}
+	/* RemoveProfile reaches the profiles MDM installed: one installed by
+	 * hand is, to the server, not there (mdmclient's answer for an
+	 * identifier it does not have), and stays */
+	if (via_mdm && (rc == MX_ENOTFOUND || strcmp(row.source, "mdm") != 0))
+		return MX_FAIL_DOM(err, MX_ENOTFOUND, MX_DOM_MDMCLIENT, MDMCLIENT_PROFILE_NOT_FOUND,
+		    "Profile with identifier '%s' not found.", identifier);
+	if (rc) {
+		*err = e2;
+		return rc;
+	}
 	if (!via_mdm && strcmp(row.source, "mdm") == 0)
 		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
 		    "profile '%s' was installed by MDM; only the MDM server can remove it", identifier);
+	if ((rc = mx_store_profile_remove(op->st, op->d.id, identifier, NULL, err)))
+		return rc;
 	char what[512];
 	snprintf(what, sizeof what, "profile %s removed (%s)", identifier, row.payload_types);
 	if ((rc = mx_op_event(op, via_mdm ? "mdm" : "user", what,
