@@ -14,6 +14,7 @@
 
 #include "macext/fileset.h"
 #include "fleet.h"
+#include "macext/text.h"
 
 #define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
 
@@ -153,7 +154,7 @@ print_violation(const char *rule, const char *detail, void *arg)
 	if (arr)
 		json_array_append_new(arr, json_pack("{s:s, s:s}", "rule", rule, "detail", detail));
 	else
-		printf("violation: %s: %s\n", rule, detail);
+		mx_text_printf("violation: %s: %s\n", rule, detail);
 }
 
 struct cas_report { mx_check_fn fn; void *arg; };
@@ -199,7 +200,7 @@ store_check(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    (json_int_t)ndev, "violations", (json_int_t)n, "content_hashed", !fast,
 		    "problems", arr));
 	else if (n == 0)
-		printf("ok: %lld devices, integrity and invariants hold%s\n", (long long)ndev,
+		mx_text_printf("ok: %lld devices, integrity and invariants hold%s\n", (long long)ndev,
 		    fast ? " (content store not re-hashed: --fast)" : ", every content-store entry"
 		    " has its hash");
 	if (n)
@@ -220,7 +221,7 @@ store_digest(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (cli->json)
 		cli_json_print(cli, json_pack("{s:s}", "digest", d));
 	else
-		printf("%s\n", d);
+		mx_text_printf("%s\n", d);
 	return 0;
 }
 

@@ -499,7 +499,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const mx_device *d = have ? mx_op_device(op) : NULL;
 	if (d && d->env == MX_ENV_MACOS && mx_kext_legacy(d)) {
 		/* no kmutil before macOS 11 (apple_kmutil) */
-		cli_errf(cli, "%s", mx_version_at_least(d->os, 10, 15, 0) ?
+		cli_etext(cli, mx_version_at_least(d->os, 10, 15, 0) ?
 		    "zsh: command not found: kmutil\n" : "-bash: kmutil: command not found\n");
 		rc = cli_tool_fail(cli, 127, err);
 		goto out;
