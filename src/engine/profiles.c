@@ -177,6 +177,7 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 	    err)) ||
 	    (rc = mx_store_blob_put(op->st, bin, blen, row.body, err)))
 		return rc;
+	eng_profile_body_adopt(op->e, row.body, imp->doc);
 	snprintf(row.identifier, sizeof row.identifier, "%s", mx_profile_identifier(p));
 	snprintf(row.uuid, sizeof row.uuid, "%s", mx_profile_uuid(p));
 	snprintf(row.display_name, sizeof row.display_name, "%s", mx_profile_display_name(p));
@@ -184,10 +185,23 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 	snprintf(row.source, sizeof row.source, "%s", via_mdm ? "mdm" : "manual");
 	snprintf(row.signer, sizeof row.signer, "%s", mx_profile_signer(p));
 	row.installed_at = op->now;
+	/* the distinct types, in order of first appearance: 40,000 Wi-Fi
+	 * payloads are one type (listing each once overflowed the record and
+	 * cut the list silently, hiding any payload after the cut from the
+	 * reactions); a list that still does not fit is refused */
 	for (size_t i = 0; i < mx_profile_payload_count(p); i++) {
-		size_t l = strlen(row.payload_types);
-		snprintf(row.payload_types + l, sizeof row.payload_types - l, "%s%s", l ? " " : "",
-		    mx_profile_payload_type(p, i));
+		const char *t = mx_profile_payload_type(p, i);
+		size_t tl = strlen(t), l = strlen(row.payload_types);
+		bool seen = false;
+		for (const char *q = row.payload_types; !seen && (q = strstr(q, t)) != NULL; q += tl)
+			seen = (q == row.payload_types || q[-1] == ' ') && (q[tl] == '\0' || q[tl] == ' ');
+		if (seen)
+			continue;
+		if (l + (l ? 1 : 0) + tl >= sizeof row.payload_types)
+			return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: more distinct payload types"
+			    " than a profile record keeps (%zu bytes of names)", row.identifier,
+			    sizeof row.payload_types - 1);
+		snprintf(row.payload_types + l, sizeof row.payload_types - l, "%s%s", l ? " " : "", t);
 	}
 	/* a profile belongs to the channel that installed it (docs/profiles.md
 	 * "Who owns a profile"): neither replaces the other's */
