@@ -55,6 +55,8 @@ struct serve_sse {
 	mx_engine *e;
 	int64_t last_event, data_version;
 	uint64_t agent_gen;
+	int64_t rescanned_version;
+	long long rescanned_ms;
 };
 
 static long long
@@ -286,6 +288,13 @@ poller(void *arg)
 			/* a commit without an event of its own (a device deleted elsewhere) */
 			if (h->head == before)
 				change(h, NULL, "state changed", 0);
+		}
+		/* enrolments recorded by a CLI or the API reach the hosted agent */
+		if (h->srv->agent && h->data_version != h->rescanned_version &&
+		    mono_ms() - h->rescanned_ms >= 2000) {
+			h->rescanned_version = h->data_version;
+			h->rescanned_ms = mono_ms();
+			mx_agent_rescan(h->srv->agent);
 		}
 		if (h->srv->agent) {
 			mx_agent_status as;

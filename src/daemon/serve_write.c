@@ -62,6 +62,8 @@ device_doc(mx_op *op, int rc, sresp *r, mx_err *err)
 	return mx_json_device(&r->json, &d, err);
 }
 
+static const char *const cred_keys[] = { "user", "password", NULL };
+
 /* ---- session ---- */
 
 static int
@@ -265,8 +267,6 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 }
 
 /* ---- approvals ---- */
-
-static const char *const cred_keys[] = { "user", "password", NULL };
 
 /* The admin credentials of the body: required. */
 static int
@@ -492,6 +492,78 @@ wr_sysext_enabled(sreq *q, sresp *r, mx_err *err)
 	return mx_json_sysext(&r->json, &rec, err);
 }
 
+/* OSSystemExtensionRequest.activationRequest by the app {"app": BUNDLE_ID}
+ * in /Applications; "on_replace": "replace" (default) or "cancel". */
+static int
+wr_sysext_activate(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "app", "on_replace", NULL };
+	json_t *o;
+	const char *app_id, *onr;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	if ((rc = serve_json_str(o, "app", 255, &app_id, err)) == 0 &&
+	    (rc = serve_json_str(o, "on_replace", 8, &onr, err)) == 0) {
+		if (app_id == NULL || !serve_valid_ident(app_id))
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"app\": the bundle identifier of an"
+			    " app in /Applications");
+		else if (onr && strcmp(onr, "replace") && strcmp(onr, "cancel"))
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"on_replace\": replace or cancel");
+	}
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	char app_s[256];
+	snprintf(app_s, sizeof app_s, "%s", app_id);
+	bool replace = !onr || strcmp(onr, "cancel") != 0;
+	json_decref(o);
+	mx_sx_app_ref app = { .bundle_id = app_s };
+	mx_sx_request *req;
+	if ((rc = mx_engine_sysext_prepare(q->e, q->dev, &app, q->m->param[1], &req, err))) {
+		mx_sx_request_free(req);
+		return rc;
+	}
+	mx_op *op;
+	mx_sx_result res;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = end(op, mx_op_sysext_activate(op, req, replace, &res, err), err);
+	mx_expiry expired = *mx_sx_request_expiry(req);
+	mx_sx_request_free(req);
+	if (rc)
+		return rc;
+	json_t *ex;
+	if ((rc = mx_json_sysext_result(&r->json, &res, true, err)) == 0 &&
+	    (rc = mx_json_expiry(&ex, &expired, err)) == 0)
+		json_object_set_new(r->json, "expired_certificates", ex);
+	return rc;
+}
+
+/* kmutil load -b ID: what each attempt reached is kept (committed) even
+ * when the kext needs approval or a restart; then the KMErrorDomain
+ * problem, or the kext as loaded. */
+static int
+wr_kext_load(sreq *q, sresp *r, mx_err *err)
+{
+	json_t *o;
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	static __thread mx_kext_load_report rep;   /* 80 KiB: not on a worker's stack */
+	const char *names[1] = { q->m->param[1] };
+	mx_device d = *mx_op_device(op);
+	if ((rc = end(op, mx_op_kext_load(op, names, 1, &rep, err), err)))
+		return rc;
+	if ((rc = mx_kext_load_error(&rep, &d, err)))
+		return rc;
+	return mx_json_kext(&r->json, &rep.item[0].kext, err);
+}
+
 int serve_upload_kext(sreq *q, sresp *r, mx_err *err);
 int serve_upload_app(sreq *q, sresp *r, mx_err *err);
 
@@ -507,6 +579,7 @@ serve_write_handler(enum serve_route_id id, serve_handler *out)
 		{ R_APPS_POST, serve_upload_app }, { R_SECURITY_POST, wr_security },
 		{ R_RESTART, wr_restart }, { R_SHUTDOWN, wr_shutdown }, { R_POWER_ON, wr_power_on },
 		{ R_RECOVERY, wr_recovery }, { R_MDM_COMMAND, wr_mdm_command },
+		{ R_SYSEXT_ACTIVATE, wr_sysext_activate }, { R_KEXT_LOAD, wr_kext_load },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].id == id) {
