@@ -6,7 +6,7 @@
  * it moved, it reads the events committed since (the change feed,
  * mx_store_event_feed) into a ring of the last SSE_RING changes and wakes
  * the streams.  A stream is a suspended libmicrohttpd connection: it costs
- * no thread while it waits, and gets a keep-alive comment every 15 s.
+ * no thread while it waits, and gets a keep-alive comment every 15 s (--keepalive).
  * The number of streams is bounded (--max-streams); a stream that falls
  * more than SSE_RING changes behind gets `event: overflow` and carries on.
  */
@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -21,7 +23,6 @@
 #include "macext/text.h"
 
 #define SSE_RING 1024
-#define SSE_KEEPALIVE_MS 15000
 #define SSE_POLL_NS 50000000L
 
 struct sse_ev {
@@ -55,6 +56,7 @@ struct serve_sse {
 	mx_engine *e;
 	int64_t last_event, data_version;
 	uint64_t agent_gen;
+	long long keepalive_ms;
 	int64_t rescanned_version;
 	long long rescanned_ms;
 };
@@ -153,7 +155,7 @@ fill(struct stream *st)
 		}
 		st->next++;
 	}
-	if (st->len == 0 && mono_ms() - st->last_ms >= SSE_KEEPALIVE_MS)
+	if (st->len == 0 && mono_ms() - st->last_ms >= h->keepalive_ms)
 		st->len = (size_t)snprintf(st->buf, sizeof st->buf, ": keep-alive\n\n");
 }
 
@@ -243,7 +245,27 @@ feed_one(int64_t id, const char *device, const char *what, void *arg)
 	return 0;
 }
 
-/* Wakes every waiting stream that has something due (h->mu held). */
+/* Has the client of a waiting stream gone?  A suspended connection is not
+ * polled by libmicrohttpd, so its slot would otherwise stay taken until a
+ * keep-alive write fails. */
+static bool
+client_gone(struct stream *st)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->c,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return false;
+	struct pollfd p = { .fd = ci->connect_fd, .events = POLLIN | POLLRDHUP };
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	char c;
+	return recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Wakes every waiting stream that has something due (h->mu held); one
+ * whose client has gone is woken to end. */
 static void
 wake(struct serve_sse *h, bool all)
 {
@@ -251,7 +273,9 @@ wake(struct serve_sse *h, bool all)
 	for (struct stream *st = h->streams; st; st = st->nxt) {
 		if (!st->suspended)
 			continue;
-		if (all || st->next < h->head || now - st->last_ms >= SSE_KEEPALIVE_MS) {
+		if (!all && client_gone(st))
+			st->ended = true;
+		if (all || st->ended || st->next < h->head || now - st->last_ms >= h->keepalive_ms) {
 			st->suspended = false;
 			MHD_resume_connection(st->c);
 		}
@@ -316,6 +340,7 @@ serve_sse_start(serve_srv *s, mx_err *err)
 	struct serve_sse *h = mx_xcalloc(1, sizeof *h);
 	h->srv = s;
 	h->head = 1;
+	h->keepalive_ms = s->o->keepalive > 0 ? (long long)(s->o->keepalive * 1000) : 15000;
 	pthread_mutex_init(&h->mu, NULL);
 	int rc = mx_engine_open(&h->e, s->dir, NULL, err);
 	if (rc == 0)

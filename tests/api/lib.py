@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,6 @@ class Daemon:
 
     def req(self, method, path, body=None, headers=None, auth=True, ctype=None, timeout=30):
         """One request on a fresh connection: (status, headers dict lower-case, body bytes)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         h = {}
         if auth:
             h["Authorization"] = "Bearer " + self.token
@@ -126,11 +126,23 @@ class Daemon:
         if ctype:
             h["Content-Type"] = ctype
         h.update(headers or {})
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
+        h.setdefault("Host", self.host)
+        if body is not None:
+            h.setdefault("Content-Length", str(len(body)))
+        h.setdefault("Connection", "close")
+        head = "%s %s HTTP/1.1\r\n" % (method, path)
+        head += "".join("%s: %s\r\n" % kv for kv in h.items()) + "\r\n"
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            s.sendall(head.encode("latin-1") + (body or b""))
+        except (BrokenPipeError, ConnectionResetError):
+            pass    # refused before the whole body was read: the answer is there
+        r = http.client.HTTPResponse(s)
+        r.begin()
         data = r.read()
         hd = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
+        r.close()
+        s.close()
         return r.status, hd, data
 
     def json(self, method, path, body=None, **kw):
