@@ -660,7 +660,10 @@ mx_serve_run(const mx_serve_options *o, mx_err *err)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
 
-	int threads = o->threads > 0 ? o->threads : 4;
+	/* one worker per core: more only queue for the cores and stretch the
+	 * latency tail (bench/serve.sh: p99 2.4 ms at 2 workers, 8 ms at 4, on 2 cores) */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = o->threads > 0 ? o->threads : ncpu < 2 ? 2 : ncpu > 64 ? 64 : (int)ncpu;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
