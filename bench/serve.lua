@@ -5,7 +5,8 @@
 local approve = os.getenv("APPROVE")
 local token = os.getenv("TOKEN") or ""
 local nthreads = tonumber(os.getenv("THREADS") or "2")
-local id = 0
+-- id is set per thread by setup() (a global of the thread's own Lua state)
+id = 0
 local counter = 0
 local threads = {}
 
