@@ -58,6 +58,22 @@ rps=$(jf "$J" '"%.0f" % (j["requests"] / j["seconds"])'); p99=$(jf "$J" '"%.2f" 
 bad=$(jf "$J" 'j["non2xx"] + j["errors"]'); nreq=$(jf "$J" 'j["requests"]')
 row "serve: POST approve kext (a different Mac each), 64 connections" "$rps req/s, p99 $p99 ms ($nreq requests, $bad not 200)" "-" "-" \
     "APPROVE=com.example.approve.kext TOKEN=... wrk -t2 -c64 -d5s -s bench/serve.lua http://127.0.0.1:PORT"
+# the whole fleet: the summary, and every device a page of 1,000 at a time
+s=$(timeit 5 "" curl -s -o /dev/null "$U/api/v1/fleet")
+row "serve: GET /api/v1/fleet (fleet summary of $SN devices)" "$(awk -v s="$s" 'BEGIN { printf "%.0f ms", s * 1000 }')" "-" "-" \
+    "curl http://127.0.0.1:PORT/api/v1/fleet"
+python3 - "$U" > "$SV/walk" <<'PY'
+import json, sys, time, urllib.request
+u, url, n, t = sys.argv[1], "/api/v1/devices?limit=1000", 0, time.time()
+while url:
+    r = urllib.request.urlopen(u + url)
+    n += len(json.load(r))
+    link = r.headers.get("Link")
+    url = link[1:link.index(">")] if link else None
+print(n, "%.2f" % (time.time() - t))
+PY
+row "serve: every device, pages of 1,000 following Link (bounded memory)" "$(awk '{ printf "%d devices in %s s", $1, $2 }' "$SV/walk")" "-" "-" \
+    "GET /api/v1/devices?limit=1000, then each rel=next"
 rss=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SPID/status")
 row "serve: daemon peak RSS, $SN-device fleet, after the rows above" "$rss MiB" "< 200 MiB" "$(ok "$rss" 200 "<=")" \
     "grep VmHWM /proc/PID/status"

@@ -63,6 +63,8 @@ const serve_route serve_routes[R_NROUTES] = {
 	  "sysext activate: the app in /Applications asks for its extension {\"app\"}" },
 	{ R_KEXT_LOAD, "POST", D "/kexts/{id}/load", SR_MUTATES, SR_BODY_JSON, "json",
 	  "kmutil load -b ID (the states reached are kept; KMErrorDomain problem when it did not load)" },
+	{ R_MDM_ENROLL, "POST", D "/mdm/enroll", SR_MUTATES, SR_BODY_PLIST, "mobileconfig",
+	  "mdm enroll --profile (body: the enrolment profile; ?method=&user_approved=&insecure=)" },
 };
 #undef D
 

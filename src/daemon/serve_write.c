@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "daemon/serve_int.h"
+#include "macext/enroll.h"
 #include "macext/profile.h"
 
 static int
@@ -564,6 +565,45 @@ wr_kext_load(sreq *q, sresp *r, mx_err *err)
 	return mx_json_kext(&r->json, &rep.item[0].kext, err);
 }
 
+/* `mdm enroll --profile`: the body is the enrolment profile; the agent
+ * (serve --mdm, or `macext mdm agent`) enrols the Mac over the wire. */
+static int
+wr_mdm_enroll(sreq *q, sresp *r, mx_err *err)
+{
+	char method_s[16] = "", approved_s[8] = "", insecure_s[8] = "";
+	int f;
+	if ((f = serve_query_get(q->query, "method", method_s, sizeof method_s, err)) < 0 ||
+	    (f = serve_query_get(q->query, "user_approved", approved_s, sizeof approved_s, err)) < 0 ||
+	    (f = serve_query_get(q->query, "insecure", insecure_s, sizeof insecure_s, err)) < 0)
+		return -f;
+	enum mx_enroll method = MX_ENROLL_DEVICE;
+	if (method_s[0] && (mx_enroll_parse(&method, method_s, err) || method == MX_ENROLL_NONE))
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "?method: device, automated or user");
+	bool approved = strcmp(approved_s, "1") == 0 || strcmp(approved_s, "true") == 0;
+	bool insecure = strcmp(insecure_s, "1") == 0 || strcmp(insecure_s, "true") == 0;
+	if (q->len == 0)
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an enrolment profile");
+	mx_enroll_profile prof;
+	int rc = mx_enroll_profile_read(&prof, q->body, q->len, "request body",
+	    insecure ? MX_ENROLL_ALLOW_HTTP : 0, err);
+	if (rc)
+		return rc;
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = end(op, mx_op_mdm_enrol_record(op, &prof, q->body, q->len, method, approved, insecure,
+		    "serve: mdm enroll", err), err);
+	if (rc == 0) {
+		r->status = 202;
+		r->json = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b}", "device", q->dev, "state",
+		    "pending", "method", mx_enroll_name(method), "server_url", prof.server_url,
+		    "user_approved", approved || method != MX_ENROLL_DEVICE, "insecure", insecure);
+		if (q->srv->agent)
+			mx_agent_rescan(q->srv->agent);
+	}
+	mx_enroll_profile_free(&prof);
+	return rc;
+}
+
 int serve_upload_kext(sreq *q, sresp *r, mx_err *err);
 int serve_upload_app(sreq *q, sresp *r, mx_err *err);
 
@@ -580,6 +620,7 @@ serve_write_handler(enum serve_route_id id, serve_handler *out)
 		{ R_RESTART, wr_restart }, { R_SHUTDOWN, wr_shutdown }, { R_POWER_ON, wr_power_on },
 		{ R_RECOVERY, wr_recovery }, { R_MDM_COMMAND, wr_mdm_command },
 		{ R_SYSEXT_ACTIVATE, wr_sysext_activate }, { R_KEXT_LOAD, wr_kext_load },
+		{ R_MDM_ENROLL, wr_mdm_enroll },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].id == id) {

@@ -35,9 +35,20 @@ wait_enrolled() { _i=0; while [ $_i -lt 300 ]; do [ "$(mdm_field enrolled)" = "$
 if wait_enrolled 2; then _pass agent.two_enrolled; else _fail agent.two_enrolled "$(curl -s "$API/mdm")" "$(tail -5 "$TMP/serve.err")"; fi
 check_eq agent.running "$(mdm_field running)" True
 check_eq agent.nothing_failing "$(mdm_field failing)" 0
-# an enrolment the CLI records while the daemon runs
-t three.enroll_recorded "$MX" --device three mdm enroll --profile "$PROF" --method device --user-approved --insecure --no-wait
-if wait_enrolled 3; then _pass agent.cli_enrolment_picked_up; else _fail agent.cli_enrolment_picked_up "$(curl -s "$API/mdm")"; fi
+# an enrolment recorded through the API while the daemon runs
+TOKEN=$(cat "$MACEXT_STATE/serve.token")
+t_grep three.enroll_via_api '"state":"pending"' curl -s -H "Authorization: Bearer $TOKEN" \
+    --data-binary "@$PROF" "$API/devices/three/mdm/enroll?method=device&user_approved=1&insecure=1"
+t_grep three.enroll_twice_refused '"status":409' curl -s -H "Authorization: Bearer $TOKEN" \
+    --data-binary "@$PROF" "$API/devices/three/mdm/enroll?insecure=1"
+t_grep three.needs_https 'https' curl -s -H "Authorization: Bearer $TOKEN" \
+    --data-binary "@$PROF" "$API/devices/one/mdm/enroll"
+if wait_enrolled 3; then _pass agent.api_enrolment_picked_up; else _fail agent.api_enrolment_picked_up "$(curl -s "$API/mdm")"; fi
+# and one the CLI records
+kx_dev four x86_64 --os 13.6
+unset MACEXT_DEVICE
+t four.enroll_recorded "$MX" --device four mdm enroll --profile "$PROF" --method device --user-approved --insecure --no-wait
+if wait_enrolled 4; then _pass agent.cli_enrolment_picked_up; else _fail agent.cli_enrolment_picked_up "$(curl -s "$API/mdm")"; fi
 # a command through the stand-in; its change reaches the event stream
 APNS=$(mdm_field apns_port)
 ctl PUT /v1/config "{\"push_url\": \"http://127.0.0.1:$APNS\"}"
