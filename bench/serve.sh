@@ -9,6 +9,24 @@
 # BENCH_SERVE_DEVICES (100000) sizes the fleet; BENCH_QUICK=1 uses 20,000.
 # The first 50,000 Macs (m-000001...) get a kext blocked awaiting approval
 # (fleet apply: kext install, kmutil load -> 27).
+# Alone: `sh bench/serve.sh [BUILD-DIR]` prints just these rows.
+SERVE_ALONE=0
+if ! command -v row >/dev/null 2>&1; then
+	SERVE_ALONE=1
+	set -u
+	B=${1:-build}
+	cd "$(dirname "$0")/.." || exit 2
+	ROOT=$PWD
+	MX="$ROOT/$B/macext"
+	W=$(mktemp -d /tmp/macext-bench-serve-XXXXXX)
+	trap 'rm -rf "$W"' EXIT
+	ROWS="$W/rows"
+	: > "$ROWS"
+	row() { printf '| %s | %s | %s | %s | `%s` |\n' "$1" "$2" "$3" "$4" "$5" >> "$ROWS"; echo "bench: $1: $2" >&2; }
+	ok() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { r = (op == "<=") ? (v <= t) : (v >= t); print r ? "yes" : "**no**" }'; }
+	eval "$(sed -n '/^timeit() {/,/^}/p' bench/run.sh)"
+	"$MX" forge ca "$W/ca" >/dev/null || exit 1
+fi
 if ! command -v wrk >/dev/null 2>&1; then
 	echo "bench: wrk is not installed (Debian package wrk): serve rows left out" >&2
 else
@@ -95,4 +113,12 @@ t1=$(date +%s.%N)
 rate=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", 200 / (b - a) }')
 row "CLI: approve kext, one process per request (200 Macs, sequential)" "$rate/s" "-" "-" \
     "macext --device m-0NNNNN approve kext com.example.approve.kext --as admin:admin"
+fi
+if [ "$SERVE_ALONE" = 1 ]; then
+	echo
+	echo "macext serve benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	echo "| measure | result | target | met | reproduce |"
+	echo "|---|---|---|---|---|"
+	cat "$ROWS"
 fi

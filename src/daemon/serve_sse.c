@@ -9,6 +9,7 @@
  * no thread while it waits, and gets a keep-alive comment every 15 s (--keepalive).
  * The number of streams is bounded (--max-streams); a stream that falls
  * more than SSE_RING changes behind gets `event: overflow` and carries on.
+ * A reconnecting EventSource's Last-Event-ID resumes it where it was.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,13 @@ serve_sse_response(serve_srv *s, struct MHD_Connection *c, const char *device, m
 	st->c = c;
 	snprintf(st->device, sizeof st->device, "%s", device ? device : "");
 	st->next = h->head;
+	/* EventSource reconnecting: resume after the last change it saw, if the
+	 * ring still holds what came since (a daemon restarted numbers anew) */
+	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	int64_t lid;
+	if (last && mx_parse_i64(last, 0, INT64_MAX, &lid) && (uint64_t)lid < h->head &&
+	    (uint64_t)lid + 1 + SSE_RING >= h->head)
+		st->next = (uint64_t)lid + 1;
 	st->last_ms = 0;             /* the first read sends a comment at once: headers go out */
 	st->nxt = h->streams;
 	if (h->streams)

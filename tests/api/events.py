@@ -56,6 +56,12 @@ class Stream:
         return None
 
     def close(self):
+        # shutdown first: a bare close() does not end a connection another
+        # thread is blocked reading (no FIN until that recv returns)
+        try:
+            self.s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.s.close()
 
 
@@ -97,9 +103,34 @@ ok("streams_bounded_503", fourth.text().startswith("HTTP/1.1 503") and "problem+
    fourth.text()[:300])
 fourth.close()
 third.close()
-time.sleep(1.5)   # the closed stream's slot comes back once its connection is seen closed
+time.sleep(0.5)   # the closed stream's slot comes back once its connection is seen closed
 fifth = Stream("/api/v1/events")
 ok("slot_reused", fifth.wait_for("text/event-stream", 5) is not None, fifth.text()[:300])
+# a reconnecting EventSource resumes after the last id it saw
+fifth.close()
+time.sleep(0.5)
+ids = [int(l[4:]) for l in fleet.text().splitlines() if l.startswith("id: ")]
+if ids:
+    s2 = socket.create_connection(("127.0.0.1", d.port), timeout=20)
+    s2.sendall(("GET /api/v1/events HTTP/1.1\r\nHost: %s\r\nLast-Event-ID: %d\r\n\r\n"
+                % (d.host, ids[0])).encode())
+    got = b""
+    t0 = time.time()
+    s2.settimeout(5)
+    while ("id: %d\n" % ids[-1]).encode() not in got and time.time() - t0 < 5:
+        try:
+            b = s2.recv(65536)
+        except socket.timeout:
+            break
+        if not b:
+            break
+        got += b
+    s2.close()
+    txt = got.decode(errors="replace")
+    ok("last_event_id_resumes", ("id: %d\n" % ids[1]).encode().decode() in txt and
+       ("id: %d\n" % ids[0]) not in txt, txt[-600:])
+else:
+    ok("last_event_id_resumes", False, "no ids")
 problem("unknown_device_stream_404", d.req("GET", "/api/v1/devices/nope/events"), 404)
 # SIGTERM with streams open: they end, the daemon exits 0
 rc = d.stop()
