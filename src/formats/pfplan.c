@@ -398,7 +398,7 @@ step_option(struct ctx *c, mx_pf_step *s, const char *key, yaml_node_t *v, const
 		return rc;
 	}
 	if (k == MX_PFS_ACTIVATE && strcmp(key, "app") == 0)
-		return step_input(c, v, path, MASK(MX_PFI_APP), s);
+		return step_input(c, v, path, MASK(MX_PFI_APP) | MASK(MX_PFI_PKG), s);
 	if ((k == MX_PFS_ACTIVATE && strcmp(key, "extension") == 0) ||
 	    (k == MX_PFS_APPROVE && strcmp(key, "extension") == 0))
 		return scalar(c, v, path, s->id, sizeof s->id);
@@ -440,8 +440,10 @@ step_scalar(struct ctx *c, mx_pf_step *s, yaml_node_t *v, const char *path)
 	case MX_PFS_INSTALL_PROFILE:
 		return step_input(c, v, path, MASK(MX_PFI_PROFILE), s);
 	case MX_PFS_REMOVE_PROFILE: return step_option(c, s, "profile", v, path);
-	case MX_PFS_INSTALL_APP: case MX_PFS_ACTIVATE:
+	case MX_PFS_INSTALL_APP:
 		return step_input(c, v, path, MASK(MX_PFI_APP), s);
+	case MX_PFS_ACTIVATE:
+		return step_input(c, v, path, MASK(MX_PFI_APP) | MASK(MX_PFI_PKG), s);
 	case MX_PFS_INSTALL_KEXT: return step_input(c, v, path, MASK(MX_PFI_KEXT), s);
 	case MX_PFS_INSTALL_PKG: return step_input(c, v, path, MASK(MX_PFI_PKG), s);
 	case MX_PFS_UPGRADE: return version(c, v, path, &s->os);
