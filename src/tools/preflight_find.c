@@ -128,7 +128,9 @@ from_moments(struct pf_run *r, struct pf_class *c)
 	const mx_pfplan *p = r->plan;
 	for (int i = 0; i < c->nmoments; i++) {
 		const struct pf_moment *m = &c->m[i];
-		if (m->step < 0 || m->step >= p->nsteps || m->code <= 0)
+		/* kmutil's 27 and 28 are the way to loaded, not failures */
+		if (m->step < 0 || m->step >= p->nsteps || m->code <= 0 || m->code == 27 ||
+		    m->code == 28)
 			continue;
 		const mx_pf_step *st = &p->steps[m->step];
 		char rule[384];
@@ -150,7 +152,8 @@ from_moments(struct pf_run *r, struct pf_class *c)
 	/* never loads: after every person step the simulation could take */
 	for (int i = 0; i < c->nstates; i++) {
 		const struct pf_state *s = &c->states[i];
-		if (!strcmp(s->after, "loaded") || !strcmp(s->after, "activated_enabled"))
+		if (!strcmp(s->after, "loaded") || !strcmp(s->after, "activated_enabled") ||
+		    !strcmp(s->after, "removed") || !strcmp(s->after, "uninstalled"))
 			continue;
 		const char *why = "";
 		for (int k = c->nmoments - 1; k >= 0 && !why[0]; k--)
@@ -276,7 +279,8 @@ validate(struct pf_run *r)
 			mx_problems ps = { 0 };
 			mx_profile_validate(p, r->cls[k].os, &ps);
 			for (size_t j = 0; j < ps.n; j++) {
-				bool ignored = strstr(ps.v[j].msg, "ignore") != NULL;
+				bool ignored = strstr(ps.v[j].msg, "ignored by macOS") ||
+				    strstr(ps.v[j].msg, "not supported on macOS");
 				if (ps.v[j].severity == MX_SEV_ERROR)
 					pf_finding(r, "payload-error", false, &r->cls[k], "macext profiles validate"
 					    " (Apple's device-management schema)", "%s: %s: %s",
@@ -310,13 +314,14 @@ upgrades(struct pf_run *r)
 			const mx_pf_step *st = &r->plan->steps[i];
 			if (st->kind != MX_PFS_UPGRADE || mx_version_cmp(st->os, os) <= 0)
 				continue;
-			for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++)
+			for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+				char at[24];
+				mx_version_str(marks[m].at, at, sizeof at);
 				if (mx_version_cmp(os, marks[m].at) < 0 && mx_version_cmp(st->os, marks[m].at) >= 0)
 					pf_finding(r, "upgrade-crossing", false, &r->cls[k], "src/core/sysext_policy.c,"
 					    " src/core/rules.c (version gates)", "the upgrade at step %d crosses"
-					    " macOS %d.%d%s%d: %s", i + 1, marks[m].at.major, marks[m].at.minor,
-					    marks[m].at.patch ? "." : "", marks[m].at.patch ? marks[m].at.patch : 0,
-					    marks[m].what);
+					    " macOS %s: %s", i + 1, at, marks[m].what);
+			}
 			os = st->os;
 		}
 	}

@@ -31,10 +31,12 @@ mark_name(enum pf_mark m)
 	return n[m];
 }
 
+/* Running, or gone because the plan removed it. */
 static bool
 loaded(const char *s)
 {
-	return !strcmp(s, "loaded") || !strcmp(s, "activated_enabled");
+	return !strcmp(s, "loaded") || !strcmp(s, "activated_enabled") || !strcmp(s, "removed") ||
+	    !strcmp(s, "uninstalled");
 }
 
 /* ---- text ---- */
@@ -248,7 +250,7 @@ svg_class(FILE *f, const struct pf_run *r, const struct pf_class *c)
 		if (c->m[k].step >= r->plan->nsteps && c->m[k].step - r->plan->nsteps + 1 > needed)
 			needed = c->m[k].step - r->plan->nsteps + 1;
 	int cols = r->plan->nsteps + (needed ? needed + 1 : 0);
-	int w = X0 + cols * DX + 20, h = 118;
+	int w = X0 + cols * DX + 20, h = 134;
 	fprintf(f, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\""
 	    " aria-label=\"timeline of ", w, h, w, h);
 	esc(f, c->label);
@@ -256,10 +258,10 @@ svg_class(FILE *f, const struct pf_run *r, const struct pf_class *c)
 	    " stroke-width=\"2\"/>", X0 - 20, w - 10);
 	fprintf(f, "<text x=\"4\" y=\"32\" fill=\"#6e6e73\">dialogs</text>"
 	    "<text x=\"4\" y=\"68\" fill=\"#6e6e73\">steps</text>"
-	    "<text x=\"4\" y=\"104\" fill=\"#6e6e73\">restarts</text>");
+	    "<text x=\"4\" y=\"124\" fill=\"#6e6e73\">restarts</text>");
 	if (needed) {
 		int xs = X0 + r->plan->nsteps * DX;
-		fprintf(f, "<line x1=\"%d\" y1=\"8\" x2=\"%d\" y2=\"112\" stroke=\"#8e8e93\""
+		fprintf(f, "<line x1=\"%d\" y1=\"8\" x2=\"%d\" y2=\"130\" stroke=\"#8e8e93\""
 		    " stroke-dasharray=\"4 4\"/><text x=\"%d\" y=\"12\" fill=\"#8a4b00\">still"
 		    " needed</text>", xs, xs, xs + 6);
 	}
@@ -306,8 +308,11 @@ svg_class(FILE *f, const struct pf_run *r, const struct pf_class *c)
 			    x - 12, x, fill, x, x - 6);
 		else
 			fprintf(f, "<circle cx=\"%d\" cy=\"64\" r=\"11\" fill=\"%s\"/>", x, fill);
-		fprintf(f, "</g><text x=\"%d\" y=\"88\" text-anchor=\"middle\" fill=\"#3a3a3c\">%s%d</text>",
+		fprintf(f, "</g><text x=\"%d\" y=\"94\" text-anchor=\"middle\" fill=\"#3a3a3c\">%s%d</text>",
 		    x, s > r->plan->nsteps ? "+" : "", s > r->plan->nsteps ? s - r->plan->nsteps : s + 1);
+		fprintf(f, "<text x=\"%d\" y=\"106\" text-anchor=\"middle\" fill=\"#8e8e93\""
+		    " style=\"font-size:9px\">%s</text>", x, s < r->plan->nsteps ?
+		    mx_pfplan_step_name(r->plan->steps[s].kind) : "person");
 		if (ndialog) {
 			fprintf(f, "<g><title>");
 			for (int k = 0; k < c->nmoments; k++)
@@ -323,8 +328,8 @@ svg_class(FILE *f, const struct pf_run *r, const struct pf_class *c)
 			    x - 14, x - 4, x, ndialog);
 		}
 		if (nrestart)
-			fprintf(f, "<g><title>the Mac restarts</title><circle cx=\"%d\" cy=\"102\" r=\"7\""
-			    " fill=\"none\" stroke=\"#0a84ff\" stroke-width=\"2.5\"/><path d=\"M%d 95 l4 -3"
+			fprintf(f, "<g><title>the Mac restarts</title><circle cx=\"%d\" cy=\"121\" r=\"7\""
+			    " fill=\"none\" stroke=\"#0a84ff\" stroke-width=\"2.5\"/><path d=\"M%d 114 l4 -3"
 			    " l0 6z\" fill=\"#0a84ff\"/></g>", x, x);
 	}
 	fputs("</svg>\n", f);

@@ -113,6 +113,8 @@ record_states(struct sim *s, bool after, mx_err *err)
 	if (rc)
 		return rc;
 	struct pf_class *c = s->c;
+	for (int k = 0; after && k < c->nstates; k++)
+		snprintf(c->states[k].after, sizeof c->states[k].after, "%s", "removed");
 	for (size_t i = 0; i < x.nsx + (size_t)x.nk; i++) {
 		bool kext = i >= x.nsx;
 		const char *id = kext ? x.k[i - x.nsx].bundle_id : x.sx[i].identifier;
@@ -153,10 +155,11 @@ make_device(struct sim *s, mx_err *err)
 	struct pf_class *c = s->c;
 	int rc;
 	if (c->from[0]) {
+		int64_t newid;
 		mx_devstate st;
 		memset(&st, 0, sizeof st);
 		if ((rc = mx_engine_devstate_read(r->e, c->from, c->device, &st, err)) == 0)
-			rc = mx_engine_devstate_import(r->e, &st, NULL, err);
+			rc = mx_engine_devstate_import(r->e, &st, &newid, err);
 		mx_devstate_free(&st);
 		return rc;
 	}
@@ -196,14 +199,16 @@ upgrade(struct sim *s, mx_version to, mx_err *err)
 	rc = mx_op_devstate(op, &st, NULL, err);
 	rc = rc ? (mx_op_abort(op), rc) : mx_op_commit(op, err);
 	char old[64];
+	int64_t newid;
 	snprintf(old, sizeof old, "%s", c->device);
 	if (rc == 0) {
 		st.dev.os = to;
 		size_t l = strcspn(c->device, "+");
 		snprintf(st.dev.name, sizeof st.dev.name, "%.*s+u%d", (int)l, c->device,
 		    (int)(st.dev.boot_count % 1000));
-		if ((rc = mx_engine_devstate_import(s->r->e, &st, NULL, err)) == 0 &&
-		    (rc = mx_engine_device_delete(s->r->e, old, NULL, err)) == 0)
+		/* the same Mac (serial, users) on the new version: the old record goes first */
+		if ((rc = mx_engine_device_delete(s->r->e, old, NULL, err)) == 0 &&
+		    (rc = mx_engine_devstate_import(s->r->e, &st, &newid, err)) == 0)
 			snprintf(c->device, sizeof c->device, "%s", st.dev.name);
 	}
 	mx_devstate_free(&st);
@@ -628,7 +633,8 @@ pf_sim_class(struct pf_run *r, struct pf_class *c, mx_err *err)
 		return rc;
 	for (int i = 0; i < c->nstates; i++) {
 		const char *a = c->states[i].after;
-		if (strcmp(a, "loaded") && strcmp(a, "activated_enabled"))
+		if (strcmp(a, "loaded") && strcmp(a, "activated_enabled") && strcmp(a, "removed") &&
+		    strcmp(a, "uninstalled"))
 			c->never_loads = true;
 	}
 	return 0;
