@@ -456,6 +456,19 @@ background(const struct pf_run *r, const char *app_id, const char *team)
 	return companion(need, NULL, NULL);
 }
 
+/* Is the input's bundle put on the Macs by some step? */
+static bool
+used(const struct pf_run *r, int input)
+{
+	for (int i = 0; i < r->plan->nsteps; i++) {
+		enum mx_pf_step_kind k = r->plan->steps[i].kind;
+		if (r->plan->steps[i].input == input && (k == MX_PFS_INSTALL_APP || k == MX_PFS_ACTIVATE ||
+		    k == MX_PFS_INSTALL_KEXT || k == MX_PFS_INSTALL_PKG))
+			return true;
+	}
+	return false;
+}
+
 static void
 coverage(struct pf_run *r)
 {
@@ -465,6 +478,8 @@ coverage(struct pf_run *r)
 	r->coverage = json_array();
 	for (int x = 0; x < PF_MAX_EXT && r->ext[x].id[0]; x++) {
 		const struct pf_ext *e = &r->ext[x];
+		if (!used(r, e->input))
+			continue;
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "extension", e->id, "kind", e->kext ? "kext" :
 		    "system extension", "team", e->team, "input", r->plan->inputs[e->input].name);
 		json_t *comp = json_array();
@@ -520,6 +535,8 @@ coverage(struct pf_run *r)
 			continue;
 		for (int x = 0; x < PF_MAX_EXT && r->ext[x].id[0]; x++) {
 			const struct pf_ext *e = &r->ext[x];
+			if (!used(r, e->input))
+				continue;
 			if (e->kext || mx_sxpolicy_nonremovable_from_ui(sx, c->final_os, e->team, e->id))
 				continue;
 			pf_finding(r, "user-can-disable", false, c, "macOS 15 System Settings › General ›"
