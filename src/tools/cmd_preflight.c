@@ -351,8 +351,12 @@ run(struct mx_cli *cli, struct pf_run *r, const char *fleet, const char *state,
 {
 	mx_engine_env env;
 	cli_env(cli, &env);
+	/* throw-away state needs no durability: memory-backed /dev/shm when there
+	 * is one (commits cost no disk flush), else $TMPDIR, else /tmp */
 	const char *t = getenv("TMPDIR");
-	snprintf(r->tmpdir, sizeof r->tmpdir, "%s/macext-preflight-XXXXXX", t && *t ? t : "/tmp");
+	if (!(t && *t))
+		t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(r->tmpdir, sizeof r->tmpdir, "%s/macext-preflight-XXXXXX", t);
 	if (mkdtemp(r->tmpdir) == NULL) {
 		r->tmpdir[0] = '\0';
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "cannot make a temporary state directory");

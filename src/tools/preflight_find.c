@@ -152,8 +152,10 @@ from_moments(struct pf_run *r, struct pf_class *c)
 	/* never loads: after every person step the simulation could take */
 	for (int i = 0; i < c->nstates; i++) {
 		const struct pf_state *s = &c->states[i];
+		/* installed: never asked to load (install-kext load: false) */
 		if (!strcmp(s->after, "loaded") || !strcmp(s->after, "activated_enabled") ||
-		    !strcmp(s->after, "removed") || !strcmp(s->after, "uninstalled"))
+		    !strcmp(s->after, "removed") || !strcmp(s->after, "uninstalled") ||
+		    !strcmp(s->after, "installed"))
 			continue;
 		const char *why = "";
 		for (int k = c->nmoments - 1; k >= 0 && !why[0]; k--)

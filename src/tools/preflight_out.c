@@ -36,7 +36,7 @@ static bool
 loaded(const char *s)
 {
 	return !strcmp(s, "loaded") || !strcmp(s, "activated_enabled") || !strcmp(s, "removed") ||
-	    !strcmp(s, "uninstalled");
+	    !strcmp(s, "uninstalled") || !strcmp(s, "installed");
 }
 
 /* ---- text ---- */
@@ -237,7 +237,8 @@ static const char CSS[] =
 	"svg{display:block;margin:6px 0 2px}svg text{font:11px -apple-system,Arial,sans-serif}"
 	".legend span{display:inline-block;margin-right:14px;font-size:12px;color:#3a3a3c}"
 	".dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;"
-	"vertical-align:-1px}ul.d{margin:4px 0 0;padding-left:18px;font-size:13px}";
+	"vertical-align:-1px}ul.d{margin:4px 0 0;padding-left:18px;font-size:13px}"
+	".need{color:#8a4b00;font-weight:600}";
 
 #define X0 60
 #define DX 64
@@ -368,7 +369,7 @@ html_class(FILE *f, const struct pf_run *r, const struct pf_class *c)
 			fprintf(f, "<li>%s %d shows <b>", m->step < r->plan->nsteps ? "step" : "person step",
 			    m->step < r->plan->nsteps ? m->step + 1 : m->step - r->plan->nsteps + 1);
 		else
-			fprintf(f, "<li class=\"bad\">still needed %d: <b>", m->step - r->plan->nsteps + 1);
+			fprintf(f, "<li class=\"need\">still needed %d: <b>", m->step - r->plan->nsteps + 1);
 		esc(f, m->what);
 		fputs("</b>", f);
 		if (m->text[0]) {

@@ -634,7 +634,7 @@ pf_sim_class(struct pf_run *r, struct pf_class *c, mx_err *err)
 	for (int i = 0; i < c->nstates; i++) {
 		const char *a = c->states[i].after;
 		if (strcmp(a, "loaded") && strcmp(a, "activated_enabled") && strcmp(a, "removed") &&
-		    strcmp(a, "uninstalled"))
+		    strcmp(a, "uninstalled") && strcmp(a, "installed"))
 			c->never_loads = true;
 	}
 	return 0;
