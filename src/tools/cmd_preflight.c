@@ -64,16 +64,11 @@ ext_add(struct pf_run *r, bool kext, const mx_bundle *b, const char *team, const
 }
 
 static void
-team_of(const char *path, char *team, size_t len)
+team_of(struct pf_run *r, const char *path, char *team, size_t len)
 {
 	mx_siginfo si;
-	mx_trust tr = { 0 };
-	mx_err e;
-	memset(&si, 0, sizeof si);
-	team[0] = '\0';
-	if (mx_codesign_verify_path(&si, path, &tr, &e) == 0)
-		snprintf(team, len, "%s", si.team_id[0] ? si.team_id :
-		    si.narch ? si.arch[0].team_id : "");
+	mx_engine_stored_signature(r->e, path, r->anchor, &si);
+	snprintf(team, len, "%s", si.team_id[0] ? si.team_id : si.narch ? si.arch[0].team_id : "");
 	mx_siginfo_free(&si);
 }
 
@@ -87,7 +82,7 @@ pf_bundle_facts(struct pf_run *r, int input, const char *stored, char *bundle_id
 		return;
 	snprintf(bundle_id, len, "%s", b->bundle_id);
 	char team[32];
-	team_of(stored, team, sizeof team);
+	team_of(r, stored, team, sizeof team);
 	if (b->kind == MX_BUNDLE_KEXT || b->kind == MX_BUNDLE_DEXT || b->kind == MX_BUNDLE_SYSEXT)
 		ext_add(r, b->kind == MX_BUNDLE_KEXT, b, team, NULL, input);
 	for (int i = 0; b->kind == MX_BUNDLE_APP && i < b->nembedded; i++) {
@@ -95,7 +90,7 @@ pf_bundle_facts(struct pf_run *r, int input, const char *stored, char *bundle_id
 		if (mx_bundle_open(&x, b->embedded[i], &e) != 0)
 			continue;
 		char xt[32];
-		team_of(b->embedded[i], xt, sizeof xt);
+		team_of(r, b->embedded[i], xt, sizeof xt);
 		ext_add(r, false, x, xt, b->bundle_id, input);
 		mx_bundle_free(x);
 	}
@@ -366,9 +361,20 @@ run(struct mx_cli *cli, struct pf_run *r, const char *fleet, const char *state,
 	int rc = mx_engine_open(&r->e, sdir, &env, err);
 	if (rc)
 		return rc;
+	/* the throw-away devices' passwords, hashed once for the run */
+	uint8_t salt[16];
+	mx_engine_random(r->e, salt, sizeof salt);
+	bool standard = false;
+	for (int i = 0; i < r->plan->nsteps; i++)
+		standard |= r->plan->steps[i].standard_user;
+	r->standard = standard;
+	if (mx_pw_hash(r->pw_admin, "admin", salt) || (standard &&
+	    mx_pw_hash(r->pw_user, "user", salt)))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "password hashing failed");
 	char anchor_hash[65] = "";
 	if (anchor && (rc = mx_engine_import_anchor(r->e, anchor, anchor_hash, err)))
 		return rc;
+	snprintf(r->anchor, sizeof r->anchor, "%s", anchor_hash);
 	if ((rc = read_inputs(r, err)))
 		return rc;
 	const mx_pf_fleet *f = &r->plan->fleet;
@@ -404,11 +410,18 @@ run(struct mx_cli *cli, struct pf_run *r, const char *fleet, const char *state,
 	double t0 = fleet_now_s();
 	for (int i = 0; i < r->nclasses; i++) {
 		struct pf_class *c = &r->cls[i];
+		/* a class's steps are savepoints of one batch: the throw-away state
+		 * pays one commit per class, as fleet apply pays one per batch */
+		if ((rc = mx_engine_batch_begin(r->e, err)))
+			return rc;
 		if ((c->run_rc = pf_sim_class(r, c, &c->run_err)) != 0 &&
 		    (c->run_rc == MX_EIO || c->run_rc == MX_EBUSY || c->run_rc == MX_ENOMEM)) {
+			mx_engine_batch_rollback(r->e);
 			*err = c->run_err;
 			return c->run_rc;
 		}
+		if ((rc = mx_engine_batch_commit(r->e, err)))
+			return rc;
 	}
 	r->seconds = fleet_now_s() - t0;
 	pf_find_all(r);

@@ -99,6 +99,9 @@ struct pf_run {
 	int nfind;
 	struct pf_finding find[128];
 	json_t *coverage;            /* array (preflight_find.c) */
+	char pw_admin[MX_PWHASH_LEN], pw_user[MX_PWHASH_LEN];   /* hashed once (fleet create's way) */
+	bool standard;               /* a step acts as the standard user: the devices have one */
+	char anchor[65];             /* --trust-anchor's content hash, "" none */
 	char tmpdir[PATH_MAX];
 	mx_engine *e;                /* on tmpdir */
 	const char *fleet_desc;      /* "the plan's fleet", "--state DIR", ... */

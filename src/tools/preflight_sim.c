@@ -163,10 +163,11 @@ make_device(struct sim *s, mx_err *err)
 		mx_devstate_free(&st);
 		return rc;
 	}
-	mx_user_spec users[2] = { { "admin", "admin", NULL, true }, { "user", "user", NULL, false } };
+	mx_user_spec users[2] = { { "admin", NULL, r->pw_admin, true },
+		{ "user", NULL, r->pw_user, false } };
 	mx_device_spec spec = { .name = c->device, .arch = c->arch, .os = c->os,
 		.sip_off = c->sip_off, .trust_anchor = c->anchor[0] ? c->anchor : NULL,
-		.nusers = 2, .users = users, .why = "preflight" };
+		.nusers = r->standard ? 2 : 1, .users = users, .why = "preflight" };
 	if ((rc = mx_engine_device_create(r->e, &spec, NULL, err)) || c->enroll == MX_ENROLL_NONE)
 		return rc;
 	mx_op *op;
