@@ -189,6 +189,31 @@ pfj standard.yaml
 t_json standard_refused '[(m["kind"], m["exit"] != 0) for m in j["classes"][0]["timeline"] if m["kind"] in ("person","needed")]' \
     '[["person", true], ["needed", false]]' cat "$TMP/o.json"
 
+# a vendor package: its app and kext placed in one operation (the engine's
+# pkg import), its kext loaded as its postinstall would, its app's extension
+# activated by naming the package
+mkdir -p root/Applications root/Library/Extensions
+cp -R Falcon.app root/Applications/ && cp -R VBoxDrv.kext root/Library/Extensions/
+"$MX" forge pkg Agent.pkg --identifier com.crowdstrike.falcon.pkg --root root >/dev/null
+cat > pkg.yaml <<X
+$INPUTS
+  agent: { pkg: Agent.pkg }
+fleet: { mix: "x86_64:13.6:automated=100%" }
+timeline:
+  - install-profile: cs
+  - install-profile: vbox-profile
+  - install-pkg: agent
+  - activate: agent
+X
+pfj pkg.yaml
+t_json pkg_extensions '[(e["id"], e["after_plan"], e["after_person_steps"]) for e in j["classes"][0]["extensions"]]' \
+    '[["com.crowdstrike.falcon.Agent", "activated_enabled", "activated_enabled"], ["org.virtualbox.kext.VBoxDrv", "awaiting_restart", "loaded"]]' \
+    cat "$TMP/o.json"
+t_json pkg_restart_needed '[m["what"] for m in j["classes"][0]["person_steps_needed"]]' '["a person restarts the Mac"]' \
+    cat "$TMP/o.json"
+t_json pkg_coverage 'sorted((c["extension"], c["allowed"]) for c in j["coverage"])' \
+    '[["com.crowdstrike.falcon.Agent", true], ["org.virtualbox.kext.VBoxDrv", true]]' cat "$TMP/o.json"
+
 # --state DIR: classes from the devices there, the state untouched
 S="$TMP/fleetstate"
 "$MX" --state "$S" fleet create --count 12 --prefix m --mix 'arm64:14.6:automated=50%,x86_64:13.6:none=50%' >/dev/null
