@@ -117,24 +117,41 @@ read_inputs(struct pf_run *r, mx_err *err)
 			snprintf(err->where, sizeof err->where, "%s:%d", r->plan->name, pi->line);
 			return MX_ENOTFOUND;
 		}
+		char stored[PATH_MAX];
+		const char *hash = NULL;
 		if (pi->kind == MX_PFI_PROFILE) {
-			uint8_t *buf = NULL;
-			size_t len = 0;
-			int rc = cli_read_file(in->path, MX_PROFILE_MAX_BYTES, &buf, &len, &in->err);
-			if (rc == 0 && (rc = mx_profile_read(&in->prof, buf, len, in->path, &in->err)) == 0)
-				in->ok = true;
-			free(buf);
-		} else if (pi->kind != MX_PFI_PKG) {
-			/* the bundle's facts, read from the stored copy */
-			char hash[65], stored[PATH_MAX];
-			int rc = mx_engine_import_bundle(r->e, in->path, hash, &in->err);
-			if (rc == 0)
-				rc = mx_cas_path(mx_engine_store(r->e), hash, stored, sizeof stored, &in->err);
-			if (rc == 0) {
+			/* read, parsed and CMS-checked once: the analysis and every step share it */
+			in->read_rc = cli_read_file(in->path, MX_PROFILE_MAX_BYTES, &in->bytes, &in->len,
+			    &in->err);
+			if (in->read_rc == 0 && mx_engine_import_profile(r->e, in->bytes, in->len, in->path,
+			    &in->doc) == 0)
+				in->prof = mx_profile_doc_profile(in->doc.doc);
+			else if (in->read_rc == 0)
+				in->err = in->doc.err;
+			in->ok = in->prof != NULL;
+		} else if (pi->kind == MX_PFI_APP) {
+			/* copied into the content store once; the facts read from the stored copy */
+			if (mx_engine_import_app(r->e, in->path, &in->app) == 0)
+				hash = in->app.hash;
+			else
+				in->err = in->app.err;
+		} else if (pi->kind == MX_PFI_KEXT) {
+			if (mx_engine_import_kext_copy(r->e, in->path, &in->kext) == 0)
+				hash = in->kext.hash;
+			else
+				in->err = in->kext.err;
+		} else if (pi->kind == MX_PFI_DEXT) {
+			char h[65];
+			if (mx_engine_import_bundle(r->e, in->path, h, &in->err) == 0 &&
+			    mx_cas_path(mx_engine_store(r->e), h, stored, sizeof stored, &in->err) == 0) {
 				pf_bundle_facts(r, i, stored, in->bundle_id, sizeof in->bundle_id);
 				in->ok = true;
 			}
 		} else {
+			in->ok = true;       /* packages: imported per kind of Mac (pkg.h) */
+		}
+		if (hash && mx_cas_path(mx_engine_store(r->e), hash, stored, sizeof stored, &in->err) == 0) {
+			pf_bundle_facts(r, i, stored, in->bundle_id, sizeof in->bundle_id);
 			in->ok = true;
 		}
 	}
@@ -152,6 +169,50 @@ read_inputs(struct pf_run *r, mx_err *err)
 		mx_fleet_filter_free(&f);
 	}
 	return 0;
+}
+
+/* Each step's typed fleet step, its host input the one import of its input
+ * (fleet_exec.c then imports nothing again). */
+static void
+prepare_ops(struct pf_run *r)
+{
+	r->ops = mx_xcalloc((size_t)r->plan->nsteps + 1, sizeof *r->ops);
+	for (int i = 0; i < r->plan->nsteps; i++) {
+		const mx_pf_step *st = &r->plan->steps[i];
+		struct fleet_step_op *op = &r->ops[i];
+		struct pf_in *in = st->input >= 0 ? &r->in[st->input] : NULL;
+		struct fleet_import *im;
+		switch (st->kind) {
+		case MX_PFS_INSTALL_PROFILE:
+			op->kind = st->manual ? FS_PROFILES_INSTALL : FS_MDM_INSTALL_PROFILE;
+			im = op->imp = mx_xcalloc(1, sizeof *op->imp);
+			mx_err_clear(&im->err);
+			if ((im->rc = in->read_rc) != 0)
+				im->err = in->err;
+			else      /* the same bytes: the engine hands out the same parsed document */
+				mx_engine_import_profile(r->e, in->bytes, in->len, in->path, &im->profile);
+			break;
+		case MX_PFS_INSTALL_APP:
+			op->kind = FS_APP_INSTALL;
+			im = op->imp = mx_xcalloc(1, sizeof *op->imp);
+			im->app = in->app;
+			if ((im->rc = in->app.rc) != 0)
+				im->err = in->app.err;
+			break;
+		case MX_PFS_INSTALL_KEXT:
+			op->kind = FS_KEXT_INSTALL;
+			im = op->imp = mx_xcalloc(1, sizeof *op->imp);
+			mx_err_clear(&im->err);
+			im->kext = in->kext;
+			break;
+		default:
+			break;
+		}
+	}
+	for (int i = 0; i < r->plan->ninputs; i++) {
+		free(r->in[i].bytes);
+		r->in[i].bytes = NULL;
+	}
 }
 
 /* ---- classes ---- */
@@ -406,7 +467,7 @@ run(struct mx_cli *cli, struct pf_run *r, const char *fleet, const char *state,
 		snprintf(r->cls[i].anchor, sizeof r->cls[i].anchor, "%s", anchor_hash);
 	}
 	/* the typed steps, shared by every class: host input imported once */
-	r->ops = mx_xcalloc((size_t)r->plan->nsteps + 1, sizeof *r->ops);
+	prepare_ops(r);
 	double t0 = fleet_now_s();
 	for (int i = 0; i < r->nclasses; i++) {
 		struct pf_class *c = &r->cls[i];
@@ -435,8 +496,10 @@ run_free(struct pf_run *r)
 		for (int i = 0; i < r->plan->nsteps; i++)
 			fleet_step_free(&r->ops[i]);
 	free(r->ops);
-	for (int i = 0; i < MX_PFPLAN_MAX_INPUTS; i++)
-		mx_profile_free(r->in[i].prof);
+	for (int i = 0; i < MX_PFPLAN_MAX_INPUTS; i++) {
+		mx_profile_import_free(&r->in[i].doc);
+		free(r->in[i].bytes);
+	}
 	for (int i = 0; i < r->nclasses; i++)
 		free(r->cls[i].m);
 	json_decref(r->coverage);

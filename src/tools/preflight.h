@@ -37,7 +37,13 @@ struct pf_in {
 	char path[PATH_MAX];         /* resolved against the plan's directory */
 	bool ok;
 	mx_err err;                  /* why it could not be read (reported per step) */
-	mx_profile *prof;            /* profiles: parsed (for findings and coverage) */
+	const mx_profile *prof;      /* profiles: parsed (borrowed from doc) */
+	mx_profile_import doc;       /* profiles: read once; every step installing it holds a reference */
+	uint8_t *bytes;              /* ... its bytes, until the steps are prepared */
+	size_t len;
+	int read_rc;                 /* the file could not be read (err) */
+	mx_app_import app;           /* apps: copied and read once */
+	mx_kext_import kext;         /* kexts: copied once (verified per kind of Mac by the step) */
 	char bundle_id[256];         /* apps and kexts */
 };
 
