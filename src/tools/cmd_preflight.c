@@ -106,7 +106,7 @@ read_inputs(struct pf_run *r, mx_err *err)
 	for (int i = 0; i < r->plan->ninputs; i++) {
 		const mx_pf_input *pi = &r->plan->inputs[i];
 		struct pf_in *in = &r->in[i];
-		if (pi->path[0] == '/')
+		if (pi->path[0] == '/' || strcmp(d, ".") == 0)
 			snprintf(in->path, sizeof in->path, "%s", pi->path);
 		else
 			snprintf(in->path, sizeof in->path, "%s/%s", d, pi->path);
