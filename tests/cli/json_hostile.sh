@@ -43,6 +43,8 @@ t_grep setup.longbad_names_key 'AllowedKernelExtensions.QQQQQ77777\[0\]: expecte
     "$MX" mdm install-profile "$HP_DIR/longbad.mobileconfig"
 t_json setup.longbad_not_installed '[p["identifier"] for p in j if "longbad" in p["identifier"]]' '[]' \
     "$MX" profiles list --json
+printf 'inputs:\n  p: { profile: %s }\nfleet: { arch: [arm64], macos: ["15.1"], enrollment: [automated] }\ntimeline:\n  - install-profile: p\n' \
+    "$HP_DIR/mdm.mobileconfig" > "$TMP/plan.yaml"
 t verbs "$MX" help verbs --json
 printf '%s' "$OUT" >"$TMP/verbs.json"
 
@@ -60,6 +62,7 @@ H_TAIL = mdm_id[len("com.example.mdm"):len("com.example.mdm") + 40]   # the host
 ARGS = {
     "macext profiles show": [mdm_id],
     "macext profiles validate": [hp + "/mdm.mobileconfig"],
+    "macext preflight": [os.environ["TMPD"] + "/plan.yaml"],
     "macext codesign verify": [app, "--trust-anchor", ca + "/root.pem"],
 }
 # what each verb must give back exactly (a string of the document equal to,

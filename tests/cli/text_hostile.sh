@@ -14,6 +14,8 @@
 . "$(dirname "$0")/hostile.inc"
 cd "$TMP" || exit 1
 hostile_setup
+printf 'inputs:\n  p: { profile: %s }\nfleet: { arch: [arm64], macos: ["15.1"], enrollment: [automated] }\ntimeline:\n  - install-profile: p\n' \
+    "$HP_DIR/mdm.mobileconfig" > "$TMP/plan.yaml"
 t verbs "$MX" help verbs --json
 printf '%s' "$OUT" >"$TMP/verbs.json"
 
@@ -29,6 +31,7 @@ app, ca = os.environ["HX_APP"], os.environ["CA"]
 ARGS = {
     "macext profiles show": [mdm_id],
     "macext profiles validate": [hp + "/mdm.mobileconfig"],
+    "macext preflight": [os.environ["TMPD"] + "/plan.yaml"],
     "macext codesign verify": [app, "--trust-anchor", ca + "/root.pem"],
 }
 # the Apple tools print Apple's text: how each is run here
