@@ -5,6 +5,7 @@
  * table; bundle trees go in state/cas/<hh>/<hash>/<basename>/, written once
  * per content so 100,000 devices with the same kext hold one copy.  A tree's
  * hash is SHA-256 over its sorted entries: "path\0type\0size\0" + content
+ * (a directory's size counted as 0)
  * (symlinks are refused: a bundle we import must not point outside itself).
  * A tree is copied to a temporary name and renamed into place, so a crash
  * never leaves a half-written entry under its final name; the temporaries
@@ -431,8 +432,11 @@ tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint
 	}
 	for (size_t i = 0; rc == 0 && i < w->n; i++) {
 		char hdr[64];
+		/* a directory's st_size is its file system's (4096 on ext4, the
+		 * entries' bytes on tmpfs): it counts as 0, or a copy of a tree on
+		 * another file system would not have the tree's hash */
 		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", w->v[i].isdir ? 'd' : 'f', 0,
-		    (unsigned long long)w->v[i].size, 0);
+		    w->v[i].isdir ? 0ull : (unsigned long long)w->v[i].size, 0);
 		EVP_DigestUpdate(ctx, w->v[i].rel, strlen(w->v[i].rel) + 1);
 		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
 		if (!w->v[i].isdir) {
