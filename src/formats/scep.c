@@ -513,11 +513,22 @@ envelope_cipher_nid(const uint8_t *p, size_t n)
 /* Single DES lives in OpenSSL 3's legacy provider; loaded once, beside the
  * default one, only when a CertRep is enveloped with it. */
 static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+static OSSL_PROVIDER *legacy;
 static bool legacy_ok;
+/* registered after OpenSSL's own exit handler, so it runs before it */
+static void
+legacy_unload(void)
+{
+	OSSL_PROVIDER_unload(legacy);
+	legacy = NULL;
+}
 static void
 legacy_load(void)
 {
-	legacy_ok = OSSL_PROVIDER_try_load(NULL, "legacy", 1) != NULL;
+	legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
+	legacy_ok = legacy != NULL;
+	if (legacy_ok)
+		atexit(legacy_unload);
 	ERR_clear_error();
 }
 
