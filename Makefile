@@ -3,11 +3,11 @@
 # (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2
+PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2 yaml-0.1
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd \
-           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl
+           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl wrk chromium
 B       ?= build
 SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -26,7 +26,12 @@ LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC) $(ENGINE_SRC)
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
-TOOLS_OBJ = $(TOOLS_SRC:%.c=$(B)/obj/%.o) $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+# The System Settings page: every file under src/daemon/page/ becomes a C
+# table (tools/embed_page.py) linked into the binary: nothing is read or
+# downloaded at run time (src/daemon/page.h).
+PAGE_FILES = $(shell find src/daemon/page -type f ! -name '.*' 2>/dev/null)
+PAGE_OBJ  = $(B)/obj/gen/page_assets.o
+TOOLS_OBJ = $(TOOLS_SRC:%.c=$(B)/obj/%.o) $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(PAGE_OBJ)
 UNIT_OBJ  = $(UNIT_SRC:%.c=$(B)/obj/%.o)
 # the CLI's command code is linked into the unit tests too, without main()
 TOOLS_NOMAIN_OBJ = $(filter-out $(B)/obj/src/tools/main.o,$(TOOLS_OBJ))
@@ -48,6 +53,13 @@ $(B)/.deps-ok:
 	fi; touch $@
 
 $(B)/obj/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo '  CC  $<'; $(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/gen/page_assets.c: tools/embed_page.py src/daemon/page $(PAGE_FILES)
+	@mkdir -p $(dir $@)
+	@echo '  GEN $@'; python3 tools/embed_page.py src/daemon/page $@
+$(PAGE_OBJ): $(B)/gen/page_assets.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo '  CC  $<'; $(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -110,6 +122,11 @@ cli: deps
 	@$(MAKE) --no-print-directory B=build build/crash
 	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
 
+# `make api T=events` (tests/api/events.py), on the sanitized build
+api: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
+	@B=build-check TESTS="$(if $(T),/$(T).py)" sh tests/run.sh api
+
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
 	@B=build-check UPDATE=1 sh tests/run.sh cli
@@ -145,6 +162,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check unit cli check-update run bench fuzz stress clean mdmserver
+.PHONY: all deps links check unit cli api check-update run bench fuzz stress clean mdmserver
 mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -684,6 +684,19 @@ void mx_fleet_sel_free(mx_fleet_sel *s);
 int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
     mx_err *err);
 
+/* The signature of a stored bundle (a path in the content store, from
+ * mx_cas_path) as operations verify it for a trust anchor (a content hash,
+ * "" or NULL for none), with the verdicts they remember: asking first costs
+ * a later activation of the same bytes nothing.  *si is the caller's
+ * (mx_siginfo_free). */
+void mx_engine_stored_signature(mx_engine *e, const char *stored_path, const char *anchor_hash,
+    mx_siginfo *si);
+
+/* The user action an alert asks for, as the summary's user_actions counts
+ * it ("allow in System Settings (administrator approval)", "restart the
+ * Mac", ...); buf (len bytes) holds an "other: KIND (TITLE)" answer. */
+const char *mx_alert_user_action(const mx_alert *a, char *buf, size_t len);
+
 /* ==== JSON: one serializer per object (engine/json.c) ====
  * The DESIGN.md contract, shared by every --json and the HTTP API.  Each
  * fills *out (the caller's, json_decref) or fails with MX_EFORMAT naming the
@@ -706,5 +719,32 @@ int mx_json_kext_installed(json_t **out, const mx_kext *k, mx_err *err);
 int mx_json_expiry(json_t **out, const mx_expiry *x, mx_err *err);
 /* {"error": {code, name, domain, subcode, where, message}} for a failure. */
 int mx_json_error(json_t **out, const mx_err *e, mx_err *err);
+
+/* ==== for the daemon (macext serve) ==== */
+
+/* One page of devices (mx_store_device_page) in one read transaction: at
+ * most limit with a name after after, q a substring of name or serial. */
+int mx_engine_device_page(mx_engine *e, const char *after, const char *q, int limit,
+    int (*fn)(const mx_device *, void *), void *arg, mx_err *err);
+
+/* The macOS 15 switch in General > Login Items & Extensions
+ * (mx_sx_toggle_plan): turns system extension id off (enable false:
+ * activated_disabled, through terminating_for_disable) or on again, asking
+ * an administrator (cred; MX_EDENIED and the refusal logged otherwise).
+ * Refused without a password where a NonRemovableFromUISystemExtensions (or
+ * NonRemovableSystemExtensions) entry covers it (OSSystemExtensionErrorDomain
+ * 10) and before macOS 15 (MX_ESTATE).  out (may be NULL) gets the record. */
+int mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cred,
+    mx_sx_rec *out, mx_err *err);
+
+/* Records an MDM enrolment for the agent (engine/mdm_enrol.c): the device
+ * (running macOS, not enrolled, without a live enrolment record: MX_ESTATE /
+ * MX_EEXIST otherwise) gets a pending record naming the profile's bytes
+ * (stored as a blob), prof (read by mx_enroll_profile_read) says the
+ * server; why is the event's reason.  The agent enrols it over the wire. */
+struct mx_enroll_profile;
+int mx_op_mdm_enrol_record(mx_op *op, const struct mx_enroll_profile *prof,
+    const uint8_t *bytes, size_t len, enum mx_enroll method, bool approved, bool insecure,
+    const char *why, mx_err *err);
 
 #endif

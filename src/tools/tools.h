@@ -22,6 +22,7 @@
 struct mx_cli {
 	const char *prog;           /* "macext" or the Apple tool name it runs as */
 	const char *state_dir;      /* --state, $MACEXT_STATE, ./macext-state */
+	bool state_given;           /* --state was on the command line (preflight: the fleet) */
 	const char *device_name;    /* --device, $MACEXT_DEVICE, NULL = the only one */
 	bool json, debug;
 	mx_engine *eng;             /* opened by cli_store() */
@@ -145,12 +146,23 @@ int cmd_mdm_agent(struct mx_cli *, int, char **, mx_err *);
 int cmd_mdm_keys(struct mx_cli *, int, char **, mx_err *);
 int cmd_mdm_status(struct mx_cli *, int, char **, mx_err *);
 int cmd_fleet_enroll(struct mx_cli *, int, char **, mx_err *);
+/* Takes `mdm agent`'s flags (--poll, --connections, --apns-listen, ...) out
+ * of argv into *out (cmd_mdm_agent.c), for `macext serve --mdm`. */
+struct mx_agent_options;
+int cli_agent_options(int *argc, char **argv, struct mx_agent_options *out, mx_err *err);
+/* `macext serve` (cmd_serve.c) */
+int cmd_serve(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);
 int cmd_sysext(struct mx_cli *, int, char **, mx_err *);
 int cmd_kext(struct mx_cli *, int, char **, mx_err *);
 int cmd_pkg(struct mx_cli *, int, char **, mx_err *);          /* cmd_pkg.c */
+/* A package read and checked, its roots imported for device (NULL: the only
+ * one) with e: mx_pkg_import_free(out) once rc is 0 (cmd_pkg.c). */
+int pkg_import_file(mx_engine *e, const char *file, const char *device, const mx_verify_opts *vo,
+    mx_pkg_import *out, mx_err *err);
+int cmd_preflight(struct mx_cli *, int, char **, mx_err *);    /* cmd_preflight.c */
 int cmd_alerts(struct mx_cli *, int, char **, mx_err *);
 int cmd_approve(struct mx_cli *, int, char **, mx_err *);
 /* `approve sysext ...` / `approve kext ...`: argv[0] is "sysext" or "kext" */
