@@ -45,6 +45,8 @@ enum mx_domain {
 	MX_DOM_INSTALL,         /* MCInstallationErrorDomain: a good profile that may not install */
 	MX_DOM_TOOL,            /* an Apple tool's own exit status (csrutil 1, systemextensionsctl
 	                         * 64, the shell's 127): subcode is the status; front ends only */
+	MX_DOM_MDMCLIENT,       /* MDMClientError (mdmclient): 89 profile not found, 96 cannot
+	                         * replace a profile not installed by the MDM server */
 	MX_NDOMAINS
 };
 

@@ -129,6 +129,16 @@ int mx_cas_put_bytes(mx_store *st, const char *name, const uint8_t *data, size_t
  * deletes them.  mx_store_open removes them; `store check` reports them. */
 int mx_cas_stale_temps(mx_store *st, bool remove, void (*fn)(const char *name, void *),
     void *arg, long *n, mx_err *err);
+/* Re-hashes the stored tree of hash: 0 when its bytes still have that hash,
+ * MX_ESIGNATURE naming what they hash to when not (an entry changed after it
+ * was stored).  Trees this connection verified and whose entries keep their
+ * identity (inode, size, times) are not read again; *reread (may be NULL)
+ * says whether this call read them. */
+int mx_cas_verify(mx_store *st, const char *hash, bool *reread, mx_err *err);
+/* Verifies every entry under cas/ (sorted by hash), calling fn for each
+ * whose bytes no longer have their hash; *n counts them. */
+int mx_cas_check(mx_store *st, void (*fn)(const char *hash, const mx_err *why, void *arg),
+    void *arg, long *n, mx_err *err);
 /* Path of the stored copy (cas/<hh>/<hash>/<basename>) in out. */
 int mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err);
 int mx_store_file_set(mx_store *st, int64_t device_id, const char *path, const char *hash,
@@ -154,6 +164,9 @@ typedef struct mx_profile_row {
  * counts as newest in install order). *replaced (may be NULL) says so. */
 int mx_store_profile_put(mx_store *st, int64_t device_id, const mx_profile_row *row,
     bool *replaced, mx_err *err);
+/* The installed profile with identifier: MX_ENOTFOUND when none. */
+int mx_store_profile_get(mx_store *st, int64_t device_id, const char *identifier,
+    mx_profile_row *out, mx_err *err);
 /* MX_ENOTFOUND when no such profile; out (may be NULL) gets the removed row. */
 int mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
     mx_profile_row *out, mx_err *err);

@@ -9,9 +9,11 @@
 #ifndef MACEXT_TEXT_H
 #define MACEXT_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong forms, no
  * surrogates U+D800..U+DFFF, nothing above U+10FFFF)?  NUL bytes count as
@@ -36,6 +38,22 @@ size_t mx_text_escape(char *out, size_t len, const char *s);
 char *mx_text_escape_dup(const char *s);
 /* Does s need escaping (would mx_text_escape change it)? */
 bool mx_text_needs_escape(const char *s);
+
+/* printf for text output (src/formats/textout.c): every %s argument is
+ * escaped with mx_text_escape (%.Ns takes N bytes first), every other
+ * conversion formatted as printf does, so data can never add a line or
+ * reach the terminal as a control sequence (issue 14 §4).  The format
+ * itself is the program's and is copied.  _vformat/_format return a
+ * malloc'd string. */
+char *mx_text_vformat(const char *fmt, va_list ap);
+char *mx_text_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mx_text_vfprintf(FILE *f, const char *fmt, va_list ap);
+int mx_text_fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mx_text_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes an XML property list for reading: its layout as it is, the text of
+ * every <key> and <string> escaped like a name (no line a value holds can
+ * pass for one of the document's). */
+int mx_text_plist_xml(FILE *f, const char *xml);
 
 /* Strict decimal integers: optional leading '-' (only when neg_ok),
  * then one or more digits, nothing else (no spaces, no '+', no "0x", no

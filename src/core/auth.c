@@ -122,11 +122,9 @@ mx_device_add_user(mx_device *d, const char *name, const char *password, bool ad
     const uint8_t salt[16], mx_err *err)
 {
 	if (!mx_user_name_valid(name)) {
-		char shown[200];
-		mx_text_escape(shown, sizeof shown, name ? name : "");
-		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%s': an account name is "
-		    "1 to %zu letters, digits, '_', '-' and '.', not starting with '-' or '.'", shown,
-		    sizeof d->users[0].name - 1);
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad user name '%.200s': an account name "
+		    "is 1 to %zu letters, digits, '_', '-' and '.', not starting with '-' or '.'",
+		    name ? name : "", sizeof d->users[0].name - 1);
 	}
 	for (int i = 0; i < d->nusers; i++)
 		if (strcmp(d->users[i].name, name) == 0)
@@ -179,10 +177,8 @@ mx_auth_check_memo(const mx_device *d, const char *cred, bool need_admin, mx_pw_
 			*out = u;
 		return 0;
 	}
-	/* what was typed, shown escaped: it may hold anything */
-	char typed[200], shown[200];
-	snprintf(typed, sizeof typed, "%.*s", (int)nlen, cred);
-	mx_text_escape(shown, sizeof shown, typed);
-	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%s' on %s",
-	    shown, d->name);
+	/* what was typed may hold anything: text output escapes it */
+	int shown = nlen < 200 ? (int)nlen : 200;
+	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "authentication failed: no user '%.*s' on %s",
+	    shown, cred, d->name);
 }

@@ -231,6 +231,14 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 					snprintf(where + wl, sizeof where - wl, "[%u]", i);
 					free(bi);
 					free(it);
+					if (s != NULL) {
+						/* empty, or longer than a policy record keeps: refused
+						 * here, never cut there (issue 14 §9) */
+						char got[48];
+						snprintf(got, sizeof got, "%zu bytes", strlen(s));
+						return fail_at(err, where, "expected a bundle identifier of 1 "
+						    "to 255 bytes, got %s", got);
+					}
 					return fail_at(err, where, "expected a bundle identifier, got %s",
 					    mx_plist_type_name(b));
 				}

@@ -77,6 +77,11 @@ void eng_kext_verdict_remember(mx_engine *e, const char *key, const eng_kext_ver
 /* Signature verdicts over content-store paths (whose path names their bytes). */
 bool eng_sig_find(mx_engine *e, const char *key, mx_siginfo *out);
 void eng_sig_remember(mx_engine *e, const char *key, const mx_siginfo *si);
+/* Remembers doc's tree as the parsed form of the stored body hash (its
+ * binary form): the install's reactions do not parse it back. */
+void eng_profile_body_adopt(mx_engine *e, const char *hash, mx_profile_doc *doc);
+/* Forgets every remembered verdict of the bundle at path (its bytes were re-read). */
+void eng_sig_forget_path(mx_engine *e, const char *path);
 /* AuxKC slots (memo.c says when an entry is trusted: its file's identity). */
 const eng_kc *eng_auxkc_find(mx_engine *e, const char *hash);
 const eng_kc *eng_auxkc_fill(mx_engine *e, const char *hash, const char *path,

@@ -178,6 +178,48 @@ auxkc_key(const struct build_item *items, int n, const uint8_t bkc[16], uint32_t
 	memcpy(out + 16, h, 16);
 }
 
+/* kernelmanagerd with SIP on authenticates each kext it builds into the
+ * AuxKC (seed: "If SIP is enabled, the signature of each kext is verified
+ * before being included in the AuxKC"), as `kmutil create` without -z does:
+ * the stored tree (hash) must still have its content hash, and its
+ * signature must verify now and still be the one recorded (cdhash).  The
+ * re-hash is skipped for a tree this connection verified whose entries keep
+ * their identity (mx_cas_verify); when it re-reads, the remembered verdict
+ * for that path is dropped so the signature is verified afresh.  false with
+ * why set when the kext may not go in. */
+static bool
+authenticate(mx_op *op, const mx_kext *k, const char *hash, const char *cdhash, char *why,
+    size_t len)
+{
+	mx_err e;
+	mx_err_clear(&e);
+	bool reread = false;
+	char path[4096];
+	if (mx_cas_verify(op->st, hash, &reread, &e) != 0 ||
+	    mx_cas_path(op->st, hash, path, sizeof path, &e) != 0) {
+		snprintf(why, len, "%s%s%s", e.where, e.where[0] ? ": " : "", e.msg);
+		return false;
+	}
+	if (reread)
+		eng_sig_forget_path(op->e, path);
+	mx_siginfo si;
+	memset(&si, 0, sizeof si);
+	eng_verify(op->e, &si, path, op->d.trust_anchor, false);
+	mx_kext now = *k;
+	now.sig = mx_kext_sig_from(si.kind);
+	now.requirement_met = si.kext_requirement_met;
+	bool ok = mx_kext_signature_ok(&op->d, &now);
+	if (!ok)
+		snprintf(why, len, "%s (%s)", mx_sigkind_name(si.kind),
+		    si.reason[0] ? si.reason : "the kext signing requirement is not met");
+	else if (cdhash[0] && strcmp(si.cdhash, cdhash) != 0)
+		snprintf(why, len, "its signature is not the one it was installed with (cdhash %s,"
+		    " was %s)", si.cdhash, cdhash);
+	ok = ok && (!cdhash[0] || strcmp(si.cdhash, cdhash) == 0);
+	mx_siginfo_free(&si);
+	return ok;
+}
+
 /* Is the kext named by RestartDevice's KextPaths? */
 static bool
 named(const mx_kext *k, const char *const *paths, int n)
@@ -223,9 +265,20 @@ eng_kext_before_restart(mx_op *op, bool rebuild_kc, const char *const *kext_path
 			goto out;
 		const char *why = NULL;
 		bool inc = mx_kext_include_in_auxkc(&c, k, named(k, kext_paths, npaths), &why);
+		bool sip = mx_device_kext_signing_enforced(d);
+		char bad[1400];
 		if (!inc && k->running_hash[0] && c.gate_ok &&
 		    k->state != MX_KEXT_REMOVED_AWAITING_RESTART) {
 			/* the update is not built yet: its old version stays */
+			if (sip && !authenticate(op, k, k->running_hash, k->running_cdhash, bad,
+			    sizeof bad)) {
+				char what[1800];
+				snprintf(what, sizeof what, "AuxKC: left out %s %s: authenticating the"
+				    " extension failed: %s", k->bundle_id, k->running_version, bad);
+				if ((rc = mx_op_event(op, "kernelmanagerd", what, "AuxKC rebuild", err)))
+					goto out;
+				continue;
+			}
 			items[ni].k = *k;
 			snprintf(items[ni].k.version, sizeof items[ni].k.version, "%s", k->running_version);
 			snprintf(items[ni].k.cdhash, sizeof items[ni].k.cdhash, "%s", k->running_cdhash);
@@ -248,6 +301,20 @@ eng_kext_before_restart(mx_op *op, bool rebuild_kc, const char *const *kext_path
 						goto out;
 				}
 			}
+			continue;
+		}
+		if (sip && !authenticate(op, k, k->hash, k->cdhash, bad, sizeof bad)) {
+			/* what kmutil create reports (KMErrorDomain 1); the kext is
+			 * rejected as one with an invalid signature, not built */
+			char what[1800];
+			snprintf(what, sizeof what, "Kext rejected due to invalid signature: "
+			    "Authenticating extension %s failed: %s", k->bundle_id, bad);
+			k->state = MX_KEXT_REJECTED_SIGNATURE;
+			k->approval = MX_KAPPROVAL_NONE;
+			k->sig = MX_KSIG_INVALID;
+			k->in_auxkc = false;
+			if ((rc = eng_kext_save(op, k, &g, "kernelmanagerd", what, err)))
+				goto out;
 			continue;
 		}
 		if (!g.allowed && g.action == MX_GATE_MDM_BOOTSTRAP)

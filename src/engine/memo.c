@@ -50,7 +50,9 @@ struct auxkc_slot {
 };
 
 struct eng_memo {
-	struct { char hash[65]; plist_t root; unsigned long used; } body[BODY_MEMO];
+	/* root is owned, or borrowed from doc (a profile this engine installed) */
+	struct { char hash[65]; plist_t root; mx_profile_doc *doc; unsigned long used; }
+	    body[BODY_MEMO];
 	unsigned long body_clock;
 	struct { uint8_t key[32]; mx_profile_doc *doc; unsigned long used; } doc[DOC_MEMO];
 	unsigned long doc_clock;
@@ -83,13 +85,24 @@ slot_clear(struct auxkc_slot *s)
 	memset(s, 0, sizeof *s);
 }
 
+static void
+body_clear(struct eng_memo *m, int i)
+{
+	if (m->body[i].doc)
+		mx_profile_doc_release(m->body[i].doc);
+	else
+		plist_free(m->body[i].root);
+	m->body[i].doc = NULL;
+	m->body[i].root = NULL;
+}
+
 void
 eng_memo_free(struct eng_memo *m)
 {
 	if (m == NULL)
 		return;
 	for (int i = 0; i < BODY_MEMO; i++)
-		plist_free(m->body[i].root);
+		body_clear(m, i);
 	for (int i = 0; i < DOC_MEMO; i++)
 		mx_profile_doc_release(m->doc[i].doc);
 	for (int i = 0; i < SIG_MEMO; i++)
@@ -133,12 +146,34 @@ eng_profile_body(mx_op *op, const char *hash, plist_t *out, mx_err *err)
 		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "stored profile body %s is not a"
 		    " dictionary", hash);
 	}
-	plist_free(m->body[free_slot].root);
+	body_clear(m, free_slot);
 	snprintf(m->body[free_slot].hash, sizeof m->body[free_slot].hash, "%s", hash);
 	m->body[free_slot].root = root;
 	m->body[free_slot].used = ++m->body_clock;
 	*out = root;
 	return 0;
+}
+
+void
+eng_profile_body_adopt(mx_engine *e, const char *hash, mx_profile_doc *doc)
+{
+	/* the stored body of an install is the binary form of doc's tree
+	 * (mx_profile_to_bin): the reactions that read it right after use the
+	 * tree instead of parsing the bytes back (issue 14 §8) */
+	struct eng_memo *m = e->memo;
+	int slot = 0;
+	for (int i = 0; i < BODY_MEMO; i++) {
+		if (m->body[i].root && strcmp(m->body[i].hash, hash) == 0)
+			return;
+		if (m->body[i].used < m->body[slot].used)
+			slot = i;
+	}
+	body_clear(m, slot);
+	doc->refs++;
+	snprintf(m->body[slot].hash, sizeof m->body[slot].hash, "%s", hash);
+	m->body[slot].doc = doc;
+	m->body[slot].root = mx_profile_root(mx_profile_doc_profile(doc));
+	m->body[slot].used = ++m->body_clock;
 }
 
 /* ---- profile reads ---- */
@@ -268,6 +303,16 @@ eng_sig_remember(mx_engine *e, const char *key, const mx_siginfo *si)
 	mx_siginfo_free(&m->sig[i].si);
 	snprintf(m->sig[i].key, sizeof m->sig[i].key, "%s", key);
 	siginfo_copy(&m->sig[i].si, si);
+}
+
+void
+eng_sig_forget_path(mx_engine *e, const char *path)
+{
+	struct eng_memo *m = e->memo;
+	size_t n = strlen(path);
+	for (int i = 0; i < SIG_MEMO; i++)
+		if (strncmp(m->sig[i].key, path, n) == 0 && m->sig[i].key[n] == '\n')
+			m->sig[i].key[0] = '\0';
 }
 
 /* ---- AuxKCs ---- */

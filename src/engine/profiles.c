@@ -18,6 +18,12 @@
 #include "macext/rules.h"
 #include "engine_int.h"
 
+/* mdmclient's MDMClientError codes a Mac answers profile commands with
+ * (seen in servers' records of real Macs: fleetdm/fleet's profile tests) */
+#define MDMCLIENT_PROFILE_NOT_FOUND 89  /* "Profile with identifier 'X' not found." */
+#define MDMCLIENT_NOT_MDM_PROFILE 96    /* "Cannot replace profile 'X' because it was not
+                                         * installed by the MDM server." */
+
 /* ---- payload iteration ---- */
 
 static const char *
@@ -171,6 +177,7 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 	    err)) ||
 	    (rc = mx_store_blob_put(op->st, bin, blen, row.body, err)))
 		return rc;
+	eng_profile_body_adopt(op->e, row.body, imp->doc);
 	snprintf(row.identifier, sizeof row.identifier, "%s", mx_profile_identifier(p));
 	snprintf(row.uuid, sizeof row.uuid, "%s", mx_profile_uuid(p));
 	snprintf(row.display_name, sizeof row.display_name, "%s", mx_profile_display_name(p));
@@ -178,10 +185,42 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 	snprintf(row.source, sizeof row.source, "%s", via_mdm ? "mdm" : "manual");
 	snprintf(row.signer, sizeof row.signer, "%s", mx_profile_signer(p));
 	row.installed_at = op->now;
+	/* the distinct types, in order of first appearance: 40,000 Wi-Fi
+	 * payloads are one type (listing each once overflowed the record and
+	 * cut the list silently, hiding any payload after the cut from the
+	 * reactions); a list that still does not fit is refused */
 	for (size_t i = 0; i < mx_profile_payload_count(p); i++) {
-		size_t l = strlen(row.payload_types);
-		snprintf(row.payload_types + l, sizeof row.payload_types - l, "%s%s", l ? " " : "",
-		    mx_profile_payload_type(p, i));
+		const char *t = mx_profile_payload_type(p, i);
+		size_t tl = strlen(t), l = strlen(row.payload_types);
+		bool seen = false;
+		for (const char *q = row.payload_types; !seen && (q = strstr(q, t)) != NULL; q += tl)
+			seen = (q == row.payload_types || q[-1] == ' ') && (q[tl] == '\0' || q[tl] == ' ');
+		if (seen)
+			continue;
+		if (l + (l ? 1 : 0) + tl >= sizeof row.payload_types)
+			return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: more distinct payload types"
+			    " than a profile record keeps (%zu bytes of names)", row.identifier,
+			    sizeof row.payload_types - 1);
+		snprintf(row.payload_types + l, sizeof row.payload_types - l, "%s%s", l ? " " : "", t);
+	}
+	/* a profile belongs to the channel that installed it (docs/profiles.md
+	 * "Who owns a profile"): neither replaces the other's */
+	mx_profile_row old;
+	mx_err e2;
+	mx_err_clear(&e2);
+	if ((rc = mx_store_profile_get(op->st, op->d.id, row.identifier, &old, &e2)) == 0) {
+		bool old_mdm = strcmp(old.source, "mdm") == 0;
+		if (old_mdm && !via_mdm)
+			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "profile '%s' was installed by MDM;"
+			    " a profile installed by hand cannot replace it (only the MDM server can)",
+			    row.identifier);
+		if (!old_mdm && via_mdm)
+			return MX_FAIL_DOM(err, MX_EDENIED, MX_DOM_MDMCLIENT, MDMCLIENT_NOT_MDM_PROFILE,
+			    "Cannot replace profile '%s' because it was not installed by the MDM"
+			    " server.", row.identifier);
+	} else if (rc != MX_ENOTFOUND) {
+		*err = e2;
+		return rc;
 	}
 	bool replaced;
 	if ((rc = mx_store_profile_put(op->st, op->d.id, &row, &replaced, err)))
@@ -204,11 +243,28 @@ mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err 
 	int rc;
 	bool via_mdm = via == MX_VIA_MDM;
 	mx_profile_row row;
-	if ((rc = mx_store_profile_remove(op->st, op->d.id, identifier, &row, err)))
+	mx_err e2;
+	mx_err_clear(&e2);
+	if ((rc = mx_store_profile_get(op->st, op->d.id, identifier, &row, &e2)) != 0 &&
+	    rc != MX_ENOTFOUND) {
+		*err = e2;
 		return rc;
+	}
+	/* RemoveProfile reaches the profiles MDM installed: one installed by
+	 * hand is, to the server, not there (mdmclient's answer for an
+	 * identifier it does not have), and stays */
+	if (via_mdm && (rc == MX_ENOTFOUND || strcmp(row.source, "mdm") != 0))
+		return MX_FAIL_DOM(err, MX_ENOTFOUND, MX_DOM_MDMCLIENT, MDMCLIENT_PROFILE_NOT_FOUND,
+		    "Profile with identifier '%s' not found.", identifier);
+	if (rc) {
+		*err = e2;
+		return rc;
+	}
 	if (!via_mdm && strcmp(row.source, "mdm") == 0)
 		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
 		    "profile '%s' was installed by MDM; only the MDM server can remove it", identifier);
+	if ((rc = mx_store_profile_remove(op->st, op->d.id, identifier, NULL, err)))
+		return rc;
 	char what[512];
 	snprintf(what, sizeof what, "profile %s removed (%s)", identifier, row.payload_types);
 	if ((rc = mx_op_event(op, via_mdm ? "mdm" : "user", what,

@@ -64,7 +64,7 @@ mx_domain_name(int domain)
 		[MX_DOM_NONE] = "", [MX_DOM_SYSEXT] = "OSSystemExtensionErrorDomain",
 		[MX_DOM_KMERROR] = "KMErrorDomain", [MX_DOM_MDM] = "MCMDMErrorDomain",
 		[MX_DOM_PROFILE] = "MCProfileErrorDomain", [MX_DOM_INSTALL] = "MCInstallationErrorDomain",
-		[MX_DOM_TOOL] = "",
+		[MX_DOM_TOOL] = "", [MX_DOM_MDMCLIENT] = "MDMClientError",
 	};
 	return domain > 0 && domain < MX_NDOMAINS ? names[domain] : "";
 }

@@ -218,6 +218,22 @@ check_envelope(mx_profile *p, const char *name, mx_err *err)
 			    p->identifier[0] == '\0' ? "PayloadIdentifier" : "PayloadUUID");
 		return MX_EINVALID;
 	}
+	/* what an installed profile's record keeps (mx_profile_row): a longer
+	 * value is refused here rather than cut there (issue 14 §9: never lose
+	 * data silently) */
+	static const struct { const char *key; size_t max; } caps[] = {
+		{ "PayloadIdentifier", 255 }, { "PayloadUUID", 63 }, { "PayloadDisplayName", 255 },
+		{ "PayloadOrganization", 255 },
+	};
+	const char *vals[] = { p->identifier, p->uuid, p->display_name, p->organization };
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
+		if (vals[i] && strlen(vals[i]) > caps[i].max) {
+			MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%zu bytes long: at most %zu are accepted",
+			    strlen(vals[i]), caps[i].max);
+			if (err)
+				snprintf(err->where, sizeof err->where, "%s: %s", name, caps[i].key);
+			return MX_EINVALID;
+		}
 	if (plist_dict_get_item(r, "PayloadContent") == NULL &&
 	    plist_dict_get_item(r, "EncryptedPayloadContent") != NULL) {
 		MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET,

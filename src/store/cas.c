@@ -5,6 +5,7 @@
  * table; bundle trees go in state/cas/<hh>/<hash>/<basename>/, written once
  * per content so 100,000 devices with the same kext hold one copy.  A tree's
  * hash is SHA-256 over its sorted entries: "path\0type\0size\0" + content
+ * (a directory's size counted as 0)
  * (symlinks are refused: a bundle we import must not point outside itself).
  * A tree is copied to a temporary name and renamed into place, so a crash
  * never leaves a half-written entry under its final name; the temporaries
@@ -101,6 +102,12 @@ ident_add(struct walk *w, const char *rel, const struct stat *sb)
  * last moments is not remembered (a write in the same tick would keep its
  * identity: git's "racy" case). */
 /* (the memo lives in the store handle: st->tree_memo, one per connection) */
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int
 by_rel(const void *a, const void *b)
@@ -201,6 +208,7 @@ read_file(const char *path, uint8_t **out, size_t *len, mx_err *err)
 	fclose(f);
 	if (got != *len) {
 		free(*out);
+		*out = NULL;
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: short read", path);
 	}
 	return 0;
@@ -395,6 +403,63 @@ mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
 	return found ? 0 : MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "%s: empty store entry", dir);
 }
 
+/* The content hash of the tree at root (base name base; w its listing):
+ * the base name, then each entry sorted by path ("path\0type\0size\0" +
+ * content).  With contents the bytes read are kept there (w->n + 1 slots,
+ * [0] for a one-file tree); without, each file is freed once hashed. */
+static int
+tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint8_t **contents,
+    size_t *lens, uint8_t d[32], mx_err *err)
+{
+	if (w->n > 1)
+		qsort(w->v, w->n, sizeof *w->v, by_rel);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, base, strlen(base) + 1);
+	int rc = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (!isdir) {
+		rc = read_file(root, &buf, &len, err);
+		if (rc == 0)
+			EVP_DigestUpdate(ctx, buf, len);
+		if (contents) {
+			contents[0] = buf;
+			lens[0] = len;
+		} else {
+			free(buf);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < w->n; i++) {
+		char hdr[64];
+		/* a directory's st_size is its file system's (4096 on ext4, the
+		 * entries' bytes on tmpfs): it counts as 0, or a copy of a tree on
+		 * another file system would not have the tree's hash */
+		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", w->v[i].isdir ? 'd' : 'f', 0,
+		    w->v[i].isdir ? 0ull : (unsigned long long)w->v[i].size, 0);
+		EVP_DigestUpdate(ctx, w->v[i].rel, strlen(w->v[i].rel) + 1);
+		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
+		if (!w->v[i].isdir) {
+			char full[PATH_MAX];
+			snprintf(full, sizeof full, "%s/%s", root, w->v[i].rel);
+			buf = NULL;
+			rc = read_file(full, &buf, &len, err);
+			if (rc == 0)
+				EVP_DigestUpdate(ctx, buf, len);
+			if (contents) {
+				contents[i] = buf;
+				lens[i] = len;
+			} else {
+				free(buf);
+			}
+		}
+	}
+	unsigned dl;
+	EVP_DigestFinal_ex(ctx, d, &dl);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
 int
 mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 {
@@ -434,39 +499,10 @@ mx_cas_put_tree(mx_store *st, const char *src, char out_hash[65], mx_err *err)
 				goto out;
 			}
 		}
-	if (w.n > 1)
-		qsort(w.v, w.n, sizeof *w.v, by_rel);
-
-	/* hash: base name, then each entry */
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, base, strlen(base) + 1);
 	uint8_t **contents = mx_xcalloc(w.n + 1, sizeof *contents);
 	size_t *lens = mx_xcalloc(w.n + 1, sizeof *lens);
-	if (!S_ISDIR(sb.st_mode)) {
-		rc = read_file(srcbuf, &contents[0], &lens[0], err);
-		if (rc == 0)
-			EVP_DigestUpdate(ctx, contents[0], lens[0]);
-	}
-	for (size_t i = 0; rc == 0 && i < w.n; i++) {
-		char hdr[64];
-		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", w.v[i].isdir ? 'd' : 'f', 0,
-		    (unsigned long long)w.v[i].size, 0);
-		EVP_DigestUpdate(ctx, w.v[i].rel, strlen(w.v[i].rel) + 1);
-		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
-		if (!w.v[i].isdir) {
-			char full[PATH_MAX];
-			snprintf(full, sizeof full, "%s/%s", srcbuf, w.v[i].rel);
-			rc = read_file(full, &contents[i], &lens[i], err);
-			if (rc == 0)
-				EVP_DigestUpdate(ctx, contents[i], lens[i]);
-		}
-	}
 	uint8_t d[32];
-	unsigned dl;
-	EVP_DigestFinal_ex(ctx, d, &dl);
-	EVP_MD_CTX_free(ctx);
-	if (rc)
+	if ((rc = tree_digest(srcbuf, base, S_ISDIR(sb.st_mode), &w, contents, lens, d, err)))
 		goto free_contents;
 	mx_hex_encode(out_hash, d, 32);
 	struct timespec now;
@@ -531,6 +567,120 @@ out:
 		free(w.v[i].rel);
 	free(w.v);
 	return rc;
+}
+
+/* Hashes the stored tree entry (cas/<hh>/<hash>/<basename>) again: 0 when
+ * its bytes still have their hash, MX_ESIGNATURE naming both hashes when
+ * not.  A tree whose entries all keep the identity (device, inode, size,
+ * times) they had when this connection last verified it is not read again
+ * (a walk that refuses it, a link say, is an error too);
+ * *reread (may be NULL) says whether it was. */
+int
+mx_cas_verify(mx_store *st, const char *hash, bool *reread, mx_err *err)
+{
+	char root[PATH_MAX];
+	int rc;
+	if (reread)
+		*reread = false;
+	if ((rc = mx_cas_path(st, hash, root, sizeof root, err)))
+		return rc;
+	struct stat sb;
+	if (lstat(root, &sb) != 0)
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", root, strerror(errno));
+	const char *base = strrchr(root, '/') + 1;
+	struct walk w = { 0 };
+	w.id = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(w.id, EVP_sha256(), NULL);
+	ident_add(&w, root, &sb);
+	if (S_ISDIR(sb.st_mode))
+		rc = walk(root, &w, err);
+	else if (!S_ISREG(sb.st_mode))
+		rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+		    "%s: not a regular file or directory", root);
+	uint8_t id[32];
+	unsigned idl;
+	EVP_DigestFinal_ex(w.id, id, &idl);
+	EVP_MD_CTX_free(w.id);
+	bool known = false;
+	for (int i = 0; rc == 0 && i < ST_TREE_MEMO && !known; i++)
+		known = st->verified_memo[i].valid && memcmp(st->verified_memo[i].id, id, 32) == 0 &&
+		    strcmp(st->verified_memo[i].hash, hash) == 0;
+	if (rc == 0 && !known) {
+		uint8_t d[32];
+		char got[65];
+		if (reread)
+			*reread = true;
+		if ((rc = tree_digest(root, base, S_ISDIR(sb.st_mode), &w, NULL, NULL, d, err)) == 0) {
+			mx_hex_encode(got, d, 32);
+			if (strcmp(got, hash) != 0)
+				rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET, "%s: the stored bytes no "
+				    "longer have their content hash (they hash to %s)", root, got);
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (rc == 0 && (double)now.tv_sec + (double)now.tv_nsec / 1e9 - w.newest > 0.1) {
+			unsigned i = st->verified_next++ % ST_TREE_MEMO;
+			memcpy(st->verified_memo[i].id, id, 32);
+			memcpy(st->verified_memo[i].hash, hash, 65);
+			st->verified_memo[i].valid = true;
+		}
+	}
+	for (size_t i = 0; i < w.n; i++)
+		free(w.v[i].rel);
+	free(w.v);
+	return rc;
+}
+
+int
+mx_cas_check(mx_store *st, void (*fn)(const char *hash, const mx_err *why, void *arg),
+    void *arg, long *n, mx_err *err)
+{
+	*n = 0;
+	char cas[PATH_MAX];
+	snprintf(cas, sizeof cas, "%s/cas", st->dir);
+	DIR *top = opendir(cas);
+	if (top == NULL)
+		return errno == ENOENT ? 0 : MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", cas,
+		    strerror(errno));
+	/* sorted, so the report reads the same each time */
+	char **names = NULL;
+	size_t nn = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(top)) != NULL) {
+		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
+			continue;
+		char sub[PATH_MAX + 8];
+		snprintf(sub, sizeof sub, "%s/%s", cas, de->d_name);
+		DIR *d = opendir(sub);
+		if (d == NULL)
+			continue;
+		struct dirent *e2;
+		while ((e2 = readdir(d)) != NULL) {
+			if (strlen(e2->d_name) != 64 || strncmp(e2->d_name, de->d_name, 2) != 0)
+				continue;
+			if (nn == cap) {
+				cap = cap ? cap * 2 : 64;
+				names = mx_xrealloc(names, cap * sizeof *names);
+			}
+			names[nn++] = mx_xstrdup(e2->d_name);
+		}
+		closedir(d);
+	}
+	closedir(top);
+	if (nn > 1)
+		qsort(names, nn, sizeof *names, by_name);
+	for (size_t i = 0; i < nn; i++) {
+		mx_err why;
+		mx_err_clear(&why);
+		if (mx_cas_verify(st, names[i], NULL, &why) != 0) {
+			(*n)++;
+			if (fn)
+				fn(names[i], &why, arg);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
 }
 
 int

@@ -265,11 +265,9 @@ mx_store_device_load(mx_store *st, const char *name, mx_device *out, mx_err *err
 		if (rc != SQLITE_DONE)
 			return st_fail(st, err, "load device");
 		if (name) {
-			/* the name comes from the command line: shown escaped */
-			char shown[200];
-			mx_text_escape(shown, sizeof shown, name);
-			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no device named '%s' in %s",
-			    shown, st->dir);
+			/* from the command line: text output escapes it (mx_text_vformat) */
+			return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no device named '%.200s' in %s",
+			    name, st->dir);
 		}
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET,
 		    "no device in %s: create one with 'macext device create NAME'", st->dir);

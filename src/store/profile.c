@@ -51,7 +51,7 @@ mx_store_profile_put(mx_store *st, int64_t device_id, const mx_profile_row *r, b
 }
 
 int
-mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
+mx_store_profile_get(mx_store *st, int64_t device_id, const char *identifier,
     mx_profile_row *out, mx_err *err)
 {
 	sqlite3_stmt *s;
@@ -65,14 +65,24 @@ mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
 	if (rc != SQLITE_ROW) {
 		if (rc != SQLITE_DONE)
 			return st_fail(st, err, "find profile");
+		sqlite3_reset(s);
 		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no installed profile '%s'",
 		    identifier);
 	}
 	if (out)
 		read_row(s, out);
 	sqlite3_reset(s);
-	if ((rc = st_prepare(st, &s, "DELETE FROM profiles WHERE device_id = ? AND identifier = ?",
-	    err)))
+	return 0;
+}
+
+int
+mx_store_profile_remove(mx_store *st, int64_t device_id, const char *identifier,
+    mx_profile_row *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = mx_store_profile_get(st, device_id, identifier, out, err);
+	if (rc || (rc = st_prepare(st, &s, "DELETE FROM profiles WHERE device_id = ? AND"
+	    " identifier = ?", err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, device_id);
 	sqlite3_bind_text(s, 2, identifier, -1, SQLITE_TRANSIENT);

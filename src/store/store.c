@@ -258,9 +258,7 @@ env_num(const char *name, long min, long max, long dflt, const char *what, long 
 	if (v == NULL)
 		return 0;
 	if (!mx_parse_i64(v, min, max, &n)) {
-		char *shown = mx_text_escape_dup(v);
-		MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", what, shown);
-		free(shown);
+		MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", what, v);
 		if (err != NULL)
 			snprintf(err->where, sizeof err->where, "%s", name);
 		return MX_EUSAGE;

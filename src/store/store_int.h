@@ -35,6 +35,10 @@ struct mx_store {
 	 * (cas.c: mx_cas_put_tree reads a tree once) */
 	struct { uint8_t id[32]; char hash[65]; bool valid; } tree_memo[ST_TREE_MEMO];
 	unsigned tree_next;
+	/* stored trees this connection re-hashed and found intact, by their
+	 * entries' identity (mx_cas_verify) */
+	struct { uint8_t id[32]; char hash[65]; bool valid; } verified_memo[ST_TREE_MEMO];
+	unsigned verified_next;
 };
 
 /* Forgets the remembered device. */

@@ -25,7 +25,7 @@
 static void
 usage(struct mx_cli *cli, bool to_stderr)
 {
-	(to_stderr ? cli_errf : cli_out)(cli, "%s", "usage: csrutil <command>\n"
+	(to_stderr ? cli_etext : cli_text)(cli, "usage: csrutil <command>\n"
 	    "Modify the System Integrity Protection configuration. All configuration changes "
 	    "apply to the entire machine.\n"
 	    "Available commands:\n\n"

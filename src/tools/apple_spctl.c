@@ -18,7 +18,7 @@
 static void
 usage(struct mx_cli *cli)
 {
-	cli_errf(cli, "%s", "System Policy Kernel Extension User Consent\n"
+	cli_etext(cli, "System Policy Kernel Extension User Consent\n"
 	    "Usage: spctl kext-consent <action>\n"
 	    "    status\n        Print whether kernel extension user consent is enabled or disabled.\n"
 	    "Modifications only available in Recovery OS:\n"

@@ -48,7 +48,7 @@ fill_random(struct mx_cli *cli, uint8_t *buf, size_t n)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			fprintf(stderr, "macext: no random bytes: %s\n", strerror(errno));
+			mx_text_fprintf(stderr, "macext: no random bytes: %s\n", strerror(errno));
 			abort();
 		}
 		got += (size_t)k;
@@ -283,8 +283,22 @@ cli_out(struct mx_cli *cli, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	mx_text_vfprintf(stdout, fmt, ap);   /* every %s escaped: no forged lines */
 	va_end(ap);
+}
+
+/* a fleet step keeps the last line it would have said, for its summary */
+static void
+keep_said(struct mx_cli *cli, const char *text)
+{
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s", text);
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	char *nl = strrchr(buf, '\n');
+	if (n)
+		snprintf(cli->said, sizeof cli->said, "%s", nl ? nl + 1 : buf);
 }
 
 void
@@ -293,20 +307,30 @@ cli_errf(struct mx_cli *cli, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	if (!cli->quiet) {
-		vfprintf(stderr, fmt, ap);
+		mx_text_vfprintf(stderr, fmt, ap);
 		va_end(ap);
 		return;
 	}
-	/* a fleet step keeps the last line it would have said, for its summary */
-	char buf[2048];
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	char *all = mx_text_vformat(fmt, ap);
 	va_end(ap);
-	size_t n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	char *nl = strrchr(buf, '\n');
-	if (n)
-		snprintf(cli->said, sizeof cli->said, "%s", nl ? nl + 1 : buf);
+	keep_said(cli, all);
+	free(all);
+}
+
+void
+cli_text(struct mx_cli *cli, const char *text)
+{
+	if (!cli->quiet)
+		fputs(text, stdout);
+}
+
+void
+cli_etext(struct mx_cli *cli, const char *text)
+{
+	if (!cli->quiet)
+		fputs(text, stderr);
+	else
+		keep_said(cli, text);
 }
 
 void
@@ -409,11 +433,8 @@ cli_dispatch(struct mx_cli *cli, const cli_verbs *t, int argc, char **argv, mx_e
 	for (size_t i = 0; i < t->n; i++)
 		if (strcmp(argv[1], t->v[i].name) == 0)
 			return t->v[i].fn(cli, argc - 1, argv + 1, err);
-	char *shown = mx_text_escape_dup(argv[1]);
-	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown %s command '%.200s'; usage: %s", t->command,
-	    shown, t->usage);
-	free(shown);
-	return MX_EUSAGE;
+	return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "unknown %s command '%.200s'; usage: %s",
+	    t->command, argv[1], t->usage);
 }
 
 const char *

@@ -23,6 +23,7 @@
 #include "macext/codesign.h"
 #include "macext/macho.h"
 #include "tools.h"
+#include "macext/text.h"
 
 #define USAGE "macext [--device NAME] codesign verify PATH [--json] [--trust-anchor CERT.pem]" \
     " [--check-expiration]"
@@ -158,43 +159,43 @@ siginfo_print(const char *path, const mx_siginfo *si, bool strict)
 {
 	char when[32];
 	iso_time(when, sizeof when, si->signing_time);
-	printf("%s: %s\n", path, mx_sigkind_name(si->kind));
+	mx_text_printf("%s: %s\n", path, mx_sigkind_name(si->kind));
 	if (si->identifier[0])
-		printf("  identifier:   %s\n", si->identifier);
+		mx_text_printf("  identifier:   %s\n", si->identifier);
 	if (si->team_id[0])
-		printf("  team_id:      %s\n", si->team_id);
+		mx_text_printf("  team_id:      %s\n", si->team_id);
 	if (si->signer[0])
-		printf("  signer:       %s\n", si->signer);
+		mx_text_printf("  signer:       %s\n", si->signer);
 	if (si->signing_time)
-		printf("  signing_time: %s\n", when);
+		mx_text_printf("  signing_time: %s\n", when);
 	if (si->cdhash[0])
-		printf("  cdhash:       %s\n", si->cdhash);
+		mx_text_printf("  cdhash:       %s\n", si->cdhash);
 	for (int i = 0; i < si->narch; i++) {
 		const mx_sig_arch *a = &si->arch[i];
 		char buf[48];
-		printf("  arch %-8s %-18s %s\n", mx_macho_arch_name(a->cputype, a->cpusubtype, buf,
+		mx_text_printf("  arch %-8s %-18s %s\n", mx_macho_arch_name(a->cputype, a->cpusubtype, buf,
 		    sizeof buf), mx_sigkind_name(a->kind), a->cdhash[0] ? a->cdhash : "-");
 	}
-	printf("  kext requirement (kernel-extensions §5.1): %s\n",
+	mx_text_printf("  kext requirement (kernel-extensions §5.1): %s\n",
 	    si->kext_requirement_met ? "met" : "not met");
 	if (si->entitlements && plist_dict_get_size(si->entitlements) > 0) {
 		json_t *e = plist_json(si->entitlements, 0);
 		char *s = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
-		printf("  entitlements: %s\n", s ? s : "?");
+		mx_text_printf("  entitlements: %s\n", s ? s : "?");
 		free(s);
 		json_decref(e);
 	}
 	for (int i = 0; i < si->nexpired; i++) {
 		char na[32];
 		iso_time(na, sizeof na, si->expired_certs[i].not_after);
-		printf("  expired:      \"%s\" on %s (before %s)\n", si->expired_certs[i].subject, na,
+		mx_text_printf("  expired:      \"%s\" on %s (before %s)\n", si->expired_certs[i].subject, na,
 		    si->expired_certs[i].at_signing_time ? "the signing time" : "now");
 	}
 	if (si->expired && !strict && si->kind != MX_SIG_INVALID)
-		printf("  expiration:   not grounds for rejection (macOS's default); "
+		mx_text_printf("  expiration:   not grounds for rejection (macOS's default); "
 		    "--check-expiration rejects it\n");
 	if (si->reason[0])
-		printf("  reason:       %s\n", si->reason);
+		mx_text_printf("  reason:       %s\n", si->reason);
 }
 
 static int

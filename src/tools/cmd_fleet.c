@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "macext/text.h"
 
 #define CREATE_USAGE "macext fleet create --count N --mix SPEC [--prefix NAME]" \
 	" [--admin USER:PASSWORD]... [--user USER:PASSWORD]... [--trust-anchor CERT.pem]" \
@@ -58,10 +59,10 @@ fleet_progress_show(struct fleet_progress *p, long done, long total, bool final)
 		return;
 	p->last = t;
 	int w = 30, fill = total ? (int)((double)done * w / (double)total) : w;
-	fprintf(p->f, "\r%s [", p->what);
+	mx_text_fprintf(p->f, "\r%s [", p->what);
 	for (int i = 0; i < w; i++)
 		fputc(i < fill ? '#' : ' ', p->f);
-	fprintf(p->f, "] %ld/%ld devices  %.1f s", done, total, t - p->t0);
+	mx_text_fprintf(p->f, "] %ld/%ld devices  %.1f s", done, total, t - p->t0);
 	if (final)
 		fputs("\n", p->f);
 	fflush(p->f);

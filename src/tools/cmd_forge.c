@@ -25,6 +25,7 @@
 #include "macext/plist_util.h"
 #include "forge_int.h"
 #include "tools.h"
+#include "macext/text.h"
 
 static const char *USAGE_BUNDLE =
     "macext forge kext|sysext|dext|app OUT --bundle-id ID --team TEAMID [--version V]"
@@ -73,12 +74,12 @@ forge_ca_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    "root_sha256", fp, "intermediate", inter, "intermediate_subject",
 		    "Developer ID Certification Authority"));
 	} else if (!cli->quiet) {
-		printf("test CA in %s\n", argv[1]);
-		printf("  root:          %s/root.pem  \"macext Test Root CA\"\n", argv[1]);
-		printf("  root SHA-256:  %s\n", fp);
-		printf("  intermediate:  %s/devid-ca.pem  \"Developer ID Certification Authority\""
+		mx_text_printf("test CA in %s\n", argv[1]);
+		mx_text_printf("  root:          %s/root.pem  \"macext Test Root CA\"\n", argv[1]);
+		mx_text_printf("  root SHA-256:  %s\n", fp);
+		mx_text_printf("  intermediate:  %s/devid-ca.pem  \"Developer ID Certification Authority\""
 		    " (1.2.840.113635.100.6.2.6)\n", argv[1]);
-		printf("  leaves:        %s/leaves/ (issued per Team ID on demand)\n", argv[1]);
+		mx_text_printf("  leaves:        %s/leaves/ (issued per Team ID on demand)\n", argv[1]);
 	}
 	forge_ca_free(ca);
 	return 0;
@@ -528,24 +529,24 @@ forge_bundle_cmd(struct mx_cli *cli, enum forge_kind kind, int argc, char **argv
 			json_object_set_new(j, "detached", cs_json(&r.dcs));
 		cli_json_print(cli, j);
 	} else if (!cli->quiet) {
-		printf("forged %s %s %s -> %s\n", kind_word(kind), s.bundle_id, s.version, s.out);
+		mx_text_printf("forged %s %s %s -> %s\n", kind_word(kind), s.bundle_id, s.version, s.out);
 		if (s.sig == FORGE_SIGNED)
-			printf("  signer:    %s%s\n", signer, cert_expired ? " (expired certificate)" : "");
-		printf("  expect:    %s%s%s%s%s\n", expect, why[0] ? " (" : "", why, why[0] ? ")" : "",
+			mx_text_printf("  signer:    %s%s\n", signer, cert_expired ? " (expired certificate)" : "");
+		mx_text_printf("  expect:    %s%s%s%s%s\n", expect, why[0] ? " (" : "", why, why[0] ? ")" : "",
 		    cert_expired && strcmp(expect, "invalid") != 0 ? "; invalid with --check-expiration"
 		    : "");
 		char h[41];
 		for (int i = 0; r.has_exe && s.sig != FORGE_UNSIGNED && i < r.mo.nslices; i++) {
 			const mx_macho_slice *sl = &r.mo.slice[i];
 			hex(sl->cs.cdhash, 20, h);
-			printf("  %-9s  cdhash %s (%s, %u page%s of %u)\n",
+			mx_text_printf("  %-9s  cdhash %s (%s, %u page%s of %u)\n",
 			    arch_of(sl->cputype, sl->cpusubtype), h, s.sha1_primary ? "sha1 + sha256" :
 			    "sha256", sl->cs.n_code_slots, sl->cs.n_code_slots == 1 ? "" : "s",
 			    sl->cs.page_size);
 		}
 		if (r.detached) {
 			hex(r.dcs.cdhash, 20, h);
-			printf("  codeless   cdhash %s (detached _CodeSignature/CodeDirectory)\n", h);
+			mx_text_printf("  codeless   cdhash %s (detached _CodeSignature/CodeDirectory)\n", h);
 		}
 	}
 	forge_ca_free(ca);

@@ -33,6 +33,7 @@
 #include "macext/profile.h"
 #include "macext/store_mdm.h"
 #include "tools.h"
+#include "macext/text.h"
 
 static volatile sig_atomic_t stop_asked;
 
@@ -62,7 +63,7 @@ log_line(void *arg, int level, const char *line)
 {
 	struct agent_flags *f = arg;
 	if (level <= 1 || f->debug)
-		fprintf(stderr, "macext: %s\n", line);
+		mx_text_fprintf(stderr, "macext: %s\n", line);
 }
 
 /* Takes the agent flags out of argv. */
@@ -152,7 +153,7 @@ run_agent(struct mx_cli *cli, struct agent_flags *f, enum until until, double du
 		}
 		FILE *rf = fopen(f->ready_file, "w");
 		if (rf) {
-			fprintf(rf, "{\"pid\": %ld, \"apns_port\": %d}\n", (long)getpid(), st->apns_port);
+			mx_text_fprintf(rf, "{\"pid\": %ld, \"apns_port\": %d}\n", (long)getpid(), st->apns_port);
 			fclose(rf);
 		}
 	}
@@ -170,7 +171,7 @@ run_agent(struct mx_cli *cli, struct agent_flags *f, enum until until, double du
 		if (p.tty && !cli->quiet) {
 			char line[400];
 			mx_agent_status_line(st, line, sizeof line);
-			fprintf(stderr, "\r\033[K%s", line);
+			mx_text_fprintf(stderr, "\r\033[K%s", line);
 		}
 		double t = fleet_now_s() - t0;
 		if (stop_asked || (duration > 0 && t >= duration))
@@ -240,7 +241,7 @@ enrol_flags(int *argc, char **argv, struct enrol_req *r, const char **profile, m
 	if (method && (mx_enroll_parse(&r->method, method, err) || r->method == MX_ENROLL_NONE))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--method takes device, automated or user");
 	if (r->insecure)
-		fprintf(stderr, "macext: WARNING: --insecure: the MDM server's TLS certificate will NOT be"
+		mx_text_fprintf(stderr, "macext: WARNING: --insecure: the MDM server's TLS certificate will NOT be"
 		    " verified and plain http is accepted; never use this outside a lab\n");
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "macext/profile.h"
+#include "macext/text.h"
 #include "tools.h"
 
 struct list_ctx { struct mx_cli *cli; json_t *arr; int n; mx_err *err; };
@@ -54,7 +55,7 @@ profiles_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 /* ---- profiles policy: the merged extension policies, readable ---- */
 
 /* The profiles that carry payload type (for the text form's "from" line). */
-struct from_ctx { const char *type; char list[4096]; int n; };
+struct from_ctx { const char *type; char **v; int n, cap; };
 
 static int
 from_one(const mx_profile_row *r, void *arg)
@@ -64,13 +65,24 @@ from_one(const mx_profile_row *r, void *arg)
 	size_t tl = strlen(f->type);
 	for (const char *p = r->payload_types; (p = strstr(p, f->type)) != NULL; p += tl)
 		if ((p == r->payload_types || p[-1] == ' ') && (p[tl] == '\0' || p[tl] == ' ')) {
-			size_t l = strlen(f->list);
-			snprintf(f->list + l, sizeof f->list - l, "%s%s (%s)", f->n ?
-			    "\n                                       " : "", r->identifier, r->source);
-			f->n++;
+			if (f->n == f->cap) {
+				f->cap = f->cap ? f->cap * 2 : 8;
+				f->v = mx_xrealloc(f->v, (size_t)f->cap * sizeof *f->v);
+			}
+			size_t l = strlen(r->identifier) + strlen(r->source) + 4;
+			f->v[f->n] = mx_xmalloc(l);
+			snprintf(f->v[f->n++], l, "%s (%s)", r->identifier, r->source);
 			break;
 		}
 	return 0;
+}
+
+static void
+from_free(struct from_ctx *f)
+{
+	for (int i = 0; i < f->n; i++)
+		free(f->v[i]);
+	free(f->v);
 }
 
 /* One policy key: a boolean, a list of strings, or a dict of lists (Team
@@ -115,12 +127,14 @@ profiles_policy(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (rc || (rc = cli_op(cli, MX_OP_READ, &op, err)))
 		return rc;
 	json_t *merged = NULL;
-	struct from_ctx from[2] = { { parts[0].type, "", 0 }, { parts[1].type, "", 0 } };
+	struct from_ctx from[2] = { { parts[0].type, NULL, 0, 0 }, { parts[1].type, NULL, 0, 0 } };
 	rc = mx_op_merged_policy(op, &merged, err);
 	for (int i = 0; rc == 0 && !cli->json && i < 2; i++)
 		rc = mx_op_profiles_each(op, from_one, &from[i], err);
 	if ((rc = cli_end(op, rc, err))) {
 		json_decref(merged);
+		from_free(&from[0]);
+		from_free(&from[1]);
 		return rc;
 	}
 	if (cli->json) {
@@ -128,13 +142,19 @@ profiles_policy(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return 0;
 	}
 	for (int i = 0; i < 2; i++) {
-		cli_out(cli, "%s%s (%s)\n", i ? "\n" : "", parts[i].title, parts[i].type);
-		cli_out(cli, "  %-36s %s\n", "from", from[i].n ? from[i].list :
-		    "no installed profile (the defaults below)");
+		if (i)
+			cli_out(cli, "\n");
+		cli_out(cli, "%s (%s)\n", parts[i].title, parts[i].type);
+		/* one line per profile: each identifier is escaped data */
+		if (from[i].n == 0)
+			cli_out(cli, "  %-36s %s\n", "from", "no installed profile (the defaults below)");
+		for (int k = 0; k < from[i].n; k++)
+			cli_out(cli, "  %-36s %s\n", k ? "" : "from", from[i].v[k]);
 		const char *key;
 		json_t *v;
 		json_object_foreach(json_object_get(merged, parts[i].name), key, v)
 			policy_key(cli, key, v);
+		from_free(&from[i]);
 	}
 	json_decref(merged);
 	return 0;
@@ -159,7 +179,8 @@ profiles_show(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    "organization: %s\ninstalled by: %s\nsigned by:    %s\npayloads:     %s\n",
 		    r.identifier, r.uuid, r.display_name, r.organization, r.source,
 		    r.signer[0] ? r.signer : "(unsigned)", r.payload_types);
-		cli_out(cli, "%s", xml);
+		if (!cli->quiet)
+			mx_text_plist_xml(stdout, xml);
 	}
 	free(xml);
 	return rc;

@@ -108,7 +108,7 @@ cmd_security(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 static void
 bputil_usage(struct mx_cli *cli, bool to_stderr)
 {
-	(to_stderr ? cli_errf : cli_out)(cli, "%s", "bputil v0.1.3 - a tool to modify boot policies\n"
+	(to_stderr ? cli_etext : cli_text)(cli, "bputil v0.1.3 - a tool to modify boot policies\n"
 	    "Usage: bputil [options]\n"
 	    "  -u, --username USER           owner's user name\n"
 	    "  -p, --password PASSWORD       owner's password\n"

@@ -16,7 +16,7 @@
 static void
 usage(struct mx_cli *cli)
 {
-	cli_errf(cli, "%s", "systemextensionsctl: usage:\n"
+	cli_etext(cli, "systemextensionsctl: usage:\n"
 	    "\tsystemextensionsctl developer [on|off]\n"
 	    "\tsystemextensionsctl list [category]\n"
 	    "\tsystemextensionsctl reset  - reset all System Extensions state\n"
@@ -110,7 +110,7 @@ sip_gate(struct mx_cli *cli, mx_op **op, bool *refused, mx_err *err)
 		return rc;
 	*refused = mx_device_sip_enabled(mx_op_device(*op));
 	if (*refused) {
-		cli_out(cli, "%s", sip_refusal);
+		cli_text(cli, sip_refusal);
 		mx_op_abort(*op);
 		*op = NULL;
 	}

@@ -12,6 +12,7 @@
 
 #include "macext/profile.h"
 #include "tools.h"
+#include "macext/text.h"
 
 #define VALIDATE_USAGE "macext profiles validate FILE [--os VERSION] [--json]"
 /* the schema's release (apple/device-management Release_iOS-18-1_macOS-15-1) */
@@ -99,28 +100,28 @@ cmd_profiles_validate(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			json_object_set_new(o, "signer", json_null());
 		cli_json_print(cli, o);
 	} else if (!cli->quiet) {
-		printf("%s: profile %s", file, mx_profile_identifier(p));
+		mx_text_printf("%s: profile %s", file, mx_profile_identifier(p));
 		if (mx_profile_display_name(p)[0])
-			printf(" \"%s\"", mx_profile_display_name(p));
+			mx_text_printf(" \"%s\"", mx_profile_display_name(p));
 		if (mx_profile_is_signed(p))
-			printf(", signed by \"%s\" (signature verified, signer not trusted-checked)",
+			mx_text_printf(", signed by \"%s\" (signature verified, signer not trusted-checked)",
 			    mx_profile_signer(p));
 		else
-			printf(", unsigned");
-		printf(", %zu payload%s, for macOS %s\n", n, n == 1 ? "" : "s", osname);
+			mx_text_printf(", unsigned");
+		mx_text_printf(", %zu payload%s, for macOS %s\n", n, n == 1 ? "" : "s", osname);
 		for (size_t i = 0; i < ps.n; i++)
-			printf("  %s: %s: %s\n", mx_severity_name(ps.v[i].severity), ps.v[i].path,
+			mx_text_printf("  %s: %s: %s\n", mx_severity_name(ps.v[i].severity), ps.v[i].path,
 			    ps.v[i].msg);
 		for (size_t i = 0; i < n; i++) {
-			printf("PayloadContent[%zu] %s (%s)\n", i, mx_profile_payload_type(p, i),
+			mx_text_printf("PayloadContent[%zu] %s (%s)\n", i, mx_profile_payload_type(p, i),
 			    mx_profile_payload_identifier(p, i));
 			mx_strings s = { 0 };
 			mx_profile_payload_describe(p, i, os, &s);
 			for (size_t k = 0; k < s.n; k++)
-				printf("  - %s\n", s.v[k]);
+				mx_text_printf("  - %s\n", s.v[k]);
 			mx_strings_free(&s);
 		}
-		printf("%zu error%s, %zu warning%s\n", nerr, nerr == 1 ? "" : "s", nwarn,
+		mx_text_printf("%zu error%s, %zu warning%s\n", nerr, nerr == 1 ? "" : "s", nwarn,
 		    nwarn == 1 ? "" : "s");
 	}
 	if (nerr > 0) {

@@ -14,6 +14,7 @@
 
 #include "macext/fileset.h"
 #include "fleet.h"
+#include "macext/text.h"
 
 #define KEXT_AUXKC_PATH "/Library/KernelCollections/AuxiliaryKernelExtensions.kc"
 
@@ -153,28 +154,55 @@ print_violation(const char *rule, const char *detail, void *arg)
 	if (arr)
 		json_array_append_new(arr, json_pack("{s:s, s:s}", "rule", rule, "detail", detail));
 	else
-		printf("violation: %s: %s\n", rule, detail);
+		mx_text_printf("violation: %s: %s\n", rule, detail);
 }
+
+struct cas_report { mx_check_fn fn; void *arg; };
+
+static void
+cas_bad(const char *hash, const mx_err *why, void *arg)
+{
+	const struct cas_report *r = arg;
+	char detail[sizeof why->msg + 160];
+	snprintf(detail, sizeof detail, "%s: %s", hash, why->msg);
+	r->fn("a content-store entry has its content hash", detail, r->arg);
+}
+
+#define STORE_CHECK_USAGE "macext store check [--fast] [--json]"
 
 static int
 store_check(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 0, 0, "macext store check [--json]", err);
+	bool fast = false;
+	int j = 1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--fast") == 0)
+			fast = true;
+		else
+			argv[j++] = argv[i];
+	argc = j;
+	int rc = arg_check(argc, argv, 0, 0, STORE_CHECK_USAGE, err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
 	json_t *arr = cli->json ? json_array() : NULL;
-	long n = 0;
+	long n = 0, bad = 0;
 	int64_t ndev = 0;
+	struct cas_report r = { print_violation, arr };
 	if ((rc = fleet_check_all(cli, print_violation, arr, &n, err)) ||
+	    (!fast && (rc = mx_cas_check(cli->st, cas_bad, &r, &bad, err))) ||
 	    (rc = mx_store_device_count(cli->st, &ndev, err))) {
 		json_decref(arr);
 		return rc;
 	}
+	n += bad;
 	if (arr)
-		cli_json_print(cli, json_pack("{s:b, s:I, s:I, s:o}", "ok", n == 0, "devices",
-		    (json_int_t)ndev, "violations", (json_int_t)n, "problems", arr));
+		cli_json_print(cli, json_pack("{s:b, s:I, s:I, s:b, s:o}", "ok", n == 0, "devices",
+		    (json_int_t)ndev, "violations", (json_int_t)n, "content_hashed", !fast,
+		    "problems", arr));
 	else if (n == 0)
-		printf("ok: %lld devices, integrity and invariants hold\n", (long long)ndev);
+		mx_text_printf("ok: %lld devices, integrity and invariants hold%s\n", (long long)ndev,
+		    fast ? " (content store not re-hashed: --fast)" : ", every content-store entry"
+		    " has its hash");
 	if (n)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %ld invariant violation%s",
 		    mx_store_dir(cli->st), n, n == 1 ? "" : "s");
@@ -193,7 +221,7 @@ store_digest(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (cli->json)
 		cli_json_print(cli, json_pack("{s:s}", "digest", d));
 	else
-		printf("%s\n", d);
+		mx_text_printf("%s\n", d);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "macext/rd.h"
 #include "forge_int.h"
 #include "tools.h"
+#include "macext/text.h"
 
 #define USAGE "macext forge pkg OUT.pkg --identifier ID [--version V] [--install-location PATH]" \
     " [--root DIR | --payload-file FILE] [--scripts DIR] [--compression gzip|pbzx|none]" \
@@ -373,7 +374,7 @@ forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    id, "component", component_only ? "" : comp_name, "compression", payload_file ?
 		    "given" : comp, "files", (json_int_t)nfiles, "distribution", !component_only));
 	else if (!cli->quiet)
-		printf("forged pkg %s %s -> %s (%ld files, %s payload%s)\n", id, v, argv[1], nfiles,
+		mx_text_printf("forged pkg %s %s -> %s (%ld files, %s payload%s)\n", id, v, argv[1], nfiles,
 		    payload_file ? "given" : comp, component_only ? ", component package" : "");
 	return 0;
 }

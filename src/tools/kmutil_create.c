@@ -456,6 +456,12 @@ ck_load(struct mx_cli *cli, mx_op *op, struct ck *c, bool is_id, uint32_t cputyp
 		    mx_cas_path(cli->st, k.hash, c->dir, sizeof c->dir, &e) != 0)
 			return km_error(cli, err, 1, "Unable to find extension with identifier %s", c->arg);
 		snprintf(c->prelink, sizeof c->prelink, "%s%s", KEXT_STAGED_PREFIX, k.path);
+		/* the stored copy must still be the bytes that were installed */
+		if (!o->noauth && (rc = mx_cas_verify(cli->st, k.hash, NULL, &e)) != 0) {
+			cli_errf(cli, "Kext rejected due to invalid signature: %s\n", c->dir);
+			return km_error(cli, err, 1, "Authenticating extension %s failed: %s", c->arg,
+			    e.msg);
+		}
 	} else {
 		snprintf(c->dir, sizeof c->dir, "%s", c->arg);
 		snprintf(c->prelink, sizeof c->prelink, "%s", c->arg);
@@ -493,7 +499,7 @@ kmutil_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const mx_device *d = have ? mx_op_device(op) : NULL;
 	if (d && d->env == MX_ENV_MACOS && mx_kext_legacy(d)) {
 		/* no kmutil before macOS 11 (apple_kmutil) */
-		cli_errf(cli, "%s", mx_version_at_least(d->os, 10, 15, 0) ?
+		cli_etext(cli, mx_version_at_least(d->os, 10, 15, 0) ?
 		    "zsh: command not found: kmutil\n" : "-bash: kmutil: command not found\n");
 		rc = cli_tool_fail(cli, 127, err);
 		goto out;

@@ -149,22 +149,22 @@ cmd_help(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: macext [--state DIR] [--device NAME] [--json] COMMAND ...\n\n");
+	mx_text_fprintf(f, "usage: macext [--state DIR] [--device NAME] [--json] COMMAND ...\n\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nAs systemextensionsctl, kmutil, spctl, csrutil, bputil, profiles, kextstat,\n"
+		mx_text_fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	mx_text_fprintf(f, "\nAs systemextensionsctl, kmutil, spctl, csrutil, bputil, profiles, kextstat,\n"
 	    "kextload or kextunload (a link of that name) it behaves as that macOS tool.\n");
 }
 
 static void
 print_err(const struct mx_cli *cli, const mx_err *err)
 {
-	fprintf(stderr, "%s: %s%s%s", cli->prog, err->where, err->where[0] ? ": " : "", err->msg);
+	mx_text_fprintf(stderr, "%s: %s%s%s", cli->prog, err->where, err->where[0] ? ": " : "", err->msg);
 	if (err->offset != MX_NO_OFFSET && strstr(err->msg, "offset") == NULL)
-		fprintf(stderr, " (at offset %llu)", (unsigned long long)err->offset);
+		mx_text_fprintf(stderr, " (at offset %llu)", (unsigned long long)err->offset);
 	fputc('\n', stderr);
 	if (cli->debug && err->src_file)
-		fprintf(stderr, "%s: [%s] raised at %s:%d\n", cli->prog, mx_code_name(err->code),
+		mx_text_fprintf(stderr, "%s: [%s] raised at %s:%d\n", cli->prog, mx_code_name(err->code),
 		    err->src_file, err->src_line);
 }
 
@@ -172,10 +172,8 @@ print_err(const struct mx_cli *cli, const mx_err *err)
 static int
 bad_env(mx_err *err, const char *name, const char *want, const char *got)
 {
-	char *shown = mx_text_escape_dup(got);
-	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", want, shown);
+	MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "expected %s, got '%.200s'", want, got);
 	snprintf(err->where, sizeof err->where, "%s", name);
-	free(shown);
 	return MX_EUSAGE;
 }
 
@@ -269,7 +267,7 @@ main(int argc, char **argv)
 				cli.prog = apple_tools[i].name;
 			}
 		if (fn == NULL) {
-			fprintf(stderr, "macext: unknown command '%s'\n", argv[1]);
+			mx_text_fprintf(stderr, "macext: unknown command '%s'\n", argv[1]);
 			usage(stderr);
 			return mx_exit_code(MX_EUSAGE);
 		}

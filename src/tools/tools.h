@@ -107,8 +107,13 @@ bool arg_flag(int *argc, char **argv, const char *flag);
 int arg_check(int argc, char **argv, int min, int max, const char *usage, mx_err *err);
 
 /* ---- output ---- */
+/* Text output: every %s argument is data and is escaped (mx_text_vformat,
+ * issue 14 §4); the format is the program's.  cli_text/cli_etext write a
+ * program-owned text (a usage, a tool's fixed message) as it is. */
 void cli_out(struct mx_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_errf(struct mx_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_text(struct mx_cli *cli, const char *text);
+void cli_etext(struct mx_cli *cli, const char *text);
 void cli_write(struct mx_cli *cli, const void *buf, size_t len);
 /* Prints and releases j (nothing in quiet mode). */
 void cli_json_print(struct mx_cli *cli, json_t *j);

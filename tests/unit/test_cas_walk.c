@@ -116,3 +116,68 @@ MX_TEST(cas_stale_temps_dead_pids_only)
 	rmdir(p);
 	mx_store_close(st);
 }
+
+/* issue 14 §1: a stored tree is re-hashed against its hash.  Intact (a
+ * directory tree and a one-file tree) it verifies, a second time without
+ * being read again; a flipped byte, a file added or removed, a file
+ * truncated — each made after this connection verified it — is found, and
+ * mx_cas_check reports exactly the bad entries. */
+MX_TEST(cas_verify_finds_changed_bytes)
+{
+	char dir[1024], state[1100];
+	snprintf(dir, sizeof dir, "%s", mx_test_tmpdir());
+	snprintf(state, sizeof state, "%s/state", dir);
+	mx_store *st = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_store_open(&st, state, &err), 0);
+	if (st == NULL)
+		return;
+	enum { FLIP, ADD, REMOVE, TRUNCATE, NCASE };
+	char hash[NCASE][65], path[NCASE][1400];
+	for (int c = 0; c < NCASE; c++) {
+		char tree[1200], p[1300];
+		snprintf(tree, sizeof tree, "%s/src%d/V%d.kext", dir, c, c);
+		snprintf(p, sizeof p, "%s/src%d", dir, c);
+		mkdir(p, 0755);
+		mkdir(tree, 0755);
+		snprintf(p, sizeof p, "%s/Contents", tree);
+		mkdir(p, 0755);
+		snprintf(p, sizeof p, "%s/Contents/exe", tree);
+		tb_write_file(p, "0123456789abcdef", 16);
+		snprintf(p, sizeof p, "%s/Contents/two", tree);
+		tb_write_file(p, "second", 6);
+		CHECK_EQ_INT(mx_cas_put_tree(st, tree, hash[c], &err), 0);
+		CHECK_EQ_INT(mx_cas_path(st, hash[c], path[c], sizeof path[c], &err), 0);
+	}
+	char one[65];
+	CHECK_EQ_INT(mx_cas_put_bytes(st, "One.kc", (const uint8_t *)"bytes", 5, one, &err), 0);
+	usleep(150 * 1000);     /* past the racy window: verified trees are remembered */
+	for (int c = 0; c < NCASE; c++) {
+		bool reread = false;
+		CHECK_EQ_INT(mx_cas_verify(st, hash[c], &reread, &err), 0);
+		CHECK(reread);
+		CHECK_EQ_INT(mx_cas_verify(st, hash[c], &reread, &err), 0);
+		CHECK(!reread);
+	}
+	CHECK_EQ_INT(mx_cas_verify(st, one, NULL, &err), 0);
+	char p[1500];
+	snprintf(p, sizeof p, "%s/Contents/exe", path[FLIP]);
+	tb_write_file(p, "0123456789abcdeF", 16);
+	snprintf(p, sizeof p, "%s/Contents/extra", path[ADD]);
+	tb_write_file(p, "x", 1);
+	snprintf(p, sizeof p, "%s/Contents/two", path[REMOVE]);
+	CHECK_EQ_INT(unlink(p), 0);
+	snprintf(p, sizeof p, "%s/Contents/exe", path[TRUNCATE]);
+	CHECK_EQ_INT(truncate(p, 3), 0);
+	for (int c = 0; c < NCASE; c++) {
+		mx_err_clear(&err);
+		bool reread = false;
+		CHECK_EQ_INT(mx_cas_verify(st, hash[c], &reread, &err), MX_ESIGNATURE);
+		CHECK(reread);
+		CHECK(strstr(err.msg, "no longer have their content hash") != NULL);
+	}
+	long n = -1;
+	CHECK_EQ_INT(mx_cas_check(st, NULL, NULL, &n, &err), 0);
+	CHECK_EQ_INT(n, NCASE);
+	mx_store_close(st);
+}

@@ -148,3 +148,64 @@ MX_TEST(text_parse_numbers)
 	bool neg;
 	CHECK(mx_parse_dec("-00", 3, true, &neg, &u) && neg && u == 0);
 }
+
+/* issue 14 §4: mx_text_format lays out every conversion as printf does,
+ * in order (each argument read once), and escapes exactly the %s
+ * arguments: a newline in the format stays, one in an argument does not. */
+MX_TEST(text_format_matches_printf_but_escapes_strings)
+{
+	char want[512];
+	static const struct { const char *fmt; } plain[] = {
+		{ "%6lld|%-10s|%s" }, { "%d %u %x %X %o" }, { "%zu %zd %jd" }, { "%5.2f %g %e" },
+		{ "%c%c" }, { "%%literal%%" }, { "%*d|%-*s|%.*s" }, { "%hhd %hd %ld %lu" },
+	};
+	char *got;
+	snprintf(want, sizeof want, plain[0].fmt, 42LL, "actor", "what");
+	got = mx_text_format(plain[0].fmt, 42LL, "actor", "what");
+	CHECK_EQ_STR(got, want);
+	free(got);
+	snprintf(want, sizeof want, plain[1].fmt, -7, 7u, 255u, 255u, 8u);
+	got = mx_text_format(plain[1].fmt, -7, 7u, 255u, 255u, 8u);
+	CHECK_EQ_STR(got, want);
+	free(got);
+	snprintf(want, sizeof want, plain[2].fmt, (size_t)123, (ssize_t)-5, (intmax_t)-9);
+	got = mx_text_format(plain[2].fmt, (size_t)123, (ssize_t)-5, (intmax_t)-9);
+	CHECK_EQ_STR(got, want);
+	free(got);
+	snprintf(want, sizeof want, plain[3].fmt, 3.14159, 0.5, 1e10);
+	got = mx_text_format(plain[3].fmt, 3.14159, 0.5, 1e10);
+	CHECK_EQ_STR(got, want);
+	free(got);
+	snprintf(want, sizeof want, plain[4].fmt, 'a', 'b');
+	got = mx_text_format(plain[4].fmt, 'a', 'b');
+	CHECK_EQ_STR(got, want);
+	free(got);
+	got = mx_text_format("%%literal%%");
+	CHECK_EQ_STR(got, "%literal%");
+	free(got);
+	snprintf(want, sizeof want, plain[6].fmt, 5, 12, 4, "ab", 3, "abcdef");
+	got = mx_text_format(plain[6].fmt, 5, 12, 4, "ab", 3, "abcdef");
+	CHECK_EQ_STR(got, want);
+	free(got);
+	snprintf(want, sizeof want, plain[7].fmt, (signed char)-3, (short)-4, -5L, 6UL);
+	got = mx_text_format(plain[7].fmt, (signed char)-3, (short)-4, -5L, 6UL);
+	CHECK_EQ_STR(got, want);
+	free(got);
+
+	static const struct { const char *fmt, *arg, *want; } esc[] = {
+		{ "line: %s\n", "a\nFORGED line", "line: a\\nFORGED line\n" },
+		{ "[%s]", "\x1b[31mred", "[\\x1b[31mred]" },
+		{ "[%s]", "C1 \xc2\x9b" "2J", "[C1 \\u009b2J]" },
+		{ "[%s]", "bidi \xe2\x80\xae" "olleh", "[bidi \\u202eolleh]" },
+		{ "[%-6s]", "\t", "[\\t    ]" },
+		{ "[%6s]", "\r", "[    \\r]" },
+		{ "[%.3s]", "ab\ncd", "[ab\\n]" },
+		{ "[%s]", "non-BMP \xf0\x9f\x98\x80 ok", "[non-BMP \xf0\x9f\x98\x80 ok]" },
+		{ "[%s]", "back\\slash", "[back\\\\slash]" },
+	};
+	for (size_t i = 0; i < sizeof esc / sizeof esc[0]; i++) {
+		got = mx_text_format(esc[i].fmt, esc[i].arg);
+		CHECK_EQ_STR(got, esc[i].want);
+		free(got);
+	}
+}

@@ -136,11 +136,17 @@ MX_TEST(user_names)
 	uint8_t salt[16] = { 0 };
 	mx_err err = { 0 };
 	CHECK_EQ_INT(mx_device_add_user(&d, "ad\nmin", "pw", true, salt, &err), MX_EUSAGE);
-	CHECK(strstr(err.msg, "'ad\\nmin'") != NULL);     /* shown escaped */
-	CHECK(strchr(err.msg, '\n') == NULL);
+	/* the message carries the name as typed; every text output escapes it
+	 * once (mx_text_vformat), JSON escapes it its own way */
+	CHECK(strstr(err.msg, "'ad\nmin'") != NULL);
+	char *shown = mx_text_format("%s", err.msg);
+	CHECK(strstr(shown, "'ad\\nmin'") != NULL && strchr(shown, '\n') == NULL);
+	free(shown);
 	CHECK_EQ_INT(d.nusers, 0);
 	CHECK_EQ_INT(mx_device_add_user(&d, "admin", "pw", true, salt, &err), 0);
 	CHECK_EQ_INT(mx_auth_check(&d, "x\x1b[2Jy:pw", false, NULL, &err), MX_EDENIED);
-	CHECK(strstr(err.msg, "no user 'x\\x1b[2Jy'") != NULL);
-	CHECK(strchr(err.msg, 0x1b) == NULL);
+	CHECK(strstr(err.msg, "no user 'x\x1b[2Jy'") != NULL);
+	shown = mx_text_format("%s", err.msg);
+	CHECK(strstr(shown, "no user 'x\\x1b[2Jy'") != NULL && strchr(shown, 0x1b) == NULL);
+	free(shown);
 }
