@@ -26,7 +26,12 @@ LIB_SRC     = $(FORMATS_SRC) $(CORE_SRC) $(STORE_SRC) $(ENGINE_SRC)
 UNIT_SRC    = $(wildcard tests/unit/*.c)
 
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/obj/%.o)
-TOOLS_OBJ = $(TOOLS_SRC:%.c=$(B)/obj/%.o) $(DAEMON_SRC:%.c=$(B)/obj/%.o)
+# The System Settings page: every file under src/daemon/page/ becomes a C
+# table (tools/embed_page.py) linked into the binary: nothing is read or
+# downloaded at run time (src/daemon/page.h).
+PAGE_FILES = $(shell find src/daemon/page -type f ! -name '.*' 2>/dev/null)
+PAGE_OBJ  = $(B)/obj/gen/page_assets.o
+TOOLS_OBJ = $(TOOLS_SRC:%.c=$(B)/obj/%.o) $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(PAGE_OBJ)
 UNIT_OBJ  = $(UNIT_SRC:%.c=$(B)/obj/%.o)
 # the CLI's command code is linked into the unit tests too, without main()
 TOOLS_NOMAIN_OBJ = $(filter-out $(B)/obj/src/tools/main.o,$(TOOLS_OBJ))
@@ -48,6 +53,13 @@ $(B)/.deps-ok:
 	fi; touch $@
 
 $(B)/obj/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	@echo '  CC  $<'; $(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/gen/page_assets.c: tools/embed_page.py src/daemon/page $(PAGE_FILES)
+	@mkdir -p $(dir $@)
+	@echo '  GEN $@'; python3 tools/embed_page.py src/daemon/page $@
+$(PAGE_OBJ): $(B)/gen/page_assets.c | $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo '  CC  $<'; $(CC) $(CFLAGS_ALL) -c $< -o $@
 

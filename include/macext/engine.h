@@ -707,4 +707,21 @@ int mx_json_expiry(json_t **out, const mx_expiry *x, mx_err *err);
 /* {"error": {code, name, domain, subcode, where, message}} for a failure. */
 int mx_json_error(json_t **out, const mx_err *e, mx_err *err);
 
+/* ==== for the daemon (macext serve) ==== */
+
+/* One page of devices (mx_store_device_page) in one read transaction: at
+ * most limit with a name after after, q a substring of name or serial. */
+int mx_engine_device_page(mx_engine *e, const char *after, const char *q, int limit,
+    int (*fn)(const mx_device *, void *), void *arg, mx_err *err);
+
+/* The macOS 15 switch in General > Login Items & Extensions
+ * (mx_sx_toggle_plan): turns system extension id off (enable false:
+ * activated_disabled, through terminating_for_disable) or on again, asking
+ * an administrator (cred; MX_EDENIED and the refusal logged otherwise).
+ * Refused without a password where a NonRemovableFromUISystemExtensions (or
+ * NonRemovableSystemExtensions) entry covers it (OSSystemExtensionErrorDomain
+ * 10) and before macOS 15 (MX_ESTATE).  out (may be NULL) gets the record. */
+int mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cred,
+    mx_sx_rec *out, mx_err *err);
+
 #endif

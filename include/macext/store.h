@@ -72,6 +72,19 @@ int mx_store_device_count(mx_store *st, int64_t *out, mx_err *err);
 /* Calls fn for each device in name order; stops on non-zero. */
 int mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *arg,
     mx_err *err);
+/* At most limit devices with a name after after ("" or NULL: from the
+ * first), in name order; q (NULL or "": all) a case-insensitive substring
+ * of the name or serial.  A page reads its own rows only. */
+int mx_store_device_page(mx_store *st, const char *after, const char *q, int limit,
+    int (*fn)(const mx_device *, void *), void *arg, mx_err *err);
+/* PRAGMA data_version: changes when another connection committed. */
+int mx_store_data_version(mx_store *st, int64_t *out, mx_err *err);
+/* Events after after_id (at most max), oldest first, with the device's name
+ * (NULL once the device is deleted): the change feed of serve's SSE. */
+int mx_store_event_feed(mx_store *st, int64_t after_id, int max,
+    int (*fn)(int64_t id, const char *device, const char *what, void *), void *arg, mx_err *err);
+/* The newest event's id (0: none). */
+int mx_store_event_last(mx_store *st, int64_t *out, mx_err *err);
 
 /* ---- event log (append-only) ---- */
 int mx_store_event(mx_store *st, int64_t device_id, int64_t time, const char *actor,

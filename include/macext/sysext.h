@@ -104,6 +104,9 @@ enum mx_sx_event {
 	MX_SXE_REMOVED,           /* uninstalling -> uninstalled */
 	MX_SXE_REBOOT,            /* the Mac restarted */
 	MX_SXE_RESET,             /* systemextensionsctl reset / uninstall */
+	MX_SXE_DISABLE,           /* the macOS 15 toggle off: enabled -> terminating_for_disable */
+	MX_SXE_DISABLE_RUNNING,   /* ... whose process outlives it: terminating_for_disable_but_still_running */
+	MX_SXE_ENABLE,            /* the toggle on: activated_disabled -> activated_enabling */
 	MX_SXE_NEVENTS
 };
 const char *mx_sx_event_name(enum mx_sx_event e);
@@ -111,6 +114,26 @@ const char *mx_sx_event_name(enum mx_sx_event e);
  * transition table has no such row.  The reboot row keeps enabled records. */
 int mx_sx_transition(enum mx_sx_state from, enum mx_sx_event ev, enum mx_sx_state *out,
     mx_err *err);
+
+/* The macOS 15 switch of General > Login Items & Extensions (Extensions,
+ * "i" per category): an administrator turns an enabled system extension
+ * off (terminating_for_disable, then activated_disabled once its process
+ * stopped; a category whose process outlives the request stays
+ * terminating_for_disable_but_still_running until the next boot) and on
+ * again (activated_enabling, then activated_enabled).  What the switch does
+ * for a record in state from, of category (mx_sx_stop_deferred), on macOS
+ * os: out->ev[0..n) are the events to apply in order (n 0: the switch is
+ * already where it is asked to be).  Refused: before macOS 15 (MX_ESTATE:
+ * no such switch), when a NonRemovableFromUISystemExtensions entry (ui) or
+ * a NonRemovableSystemExtensions entry (nonremovable) covers the extension
+ * (OSSystemExtensionErrorDomain 10, forbidden by system policy; turning it
+ * on stays allowed), and in a state the switch does not show (MX_ESTATE). */
+typedef struct mx_sx_toggle {
+	int n;
+	enum mx_sx_event ev[2];
+} mx_sx_toggle;
+int mx_sx_toggle_plan(mx_sx_toggle *out, enum mx_sx_state from, const char *category,
+    bool enable, mx_version os, bool ui, bool nonremovable, mx_err *err);
 
 /* ---- the merged com.apple.system-extension-policy (§1.4) ---- */
 typedef struct mx_sxpolicy mx_sxpolicy;

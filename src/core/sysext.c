@@ -236,7 +236,8 @@ static const char *const event_names[MX_SXE_NEVENTS] = {
 	[MX_SXE_REPLACE] = "replace", [MX_SXE_DEACTIVATE] = "deactivate",
 	[MX_SXE_DEACTIVATE_RUNNING] = "deactivate-running", [MX_SXE_STOPPED] = "stopped",
 	[MX_SXE_DISCARD] = "discard", [MX_SXE_REMOVED] = "removed", [MX_SXE_REBOOT] = "reboot",
-	[MX_SXE_RESET] = "reset",
+	[MX_SXE_RESET] = "reset", [MX_SXE_DISABLE] = "disable",
+	[MX_SXE_DISABLE_RUNNING] = "disable-running", [MX_SXE_ENABLE] = "enable",
 };
 
 const char *
@@ -277,6 +278,12 @@ static const struct { enum mx_sx_state from; enum mx_sx_event ev; enum mx_sx_sta
 	{ MX_SX_TERMINATING_FOR_DISABLE, MX_SXE_STOPPED, MX_SX_DISABLED },
 	{ MX_SX_TERMINATING_FOR_DISABLE_RUNNING, MX_SXE_STOPPED, MX_SX_DISABLED },
 	{ MX_SX_UNINSTALLING, MX_SXE_REMOVED, MX_SX_UNINSTALLED },
+	/* (i) the macOS 15 switch in Login Items & Extensions */
+	{ MX_SX_ENABLED, MX_SXE_DISABLE, MX_SX_TERMINATING_FOR_DISABLE },
+	{ MX_SX_ENABLING, MX_SXE_DISABLE, MX_SX_TERMINATING_FOR_DISABLE },
+	{ MX_SX_ENABLED, MX_SXE_DISABLE_RUNNING, MX_SX_TERMINATING_FOR_DISABLE_RUNNING },
+	{ MX_SX_ENABLING, MX_SXE_DISABLE_RUNNING, MX_SX_TERMINATING_FOR_DISABLE_RUNNING },
+	{ MX_SX_DISABLED, MX_SXE_ENABLE, MX_SX_ENABLING },
 	/* (g) reboot: marked records go; approved ones start again */
 	{ MX_SX_TERMINATED_WAITING_UNINSTALL, MX_SXE_REBOOT, MX_SX_UNINSTALLING },
 	{ MX_SX_TERMINATING_FOR_UNINSTALL, MX_SXE_REBOOT, MX_SX_UNINSTALLING },
@@ -464,4 +471,52 @@ bool
 mx_sx_stop_deferred(const char *category)
 {
 	return category && strcmp(category, MX_SX_CAT_NETWORK) == 0;
+}
+
+/* ---- the macOS 15 switch ---- */
+
+int
+mx_sx_toggle_plan(mx_sx_toggle *out, enum mx_sx_state from, const char *category,
+    bool enable, mx_version os, bool ui, bool nonremovable, mx_err *err)
+{
+	out->n = 0;
+	if (os.major < 15)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "macOS %d.%d has no switch for system "
+		    "extensions (General > Login Items & Extensions is macOS 15 and later)", os.major,
+		    os.minor);
+	if (enable) {
+		switch (from) {
+		case MX_SX_ENABLED: case MX_SX_ENABLING:
+			return 0;
+		case MX_SX_DISABLED:
+			out->ev[out->n++] = MX_SXE_ENABLE;
+			out->ev[out->n++] = MX_SXE_STARTED;
+			return 0;
+		default:
+			break;
+		}
+	} else {
+		switch (from) {
+		case MX_SX_DISABLED: case MX_SX_TERMINATING_FOR_DISABLE:
+		case MX_SX_TERMINATING_FOR_DISABLE_RUNNING:
+			return 0;
+		case MX_SX_ENABLED: case MX_SX_ENABLING:
+			if (ui || nonremovable)
+				return mx_sx_fail(err, MX_SXERR_FORBIDDEN_BY_SYSTEM_POLICY, "a configuration "
+				    "profile's %s keeps this extension on: it cannot be turned off in System "
+				    "Settings", ui ? "NonRemovableFromUISystemExtensions" :
+				    "NonRemovableSystemExtensions");
+			if (mx_sx_stop_deferred(category)) {
+				out->ev[out->n++] = MX_SXE_DISABLE_RUNNING;
+			} else {
+				out->ev[out->n++] = MX_SXE_DISABLE;
+				out->ev[out->n++] = MX_SXE_STOPPED;
+			}
+			return 0;
+		default:
+			break;
+		}
+	}
+	return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "the switch is not shown for an extension in "
+	    "state %s", mx_sx_state_name(from));
 }

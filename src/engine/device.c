@@ -219,3 +219,20 @@ mx_engine_device_get(mx_engine *e, const char *name, mx_device *out, mx_err *err
 	*out = op->d;
 	return mx_op_commit(op, err);
 }
+
+int
+mx_engine_device_page(mx_engine *e, const char *after, const char *q, int limit,
+    int (*fn)(const mx_device *, void *), void *arg, mx_err *err)
+{
+	if (e->op)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "an operation is already open");
+	int rc = mx_store_begin_read(e->st, err);
+	if (rc)
+		return rc;
+	rc = mx_store_device_page(e->st, after, q, limit, fn, arg, err);
+	if (rc)
+		mx_store_rollback(e->st);
+	else
+		rc = mx_store_commit(e->st, err);
+	return rc;
+}

@@ -258,6 +258,67 @@ out:
 	return rc;
 }
 
+/* ---- System Settings (macOS 15): the extension's switch ---- */
+
+int
+mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cred,
+    mx_sx_rec *out, mx_err *err)
+{
+	mx_device *d = &op->d;
+	int rc;
+	if (d->env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d->name);
+	struct sx s;
+	if ((rc = sx_load(&s, op, err)))
+		return rc;
+	mx_sx_rec *r = sx_live_record(&s, id);
+	for (size_t i = 0; r == NULL && i < s.n; i++)
+		if (strcmp(s.recs[i].identifier, id) == 0 &&
+		    (s.recs[i].state == MX_SX_TERMINATING_FOR_DISABLE ||
+		    s.recs[i].state == MX_SX_TERMINATING_FOR_DISABLE_RUNNING))
+			r = &s.recs[i];
+	if (r == NULL) {
+		rc = MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no system extension %s on %s", id,
+		    d->name);
+		goto out;
+	}
+	/* the switch is greyed out under a profile: no password is asked */
+	mx_sx_toggle plan;
+	if ((rc = mx_sx_toggle_plan(&plan, r->state, r->category, enable, d->os,
+	    mx_sxpolicy_nonremovable_from_ui(s.pol, d->os, r->team_id, r->identifier),
+	    mx_sxpolicy_nonremovable(s.pol, d->os, mx_device_sip_enabled(d), r->team_id,
+	    r->identifier), err)))
+		goto out;
+	char what[400];
+	snprintf(what, sizeof what, "%s system extension %s", enable ? "enable" : "disable", id);
+	if (cred == NULL) {
+		rc = mx_sx_fail(err, MX_SXERR_AUTHORIZATION_REQUIRED, "System Settings asks for an "
+		    "administrator's name and password to turn %s %s (--as USER:PASSWORD)",
+		    enable ? "on" : "off", id);
+		goto out;
+	}
+	const mx_user *u;
+	if ((rc = mx_auth_check_memo(d, cred, true, eng_pw_memo(op->e), &u, err))) {
+		if (rc == MX_EDENIED)
+			rc = mx_op_refuse(op, "user", what, err);
+		goto out;
+	}
+	char actor[80], why[200];
+	snprintf(actor, sizeof actor, "user:%s", u->name);
+	snprintf(why, sizeof why, "Login Items & Extensions switch turned %s by administrator %s",
+	    enable ? "on" : "off", u->name);
+	for (int i = 0; i < plan.n && rc == 0; i++)
+		rc = sx_move(&s, r, plan.ev[i], why, err);
+	if (rc == 0 && plan.n)
+		rc = sx_event(&s, actor, why, err, "%s system extension %s: %s", enable ? "enabled" :
+		    "disabled", id, mx_sx_state_name(r->state));
+	if (rc == 0 && out)
+		*out = *r;
+out:
+	sx_free(&s);
+	return rc;
+}
+
 /* ---- the reactions ---- */
 
 int

@@ -499,3 +499,85 @@ mx_store_kv_get(mx_store *st, int64_t device_id, const char *key, char **value, 
 	sqlite3_reset(s);
 	return 0;
 }
+
+int
+mx_store_device_page(mx_store *st, const char *after, const char *q, int limit,
+    int (*fn)(const mx_device *, void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	/* name > after uses the UNIQUE index on name: a page costs its rows, not
+	 * the fleet's; q is a case-insensitive substring of the name or serial */
+	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices WHERE name > ?1"
+	    " AND (?2 IS NULL OR instr(lower(name), lower(?2)) > 0 OR instr(lower(serial), lower(?2)) > 0)"
+	    " ORDER BY name LIMIT ?3", -1, &s, NULL) != SQLITE_OK)
+		return st_fail(st, err, "list devices");
+	sqlite3_bind_text(s, 1, after ? after : "", -1, SQLITE_TRANSIENT);
+	if (q && *q)
+		sqlite3_bind_text(s, 2, q, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_int(s, 3, limit);
+	int rc = 0, step;
+	mx_device d;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = read_device(st, s, &d, err)) || (rc = load_users(st, &d, err)))
+			break;
+		if ((rc = fn(&d, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "list devices");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+mx_store_data_version(mx_store *st, int64_t *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "PRAGMA data_version", err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return st_fail(st, err, "data_version");
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+mx_store_event_feed(mx_store *st, int64_t after_id, int max,
+    int (*fn)(int64_t id, const char *device, const char *what, void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "SELECT e.id, d.name, e.what FROM events e"
+	    " LEFT JOIN devices d ON d.id = e.device_id WHERE e.id > ? ORDER BY e.id LIMIT ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, after_id);
+	sqlite3_bind_int(s, 2, max);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = fn(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2), arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "event feed");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+mx_store_event_last(mx_store *st, int64_t *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "SELECT coalesce(max(id), 0) FROM events", err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return st_fail(st, err, "last event");
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}

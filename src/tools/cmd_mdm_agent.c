@@ -117,6 +117,17 @@ agent_flags(int *argc, char **argv, struct agent_flags *f, mx_err *err)
 	return 0;
 }
 
+/* The agent's flags for a host of the agent (`macext serve --mdm`). */
+int
+cli_agent_options(int *argc, char **argv, mx_agent_options *out, mx_err *err)
+{
+	static struct agent_flags f;   /* the log callback's argument: lives as long as the agent */
+	int rc = agent_flags(argc, argv, &f, err);
+	if (rc == 0)
+		*out = f.o;
+	return rc;
+}
+
 enum until { UNTIL_ENROLLED, UNTIL_IDLE, UNTIL_FOREVER };
 
 /* Runs the agent over the state until the condition holds (or the

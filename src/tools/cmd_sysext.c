@@ -133,13 +133,41 @@ sysext_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+/* The macOS 15 switch in General > Login Items & Extensions:
+ * `sysext disable|enable EXT_ID --as USER:PASSWORD`. */
+static int
+sysext_toggle(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	bool enable = strcmp(argv[0], "enable") == 0;
+	const char *cred = arg_value(&argc, argv, "--as");
+	int rc = arg_check(argc, argv, 1, 1, enable ? "macext sysext enable EXT_ID --as USER:PASSWORD"
+	    : "macext sysext disable EXT_ID --as USER:PASSWORD", err);
+	mx_op *op;
+	if (rc || (rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+		return rc;
+	mx_sx_rec r;
+	if ((rc = cli_end(op, mx_op_sysext_set_enabled(op, argv[1], enable, cred, &r, err), err)))
+		return rc;
+	if (cli->quiet)
+		return 0;
+	if (cli->json) {
+		json_t *j;
+		return cli_json(cli, mx_json_sysext(&j, &r, err), &j);
+	}
+	cli_out(cli, "%s %s: %s\n", enable ? "enabled" : "disabled", argv[1],
+	    mx_sx_state_name(r.state));
+	return 0;
+}
+
 static const cli_verb sysext_verbs_v[] = {
 	{ "activate", sysext_activate, CLI_ACT },
 	{ "deactivate", sysext_deactivate, CLI_ACT },
 	{ "list", sysext_list, CLI_LIST },
+	{ "disable", sysext_toggle, CLI_ACT },
+	{ "enable", sysext_toggle, CLI_ACT },
 };
 const cli_verbs sysext_verbs = CLI_VERBS("sysext", sysext_verbs_v,
-    "macext sysext activate APP_ID EXT_ID [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | list [--json]");
+    "macext sysext activate APP_ID EXT_ID [--on-replace replace|cancel] | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | list [--json] | disable|enable EXT_ID --as USER:PASSWORD");
 
 int
 cmd_sysext(struct mx_cli *cli, int argc, char **argv, mx_err *err)

@@ -37,7 +37,7 @@ static const struct command commands[] = {
 	{ "mdm",      cmd_mdm,      &mdm_verbs,      0, "enroll|unenroll|install-profile|remove-profile|restart|command|agent|status" },
 	{ "profiles", cmd_profiles, &profiles_verbs, 0, "list|show|policy|validate  configuration profiles" },
 	{ "app",      cmd_app,      &app_verbs,      0, "install|delete  apps in /Applications" },
-	{ "sysext",   cmd_sysext,   &sysext_verbs,   0, "activate|deactivate|list  system extensions" },
+	{ "sysext",   cmd_sysext,   &sysext_verbs,   0, "activate|deactivate|list|disable|enable  system extensions" },
 	{ "kext",     cmd_kext,     &kext_verbs,     0, "install|list  kernel extensions" },
 	{ "pkg",      cmd_pkg,      &pkg_verbs,      0, "expand|install  flat installer packages (.pkg)" },
 	{ "alerts",   cmd_alerts,   NULL, CLI_LIST, "dialogs and notices the user sees now" },
@@ -47,6 +47,7 @@ static const struct command commands[] = {
 	{ "log",      cmd_log,      NULL, CLI_LIST, "the device's event log" },
 	{ "fleet",    cmd_fleet,    &fleet_verbs,    0, "create|apply|summary|enroll  many devices at once" },
 	{ "store",    cmd_store,    &store_verbs,    0, "check|digest  integrity and invariants of the state" },
+	{ "serve",    cmd_serve,    NULL, CLI_ACT,  "[--listen HOST:PORT] [--mdm]  the fleet as a daemon: JSON API, page, SSE" },
 	{ "help",     cmd_help,     &help_verbs_table, 0, "[verbs]  this text, or every verb and its JSON shape" },
 };
 

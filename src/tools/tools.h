@@ -145,6 +145,12 @@ int cmd_mdm_agent(struct mx_cli *, int, char **, mx_err *);
 int cmd_mdm_keys(struct mx_cli *, int, char **, mx_err *);
 int cmd_mdm_status(struct mx_cli *, int, char **, mx_err *);
 int cmd_fleet_enroll(struct mx_cli *, int, char **, mx_err *);
+/* Takes `mdm agent`'s flags (--poll, --connections, --apns-listen, ...) out
+ * of argv into *out (cmd_mdm_agent.c), for `macext serve --mdm`. */
+struct mx_agent_options;
+int cli_agent_options(int *argc, char **argv, struct mx_agent_options *out, mx_err *err);
+/* `macext serve` (cmd_serve.c) */
+int cmd_serve(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles(struct mx_cli *, int, char **, mx_err *);
 int cmd_profiles_validate(struct mx_cli *, int, char **, mx_err *);
 int cmd_app(struct mx_cli *, int, char **, mx_err *);

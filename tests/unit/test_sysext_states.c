@@ -267,3 +267,88 @@ MX_TEST(sysext_plan_table)
 			    mx_sx_plan_name(plan));
 	}
 }
+
+/* The macOS 15 switch (mx_sx_toggle_plan) and its rows in the table. */
+MX_TEST(sysext_toggle_plan)
+{
+	static const struct {
+		enum mx_sx_state from;
+		const char *cat;
+		bool enable;
+		int major;
+		bool ui, nonremovable;
+		int rc, subcode;             /* expected result; subcode: sysext domain */
+		int n;
+		enum mx_sx_event ev0, ev1;
+		int final;                   /* the state after the events, -1 none */
+	} rows[] = {
+		{ MX_SX_ENABLED, MX_SX_CAT_ES, false, 15, false, false, 0, 0, 2, MX_SXE_DISABLE,
+		  MX_SXE_STOPPED, MX_SX_DISABLED },
+		{ MX_SX_ENABLING, MX_SX_CAT_ES, false, 15, false, false, 0, 0, 2, MX_SXE_DISABLE,
+		  MX_SXE_STOPPED, MX_SX_DISABLED },
+		{ MX_SX_ENABLED, MX_SX_CAT_NETWORK, false, 15, false, false, 0, 0, 1,
+		  MX_SXE_DISABLE_RUNNING, 0, MX_SX_TERMINATING_FOR_DISABLE_RUNNING },
+		{ MX_SX_ENABLED, MX_SX_CAT_DRIVER, false, 26, false, false, 0, 0, 2, MX_SXE_DISABLE,
+		  MX_SXE_STOPPED, MX_SX_DISABLED },
+		{ MX_SX_DISABLED, MX_SX_CAT_ES, true, 15, false, false, 0, 0, 2, MX_SXE_ENABLE,
+		  MX_SXE_STARTED, MX_SX_ENABLED },
+		/* turning on stays allowed under a profile */
+		{ MX_SX_DISABLED, MX_SX_CAT_ES, true, 15, true, true, 0, 0, 2, MX_SXE_ENABLE,
+		  MX_SXE_STARTED, MX_SX_ENABLED },
+		/* already where asked: nothing */
+		{ MX_SX_DISABLED, MX_SX_CAT_ES, false, 15, false, false, 0, 0, 0, 0, 0, -1 },
+		{ MX_SX_TERMINATING_FOR_DISABLE_RUNNING, MX_SX_CAT_NETWORK, false, 15, false, false, 0,
+		  0, 0, 0, 0, -1 },
+		{ MX_SX_ENABLED, MX_SX_CAT_ES, true, 15, false, false, 0, 0, 0, 0, 0, -1 },
+		/* refused */
+		{ MX_SX_ENABLED, MX_SX_CAT_ES, false, 15, true, false, MX_EDENIED, 10, 0, 0, 0, -1 },
+		{ MX_SX_ENABLED, MX_SX_CAT_NETWORK, false, 15, false, true, MX_EDENIED, 10, 0, 0, 0, -1 },
+		{ MX_SX_ENABLED, MX_SX_CAT_ES, false, 14, false, false, MX_ESTATE, 0, 0, 0, 0, -1 },
+		{ MX_SX_DISABLED, MX_SX_CAT_ES, true, 13, false, false, MX_ESTATE, 0, 0, 0, 0, -1 },
+		{ MX_SX_WAITING_FOR_USER, MX_SX_CAT_ES, false, 15, false, false, MX_ESTATE, 0, 0, 0, 0, -1 },
+		{ MX_SX_WAITING_FOR_USER, MX_SX_CAT_ES, true, 15, false, false, MX_ESTATE, 0, 0, 0, 0, -1 },
+		{ MX_SX_TERMINATING_FOR_UNINSTALL, MX_SX_CAT_ES, true, 15, false, false, MX_ESTATE, 0, 0,
+		  0, 0, -1 },
+		{ MX_SX_TERMINATING_FOR_DISABLE_RUNNING, MX_SX_CAT_NETWORK, true, 15, false, false,
+		  MX_ESTATE, 0, 0, 0, 0, -1 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		mx_sx_toggle t;
+		mx_err err;
+		mx_err_clear(&err);
+		mx_version os = { rows[i].major, 1, 0 };
+		int rc = mx_sx_toggle_plan(&t, rows[i].from, rows[i].cat, rows[i].enable, os, rows[i].ui,
+		    rows[i].nonremovable, &err);
+		if (rc != rows[i].rc) {
+			mx_test_fail_at(__FILE__, __LINE__, "row %zu: rc %d, wanted %d (%s)", i, rc,
+			    rows[i].rc, err.msg);
+			continue;
+		}
+		if (rc) {
+			CHECK_EQ_INT(err.domain, rows[i].subcode ? MX_DOM_SYSEXT : MX_DOM_NONE);
+			CHECK_EQ_INT(err.subcode, rows[i].subcode);
+			if (rows[i].subcode)
+				CHECK(strstr(err.msg, rows[i].ui ? "NonRemovableFromUISystemExtensions" :
+				    "NonRemovableSystemExtensions") != NULL);
+			continue;
+		}
+		CHECK_EQ_INT(t.n, rows[i].n);
+		if (t.n > 0)
+			CHECK_EQ_INT(t.ev[0], rows[i].ev0);
+		if (t.n > 1)
+			CHECK_EQ_INT(t.ev[1], rows[i].ev1);
+		/* the events are rows of the transition table, ending where the row says */
+		enum mx_sx_state s = rows[i].from;
+		for (int k = 0; k < t.n; k++)
+			CHECK_EQ_INT(mx_sx_transition(s, t.ev[k], &s, NULL), 0);
+		if (rows[i].final >= 0)
+			CHECK_EQ_INT(s, rows[i].final);
+	}
+	/* a disabled extension survives a reboot disabled; one still running becomes disabled */
+	enum mx_sx_state to;
+	CHECK_EQ_INT(mx_sx_transition(MX_SX_TERMINATING_FOR_DISABLE_RUNNING, MX_SXE_REBOOT, &to,
+	    NULL), 0);
+	CHECK_EQ_INT(to, MX_SX_DISABLED);
+	CHECK(mx_sx_transition(MX_SX_WAITING_FOR_USER, MX_SXE_DISABLE, &to, NULL) == MX_ESTATE);
+	CHECK(mx_sx_transition(MX_SX_ENABLED, MX_SXE_ENABLE, &to, NULL) == MX_ESTATE);
+}

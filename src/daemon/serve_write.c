@@ -1,0 +1,517 @@
+/*
+ * serve_write.c — the API's changes.  Each parses and checks its request
+ * (JSON bodies member by member; profiles and MDM commands read and
+ * verified by the engine's imports before the write transaction opens),
+ * then runs one engine operation in one transaction on one device — the
+ * same operations, documents and errors as the CLI verb it names.  Admin
+ * actions carry {"user", "password"} (what --as carries); bodies that are
+ * not JSON carry them in X-Macext-Admin: USER:PASSWORD.  docs/api.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "daemon/serve_int.h"
+#include "macext/profile.h"
+
+static int
+end(mx_op *op, int rc, mx_err *err)
+{
+	if (rc) {
+		mx_op_abort(op);
+		return rc;
+	}
+	return mx_op_commit(op, err);
+}
+
+/* The JSON body (empty: {}) with only the members keys allows. */
+static int
+body(sreq *q, const char *const *keys, json_t **out, mx_err *err)
+{
+	int rc = serve_body_object(q->body, q->len, true, out, err);
+	if (rc == 0 && keys && (rc = serve_json_only(*out, keys, err))) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* The credentials of a JSON body, else of X-Macext-Admin. */
+static int
+cred_of(sreq *q, json_t *o, char *cred, size_t len, mx_err *err)
+{
+	int rc = o ? serve_body_cred(o, cred, len, err) : 0;
+	if (rc == 0 && cred[0] == '\0' && q->admin) {
+		if (strlen(q->admin) >= len || strchr(q->admin, ':') == NULL)
+			return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "X-Macext-Admin: expected"
+			    " USER:PASSWORD");
+		snprintf(cred, len, "%s", q->admin);
+	}
+	return rc;
+}
+
+/* Commits op and answers the device as it now is. */
+static int
+device_doc(mx_op *op, int rc, sresp *r, mx_err *err)
+{
+	mx_device d = *mx_op_device(op);
+	if ((rc = end(op, rc, err)))
+		return rc;
+	return mx_json_device(&r->json, &d, err);
+}
+
+/* ---- session ---- */
+
+static int
+wr_session(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "token", NULL };
+	json_t *o;
+	const char *tok;
+	int rc = serve_body_object(q->body, q->len, false, &o, err);
+	if (rc || (rc = serve_json_only(o, keys, err)) ||
+	    (rc = serve_json_str(o, "token", 128, &tok, err))) {
+		json_decref(o);
+		return rc;
+	}
+	bool ok = tok && strlen(tok) == 64 && CRYPTO_memcmp(tok, q->srv->token, 64) == 0;
+	json_decref(o);
+	if (!ok)
+		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "\"token\": not this daemon's token"
+		    " (STATE/serve.token)");
+	char id[65];
+	serve_session_new(q->srv, id);
+	snprintf(r->cookie, sizeof r->cookie, "macext_session=%s; HttpOnly; SameSite=Strict;"
+	    " Path=/", id);
+	r->status = 204;
+	return 0;
+}
+
+static int
+wr_session_delete(sreq *q, sresp *r, mx_err *err)
+{
+	if (q->session)
+		serve_session_drop(q->srv, q->session);
+	snprintf(r->cookie, sizeof r->cookie, "macext_session=; HttpOnly; SameSite=Strict; Path=/;"
+	    " Max-Age=0");
+	r->status = 204;
+	return 0;
+}
+
+/* ---- devices ---- */
+
+static int
+wr_device_create(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "name", "arch", "macos", "sip", "serial", "users", NULL };
+	json_t *o;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	const char *name, *arch, *os, *sip, *serial;
+	mx_device_spec spec = { .arch = MX_ARCH_ARM64, .os = { 15, 1, 0 }, .why = "serve: device create" };
+	mx_user_spec users[MX_MAX_USERS];
+	json_t *ua = json_object_get(o, "users");
+	if ((rc = serve_json_str(o, "name", 63, &name, err)) ||
+	    (rc = serve_json_str(o, "arch", 16, &arch, err)) ||
+	    (rc = serve_json_str(o, "macos", 16, &os, err)) ||
+	    (rc = serve_json_str(o, "sip", 3, &sip, err)) ||
+	    (rc = serve_json_str(o, "serial", 32, &serial, err)))
+		goto out;
+	if (name == NULL) {
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"name\": required");
+		goto out;
+	}
+	spec.name = name;
+	spec.serial = serial;
+	if ((rc = mx_engine_device_spec_check(&spec, err)) ||
+	    (arch && (rc = mx_arch_parse(&spec.arch, arch, err))) ||
+	    (os && (rc = mx_version_parse(&spec.os, os, err))))
+		goto out;
+	if (spec.arch == MX_ARCH_ARM64 && spec.os.major < 11) {
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"macos\": %s does not run on Apple silicon"
+		    " (11.0 or later)", os);
+		goto out;
+	}
+	if (sip && strcmp(sip, "on") && strcmp(sip, "off")) {
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"sip\": expected \"on\" or \"off\"");
+		goto out;
+	}
+	spec.sip_off = sip && strcmp(sip, "off") == 0;
+	if (ua) {
+		if (!json_is_array(ua) || json_array_size(ua) > MX_MAX_USERS) {
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\": expected an array of at"
+			    " most %d {name, password, admin}", MX_MAX_USERS);
+			goto out;
+		}
+		static const char *const ukeys[] = { "name", "password", "admin", NULL };
+		for (size_t i = 0; i < json_array_size(ua); i++) {
+			json_t *u = json_array_get(ua, i);
+			const char *un, *pw;
+			bool admin = false;
+			if (!json_is_object(u)) {
+				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\"[%zu]: expected an object", i);
+				goto out;
+			}
+			if ((rc = serve_json_only(u, ukeys, err)) ||
+			    (rc = serve_json_str(u, "name", 63, &un, err)) ||
+			    (rc = serve_json_str(u, "password", 255, &pw, err)) ||
+			    (rc = serve_json_bool(u, "admin", &admin, NULL, err)))
+				goto out;
+			if (un == NULL || *un == '\0' || strchr(un, ':') || pw == NULL) {
+				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\"[%zu]: a name (no ':') and"
+				    " a password", i);
+				goto out;
+			}
+			users[i] = (mx_user_spec){ un, pw, NULL, admin };
+		}
+		spec.nusers = (int)json_array_size(ua);
+		spec.users = users;
+	}
+	mx_device d;
+	if ((rc = mx_engine_device_spec_check(&spec, err)) ||
+	    (rc = mx_engine_device_create(q->e, &spec, &d, err)))
+		goto out;
+	r->status = 201;
+	snprintf(r->location, sizeof r->location, "/api/v1/devices/%s", d.name);
+	rc = mx_json_device(&r->json, &d, err);
+out:
+	json_decref(o);
+	return rc;
+}
+
+static int
+wr_device_delete(sreq *q, sresp *r, mx_err *err)
+{
+	mx_device d;
+	int rc = mx_engine_device_delete(q->e, q->dev, &d, err);
+	if (rc)
+		return rc;
+	serve_sse_note(q->srv, d.name, "device deleted");
+	r->json = json_pack("{s:s, s:b}", "name", d.name, "deleted", 1);
+	return 0;
+}
+
+/* ---- profiles ---- */
+
+static int
+wr_profile_install(sreq *q, sresp *r, mx_err *err)
+{
+	char via[16] = "", cred[330] = "";
+	int f = serve_query_get(q->query, "via", via, sizeof via, err);
+	if (f < 0)
+		return -f;
+	bool mdm = f && strcmp(via, "mdm") == 0;
+	if (f && !mdm && strcmp(via, "manual") != 0)
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "?via: expected manual or mdm");
+	int rc = cred_of(q, NULL, cred, sizeof cred, err);
+	if (rc)
+		return rc;
+	if (q->len == 0)
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be a .mobileconfig");
+	/* parsed, CMS-checked and its envelope checked before the transaction */
+	mx_profile_import p;
+	mx_engine_import_profile(q->e, q->body, q->len, "request body", &p);
+	mx_op *op;
+	mx_profile_row row;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0) {
+		if (!mdm)
+			rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile install", NULL, err);
+		if (rc == 0)
+			rc = mx_op_profile_install(op, &p, mdm ? MX_VIA_MDM : MX_VIA_MANUAL, &row, err);
+		rc = end(op, rc, err);
+	}
+	mx_profile_import_free(&p);
+	if (rc)
+		return rc;
+	r->status = 201;
+	return mx_json_profile(&r->json, &row, NULL, err);
+}
+
+static int
+wr_profile_remove(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "user", "password", "via", NULL };
+	json_t *o;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	char cred[330];
+	const char *via;
+	if ((rc = cred_of(q, o, cred, sizeof cred, err)) ||
+	    (rc = serve_json_str(o, "via", 8, &via, err))) {
+		json_decref(o);
+		return rc;
+	}
+	bool mdm = via && strcmp(via, "mdm") == 0;
+	if (via && !mdm && strcmp(via, "manual") != 0) {
+		json_decref(o);
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"via\": expected manual or mdm");
+	}
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	if (!mdm)
+		rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile removal", NULL, err);
+	if (rc == 0)
+		rc = mx_op_profile_remove(op, q->m->param[1], mdm ? MX_VIA_MDM : MX_VIA_MANUAL, err);
+	if ((rc = end(op, rc, err)))
+		return rc;
+	r->json = json_pack("{s:s, s:b}", "identifier", q->m->param[1], "removed", 1);
+	return 0;
+}
+
+/* ---- approvals ---- */
+
+static const char *const cred_keys[] = { "user", "password", NULL };
+
+/* The admin credentials of the body: required. */
+static int
+admin_body(sreq *q, char *cred, size_t len, mx_err *err)
+{
+	json_t *o;
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	rc = cred_of(q, o, cred, len, err);
+	json_decref(o);
+	if (rc == 0 && cred[0] == '\0')
+		rc = MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "an administrator's \"user\" and"
+		    " \"password\" are required");
+	return rc;
+}
+
+static int
+wr_sysext_approve(sreq *q, sresp *r, mx_err *err)
+{
+	char cred[330];
+	mx_op *op;
+	int rc = admin_body(q, cred, sizeof cred, err);
+	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	mx_sx_rec rec;
+	if ((rc = end(op, mx_op_sysext_approve(op, q->m->param[1], cred, &rec, err), err)))
+		return rc;
+	return mx_json_sysext(&r->json, &rec, err);
+}
+
+static int
+wr_kext_approve(sreq *q, sresp *r, mx_err *err)
+{
+	char cred[330];
+	mx_op *op;
+	int rc = admin_body(q, cred, sizeof cred, err);
+	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	mx_kext_approve_result res;
+	if ((rc = end(op, mx_op_kext_approve(op, q->m->param[1], cred, &res, err), err)))
+		return rc;
+	json_t *k;
+	if ((rc = mx_json_kext(&k, &res.kext, err)))
+		return rc;
+	r->json = json_pack("{s:o, s:s, s:i, s:b}", "kext", k, "allowed_by", res.user, "approved",
+	    res.napproved, "restart_required", res.kext.state == MX_KEXT_AWAITING_RESTART);
+	return r->json ? 0 : MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the user name is not UTF-8");
+}
+
+/* ---- power and security ---- */
+
+static int
+wr_restart(sreq *q, sresp *r, mx_err *err)
+{
+	json_t *o;
+	char cred[330];
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	rc = cred_of(q, o, cred, sizeof cred, err);
+	json_decref(o);
+	mx_op *op;
+	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	return device_doc(op, mx_op_restart(op, cred[0] ? cred : NULL, err), r, err);
+}
+
+static int
+wr_power_on(sreq *q, sresp *r, mx_err *err)
+{
+	json_t *o;
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	if (mx_op_device(op)->env != MX_ENV_OFF)
+		rc = MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not shut down", q->dev);
+	else
+		rc = mx_op_restart(op, NULL, err);
+	return device_doc(op, rc, r, err);
+}
+
+static int
+wr_shutdown(sreq *q, sresp *r, mx_err *err)
+{
+	json_t *o;
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	return device_doc(op, mx_op_shutdown(op, err), r, err);
+}
+
+static int
+wr_recovery(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "via", NULL };
+	json_t *o;
+	const char *via;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	if ((rc = serve_json_str(o, "via", 16, &via, err))) {
+		json_decref(o);
+		return rc;
+	}
+	enum mx_recovery_entry entry;
+	if (via && strcmp(via, "power-button") == 0) {
+		entry = MX_RECOVERY_POWER_BUTTON;
+	} else if (via && strcmp(via, "software") == 0) {
+		entry = MX_RECOVERY_SOFTWARE;
+	} else {
+		json_decref(o);
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"via\": expected \"power-button\" (press"
+		    " and hold the power button at start-up) or \"software\"");
+	}
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	return device_doc(op, mx_op_recovery(op, entry, err), r, err);
+}
+
+static int
+wr_security(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "policy", "allow_kexts", "allow_mdm_kexts", "user",
+		"password", NULL };
+	json_t *o;
+	const char *pol;
+	bool kuser = false, kremote = false;
+	char cred[330];
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	if ((rc = serve_json_str(o, "policy", 16, &pol, err)) ||
+	    (rc = serve_json_bool(o, "allow_kexts", &kuser, NULL, err)) ||
+	    (rc = serve_json_bool(o, "allow_mdm_kexts", &kremote, NULL, err)) ||
+	    (rc = cred_of(q, o, cred, sizeof cred, err))) {
+		json_decref(o);
+		return rc;
+	}
+	enum mx_secpolicy level;
+	if (pol == NULL)
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"policy\": full, reduced or permissive");
+	else if ((rc = mx_secpolicy_parse(&level, pol, err)) == 0 && level == MX_SEC_FULL &&
+	    (kuser || kremote))
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "the kernel extension options belong to"
+		    " Reduced Security (or Permissive), not Full");
+	json_decref(o);
+	if (rc)
+		return rc;
+	mx_op *op;
+	mx_security_info si;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	if ((rc = mx_op_ssu_set(op, level, kuser, kremote, cred[0] ? cred : NULL, err)) == 0)
+		rc = mx_op_security_info(op, &si, err);
+	if ((rc = end(op, rc, err)))
+		return rc;
+	return mx_json_security_info(&r->json, &si, err);
+}
+
+/* ---- MDM ---- */
+
+static int
+wr_mdm_command(sreq *q, sresp *r, mx_err *err)
+{
+	mx_mdm_request req;
+	if (q->len == 0)
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an MDM command plist");
+	int rc = mx_engine_mdm_request(q->e, q->body, q->len, "request body", &req, err);
+	if (rc)
+		return rc;
+	mx_op *op;
+	plist_t resp = NULL;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = end(op, mx_op_mdm_command(op, &req, &resp, err), err);
+	mx_mdm_request_free(&req);
+	if (rc) {
+		plist_free(resp);
+		return rc;
+	}
+	char *xml = NULL;
+	uint32_t xl = 0;
+	plist_to_xml(resp, &xml, &xl);
+	plist_free(resp);
+	r->raw = xml;
+	r->rawlen = xl;
+	r->ctype = "application/xml";
+	return 0;
+}
+
+/* The macOS 15 switch: {"enabled": BOOL, "user", "password"}. */
+static int
+wr_sysext_enabled(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "enabled", "user", "password", NULL };
+	json_t *o;
+	bool on = false, present = false;
+	char cred[330];
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	if ((rc = serve_json_bool(o, "enabled", &on, &present, err)) == 0 &&
+	    (rc = cred_of(q, o, cred, sizeof cred, err)) == 0 && !present)
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"enabled\": required (true or false)");
+	json_decref(o);
+	mx_op *op;
+	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	mx_sx_rec rec;
+	if ((rc = end(op, mx_op_sysext_set_enabled(op, q->m->param[1], on, cred[0] ? cred : NULL,
+	    &rec, err), err)))
+		return rc;
+	return mx_json_sysext(&r->json, &rec, err);
+}
+
+int serve_upload_kext(sreq *q, sresp *r, mx_err *err);
+int serve_upload_app(sreq *q, sresp *r, mx_err *err);
+
+int
+serve_write_handler(enum serve_route_id id, serve_handler *out)
+{
+	static const struct { enum serve_route_id id; serve_handler h; } t[] = {
+		{ R_SESSION_POST, wr_session }, { R_SESSION_DELETE, wr_session_delete },
+		{ R_DEVICES_POST, wr_device_create }, { R_DEVICE_DELETE, wr_device_delete },
+		{ R_PROFILES_POST, wr_profile_install }, { R_PROFILE_DELETE, wr_profile_remove },
+		{ R_SYSEXT_APPROVE, wr_sysext_approve }, { R_SYSEXT_ENABLED, wr_sysext_enabled },
+		{ R_KEXT_APPROVE, wr_kext_approve }, { R_KEXTS_POST, serve_upload_kext },
+		{ R_APPS_POST, serve_upload_app }, { R_SECURITY_POST, wr_security },
+		{ R_RESTART, wr_restart }, { R_SHUTDOWN, wr_shutdown }, { R_POWER_ON, wr_power_on },
+		{ R_RECOVERY, wr_recovery }, { R_MDM_COMMAND, wr_mdm_command },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].id == id) {
+			*out = t[i].h;
+			return 1;
+		}
+	return 0;
+}
