@@ -169,7 +169,7 @@ class Scenario {
 	async shot(page, what) {
 		this.nshot++;
 		const f = path.join(SHOTS, `${this.name}-${String(this.nshot).padStart(2, '0')}-${what}.png`);
-		await page.waitForTimeout(260);    // let a sheet's animation end
+		await page.waitForTimeout(400);    // let a sheet's animation end
 		await page.screenshot({ path: f });
 		return f;
 	}

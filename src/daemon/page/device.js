@@ -45,11 +45,11 @@ export class DeviceView {
 
 	async fetchAll() {
 		const g = (p) => api.get(`${this.base}${p}`);
-		const [device, kexts, sysexts, alerts, security, profiles] = await Promise.all([
+		const [device, kexts, sysexts, alerts, security, profiles, policy] = await Promise.all([
 			g(''), g('/kexts').catch(() => []), g('/sysexts').catch(() => []), g('/alerts').catch(() => []),
-			g('/security').catch(() => null), g('/profiles').catch(() => [])]);
-		Object.assign(this, { device, kexts: kexts || [], sysexts: sysexts || [], alerts: alerts || [], security, profiles: profiles || [] });
-		const sig = JSON.stringify([device, kexts, sysexts, alerts, security, profiles]);
+			g('/security').catch(() => null), g('/profiles').catch(() => []), g('/profiles/policy').catch(() => null)]);
+		Object.assign(this, { device, kexts: kexts || [], sysexts: sysexts || [], alerts: alerts || [], security, profiles: profiles || [], policy });
+		const sig = JSON.stringify([device, kexts, sysexts, alerts, security, profiles, policy]);
 		const changed = sig !== this.sig;
 		this.sig = sig;
 		return changed;
@@ -128,8 +128,8 @@ export class DeviceView {
 				}
 			} }).then(async (r) => {
 			if (!refusal) return r;
-			await message(opts.refused || 'The change was refused.', refusal.message);
 			this.render();
+			await message(opts.refused || 'The change was refused.', refusal.message);
 			return null;
 		});
 	}

@@ -65,26 +65,48 @@ function terminated(v) {
 		stateBadge(SYSEXT_STATE, x.state))));
 }
 
+// The profile key that keeps an extension on in System Settings, if one does.
+function nonRemovable(v, x) {
+	const sx = (v.policy && v.policy.system_extensions) || {};
+	for (const key of ['NonRemovableFromUISystemExtensions', 'NonRemovableSystemExtensions']) {
+		const ids = sx[key] && sx[key][x.team_id];
+		if (Array.isArray(ids) && ids.includes(x.bundle_id)) return key;
+	}
+	return null;
+}
+
 function sysextRow(v, x, v15) {
 	const title = sysextTitle(x);
+	const locked = nonRemovable(v, x);
 	const main = h('span', { class: 'row-main' }, h('strong', {}, title),
-		h('small', {}, `${x.bundle_id} · ${x.team_id} · ${x.version || x.bundle_version || ''}`));
+		h('small', {}, `${x.bundle_id} · ${x.team_id} · ${x.version || x.bundle_version || ''}`),
+		locked ? h('small', { class: 'managed' }, glyph('lock', 'inline-glyph'), 'Kept on by your organisation’s profile') : null);
 	const kids = [main, stateBadge(SYSEXT_STATE, x.state)];
 	if (v15) {
 		const on = x.state === 'activated_enabled' || x.state === 'activated_enabling';
 		const canToggle = ['activated_enabled', 'activated_disabled', 'activated_waiting_for_user'].includes(x.state);
 		const sw = toggle({ checked: on, label: `${title} (${x.bundle_id})`, disabled: !canToggle,
-			onchange: (want) => setEnabled(v, x, want) });
+			onchange: (want) => setEnabled(v, x, want, locked) });
 		sw.dataset.key = `sx:${x.bundle_id}`;
 		kids.push(sw);
 	}
 	return row(...kids);
 }
 
-async function setEnabled(v, x, want) {
+async function setEnabled(v, x, want, locked) {
 	const title = sysextTitle(x);
 	const approve = x.state === 'activated_waiting_for_user' && want;
 	const path = `/sysexts/${enc(x.bundle_id)}/${approve ? 'approve' : 'enabled'}`;
+	// a profile keeps it on: the daemon refuses without a password, so none is asked
+	if (locked && !want) {
+		try { await v.act('POST', path, { enabled: false }); } catch (e) {
+			v.render();
+			await message(`“${title}” cannot be disabled.`, e.message);
+			return;
+		}
+		v.render();
+		return;
+	}
 	await v.admin(`${want ? 'enable' : 'disable'} the extension “${title}”`, 'POST', path, approve ? {} : { enabled: want },
 		{ app: 'Login Items & Extensions', refused: `“${title}” cannot be ${want ? 'enabled' : 'disabled'}.` });
 	v.render();   // the switch shows the state the Mac is in, whatever happened
