@@ -7,7 +7,7 @@ PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchi
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd \
-           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl
+           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl wrk
 B       ?= build
 SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -122,6 +122,11 @@ cli: deps
 	@$(MAKE) --no-print-directory B=build build/crash
 	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
 
+# `make api T=events` (tests/api/events.py), on the sanitized build
+api: deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
+	@B=build-check TESTS="$(if $(T),/$(T).py)" sh tests/run.sh api
+
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
 	@B=build-check UPDATE=1 sh tests/run.sh cli
@@ -157,6 +162,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check unit cli check-update run bench fuzz stress clean mdmserver
+.PHONY: all deps links check unit cli api check-update run bench fuzz stress clean mdmserver
 mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

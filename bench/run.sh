@@ -226,6 +226,9 @@ row "start-up: macext device show" "$res" "< 5 ms" "$(ok "$ms" 5 "<=")" "hyperfi
 # ---- 7. the MDM agent against the conformance MDM server (bench/mdm.sh) ----
 . "$ROOT/bench/mdm.sh"
 
+# ---- 8. macext serve under wrk, beside the CLI (bench/serve.sh) ----
+. "$ROOT/bench/serve.sh"
+
 echo
 echo "macext benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh — runs every test and prints the totals line "N passed, N failed".
 #   unit tests (build-check/unit), CLI scenarios (tests/cli/*.sh),
+#   API tests (tests/api/*.py: each starts its own `macext serve`),
 #   fuzz corpus + crash replay (build-check/fuzz-replay-*).
 # `sh tests/run.sh cli` runs only the CLI scenarios; TESTS=pattern filters.
 B=${B:-build-check}
@@ -16,6 +17,10 @@ fi
 if [ "$what" = all ] || [ "$what" = cli ]; then
 	ls tests/cli/*.sh | grep -v '/lib.sh$' | grep -- "${TESTS:-}" |
 	    xargs -P "$jobs" -I{} sh -c 'sh {} > {}.log.$$ 2>&1 || echo "FAIL $(basename {} .sh).script (exit $?)" >> {}.log.$$; cat {}.log.$$; rm -f {}.log.$$' >>"$log" 2>&1
+fi
+if [ "$what" = all ] || [ "$what" = api ]; then
+	ls tests/api/*.py | grep -v '/lib.py$' | grep -- "${TESTS:-}" |
+	    xargs -P "$jobs" -I{} sh -c 'python3 {} > {}.log.$$ 2>&1 || echo "FAIL $(basename {} .py).script (exit $?)" >> {}.log.$$; cat {}.log.$$; rm -f {}.log.$$' >>"$log" 2>&1
 fi
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
 	for t in ${FUZZ:-}; do

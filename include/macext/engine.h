@@ -724,4 +724,14 @@ int mx_engine_device_page(mx_engine *e, const char *after, const char *q, int li
 int mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cred,
     mx_sx_rec *out, mx_err *err);
 
+/* Records an MDM enrolment for the agent (engine/mdm_enrol.c): the device
+ * (running macOS, not enrolled, without a live enrolment record: MX_ESTATE /
+ * MX_EEXIST otherwise) gets a pending record naming the profile's bytes
+ * (stored as a blob), prof (read by mx_enroll_profile_read) says the
+ * server; why is the event's reason.  The agent enrols it over the wire. */
+struct mx_enroll_profile;
+int mx_op_mdm_enrol_record(mx_op *op, const struct mx_enroll_profile *prof,
+    const uint8_t *bytes, size_t len, enum mx_enroll method, bool approved, bool insecure,
+    const char *why, mx_err *err);
+
 #endif

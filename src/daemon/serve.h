@@ -16,8 +16,9 @@
 typedef struct mx_serve_options {
 	const char *state_dir;
 	const char *listen;          /* "127.0.0.1:8460"; port 0 picks one (see ready_file) */
-	int threads;                 /* worker threads (0: 2 per core, at least 4) */
+	int threads;                 /* worker threads (0: one per core, at least 2) */
 	int max_streams;             /* SSE streams at once (64) */
+	double keepalive;            /* seconds between SSE keep-alive comments (15) */
 	int max_connections;         /* (4096) */
 	bool mdm;                    /* host the MDM agent */
 	mx_agent_options agent;

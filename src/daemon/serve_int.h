@@ -25,6 +25,7 @@ typedef struct serve_srv {
 	char dir[PATH_MAX];
 	char token[65];              /* STATE/serve.token */
 	pthread_mutex_t lock;        /* sessions */
+	pthread_mutex_t wlock;       /* one mutating request at a time in this process */
 	struct { char id[65]; long long used; } sess[SERVE_SESSIONS];
 	char hosts[6][96];           /* Host header values that are this daemon */
 	int nhosts;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/serve_int.h"
+#include "macext/store_mdm.h"
 #include "macext/text.h"
 
 /* Commits a read op when rc is 0, else aborts it; returns rc. */
@@ -29,6 +30,18 @@ rd_fleet(sreq *q, sresp *r, mx_err *err)
 	return mx_engine_fleet_summary(q->e, NULL, 0, &r->json, err);
 }
 
+struct mdm_counts { int64_t n[6]; };
+
+static int
+mdm_count(const mx_mdm_enrollment *e, const char *name, void *arg)
+{
+	struct mdm_counts *c = arg;
+	if ((unsigned)e->state < 5)
+		c->n[e->state]++;
+	c->n[5]++;
+	return 0;
+}
+
 static int
 rd_mdm(sreq *q, sresp *r, mx_err *err)
 {
@@ -37,8 +50,21 @@ rd_mdm(sreq *q, sresp *r, mx_err *err)
 		json_object_set_new(r->json, "running", json_true());
 		return 0;
 	}
-	r->json = json_pack("{s:b, s:i, s:i, s:i, s:i}", "running", 0, "enrolled", 0, "idle", 0,
-	    "pending", 0, "failing", 0);
+	/* no agent in this daemon: what the enrolment records say */
+	struct mdm_counts c = { 0 };
+	mx_store *st = mx_engine_store(q->e);
+	int rc = mx_store_begin_read(st, err);
+	if (rc)
+		return rc;
+	rc = mx_store_mdm_each(st, mdm_count, &c, err);
+	mx_store_rollback(st);
+	if (rc)
+		return rc;
+	r->json = json_pack("{s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:I}", "running", 0,
+	    "devices", (json_int_t)c.n[5], "enrolling", (json_int_t)(c.n[MX_MDM_PENDING] +
+	    c.n[MX_MDM_IDENTITY]), "enrolled", (json_int_t)c.n[MX_MDM_ENROLLED], "idle", 0,
+	    "pending", 0, "failing", (json_int_t)0, "failed", (json_int_t)c.n[MX_MDM_FAILED],
+	    "checked_out", (json_int_t)c.n[MX_MDM_CHECKED_OUT]);
 	return 0;
 }
 

@@ -59,6 +59,12 @@ const serve_route serve_routes[R_NROUTES] = {
 	  "recovery {\"via\": \"power-button\"|\"software\"}" },
 	{ R_MDM_COMMAND, "POST", D "/mdm", SR_MUTATES, SR_BODY_PLIST, "plist",
 	  "mdm command (body: the command plist; answer: the response plist)" },
+	{ R_SYSEXT_ACTIVATE, "POST", D "/sysexts/{id}/activate", SR_MUTATES, SR_BODY_JSON, "json",
+	  "sysext activate: the app in /Applications asks for its extension {\"app\"}" },
+	{ R_KEXT_LOAD, "POST", D "/kexts/{id}/load", SR_MUTATES, SR_BODY_JSON, "json",
+	  "kmutil load -b ID (the states reached are kept; KMErrorDomain problem when it did not load)" },
+	{ R_MDM_ENROLL, "POST", D "/mdm/enroll", SR_MUTATES, SR_BODY_PLIST, "mobileconfig",
+	  "mdm enroll --profile (body: the enrolment profile; ?method=&user_approved=&insecure=)" },
 };
 #undef D
 

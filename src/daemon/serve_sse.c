@@ -6,14 +6,17 @@
  * it moved, it reads the events committed since (the change feed,
  * mx_store_event_feed) into a ring of the last SSE_RING changes and wakes
  * the streams.  A stream is a suspended libmicrohttpd connection: it costs
- * no thread while it waits, and gets a keep-alive comment every 15 s.
+ * no thread while it waits, and gets a keep-alive comment every 15 s (--keepalive).
  * The number of streams is bounded (--max-streams); a stream that falls
  * more than SSE_RING changes behind gets `event: overflow` and carries on.
+ * A reconnecting EventSource's Last-Event-ID resumes it where it was.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -21,7 +24,6 @@
 #include "macext/text.h"
 
 #define SSE_RING 1024
-#define SSE_KEEPALIVE_MS 15000
 #define SSE_POLL_NS 50000000L
 
 struct sse_ev {
@@ -55,6 +57,9 @@ struct serve_sse {
 	mx_engine *e;
 	int64_t last_event, data_version;
 	uint64_t agent_gen;
+	long long keepalive_ms;
+	int64_t rescanned_version;
+	long long rescanned_ms;
 };
 
 static long long
@@ -151,7 +156,7 @@ fill(struct stream *st)
 		}
 		st->next++;
 	}
-	if (st->len == 0 && mono_ms() - st->last_ms >= SSE_KEEPALIVE_MS)
+	if (st->len == 0 && mono_ms() - st->last_ms >= h->keepalive_ms)
 		st->len = (size_t)snprintf(st->buf, sizeof st->buf, ": keep-alive\n\n");
 }
 
@@ -217,6 +222,13 @@ serve_sse_response(serve_srv *s, struct MHD_Connection *c, const char *device, m
 	st->c = c;
 	snprintf(st->device, sizeof st->device, "%s", device ? device : "");
 	st->next = h->head;
+	/* EventSource reconnecting: resume after the last change it saw, if the
+	 * ring still holds what came since (a daemon restarted numbers anew) */
+	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	int64_t lid;
+	if (last && mx_parse_i64(last, 0, INT64_MAX, &lid) && (uint64_t)lid < h->head &&
+	    (uint64_t)lid + 1 + SSE_RING >= h->head)
+		st->next = (uint64_t)lid + 1;
 	st->last_ms = 0;             /* the first read sends a comment at once: headers go out */
 	st->nxt = h->streams;
 	if (h->streams)
@@ -241,7 +253,27 @@ feed_one(int64_t id, const char *device, const char *what, void *arg)
 	return 0;
 }
 
-/* Wakes every waiting stream that has something due (h->mu held). */
+/* Has the client of a waiting stream gone?  A suspended connection is not
+ * polled by libmicrohttpd, so its slot would otherwise stay taken until a
+ * keep-alive write fails. */
+static bool
+client_gone(struct stream *st)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->c,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return false;
+	struct pollfd p = { .fd = ci->connect_fd, .events = POLLIN | POLLRDHUP };
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	char c;
+	return recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Wakes every waiting stream that has something due (h->mu held); one
+ * whose client has gone is woken to end. */
 static void
 wake(struct serve_sse *h, bool all)
 {
@@ -249,7 +281,9 @@ wake(struct serve_sse *h, bool all)
 	for (struct stream *st = h->streams; st; st = st->nxt) {
 		if (!st->suspended)
 			continue;
-		if (all || st->next < h->head || now - st->last_ms >= SSE_KEEPALIVE_MS) {
+		if (!all && client_gone(st))
+			st->ended = true;
+		if (all || st->ended || st->next < h->head || now - st->last_ms >= h->keepalive_ms) {
 			st->suspended = false;
 			MHD_resume_connection(st->c);
 		}
@@ -287,6 +321,13 @@ poller(void *arg)
 			if (h->head == before)
 				change(h, NULL, "state changed", 0);
 		}
+		/* enrolments recorded by a CLI or the API reach the hosted agent */
+		if (h->srv->agent && h->data_version != h->rescanned_version &&
+		    mono_ms() - h->rescanned_ms >= 2000) {
+			h->rescanned_version = h->data_version;
+			h->rescanned_ms = mono_ms();
+			mx_agent_rescan(h->srv->agent);
+		}
 		if (h->srv->agent) {
 			mx_agent_status as;
 			mx_agent_status_get(h->srv->agent, &as);
@@ -307,6 +348,7 @@ serve_sse_start(serve_srv *s, mx_err *err)
 	struct serve_sse *h = mx_xcalloc(1, sizeof *h);
 	h->srv = s;
 	h->head = 1;
+	h->keepalive_ms = s->o->keepalive > 0 ? (long long)(s->o->keepalive * 1000) : 15000;
 	pthread_mutex_init(&h->mu, NULL);
 	int rc = mx_engine_open(&h->e, s->dir, NULL, err);
 	if (rc == 0)

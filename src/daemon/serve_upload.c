@@ -3,9 +3,9 @@
  * whatever libarchive reads).  The archive is capped (the route's body
  * cap, then SERVE_UNPACK_MAX bytes and SERVE_UNPACK_ENTRIES entries
  * unpacked), unpacked into a fresh directory of the daemon's own under
- * $TMPDIR with libarchive's secure-extraction flags (no "..", no absolute
- * paths, no writing through symlinks; regular files, directories and
- * symlinks only), and must hold exactly one top-level bundle.  That bundle
+ * $TMPDIR (no "..", no absolute paths, no writing through symlinks — our
+ * checks and libarchive's secure-extraction flags; regular files,
+ * directories and symlinks only), and must hold exactly one top-level bundle.  That bundle
  * is imported through the engine's imports (copied into the content store
  * and verified from the stored copy, as `kext install` / `app install`
  * do); the temporary directory is removed whatever happens.  The caller
@@ -51,9 +51,10 @@ static int
 unpack(struct archive *a, const char *dir, mx_err *err)
 {
 	struct archive *w = archive_write_disk_new();
+	/* entries are placed under dir by their (checked) relative names: the
+	 * written path is absolute, so libarchive's NOABSOLUTEPATHS check is ours */
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-	    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
+	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
 	struct archive_entry *en;
 	uint64_t total = 0;
 	long n = 0;

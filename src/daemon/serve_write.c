@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "daemon/serve_int.h"
+#include "macext/enroll.h"
 #include "macext/profile.h"
 
 static int
@@ -61,6 +62,8 @@ device_doc(mx_op *op, int rc, sresp *r, mx_err *err)
 		return rc;
 	return mx_json_device(&r->json, &d, err);
 }
+
+static const char *const cred_keys[] = { "user", "password", NULL };
 
 /* ---- session ---- */
 
@@ -265,8 +268,6 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 }
 
 /* ---- approvals ---- */
-
-static const char *const cred_keys[] = { "user", "password", NULL };
 
 /* The admin credentials of the body: required. */
 static int
@@ -492,6 +493,117 @@ wr_sysext_enabled(sreq *q, sresp *r, mx_err *err)
 	return mx_json_sysext(&r->json, &rec, err);
 }
 
+/* OSSystemExtensionRequest.activationRequest by the app {"app": BUNDLE_ID}
+ * in /Applications; "on_replace": "replace" (default) or "cancel". */
+static int
+wr_sysext_activate(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "app", "on_replace", NULL };
+	json_t *o;
+	const char *app_id, *onr;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	if ((rc = serve_json_str(o, "app", 255, &app_id, err)) == 0 &&
+	    (rc = serve_json_str(o, "on_replace", 8, &onr, err)) == 0) {
+		if (app_id == NULL || !serve_valid_ident(app_id))
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"app\": the bundle identifier of an"
+			    " app in /Applications");
+		else if (onr && strcmp(onr, "replace") && strcmp(onr, "cancel"))
+			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"on_replace\": replace or cancel");
+	}
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	char app_s[256];
+	snprintf(app_s, sizeof app_s, "%s", app_id);
+	bool replace = !onr || strcmp(onr, "cancel") != 0;
+	json_decref(o);
+	mx_sx_app_ref app = { .bundle_id = app_s };
+	mx_sx_request *req;
+	if ((rc = mx_engine_sysext_prepare(q->e, q->dev, &app, q->m->param[1], &req, err))) {
+		mx_sx_request_free(req);
+		return rc;
+	}
+	mx_op *op;
+	mx_sx_result res;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = end(op, mx_op_sysext_activate(op, req, replace, &res, err), err);
+	mx_expiry expired = *mx_sx_request_expiry(req);
+	mx_sx_request_free(req);
+	if (rc)
+		return rc;
+	json_t *ex;
+	if ((rc = mx_json_sysext_result(&r->json, &res, true, err)) == 0 &&
+	    (rc = mx_json_expiry(&ex, &expired, err)) == 0)
+		json_object_set_new(r->json, "expired_certificates", ex);
+	return rc;
+}
+
+/* kmutil load -b ID: what each attempt reached is kept (committed) even
+ * when the kext needs approval or a restart; then the KMErrorDomain
+ * problem, or the kext as loaded. */
+static int
+wr_kext_load(sreq *q, sresp *r, mx_err *err)
+{
+	json_t *o;
+	int rc = body(q, cred_keys, &o, err);
+	if (rc)
+		return rc;
+	json_decref(o);
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+		return rc;
+	static __thread mx_kext_load_report rep;   /* 80 KiB: not on a worker's stack */
+	const char *names[1] = { q->m->param[1] };
+	mx_device d = *mx_op_device(op);
+	if ((rc = end(op, mx_op_kext_load(op, names, 1, &rep, err), err)))
+		return rc;
+	if ((rc = mx_kext_load_error(&rep, &d, err)))
+		return rc;
+	return mx_json_kext(&r->json, &rep.item[0].kext, err);
+}
+
+/* `mdm enroll --profile`: the body is the enrolment profile; the agent
+ * (serve --mdm, or `macext mdm agent`) enrols the Mac over the wire. */
+static int
+wr_mdm_enroll(sreq *q, sresp *r, mx_err *err)
+{
+	char method_s[16] = "", approved_s[8] = "", insecure_s[8] = "";
+	int f;
+	if ((f = serve_query_get(q->query, "method", method_s, sizeof method_s, err)) < 0 ||
+	    (f = serve_query_get(q->query, "user_approved", approved_s, sizeof approved_s, err)) < 0 ||
+	    (f = serve_query_get(q->query, "insecure", insecure_s, sizeof insecure_s, err)) < 0)
+		return -f;
+	enum mx_enroll method = MX_ENROLL_DEVICE;
+	if (method_s[0] && (mx_enroll_parse(&method, method_s, err) || method == MX_ENROLL_NONE))
+		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "?method: device, automated or user");
+	bool approved = strcmp(approved_s, "1") == 0 || strcmp(approved_s, "true") == 0;
+	bool insecure = strcmp(insecure_s, "1") == 0 || strcmp(insecure_s, "true") == 0;
+	if (q->len == 0)
+		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an enrolment profile");
+	mx_enroll_profile prof;
+	int rc = mx_enroll_profile_read(&prof, q->body, q->len, "request body",
+	    insecure ? MX_ENROLL_ALLOW_HTTP : 0, err);
+	if (rc)
+		return rc;
+	mx_op *op;
+	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = end(op, mx_op_mdm_enrol_record(op, &prof, q->body, q->len, method, approved, insecure,
+		    "serve: mdm enroll", err), err);
+	if (rc == 0) {
+		r->status = 202;
+		r->json = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b}", "device", q->dev, "state",
+		    "pending", "method", mx_enroll_name(method), "server_url", prof.server_url,
+		    "user_approved", approved || method != MX_ENROLL_DEVICE, "insecure", insecure);
+		if (q->srv->agent)
+			mx_agent_rescan(q->srv->agent);
+	}
+	mx_enroll_profile_free(&prof);
+	return rc;
+}
+
 int serve_upload_kext(sreq *q, sresp *r, mx_err *err);
 int serve_upload_app(sreq *q, sresp *r, mx_err *err);
 
@@ -507,6 +619,8 @@ serve_write_handler(enum serve_route_id id, serve_handler *out)
 		{ R_APPS_POST, serve_upload_app }, { R_SECURITY_POST, wr_security },
 		{ R_RESTART, wr_restart }, { R_SHUTDOWN, wr_shutdown }, { R_POWER_ON, wr_power_on },
 		{ R_RECOVERY, wr_recovery }, { R_MDM_COMMAND, wr_mdm_command },
+		{ R_SYSEXT_ACTIVATE, wr_sysext_activate }, { R_KEXT_LOAD, wr_kext_load },
+		{ R_MDM_ENROLL, wr_mdm_enroll },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].id == id) {

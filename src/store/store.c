@@ -511,6 +511,8 @@ mx_store_begin_read(mx_store *st, mx_err *err)
 	return rc;
 }
 
+static void reset_cached(mx_store *st);
+
 int
 mx_store_commit(mx_store *st, mx_err *err)
 {
@@ -526,7 +528,24 @@ mx_store_commit(mx_store *st, mx_err *err)
 	}
 	st->in_tx = 0;
 	st->read_tx = 0;
+	reset_cached(st);
 	return 0;
+}
+
+/* Resets the cached statements still on a row.  A statement stepped to
+ * its one row and never reset holds the read snapshot of the transaction
+ * that ran it past COMMIT or ROLLBACK; a long-lived connection (serve's
+ * workers, the agent) would then fail its next BEGIN IMMEDIATE with
+ * SQLITE_BUSY_SNAPSHOT as soon as another connection commits.  Not inside
+ * a batch, whose loops may still be stepping a statement. */
+static void
+reset_cached(mx_store *st)
+{
+	if (st->batch)
+		return;
+	for (int i = 0; i < ST_CACHE; i++)
+		if (st->cache[i].stmt && sqlite3_stmt_busy(st->cache[i].stmt))
+			sqlite3_reset(st->cache[i].stmt);
 }
 
 void
@@ -536,6 +555,7 @@ mx_store_rollback(mx_store *st)
 	if (st->in_tx)
 		sqlite3_exec(st->db, st->batch ? "ROLLBACK TO cmd; RELEASE cmd" : "ROLLBACK", NULL,
 		    NULL, NULL);
+	reset_cached(st);
 	st->in_tx = 0;
 	st->read_tx = 0;
 }

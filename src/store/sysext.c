@@ -163,9 +163,13 @@ mx_store_sysext_settings_get(mx_store *st, int64_t device_id, bool *developer_mo
 		if (boot_uuid)
 			st_text(s, 1, boot_uuid, 40);
 	} else if (step != SQLITE_DONE) {
-		return st_fail(st, err, "load system extension settings");
+		rc = st_fail(st, err, "load system extension settings");
 	}
-	return 0;
+	/* a statement left on its row keeps a read snapshot open past the
+	 * transaction: the connection's next BEGIN IMMEDIATE then fails with
+	 * SQLITE_BUSY_SNAPSHOT once another process has committed */
+	sqlite3_reset(s);
+	return rc;
 }
 
 int

@@ -202,52 +202,13 @@ struct enrol_req {
 	bool approved, insecure;
 };
 
-/* The enrolment record for the op's device (profile bytes in the blob store). */
+/* The enrolment record for the op's device (engine/mdm_enrol.c). */
 static int
 record(struct mx_cli *cli, mx_op *op, const struct enrol_req *r, mx_err *err)
 {
-	const mx_device *d = mx_op_device(op);
-	mx_store *st = mx_engine_store(cli->eng);
-	if (d->env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS: it cannot enrol",
-		    d->name);
-	if (d->enroll != MX_ENROLL_NONE)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is already enrolled (%s): unenroll first",
-		    d->name, mx_enroll_name(d->enroll));
-	mx_mdm_enrollment *e = mx_xcalloc(1, sizeof *e);
-	mx_err e2;
-	if (mx_store_mdm_get(st, d->id, e, &e2) == 0 && e->state != MX_MDM_CHECKED_OUT &&
-	    e->state != MX_MDM_FAILED) {
-		enum mx_mdm_state was = e->state;
-		free(e);
-		return MX_FAIL(err, MX_EEXIST, MX_NO_OFFSET, "%s already has an MDM enrolment (%s)",
-		    d->name, mx_mdm_state_name(was));
-	}
-	memset(e, 0, sizeof *e);
-	char hash[65];
-	int rc = mx_store_blob_put(st, r->bytes, r->len, hash, err);
-	if (rc == 0)
-		rc = mx_store_mdm_cmd_clear(st, d->id, err);
-	if (rc == 0) {
-		e->device_id = d->id;
-		snprintf(e->profile, sizeof e->profile, "%s", hash);
-		e->method = r->method;
-		e->user_approved = r->approved || r->method != MX_ENROLL_DEVICE;
-		e->insecure = r->insecure;
-		e->state = MX_MDM_PENDING;
-		e->access_rights = r->prof.access_rights;
-		e->capabilities = r->prof.capabilities |
-		    (r->prof.prompt_bootstrap_auth ? MX_MDM_CAP_PROMPT_BOOTSTRAP : 0);
-		e->updated_at = mx_op_now(op);
-		rc = mx_store_mdm_put(st, e, err);
-	}
-	free(e);
-	char what[1200];
-	snprintf(what, sizeof what, "MDM enrolment with %s requested (%s)", r->prof.server_url,
-	    mx_enroll_name(r->method));
-	if (rc == 0)
-		rc = mx_op_event(op, "mdm", what, "mdm enroll --profile", err);
-	return rc;
+	(void)cli;
+	return mx_op_mdm_enrol_record(op, &r->prof, r->bytes, r->len, r->method, r->approved,
+	    r->insecure, "mdm enroll --profile", err);
 }
 
 static int

@@ -13,7 +13,7 @@
 #include "tools.h"
 
 #define SERVE_USAGE "macext serve [--listen HOST:PORT] [--threads N] [--max-streams N]" \
-	" [--ready-file FILE] [--debug] [--mdm [mdm agent flags]]"
+	" [--keepalive S] [--ready-file FILE] [--verbose] [--mdm [mdm agent flags]]"
 
 static int
 count(const char *flag, const char *v, int lo, int hi, int *out, mx_err *err)
@@ -35,6 +35,7 @@ cmd_serve(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	const char *threads = arg_value(&argc, argv, "--threads");
 	const char *streams = arg_value(&argc, argv, "--max-streams");
 	const char *conns = arg_value(&argc, argv, "--max-connections");
+	const char *ka = arg_value(&argc, argv, "--keepalive");
 	o.ready_file = arg_value(&argc, argv, "--ready-file");
 	o.mdm = arg_flag(&argc, argv, "--mdm");
 	o.debug = cli->debug || arg_flag(&argc, argv, "--verbose");
@@ -45,6 +46,12 @@ cmd_serve(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	    (streams && (rc = count("--max-streams", streams, 1, 10000, &o.max_streams, err))) ||
 	    (conns && (rc = count("--max-connections", conns, 16, 100000, &o.max_connections, err))))
 		return rc;
+	if (ka) {
+		int64_t secs;
+		if (!mx_parse_i64(ka, 1, 3600, &secs))
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--keepalive: seconds from 1 to 3600");
+		o.keepalive = (double)secs;
+	}
 	o.listen = listen ? listen : "127.0.0.1:8460";
 	o.state_dir = cli->state_dir;
 	return mx_serve_run(&o, err);
