@@ -17,7 +17,6 @@
 //   await t.done()                               stops browser and server, prints the leftovers
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,13 +36,6 @@ async function chromiumApi() {
 	return playwright.chromium;
 }
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-	});
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function start(name) {
@@ -106,23 +98,24 @@ class Scenario {
 	file(rel, text) { const p = path.join(this.tmp, rel); fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, text); return p; }
 
 	// ---- the daemon ----
+	// port 0: the daemon picks a free port and says which in --ready-file
 	async serve() {
-		const port = await freePort();
-		this.url = `http://127.0.0.1:${port}`;
-		this.server = process.env.PAGE_DEV_SERVER /*DEVHACK*/ ? spawn('node', [process.env.PAGE_DEV_SERVER, String(port), this.state], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] }) :
-			spawn(MX, ['serve', '--listen', `127.0.0.1:${port}`, '--state', this.state], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const ready = path.join(this.tmp, 'ready.json');
+		this.server = spawn(MX, ['serve', '--listen', '127.0.0.1:0', '--ready-file', ready, '--state', this.state], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
 		const grab = (d) => { this.serverLog = (this.serverLog + d).slice(-20000); };
 		this.server.stdout.on('data', grab); this.server.stderr.on('data', grab);
-		const exited = new Promise((r) => this.server.once('exit', (code, sig) => r(`exit ${code ?? sig}`)));
-		const deadline = Date.now() + 20000;
+		let gone = null;
+		this.server.once('exit', (code, sig) => { gone = `exit ${code ?? sig}`; });
+		const deadline = Date.now() + 30000;
 		for (;;) {
-			const r = await Promise.race([exited, fetch(`${this.url}/`).then((x) => x.status, () => 0), sleep(3000).then(() => 0)]);
-			if (typeof r === 'string') throw new Error(`macext serve stopped (${r}):\n${this.serverLog}`);
-			if (r === 200) break;
-			if (Date.now() > deadline) throw new Error(`macext serve did not answer on ${this.url}:\n${this.serverLog}`);
-			await sleep(100);
+			if (gone) throw new Error(`macext serve stopped (${gone}):\n${this.serverLog}`);
+			let doc = null;
+			try { doc = JSON.parse(fs.readFileSync(ready, 'utf8')); } catch { /* not yet */ }
+			if (doc && doc.port) { this.url = `http://127.0.0.1:${doc.port}`; break; }
+			if (Date.now() > deadline) throw new Error(`macext serve wrote no ${ready}:\n${this.serverLog}`);
+			await sleep(50);
 		}
-		this.token = process.env.PAGE_DEV_SERVER /*DEVHACK*/ ? 'devtoken' : fs.readFileSync(path.join(this.state, 'serve.token'), 'utf8').trim();
+		this.token = fs.readFileSync(path.join(this.state, 'serve.token'), 'utf8').trim();
 		return this.url;
 	}
 

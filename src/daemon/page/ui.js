@@ -59,7 +59,7 @@ export const tile = (name, color) => h('span', { class: `tile tile-${color}` }, 
 // buttons: [{label, value, primary, destructive, cancel}]; Enter presses the
 // primary button, Escape the cancel one.  submit(value, form) may throw: the
 // message shows in the sheet, which stays open (wrong password, refusal).
-export function sheet({ icon = null, title, text = '', body = [], buttons, submit = null, label = null, wide = false }) {
+export function sheet({ icon = null, title, text = '', body = [], buttons, submit = null, label = null, wide = false, focus = null }) {
 	const opener = document.activeElement;
 	return new Promise((resolve) => {
 		const err = h('p', { class: 'sheet-error', role: 'alert', hidden: true });
@@ -119,7 +119,7 @@ export function sheet({ icon = null, title, text = '', body = [], buttons, submi
 		document.body.append(dlg);
 		dlg.showModal();
 		const first = form.querySelector('input:not([type=hidden]):not([disabled]), select, textarea');
-		(first || btns.find((_, i) => buttons[i].primary) || btns[0]).focus();
+		(focus || first || btns.find((_, i) => buttons[i].primary) || btns[0]).focus();
 	});
 }
 
@@ -147,12 +147,12 @@ export function adminAuth({ app = 'System Settings', what, users = [], act, butt
 		body: [h('div', { class: 'fields' }, field('User Name', user), field('Password', pass))],
 		buttons: [{ label: 'Cancel', cancel: true }, { label: button, primary: true }],
 		label: `${app}: administrator authentication`,
+		focus: admin.name ? pass : user,
 		submit: async () => {
 			if (!user.value) throw new Error('Enter an administrator’s name.');
 			return { value: await act(user.value, pass.value) };
 		},
 	});
-	if (admin.name) setTimeout(() => { if (pass.isConnected) pass.focus(); }, 0);
 	return p.then((r) => (r ? r.value ?? true : null));
 }
 
