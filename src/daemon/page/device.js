@@ -100,6 +100,9 @@ export class DeviceView {
 		const [envText] = ENVIRONMENT[d.environment] || [d.environment];
 		this.nav.menubar(`${d.name} — ${envText}`);
 		document.getElementById('app-name').textContent = d.environment === 'recovery' ? 'macOS Recovery' : 'System Settings';
+		// what a toast said about the last start is stale after a new one
+		if (this.lastEnv && this.lastEnv !== d.environment) clear(document.getElementById('toasts'));
+		this.lastEnv = d.environment;
 		document.body.dataset.env = d.environment;
 		clear(this.root);
 		if (d.environment === 'off') renderOff(this.root, this);

@@ -69,10 +69,17 @@ export class FleetView {
 		clear(this.summary).append(
 			card(s.devices ?? 0, s.devices === 1 ? 'Mac' : 'Macs', 'blue'),
 			card(need.admin, 'need an administrator', need.admin ? 'orange' : 'gray'),
-			card(need.restart + (s.restart_pending?.yes || 0) - 0, 'need a restart', need.restart ? 'blue' : 'gray'),
+			card(Math.max(need.restart, s.restart_pending?.yes || 0), 'need a restart', need.restart || s.restart_pending?.yes ? 'blue' : 'gray'),
 			card(need.recovery, 'need recoveryOS', need.recovery ? 'purple' : 'gray'),
 			card((env.off || 0) + (env.recovery || 0), 'shut down or in recoveryOS', 'gray'));
 		this.total = s.devices;
+		this.showStatus();
+	}
+
+	showStatus() {
+		const r = this.range;
+		if (!r) return;
+		this.status.textContent = r.n ? `Macs ${r.first}–${r.last}${!this.q && this.total !== undefined ? ` of ${this.total}` : ''}` : '';
 	}
 
 	async loadPage() {
@@ -87,8 +94,8 @@ export class FleetView {
 			this.tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, this.q ? `No Mac matches “${this.q}”.` : 'No Macs yet. Create one with macext device create, or POST /api/v1/devices.')));
 		}
 		for (const d of page.items) this.addRow(d);
-		const first = this.page * PAGE + 1, last = this.page * PAGE + page.items.length;
-		this.status.textContent = page.items.length ? `Macs ${first}–${last}${this.q ? '' : this.total !== undefined ? ` of ${this.total}` : ''}` : '';
+		this.range = { first: this.page * PAGE + 1, last: this.page * PAGE + page.items.length, n: page.items.length };
+		this.showStatus();
 		this.prev.disabled = this.page === 0;
 		this.nextBtn.disabled = !this.next;
 		this.details(page.items.map((d) => d.name));
@@ -125,12 +132,12 @@ export class FleetView {
 		if (!x) who = h('span', { class: 'muted' }, '…');
 		else {
 			const acts = actions(d, x.alerts);
-			who = acts.length ? h('span', { class: 'badges' }, acts.map((a) => { const [w, tone] = WHO[a.who]; return badge(`${w}: ${a.text}`, tone); }))
+			who = acts.length ? h('span', { class: 'badges' }, acts.map((a) => badge(a.text, WHO[a.who][1])))
 				: h('span', { class: 'muted' }, 'No one');
 		}
 		clear(r.tr).append(
 			h('th', { scope: 'row' }, h('a', { href: this.nav.macHash(d.name), class: 'mac-link' }, h('span', { class: 'mac-icon' }, glyph('laptop')), d.name)),
-			h('td', {}, chipName(d)),
+			h('td', { class: 'nowrap' }, chipName(d)),
 			h('td', {}, d.os),
 			h('td', {}, badge(envText, envTone)),
 			h('td', {}, states(x ? x.kexts : [], KEXT_STATE)),

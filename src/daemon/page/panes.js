@@ -153,8 +153,7 @@ function privacy(root, v) {
 			const forbidden = k.state === 'rejected_by_policy';
 			const btn = h('button', { type: 'button', class: 'btn', disabled: forbidden, dataset: { key: `allow:${k.bundle_id}` },
 				'aria-label': `Allow system software from developer ${who}`,
-				onclick: () => v.admin('modify your Security & Privacy settings', 'POST', `/kexts/${enc(k.bundle_id)}/approve`, {}, { app: 'Privacy & Security' })
-					.then((r) => { if (r) toast(`Allowed ${k.bundle_id}. Restart to load it.`); }) }, 'Allow');
+				onclick: () => v.admin('modify your Security & Privacy settings', 'POST', `/kexts/${enc(k.bundle_id)}/approve`, {}, { app: 'Privacy & Security' }) }, 'Allow');
 			rows.push(row(h('span', { class: 'row-main' }, h('span', { class: 'blocked-text' }, `System software from developer “${who}” was blocked from loading.`),
 				forbidden ? h('small', {}, 'Your organisation’s policy does not allow approving this extension.') : h('small', {}, k.bundle_id)), btn));
 		} else if (k.state === 'blocked_by_security_policy') {

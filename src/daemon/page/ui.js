@@ -169,7 +169,7 @@ export function badge(text, tone = 'gray') { return h('span', { class: `badge ba
 export function toast(text, tone = 'info') {
 	const t = h('div', { class: `toast toast-${tone}` }, text);
 	document.getElementById('toasts').append(t);
-	setTimeout(() => { t.classList.add('gone'); setTimeout(() => t.remove(), 400); }, 4200);
+	setTimeout(() => { t.classList.add('gone'); setTimeout(() => t.remove(), 400); }, 3500);
 }
 
 // A grouped box of rows, as System Settings draws its forms.
