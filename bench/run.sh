@@ -98,6 +98,9 @@ on=$(python3 -c "import json; print(json.load(open('$W/apply-sx.json'))['sysext_
 rate=$(awk -v s="$secs" 'BEGIN { printf "%.0f", 10000 / s }')
 row "fleet system extension rollout, 10000 devices (device-flows/s)" "$rate/s ($secs s, $on activated_enabled)" "-" "-" "macext fleet create --count 10000 --mix '$MIX' && macext fleet apply bench/sysext-rollout.steps"
 
+# ---- 2b. preflight ÷ fleet apply (bench/preflight.sh) ----
+. "$ROOT/bench/preflight.sh"
+
 # ---- 3. code-signature verification ÷ sha256sum, ~100 MB signed binary ----
 "$MX" forge kext "$W/Big.kext" --bundle-id com.example.big --team FLEETTEAM1 --ca "$W/ca" \
     --arch x86_64 --extra-code 100000000 >/dev/null || exit 1

@@ -684,6 +684,19 @@ void mx_fleet_sel_free(mx_fleet_sel *s);
 int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
     mx_err *err);
 
+/* The signature of a stored bundle (a path in the content store, from
+ * mx_cas_path) as operations verify it for a trust anchor (a content hash,
+ * "" or NULL for none), with the verdicts they remember: asking first costs
+ * a later activation of the same bytes nothing.  *si is the caller's
+ * (mx_siginfo_free). */
+void mx_engine_stored_signature(mx_engine *e, const char *stored_path, const char *anchor_hash,
+    mx_siginfo *si);
+
+/* The user action an alert asks for, as the summary's user_actions counts
+ * it ("allow in System Settings (administrator approval)", "restart the
+ * Mac", ...); buf (len bytes) holds an "other: KIND (TITLE)" answer. */
+const char *mx_alert_user_action(const mx_alert *a, char *buf, size_t len);
+
 /* ==== JSON: one serializer per object (engine/json.c) ====
  * The DESIGN.md contract, shared by every --json and the HTTP API.  Each
  * fills *out (the caller's, json_decref) or fails with MX_EFORMAT naming the

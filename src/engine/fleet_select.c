@@ -286,6 +286,26 @@ mx_fleet_sel_free(mx_fleet_sel *s)
 	" THEN 'administrator authentication to remove'" \
 	" ELSE 'other: ' || kind || ' (' || title || ')' END"
 
+/* ACTION_SQL for one alert, in C (preflight's person steps): the same
+ * cases in the same order.  buf holds the "other: ..." text. */
+const char *
+mx_alert_user_action(const mx_alert *a, char *buf, size_t len)
+{
+	if (strcasestr(a->kind, "restart"))
+		return "restart the Mac";
+	if (strcasestr(a->text, "Recovery") || strcasestr(a->text, "recoveryOS") ||
+	    strcasestr(a->text, "power button"))
+		return "restart into recoveryOS (hold the power button), lower security, restart";
+	if (strcasestr(a->text, "policy does not allow"))
+		return "none possible: policy forbids approval";
+	if (strcasestr(a->kind, "blocked") || strcasestr(a->kind, "approv"))
+		return "allow in System Settings (administrator approval)";
+	if (strcasestr(a->kind, "uninstall") || strcasestr(a->kind, "deactivat"))
+		return "administrator authentication to remove";
+	snprintf(buf, len, "other: %s (%s)", a->kind, a->title);
+	return buf;
+}
+
 static int
 count_into(const char *value, int64_t devices, void *arg)
 {

@@ -77,3 +77,11 @@ mx_expiry_line(const mx_expiry *x, int i, char *buf, size_t len)
 	    x->e[i].cert.subject, x->e[i].bundle, when,
 	    x->e[i].cert.at_signing_time ? "the signing time" : "now");
 }
+
+void
+mx_engine_stored_signature(mx_engine *e, const char *stored_path, const char *anchor_hash,
+    mx_siginfo *si)
+{
+	memset(si, 0, sizeof *si);
+	eng_verify(e, si, stored_path, anchor_hash ? anchor_hash : "", false);
+}

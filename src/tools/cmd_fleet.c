@@ -25,7 +25,6 @@
 	" [--admin USER:PASSWORD]... [--user USER:PASSWORD]... [--trust-anchor CERT.pem]" \
 	" [--batch N]"
 #define SUMMARY_USAGE "macext fleet summary [--devices FILTER] [--json]"
-#define MAX_MIX 32
 #define MAX_COUNT 10000000L
 
 /* ---- progress on a terminal (stderr) ---- */
@@ -70,19 +69,8 @@ fleet_progress_show(struct fleet_progress *p, long done, long total, bool final)
 
 /* ---- fleet create ---- */
 
-struct mix {
-	enum mx_arch arch;
-	mx_version os;
-	enum mx_enroll enroll;
-	bool user_approved;          /* device enrolment approved by the user */
-	bool sip_off;
-	double pct;
-	long count, made;
-	char label[96];
-};
-
-static int
-parse_mix(struct mix *m, int *n, const char *spec, mx_err *err)
+int
+fleet_mix_parse(struct fleet_mix *m, int *n, const char *spec, mx_err *err)
 {
 	char buf[2048];
 	snprintf(buf, sizeof buf, "%s", spec);
@@ -90,9 +78,9 @@ parse_mix(struct mix *m, int *n, const char *spec, mx_err *err)
 	double sum = 0;
 	char *save = NULL;
 	for (char *e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-		if (*n == MAX_MIX)
-			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--mix: at most %d entries", MAX_MIX);
-		struct mix *x = &m[*n];
+		if (*n == FLEET_MAX_MIX)
+			return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "--mix: at most %d entries", FLEET_MAX_MIX);
+		struct fleet_mix *x = &m[*n];
 		memset(x, 0, sizeof *x);
 		char *eq = strrchr(e, '=');
 		if (eq == NULL)
@@ -146,11 +134,11 @@ parse_mix(struct mix *m, int *n, const char *spec, mx_err *err)
 }
 
 /* Exact counts by largest remainder; ties go to the earlier entry. */
-static void
-mix_counts(struct mix *m, int n, long total)
+void
+fleet_mix_counts(struct fleet_mix *m, int n, long total)
 {
 	long given = 0;
-	double rem[MAX_MIX];
+	double rem[FLEET_MAX_MIX];
 	for (int i = 0; i < n; i++) {
 		double want = (double)total * m[i].pct / 100;
 		m[i].count = (long)floor(want);
@@ -171,7 +159,7 @@ mix_counts(struct mix *m, int n, long total)
 /* Device i (0-based) of total: the entry furthest behind its share, so
  * every name range holds the mix (fleet-000001..000100 is a sample). */
 static int
-mix_pick(struct mix *m, int n, long i, long total)
+mix_pick(struct fleet_mix *m, int n, long i, long total)
 {
 	int best = -1;
 	long long bestd = 0;
@@ -218,7 +206,7 @@ parse_creds(struct mx_cli *cli, struct cred *out, int *n, const char **v, int nv
 }
 
 static int
-create_one(struct mx_cli *cli, const char *name, const struct mix *x, const mx_user_spec *users,
+create_one(struct mx_cli *cli, const char *name, const struct fleet_mix *x, const mx_user_spec *users,
     int nusers, const char *anchor_hash, mx_err *err)
 {
 	mx_device_spec spec = { .name = name, .arch = x->arch, .os = x->os, .sip_off = x->sip_off,
@@ -271,11 +259,11 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	    "0123456789-_.") != strlen(prefix) || *prefix == '\0')
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "bad --prefix '%s': letters, digits, '-',"
 		    " '_', '.' (at most 40)", prefix);
-	struct mix m[MAX_MIX];
+	struct fleet_mix m[FLEET_MAX_MIX];
 	int nm;
-	if ((rc = parse_mix(m, &nm, mix_s, err)))
+	if ((rc = fleet_mix_parse(m, &nm, mix_s, err)))
 		return rc;
-	mix_counts(m, nm, count);
+	fleet_mix_counts(m, nm, count);
 	struct cred creds[MX_MAX_USERS];
 	int ncreds = 0;
 	static const char *def = "admin:admin";

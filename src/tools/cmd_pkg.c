@@ -371,20 +371,20 @@ pkg_expand(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
-/* pkg install: the package read and checked, its payload extracted into
- * the state's tmp/, every root imported for the device (mx_engine_import_pkg),
- * then placed in one operation (mx_op_pkg_install): all or nothing. */
+/* The package's roots imported for device with e (pkg.h): the payload
+ * extracted into the state's tmp/, every root copied and verified
+ * (mx_engine_import_pkg), the extraction removed.  *out is filled (its own
+ * allocation) whenever the extraction worked; an import that failed is in
+ * out->rc, reported by mx_op_pkg_install after the device's checks. */
 static int
-install(struct mx_cli *cli, const struct loaded *l, const char *file, const mx_verify_opts *vo,
-    json_t *done, mx_expiry *expired, mx_err *err)
+import_loaded(mx_engine *e, const struct loaded *l, const char *file, const char *device,
+    const mx_verify_opts *vo, mx_pkg_import *out, mx_err *err)
 {
-	int rc = cli_store(cli, err);
-	if (rc)
-		return rc;
 	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s/tmp/pkg-%ld", mx_store_dir(cli->st), (long)getpid());
+	static unsigned seq;
+	snprintf(tmp, sizeof tmp, "%s/tmp/pkg-%ld-%u", mx_engine_dir(e), (long)getpid(), seq++);
 	rm_tree(tmp);
-	int set = 0, skipped = 0;
+	int set = 0, skipped = 0, rc = 0;
 	for (int i = 0; rc == 0 && i < l->n; i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof p, "%s/%d", tmp, i);
@@ -397,13 +397,43 @@ install(struct mx_cli *cli, const struct loaded *l, const char *file, const mx_v
 		src[i] = (mx_pkg_root_src){ l->roots[i].kind, host[i], l->roots[i].device_path };
 	}
 	const char *base = strrchr(file, '/');
+	memset(out, 0, sizeof *out);
+	if (rc == 0)
+		mx_engine_import_pkg(e, base ? base + 1 : file, device, vo, src, l->nroots, out);
+	free(src);
+	free(host);
+	rm_tree(tmp);
+	return rc;
+}
+
+int
+pkg_import_file(mx_engine *e, const char *file, const char *device, const mx_verify_opts *vo,
+    mx_pkg_import *out, mx_err *err)
+{
+	struct loaded l;
+	memset(out, 0, sizeof *out);
+	int rc = load(&l, file, err);
+	if (rc)
+		return rc;
+	rc = import_loaded(e, &l, file, device, vo, out, err);
+	unload(&l);
+	return rc;
+}
+
+/* pkg install: the package read and checked, its roots imported for the
+ * device (import_loaded), then placed in one operation (mx_op_pkg_install):
+ * all or nothing. */
+static int
+install(struct mx_cli *cli, const struct loaded *l, const char *file, const mx_verify_opts *vo,
+    json_t *done, mx_expiry *expired, mx_err *err)
+{
+	int rc = cli_store(cli, err);
+	if (rc)
+		return rc;
 	mx_pkg_import imp;
 	memset(&imp, 0, sizeof imp);
-	if (rc == 0) {
-		/* every root copied and verified before the transaction; an import
-		 * that failed is reported by the operation after the device's checks */
-		mx_engine_import_pkg(cli->eng, base ? base + 1 : file, cli->device_name, vo, src,
-		    l->nroots, &imp);
+	if ((rc = import_loaded(cli->eng, l, file, cli->device_name, vo, &imp, err)) == 0) {
+		/* an import that failed is reported by the operation after the device's checks */
 		mx_op *op;
 		if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)) == 0)
 			rc = cli_end(op, mx_op_pkg_install(op, &imp, err), err);
@@ -414,9 +444,6 @@ install(struct mx_cli *cli, const struct loaded *l, const char *file, const mx_v
 		*expired = imp.expired;
 	}
 	mx_pkg_import_free(&imp);
-	free(src);
-	free(host);
-	rm_tree(tmp);
 	return rc;
 }
 

@@ -27,6 +27,23 @@ int fleet_select(struct mx_cli *cli, const char *spec, mx_fleet_sel *out, mx_err
  * *out is the caller's. */
 int fleet_summary_json(struct mx_cli *cli, const mx_fleet_sel *s, json_t **out, mx_err *err);
 void fleet_summary_print(struct mx_cli *cli, json_t *j);
+/* One entry of fleet create's --mix (ARCH:OS[:ENROLMENT][:sip-on|sip-off]=P%):
+ * fleet_mix_parse fills m[0..*n) (at most FLEET_MAX_MIX) or fails naming the
+ * entry; fleet_mix_counts gives each its exact count of total (largest
+ * remainder).  `macext preflight --fleet` reads the same syntax. */
+#define FLEET_MAX_MIX 32
+struct fleet_mix {
+	enum mx_arch arch;
+	mx_version os;
+	enum mx_enroll enroll;
+	bool user_approved;          /* device enrolment approved by the user */
+	bool sip_off;
+	double pct;
+	long count, made;
+	char label[96];
+};
+int fleet_mix_parse(struct fleet_mix *m, int *n, const char *spec, mx_err *err);
+void fleet_mix_counts(struct fleet_mix *m, int n, long total);
 /* `fleet apply` (fleet_apply.c). */
 int fleet_apply(struct mx_cli *cli, int argc, char **argv, mx_err *err);
 

@@ -46,6 +46,7 @@ static const struct command commands[] = {
 	{ "forge",    cmd_forge,    &forge_verbs,    0, "ca|kext|sysext|dext|app|pkg  signed test material" },
 	{ "log",      cmd_log,      NULL, CLI_LIST, "the device's event log" },
 	{ "fleet",    cmd_fleet,    &fleet_verbs,    0, "create|apply|summary|enroll  many devices at once" },
+	{ "preflight", cmd_preflight, NULL, CLI_SHOW, "PLAN.yaml [--fleet MIX|--state DIR|--from-export DIR...]  what a rollout will do" },
 	{ "store",    cmd_store,    &store_verbs,    0, "check|digest  integrity and invariants of the state" },
 	{ "serve",    cmd_serve,    NULL, CLI_ACT,  "[--listen HOST:PORT] [--mdm]  the fleet as a daemon: JSON API, page, SSE" },
 	{ "help",     cmd_help,     &help_verbs_table, 0, "[verbs]  this text, or every verb and its JSON shape" },
@@ -197,6 +198,7 @@ global_setup(struct mx_cli *cli, int *argc, char **argv, mx_err *err)
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
 		    "MACEXT_STATE: expected a directory, got an empty string");
 	cli->state_dir = st ? st : env ? env : "./macext-state";
+	cli->state_given = st != NULL;
 	const char *dev = arg_value(argc, argv, "--device");
 	cli->device_name = dev ? dev : getenv("MACEXT_DEVICE");
 	if (cli->device_name && *cli->device_name == '\0')

@@ -22,6 +22,7 @@
 struct mx_cli {
 	const char *prog;           /* "macext" or the Apple tool name it runs as */
 	const char *state_dir;      /* --state, $MACEXT_STATE, ./macext-state */
+	bool state_given;           /* --state was on the command line (preflight: the fleet) */
 	const char *device_name;    /* --device, $MACEXT_DEVICE, NULL = the only one */
 	bool json, debug;
 	mx_engine *eng;             /* opened by cli_store() */
@@ -157,6 +158,11 @@ int cmd_app(struct mx_cli *, int, char **, mx_err *);
 int cmd_sysext(struct mx_cli *, int, char **, mx_err *);
 int cmd_kext(struct mx_cli *, int, char **, mx_err *);
 int cmd_pkg(struct mx_cli *, int, char **, mx_err *);          /* cmd_pkg.c */
+/* A package read and checked, its roots imported for device (NULL: the only
+ * one) with e: mx_pkg_import_free(out) once rc is 0 (cmd_pkg.c). */
+int pkg_import_file(mx_engine *e, const char *file, const char *device, const mx_verify_opts *vo,
+    mx_pkg_import *out, mx_err *err);
+int cmd_preflight(struct mx_cli *, int, char **, mx_err *);    /* cmd_preflight.c */
 int cmd_alerts(struct mx_cli *, int, char **, mx_err *);
 int cmd_approve(struct mx_cli *, int, char **, mx_err *);
 /* `approve sysext ...` / `approve kext ...`: argv[0] is "sysext" or "kext" */

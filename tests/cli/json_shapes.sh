@@ -38,7 +38,9 @@ printf '%s' "$OUT" >"$TMP/verbs.json"
 # Arguments for the verbs that need some (by "program verb"); a list or show
 # verb that needs arguments not given here fails below, so this map cannot
 # silently fall behind the tables.
-MACEXT="$MX" BIN="$BIN" CASE="$CASE" CSPATH="$B_DIR/x/Json.app" CA_ROOT="$CA/root.pem" \
+printf 'inputs:\n  p: { profile: %s }\nfleet: { arch: [arm64], macos: ["15.1"], enrollment: [automated] }\ntimeline:\n  - install-profile: p\n' \
+    "$TMP/policy.mobileconfig" > "$TMP/plan.yaml"
+MACEXT="$MX" BIN="$BIN" CASE="$CASE" PLAN="$TMP/plan.yaml" CSPATH="$B_DIR/x/Json.app" CA_ROOT="$CA/root.pem" \
 PROFILE="$TMP/policy.mobileconfig" python3 - "$TMP/verbs.json" <<'PY'
 import json, os, subprocess, sys
 
@@ -47,6 +49,7 @@ case = os.environ["CASE"]
 ARGS = {
     "macext profiles show": ["com.example.json.policy"],
     "macext profiles validate": [os.environ["PROFILE"]],
+    "macext preflight": [os.environ["PLAN"]],
     "macext codesign verify": [os.environ["CSPATH"], "--trust-anchor", os.environ["CA_ROOT"]],
 }
 
