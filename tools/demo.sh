@@ -96,3 +96,12 @@ Next, try (state in $MACEXT_STATE; PATH=$BIN:\$PATH gives the macOS tool names):
   macext profiles validate ../shared/testdata/profiles/kandji__Sophos_Central_Settings_with_KEXT.mobileconfig
   rm -rf $MACEXT_STATE   # start over
 EOF2
+
+# The same fleet in the daemon: the System Settings page and the JSON API
+# (docs/api.md).  SERVE=0 make run stops here; LISTEN=HOST:PORT moves it.
+[ "${SERVE:-1}" = 0 ] && exit 0
+LISTEN=${LISTEN:-127.0.0.1:8460}
+echo
+echo "Starting macext serve on http://$LISTEN/ (Ctrl-C stops it; SERVE=0 make run skips this)."
+echo "The page asks once for the daemon's token: cat $MACEXT_STATE/serve.token"
+exec "$MX" serve --state "$MACEXT_STATE" --listen "$LISTEN"

@@ -146,7 +146,12 @@ scep_build(mx_agent *a, agent_job *j)
 		goto out;
 	}
 	mx_scep_msg_free(&s->req);
-	if (s->subject == NULL) {
+	/* a CertPoll only after the CA said PENDING: a retry of a request that
+	 * failed (a 5xx, a reset, a CertRep we could not read) is a new PKCSReq,
+	 * or a CA without GetCertInitial (micromdm's scepserver) answers 500 */
+	if (s->polls == 0) {
+		X509_NAME_free(s->subject);
+		s->subject = NULL;
 		/* the Subject and the challenge with %HardwareUUID% etc. substituted */
 		mx_enroll_vars v = { d->f.udid, d->f.serial, d->f.name };
 		mx_enroll_rdn subj[MX_ENROLL_MAX_RDN];

@@ -27,7 +27,9 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 
 #include "macext/scep.h"
 
@@ -493,7 +495,47 @@ small_int(const ASN1_STRING *s)
 	return c >= '0' && c <= '9' ? c - '0' : -1;
 }
 
-/* The issued certificate inside a SUCCESS envelope. */
+/* The content cipher an EnvelopedData names (PKCS7 exposes it; CMS does not). */
+static int
+envelope_cipher_nid(const uint8_t *p, size_t n)
+{
+	const uint8_t *q = p;
+	PKCS7 *p7 = n <= MX_SCEP_MAX_REPLY ? d2i_PKCS7(NULL, &q, (long)n) : NULL;
+	int nid = NID_undef;
+	if (p7 && PKCS7_type_is_enveloped(p7) && p7->d.enveloped && p7->d.enveloped->enc_data &&
+	    p7->d.enveloped->enc_data->algorithm)
+		nid = OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
+	PKCS7_free(p7);
+	ERR_clear_error();
+	return nid;
+}
+
+/* Single DES lives in OpenSSL 3's legacy provider; loaded once, beside the
+ * default one, only when a CertRep is enveloped with it. */
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+static OSSL_PROVIDER *legacy;
+static bool legacy_ok;
+/* registered after OpenSSL's own exit handler, so it runs before it */
+static void
+legacy_unload(void)
+{
+	OSSL_PROVIDER_unload(legacy);
+	legacy = NULL;
+}
+static void
+legacy_load(void)
+{
+	legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
+	legacy_ok = legacy != NULL;
+	if (legacy_ok)
+		atexit(legacy_unload);
+	ERR_clear_error();
+}
+
+/* The issued certificate inside a SUCCESS envelope.  micromdm's scepserver
+ * (smallstep/pkcs7's default) envelopes it with single DES-CBC whatever the
+ * request used, and macOS decrypts that: so do we (docs/mdm.md, "Against a
+ * real server"). */
 static int
 certrep_content(mx_scep_reply *out, const uint8_t *p, size_t n, EVP_PKEY *key, X509 *signer,
     mx_err *err)
@@ -506,6 +548,15 @@ certrep_content(mx_scep_reply *out, const uint8_t *p, size_t n, EVP_PKEY *key, X
 		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET,
 		    "CertRep SUCCESS content is not an EnvelopedData: %s", ssl_why(why, sizeof why));
 		goto done;
+	}
+	if (envelope_cipher_nid(p, n) == NID_des_cbc) {
+		pthread_once(&legacy_once, legacy_load);
+		if (!legacy_ok) {
+			rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,
+			    "CertRep envelope uses DES-CBC, and OpenSSL's legacy provider (which has it)"
+			    " does not load");
+			goto done;
+		}
 	}
 	if (!dec || CMS_decrypt(env, key, signer, NULL, dec, CMS_BINARY) != 1) {
 		rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET,

@@ -42,6 +42,7 @@ usage(void)
 	    "         [--tls-rsa] [--strict] [--report FILE] [--ready-file FILE] [--profile-out FILE]\n"
 	    "         [--topic T] [--control-token T] [--scep-challenge S|--scep-any-challenge]\n"
 	    "         [--scep-mode success|pending|failure] [--scep-polls N] [--scep-failinfo NAME] [--scep-ra]\n"
+	    "         [--scep-cipher des|des3|aes128|aes256]\n"
 	    "         [--cert-days N] [--device-ca PEM]... [--verify-time T] [--max-body N] [--assume-os V]\n"
 	    "         [--push-url URL] [--push-ca PEM] [--push-insecure] [--ua-decline] [--ddm]\n"
 	    "         [--fault SPEC]... [--conn-limit N] [--keep-bodies N]\n"
@@ -258,7 +259,7 @@ main(int argc, char **argv)
 	enum {
 		O_DIR = 256, O_SCHEMA, O_HOST, O_BIND, O_PORT, O_CPORT, O_SPORT, O_THREADS, O_TLS, O_MTLS,
 		O_TLSMODE, O_TLSRSA, O_STRICT, O_REPORT, O_READY, O_PROFILE, O_TOPIC, O_CTOKEN, O_CHAL,
-		O_ANYCHAL, O_SMODE, O_SPOLLS, O_SFAIL, O_SRA, O_DAYS, O_DEVCA, O_VTIME, O_MAXBODY, O_OS,
+		O_ANYCHAL, O_SMODE, O_SPOLLS, O_SFAIL, O_SRA, O_SCIPHER, O_DAYS, O_DEVCA, O_VTIME, O_MAXBODY, O_OS,
 		O_PUSH, O_PUSHCA, O_PUSHINS, O_UADECL, O_DDM, O_FAULT, O_CLIMIT, O_KEEP, O_IDENT, O_PIN,
 		O_CAPS, O_AR, O_KEYSIZE, O_SIGN, O_NOCO, O_NOCI, O_P12PW, O_MPATH, O_CPATH, O_SPATH, O_NOSCHEMA,
 		O_NOFAST,
@@ -272,7 +273,7 @@ main(int argc, char **argv)
 		{ "profile-out", 1, 0, O_PROFILE }, { "topic", 1, 0, O_TOPIC }, { "control-token", 1, 0, O_CTOKEN },
 		{ "scep-challenge", 1, 0, O_CHAL }, { "scep-any-challenge", 0, 0, O_ANYCHAL },
 		{ "scep-mode", 1, 0, O_SMODE }, { "scep-polls", 1, 0, O_SPOLLS }, { "scep-failinfo", 1, 0, O_SFAIL },
-		{ "scep-ra", 0, 0, O_SRA }, { "cert-days", 1, 0, O_DAYS }, { "device-ca", 1, 0, O_DEVCA },
+		{ "scep-ra", 0, 0, O_SRA }, { "scep-cipher", 1, 0, O_SCIPHER }, { "cert-days", 1, 0, O_DAYS }, { "device-ca", 1, 0, O_DEVCA },
 		{ "verify-time", 1, 0, O_VTIME }, { "max-body", 1, 0, O_MAXBODY }, { "assume-os", 1, 0, O_OS },
 		{ "push-url", 1, 0, O_PUSH }, { "push-ca", 1, 0, O_PUSHCA }, { "push-insecure", 0, 0, O_PUSHINS },
 		{ "ua-decline", 0, 0, O_UADECL }, { "ddm", 0, 0, O_DDM }, { "fault", 1, 0, O_FAULT },
@@ -324,6 +325,12 @@ main(int argc, char **argv)
 		case O_SPOLLS: c.scep_polls = atoi(optarg); break;
 		case O_SFAIL: c.scep_failinfo = failinfo(optarg); break;
 		case O_SRA: c.scep_ra = true; break;
+		case O_SCIPHER:
+			if (strcmp(optarg, "des") != 0 && strcmp(optarg, "des3") != 0 &&
+			    strcmp(optarg, "aes128") != 0 && strcmp(optarg, "aes256") != 0)
+				usage();
+			c.scep_cipher = optarg;
+			break;
 		case O_DAYS: c.cert_days = atoi(optarg); break;
 		case O_DEVCA:
 			if (c.ndevice_cas == sizeof c.device_cas / sizeof c.device_cas[0])

@@ -336,7 +336,7 @@ enum mds_counter {
 	MDS_C_SIG_FULL, MDS_C_SIG_CACHED, MDS_C_SIG_FAST, MDS_C_SIG_FAIL, MDS_C_MTLS,
 	MDS_C_HTTP_2XX, MDS_C_HTTP_4XX, MDS_C_HTTP_5XX, MDS_C_FAULTS,
 	MDS_C_SCEP_CACAPS, MDS_C_SCEP_CACERT, MDS_C_SCEP_PKCSREQ, MDS_C_SCEP_POLL,
-	MDS_C_SCEP_ISSUED, MDS_C_SCEP_PENDING, MDS_C_SCEP_FAILURE,
+	MDS_C_SCEP_ISSUED, MDS_C_SCEP_PENDING, MDS_C_SCEP_FAILURE, MDS_C_SCEP_DES,
 	MDS_C_PUSHES, MDS_C_PUSH_FAIL,
 	MDS_C_N
 };
@@ -474,6 +474,8 @@ typedef struct mds_config {
 	int scep_mode;                  /* enum mds_scep_mode */
 	int scep_polls;                 /* PENDING: polls before SUCCESS */
 	int scep_failinfo;              /* FAILURE: failInfo value */
+	const char *scep_cipher;        /* CertRep envelope cipher: NULL the requester's,
+	                                 * "des" as micromdm's scepserver, "des3", "aes128" */
 	bool scep_ra;
 	int cert_days;
 	const char *device_cas[8];

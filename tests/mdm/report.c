@@ -24,7 +24,7 @@ const char *const mds_counter_names[MDS_C_N] = {
 	"signature_verified_full", "signature_verified_cached", "signature_verified_fast", "signature_failed", "mtls_verified",
 	"http_2xx", "http_4xx", "http_5xx", "faults_applied",
 	"scep_getcacaps", "scep_getcacert", "scep_pkcsreq", "scep_getcertinitial",
-	"scep_issued", "scep_pending", "scep_failure",
+	"scep_issued", "scep_pending", "scep_failure", "scep_certrep_des",
 	"pushes", "push_failures",
 };
 

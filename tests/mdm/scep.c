@@ -19,13 +19,16 @@
  * echoes transactionID and the sender's nonce as recipientNonce; on SUCCESS
  * its content is a degenerate certs-only SignedData holding the issued
  * certificate, enveloped to the requester's signing certificate with the
- * requester's content cipher; on PENDING or FAILURE it has no content.
+ * requester's content cipher (--scep-cipher fixes it: "des" is what micromdm's
+ * scepserver always uses); on PENDING or FAILURE it has no content.
  * Issued: the CSR's subject and key (and subjectAltName), keyUsage
  * digitalSignature, EKU clientAuth, --cert-days days (scepserver's rules).
  * A message that is not a SignedData gets 400; one whose signature or
  * envelope fails gets CertRep FAILURE badMessageCheck; a wrong challenge
  * FAILURE badRequest.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -161,6 +165,8 @@ certrep(mds_server *s, mds_resp *rs, const struct rq *r, int status, int failinf
 		CMS_ContentInfo_free(env);
 		if (el <= 0)
 			goto out;
+		if (EVP_CIPHER_get_nid(r->cipher) == NID_des_cbc)
+			mds_count(&s->rep, MDS_C_SCEP_DES);
 		BIO_write(data, edata, el);
 		OPENSSL_free(edata);
 	}
@@ -272,6 +278,25 @@ challenge(X509_REQ *req, char *buf, size_t n)
 	buf[l] = 0;
 }
 
+static OSSL_PROVIDER *legacy;
+static bool legacy_ok;
+/* registered after OpenSSL's own exit handler, so it runs before it */
+static void
+unload_legacy(void)
+{
+	OSSL_PROVIDER_unload(legacy);
+	legacy = NULL;
+}
+static void
+load_legacy(void)
+{
+	legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
+	legacy_ok = legacy != NULL;
+	if (legacy_ok)
+		atexit(unload_legacy);
+	ERR_clear_error();
+}
+
 /* The envelope's content cipher (PKCS7 exposes it), AES-128 when unknown. */
 static const EVP_CIPHER *
 env_cipher(const uint8_t *p, size_t n)
@@ -289,6 +314,21 @@ env_cipher(const uint8_t *p, size_t n)
 	PKCS7_free(p7);
 	ERR_clear_error();
 	return c ? c : EVP_aes_128_cbc();
+}
+
+/* --scep-cipher: the CertRep envelope's cipher whatever the request used.
+ * micromdm's scepserver (smallstep/pkcs7's default) always uses single
+ * DES-CBC, which OpenSSL 3 keeps in its legacy provider. */
+static const EVP_CIPHER *
+fixed_cipher(const char *name)
+{
+	if (strcmp(name, "des") == 0) {
+		static pthread_once_t once = PTHREAD_ONCE_INIT;
+		pthread_once(&once, load_legacy);
+		return legacy_ok ? EVP_des_cbc() : NULL;
+	}
+	return strcmp(name, "des3") == 0 ? EVP_des_ede3_cbc() : strcmp(name, "aes256") == 0 ?
+	    EVP_aes_256_cbc() : EVP_aes_128_cbc();
 }
 
 /* Decrypts the envelope with the RA key, then the CA key. */
@@ -374,7 +414,12 @@ pkioperation(mds_server *s, const uint8_t *msg, size_t n, mds_resp *rs)
 		certrep(s, rs, &r, ST_FAILURE, FI_BADMESSAGECHECK, NULL);
 		goto out;
 	}
-	r.cipher = env_cipher(content.p, content.len);
+	r.cipher = s->cfg.scep_cipher ? fixed_cipher(s->cfg.scep_cipher) : env_cipher(content.p, content.len);
+	if (r.cipher == NULL) {
+		fprintf(stderr, "mdmserver: SCEP: --scep-cipher %s is not available\n", s->cfg.scep_cipher);
+		certrep(s, rs, &r, ST_FAILURE, FI_BADALG, NULL);
+		goto out;
+	}
 	if (decrypt(s, content.p, content.len, &plain) != 0) {
 		certrep(s, rs, &r, ST_FAILURE, FI_BADMESSAGECHECK, NULL);
 		goto out;

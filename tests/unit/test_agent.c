@@ -346,6 +346,42 @@ MX_TEST(agent_bad_servers)
 	scen_stop(&s);
 }
 
+/* What micromdm's scepserver does and the conformance server did not model
+ * (docs/mdm.md, "Against a real server"): its CertRep envelope is single
+ * DES-CBC whatever the request offered, and it has no GetCertInitial (a
+ * CertPoll gets HTTP 500; here FAILURE badCertId, as for any poll the CA
+ * never said PENDING to). */
+MX_TEST(agent_real_scep_quirks)
+{
+	if (mdms_binary() == NULL) {
+		mx_test_skip("tests/mdm's mdmserver is not built");
+		return;
+	}
+	const char *f1[] = { "--scep-cipher", "des", NULL };
+	scen s;
+	if (!scen_start(&s, "scepdes", f1, 2, NULL))
+		return;
+	mx_agent_status st = wait_for(s.a, 2, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 2);
+	CHECK_EQ_INT(mdms_counter(&s.m, "scep_certrep_des"), 2);
+	CHECK_EQ_INT(mdms_counter(&s.m, "scep_issued"), 2);
+	scen_stop(&s);
+
+	/* the PKIOperation fails once (a 500): the retry is a new PKCSReq, never
+	 * a CertPoll (which this CA would refuse: the enrolment would fail) */
+	const char *f2[] = { "--fault", "scep:status,status=500,match=PKIOperation,count=1", NULL };
+	if (!scen_start(&s, "scepretry", f2, 1, NULL))
+		return;
+	st = wait_for(s.a, 1, 0, 60);
+	CHECK_EQ_INT(st.enrolled, 1);
+	CHECK_EQ_INT(st.failed, 0);
+	CHECK_EQ_INT(mdms_counter(&s.m, "faults_applied"), 1);
+	CHECK_EQ_INT(mdms_counter(&s.m, "scep_getcertinitial"), 0);
+	/* the fault answers before the request is read: only the retry counts */
+	CHECK_EQ_INT(mdms_counter(&s.m, "scep_pkcsreq"), 1);
+	scen_stop(&s);
+}
+
 MX_TEST(agent_tls_pins_identities)
 {
 	if (mdms_binary() == NULL) {
