@@ -31,7 +31,7 @@ if [ "$what" = all ] || [ "$what" = browser ]; then
 		echo "FAIL browser (node, /usr/bin/chromium or tests/browser/node_modules missing: make browser-deps)" >>"$log"
 	else
 		for f in $(ls tests/browser/*.mjs | grep -v '/lib.mjs$' | grep -- "${TESTS:-}"); do
-			timeout 300 node "$f" >>"$log" 2>&1 || echo "FAIL $(basename "$f" .mjs).browser (exit $?)" >>"$log"
+			timeout -k 10 300 node "$f" >>"$log" 2>&1 || echo "FAIL $(basename "$f" .mjs).browser (exit $?)" >>"$log"
 		done
 	fi
 fi

@@ -44,6 +44,10 @@ export async function start(name) {
 	for (const f of fs.readdirSync(SHOTS)) if (f.startsWith(`${name}-`)) fs.rmSync(path.join(SHOTS, f));
 	const t = new Scenario(name, tmp);
 	process.on('exit', () => { t.kill(); try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* gone */ } });
+	// killed from outside (tests/run.sh's timeout, ^C): the daemon goes too
+	for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+		process.once(sig, () => { console.log(`FAIL browser.${name}.scenario (${sig}: stopped from outside)`); process.exit(1); });
+	}
 	return t;
 }
 
