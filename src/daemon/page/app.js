@@ -115,7 +115,7 @@ function openMenu(focusLast = false) {
 	const d = v && v.device;
 	for (const it of menuItems()) {
 		const act = it.dataset.act;
-		const on = act === 'settings' || (d && (act === 'about' || (d.environment !== 'off' && (act === 'restart' || act === 'shutdown'))));
+		const on = act === 'settings' || act === 'logout' || (d && (act === 'about' || (d.environment !== 'off' && (act === 'restart' || act === 'shutdown'))));
 		it.setAttribute('aria-disabled', on ? 'false' : 'true');
 	}
 	menu.hidden = false;
@@ -150,10 +150,20 @@ menu.addEventListener('click', (e) => {
 	closeMenu(false);
 	const act = it.dataset.act;
 	const v = state.view;
+	if (act === 'logout') { logOut().catch(fail); return; }
 	if (act === 'settings') { go(v && v.device ? macHash(v.device.name, 'privacy') : '#/'); return; }
 	if (v && v.menuAction) v.menuAction(act);
 });
 document.addEventListener('pointerdown', (e) => { if (!menu.hidden && !e.target.closest('.menu-root')) closeMenu(false); });
+
+// Log Out…: DELETE /api/v1/session (the cookie goes), then the token sheet again
+async function logOut() {
+	if (state.live) { state.live.close(); state.live = null; }
+	setLive('closed');
+	localStorage.removeItem('macext.session');
+	await api.logout();
+	if (await askToken()) await route();
+}
 
 function menubar(text) { $('menubar-device').textContent = text || ''; }
 
