@@ -95,4 +95,18 @@ run('sysext_toggle', async (t) => {
 	await refusal.getByRole('button', { name: 'OK' }).click();
 	t.check('falcon_still_enabled', state(CS) === 'activated_enabled', state(CS));
 	await t.ok('falcon_switch_still_on', () => page.getByRole('switch', { name: new RegExp(CS), checked: true }).waitFor());
+
+	// General › Device Management: the profile that did it, with its payload
+	await page.getByRole('link', { name: /Device Management/ }).click();
+	await t.ok('profiles_pane', () => page.getByRole('heading', { name: 'Device Management' }).waitFor());
+	await t.ok('profile_listed', () => page.getByText('Falcon System Extension', { exact: true }).waitFor());
+	await t.ok('profile_from_mdm', () => page.getByText(/Example Corp IT · 1 payload · installed by MDM/).waitFor());
+	await page.getByRole('button', { name: 'Details of Falcon System Extension' }).click();
+	const det = page.getByRole('dialog', { name: 'Falcon System Extension' });
+	await t.ok('payload_type_shown', () => det.getByText('com.apple.system-extension-policy', { exact: true }).waitFor());
+	await t.ok('identifier_shown', () => det.getByText('com.example.falcon.policy', { exact: true }).waitFor());
+	t.check('no_stray_null_text', !/\bnull\b/.test(await det.textContent()), await det.textContent());
+	await t.shot(page, 'profile');
+	await page.keyboard.press('Escape');
+	await t.ok('details_close_on_escape', () => det.waitFor({ state: 'detached' }));
 });

@@ -73,13 +73,13 @@ export function sheet({ icon = null, title, text = '', body = [], buttons, submi
 		const dlg = h('dialog', { class: `sheet${wide ? ' sheet-wide' : ''}`, 'aria-labelledby': label ? false : `${ids}-t`,
 			'aria-describedby': text ? `${ids}-d` : false, 'aria-label': label || false },
 		form);
-		form.append(
+		form.append(...[   // Node.append would write null as the text "null"
 			icon ? h('div', { class: 'sheet-icon' }, icon) : null,
 			h('h2', { class: 'sheet-title', id: `${ids}-t` }, title),
 			text ? h('p', { class: 'sheet-text', id: `${ids}-d` }, text) : null,
 			...(Array.isArray(body) ? body : [body]),
 			err,
-			h('div', { class: 'sheet-buttons' }, btns));
+			h('div', { class: 'sheet-buttons' }, btns)].filter((x) => x !== null && x !== undefined && x !== false));
 		let busy = false;
 		const done = (v) => {
 			dlg.classList.add('closing');
@@ -87,7 +87,9 @@ export function sheet({ icon = null, title, text = '', body = [], buttons, submi
 			resolve(v);
 		};
 		const cancelBtn = buttons.find((b) => b.cancel);
-		dlg.addEventListener('cancel', (e) => { e.preventDefault(); if (!busy && cancelBtn) done(null); });
+		// Escape: Cancel; a sheet that only informs (one button, nothing to submit) closes too
+		const dismissable = cancelBtn || (!submit && buttons.length === 1);
+		dlg.addEventListener('cancel', (e) => { e.preventDefault(); if (!busy && dismissable) done(cancelBtn ? null : (buttons[0].value ?? buttons[0].label)); });
 		const run = async (b) => {
 			if (busy) return;
 			const v = b.value ?? b.label;
