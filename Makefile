@@ -7,7 +7,8 @@ PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchi
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd \
-           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl wrk chromium
+           libyaml-dev libgnutls28-dev libcurl4-openssl-dev libnghttp2-dev curl wrk \
+           chromium nodejs fonts-inter
 B       ?= build
 SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
@@ -102,8 +103,20 @@ FUZZ_DIRS = $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
 $(B)/fuzz-replay-%: tests/fuzz/%/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a
 	@echo '  LD  $@'; $(CC) $(CFLAGS_ALL) -o $@ tests/fuzz/$*/fuzz.c tests/fuzz/replay.c $(B)/libmacext.a $(LDLIBS_ALL)
 
+# The browser scenarios (tests/browser/*.mjs) drive Debian's chromium with
+# playwright-core, installed from the committed package-lock.json by npm ci
+# when tests/browser/node_modules is absent or older than the lock; no
+# browser is ever downloaded (playwright-core has no install step).
+BROWSER_DEPS = tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json | $(B)/.deps-ok
+	@command -v npm >/dev/null || { echo "npm is missing (it comes with nodejs)"; exit 1; }
+	@echo '  NPM tests/browser (npm ci)'; cd tests/browser && \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+	@touch $@
+browser-deps: deps $(BROWSER_DEPS)
+
 CHECK_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-check: deps
+check: deps browser-deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
 	  build-check/macext links build-check/unit build-check/crash build-check/mdmserver \
 	  $(patsubst %,build-check/fuzz-replay-%,$(FUZZ_DIRS))
@@ -126,6 +139,11 @@ cli: deps
 api: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
 	@B=build-check TESTS="$(if $(T),/$(T).py)" sh tests/run.sh api
+
+# `make browser T=keyboard` (tests/browser/keyboard.mjs), on the sanitized build
+browser: deps browser-deps
+	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
+	@B=build-check TESTS="$(if $(T),/$(T).mjs)" sh tests/run.sh browser
 
 check-update: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" build-check/macext links
@@ -162,6 +180,6 @@ fuzz: deps
 clean:
 	rm -rf build build-check build-fuzz
 
-.PHONY: all deps links check unit cli api check-update run bench fuzz stress clean mdmserver
+.PHONY: all deps links check unit cli api browser browser-deps check-update run bench fuzz stress clean mdmserver
 mdmserver: $(B)/mdmserver
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -2,7 +2,8 @@
 # run.sh — runs every test and prints the totals line "N passed, N failed".
 #   unit tests (build-check/unit), CLI scenarios (tests/cli/*.sh),
 #   API tests (tests/api/*.py: each starts its own `macext serve`),
-#   fuzz corpus + crash replay (build-check/fuzz-replay-*).
+#   fuzz corpus + crash replay (build-check/fuzz-replay-*),
+#   browser scenarios (tests/browser/*.mjs: the serve page in headless chromium).
 # `sh tests/run.sh cli` runs only the CLI scenarios; TESTS=pattern filters.
 B=${B:-build-check}
 export B
@@ -21,6 +22,18 @@ fi
 if [ "$what" = all ] || [ "$what" = api ]; then
 	ls tests/api/*.py | grep -v '/lib.py$' | grep -- "${TESTS:-}" |
 	    xargs -P "$jobs" -I{} sh -c 'python3 {} > {}.log.$$ 2>&1 || echo "FAIL $(basename {} .py).script (exit $?)" >> {}.log.$$; cat {}.log.$$; rm -f {}.log.$$' >>"$log" 2>&1
+fi
+# browser scenarios (tests/browser/*.mjs; lib.mjs is their harness): one at a
+# time, each with its own macext serve and headless chromium
+if [ "$what" = all ] || [ "$what" = browser ]; then
+	if ! command -v node >/dev/null || [ ! -x "${MACEXT_CHROMIUM:-/usr/bin/chromium}" ] ||
+	    [ ! -d tests/browser/node_modules/playwright-core ]; then
+		echo "FAIL browser (node, /usr/bin/chromium or tests/browser/node_modules missing: make browser-deps)" >>"$log"
+	else
+		for f in $(ls tests/browser/*.mjs | grep -v '/lib.mjs$' | grep -- "${TESTS:-}"); do
+			timeout -k 10 300 node "$f" >>"$log" 2>&1 || echo "FAIL $(basename "$f" .mjs).browser (exit $?)" >>"$log"
+		done
+	fi
 fi
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
 	for t in ${FUZZ:-}; do
