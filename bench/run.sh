@@ -48,7 +48,7 @@ echo "bench: work directory $W" >&2
 
 # ---- 1. policy decisions per second (pure core, one core) ----
 CFL="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc $(pkg-config --cflags libplist-2.0 openssl)"
-LIBS="$(pkg-config --libs libplist-2.0 openssl sqlite3 jansson libsodium) -lpthread -lm"
+LIBS="$(pkg-config --libs libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2 yaml-0.1) -lpthread -lm"
 if cc $CFL -o "$W/policy" bench/policy.c "$B/libmacext.a" $LIBS; then
 	"$W/policy" 20000000 > "$W/policy.out"
 	sx=$(awk '$1 == "sysext" { printf "%.1f", $2 / 1e6 }' "$W/policy.out")
@@ -119,7 +119,7 @@ row "codesign verify ÷ sha256sum ($(du -m "$BIG" | cut -f1) MB Developer ID kex
 if ls "$TESTDATA"/profiles/*.mobileconfig >/dev/null 2>&1; then
 	ls "$TESTDATA"/profiles/*.mobileconfig > "$W/profiles.list"
 	np=$(wc -l < "$W/profiles.list")
-	TOOLS_OBJ=$(ls "$B"/obj/src/tools/*.o | grep -v '/main\.o$')
+	TOOLS_OBJ="$(ls "$B"/obj/src/tools/*.o | grep -v '/main\.o$') $B/obj/src/daemon/*.o $B/obj/gen/page_assets.o"
 	if cc $CFL $(pkg-config --cflags jansson) -o "$W/profiles" bench/profiles.c $TOOLS_OBJ \
 	    "$B/libmacext.a" $LIBS && "$W/profiles" 300 $(cat "$W/profiles.list") > "$W/profiles.out"; then
 		v=$(awk '$1 == "validate_us" { print $2 }' "$W/profiles.out")
