@@ -355,6 +355,9 @@ int mx_op_begin(mx_op **out, mx_engine *e, const char *device, enum mx_op_mode m
 int mx_op_commit(mx_op *op, mx_err *err);
 /* Rolls back (if still open) and frees op; NULL is fine. */
 void mx_op_abort(mx_op *op);
+/* Ends op by the outcome of its operation: commits it when rc is 0 (and
+ * returns the commit's result), else aborts it and returns rc. */
+int mx_op_end(mx_op *op, int rc, mx_err *err);
 /* The device as the transaction sees it, borrowed until commit/abort. */
 const mx_device *mx_op_device(const mx_op *op);
 int64_t mx_op_now(const mx_op *op);

@@ -13,17 +13,6 @@
 #include "macext/store_mdm.h"
 #include "macext/text.h"
 
-/* Commits a read op when rc is 0, else aborts it; returns rc. */
-static int
-end(mx_op *op, int rc, mx_err *err)
-{
-	if (rc) {
-		mx_op_abort(op);
-		return rc;
-	}
-	return mx_op_commit(op, err);
-}
-
 static int
 rd_fleet(sreq *q, sresp *r, mx_err *err)
 {
@@ -172,7 +161,7 @@ read_array(sreq *q, sresp *r, int (*fill)(mx_op *, struct arr *, mx_err *), mx_e
 	if (rc)
 		return rc;
 	struct arr a = { json_array(), err, 0, 0, 0 };
-	if ((rc = end(op, fill(op, &a, err), err)))
+	if ((rc = mx_op_end(op, fill(op, &a, err), err)))
 		json_decref(a.arr);
 	else
 		r->json = a.arr;
@@ -205,7 +194,7 @@ rd_policy(sreq *q, sresp *r, mx_err *err)
 {
 	mx_op *op;
 	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
-	return rc ? rc : end(op, mx_op_merged_policy(op, &r->json, err), err);
+	return rc ? rc : mx_op_end(op, mx_op_merged_policy(op, &r->json, err), err);
 }
 
 static int
@@ -217,7 +206,7 @@ rd_profile(sreq *q, sresp *r, mx_err *err)
 		return rc;
 	mx_profile_row row;
 	char *xml = NULL;
-	if ((rc = end(op, mx_op_profile_get(op, q->m->param[1], &row, &xml, err), err)) == 0)
+	if ((rc = mx_op_end(op, mx_op_profile_get(op, q->m->param[1], &row, &xml, err), err)) == 0)
 		rc = mx_json_profile(&r->json, &row, xml, err);
 	free(xml);
 	return rc;
@@ -326,7 +315,7 @@ rd_log(sreq *q, sresp *r, mx_err *err)
 	rc = mx_op_events_each(op, event_one, &a, err);
 	if (rc == 1)
 		rc = 0;
-	if ((rc = end(op, rc, err))) {
+	if ((rc = mx_op_end(op, rc, err))) {
 		json_decref(a.arr);
 		return rc;
 	}
@@ -348,7 +337,7 @@ rd_security(sreq *q, sresp *r, mx_err *err)
 	if (rc)
 		return rc;
 	mx_security_info si;
-	if ((rc = end(op, mx_op_security_info(op, &si, err), err)))
+	if ((rc = mx_op_end(op, mx_op_security_info(op, &si, err), err)))
 		return rc;
 	return mx_json_security_info(&r->json, &si, err);
 }
