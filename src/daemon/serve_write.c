@@ -259,9 +259,10 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 
 /* ---- approvals ---- */
 
-/* The admin credentials of the body: required. */
+/* The admin credentials of the body (required), then a write op on the
+ * request's device. */
 static int
-admin_body(sreq *q, char *cred, size_t len, mx_err *err)
+admin_op(sreq *q, char *cred, size_t len, mx_op **op, mx_err *err)
 {
 	json_t *o;
 	int rc = body(q, cred_keys, &o, err);
@@ -272,7 +273,7 @@ admin_body(sreq *q, char *cred, size_t len, mx_err *err)
 	if (rc == 0 && cred[0] == '\0')
 		rc = MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "an administrator's \"user\" and"
 		    " \"password\" are required");
-	return rc;
+	return rc ? rc : mx_op_begin(op, q->e, q->dev, MX_OP_WRITE, err);
 }
 
 static int
@@ -280,8 +281,8 @@ wr_sysext_approve(sreq *q, sresp *r, mx_err *err)
 {
 	char cred[330];
 	mx_op *op;
-	int rc = admin_body(q, cred, sizeof cred, err);
-	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+	int rc = admin_op(q, cred, sizeof cred, &op, err);
+	if (rc)
 		return rc;
 	mx_sx_rec rec;
 	if ((rc = mx_op_end(op, mx_op_sysext_approve(op, q->m->param[1], cred, &rec, err), err)))
@@ -294,8 +295,8 @@ wr_kext_approve(sreq *q, sresp *r, mx_err *err)
 {
 	char cred[330];
 	mx_op *op;
-	int rc = admin_body(q, cred, sizeof cred, err);
-	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+	int rc = admin_op(q, cred, sizeof cred, &op, err);
+	if (rc)
 		return rc;
 	mx_kext_approve_result res;
 	if ((rc = mx_op_end(op, mx_op_kext_approve(op, q->m->param[1], cred, &res, err), err)))
