@@ -309,15 +309,7 @@ mx_store_device_delete(mx_store *st, int64_t id, mx_err *err)
 int
 mx_store_device_count(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "SELECT count(*) FROM devices", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "count devices");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "SELECT count(*) FROM devices", "count devices", out, err);
 }
 
 int
@@ -532,15 +524,7 @@ mx_store_device_page(mx_store *st, const char *after, const char *q, int limit,
 int
 mx_store_data_version(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "PRAGMA data_version", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "data_version");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "PRAGMA data_version", "data_version", out, err);
 }
 
 int
@@ -569,13 +553,5 @@ mx_store_event_feed(mx_store *st, int64_t after_id, int max,
 int
 mx_store_event_last(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "SELECT coalesce(max(id), 0) FROM events", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "last event");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "SELECT coalesce(max(id), 0) FROM events", "last event", out, err);
 }
