@@ -470,6 +470,13 @@ int mx_op_mdm_restart(mx_op *op, const mx_mdm_restart *req, bool *restarted, mx_
  * is logged in a transaction of its own and the op is finished; the return
  * is non-zero only when the store itself failed. */
 int mx_op_mdm_command(mx_op *op, const mx_mdm_request *req, plist_t *response, mx_err *err);
+/* The whole of a raw MDM command sent to device (NULL: the only one): parses
+ * buf (mx_engine_mdm_request; name prefixes messages), runs it in a write op
+ * (mx_op_mdm_command) and gives its response as XML in *xml (the caller's,
+ * free) of *xml_len bytes — what `mdm command` prints and POST .../mdm
+ * answers. */
+int mx_engine_mdm_command(mx_engine *e, const char *device, const uint8_t *buf, size_t len,
+    const char *name, char **xml, uint32_t *xml_len, mx_err *err);
 /* The ErrorChain entry {ErrorCode, ErrorDomain, LocalizedDescription,
  * USEnglishDescription} an MDM client sends for err (caller's, plist_free). */
 plist_t mx_mdm_error_chain(const mx_err *err);

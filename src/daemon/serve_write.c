@@ -434,25 +434,13 @@ wr_security(sreq *q, sresp *r, mx_err *err)
 static int
 wr_mdm_command(sreq *q, sresp *r, mx_err *err)
 {
-	mx_mdm_request req;
 	if (q->len == 0)
 		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an MDM command plist");
-	int rc = mx_engine_mdm_request(q->e, q->body, q->len, "request body", &req, err);
+	char *xml;
+	uint32_t xl;
+	int rc = mx_engine_mdm_command(q->e, q->dev, q->body, q->len, "request body", &xml, &xl, err);
 	if (rc)
 		return rc;
-	mx_op *op;
-	plist_t resp = NULL;
-	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
-		rc = mx_op_end(op, mx_op_mdm_command(op, &req, &resp, err), err);
-	mx_mdm_request_free(&req);
-	if (rc) {
-		plist_free(resp);
-		return rc;
-	}
-	char *xml = NULL;
-	uint32_t xl = 0;
-	plist_to_xml(resp, &xml, &xl);
-	plist_free(resp);
 	r->raw = xml;
 	r->rawlen = xl;
 	r->ctype = "application/xml";
