@@ -355,6 +355,9 @@ int mx_op_begin(mx_op **out, mx_engine *e, const char *device, enum mx_op_mode m
 int mx_op_commit(mx_op *op, mx_err *err);
 /* Rolls back (if still open) and frees op; NULL is fine. */
 void mx_op_abort(mx_op *op);
+/* Ends op by the outcome of its operation: commits it when rc is 0 (and
+ * returns the commit's result), else aborts it and returns rc. */
+int mx_op_end(mx_op *op, int rc, mx_err *err);
 /* The device as the transaction sees it, borrowed until commit/abort. */
 const mx_device *mx_op_device(const mx_op *op);
 int64_t mx_op_now(const mx_op *op);
@@ -467,6 +470,13 @@ int mx_op_mdm_restart(mx_op *op, const mx_mdm_restart *req, bool *restarted, mx_
  * is logged in a transaction of its own and the op is finished; the return
  * is non-zero only when the store itself failed. */
 int mx_op_mdm_command(mx_op *op, const mx_mdm_request *req, plist_t *response, mx_err *err);
+/* The whole of a raw MDM command sent to device (NULL: the only one): parses
+ * buf (mx_engine_mdm_request; name prefixes messages), runs it in a write op
+ * (mx_op_mdm_command) and gives its response as XML in *xml (the caller's,
+ * free) of *xml_len bytes — what `mdm command` prints and POST .../mdm
+ * answers. */
+int mx_engine_mdm_command(mx_engine *e, const char *device, const uint8_t *buf, size_t len,
+    const char *name, char **xml, uint32_t *xml_len, mx_err *err);
 /* The ErrorChain entry {ErrorCode, ErrorDomain, LocalizedDescription,
  * USEnglishDescription} an MDM client sends for err (caller's, plist_free). */
 plist_t mx_mdm_error_chain(const mx_err *err);

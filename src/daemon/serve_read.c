@@ -13,17 +13,6 @@
 #include "macext/store_mdm.h"
 #include "macext/text.h"
 
-/* Commits a read op when rc is 0, else aborts it; returns rc. */
-static int
-end(mx_op *op, int rc, mx_err *err)
-{
-	if (rc) {
-		mx_op_abort(op);
-		return rc;
-	}
-	return mx_op_commit(op, err);
-}
-
 static int
 rd_fleet(sreq *q, sresp *r, mx_err *err)
 {
@@ -153,26 +142,26 @@ rd_events(sreq *q, sresp *r, mx_err *err)
 
 struct arr { json_t *arr; mx_err *err; int64_t after; int limit, n; };
 
+/* Appends j to a's array when rc is 0; returns rc. */
 static int
-profile_one(const mx_profile_row *row, void *arg)
+add(struct arr *a, json_t *j, int rc)
 {
-	struct arr *a = arg;
-	json_t *j;
-	int rc = mx_json_profile(&j, row, NULL, a->err);
 	if (rc == 0)
 		json_array_append_new(a->arr, j);
 	return rc;
 }
 
+/* A read op on the request's device in which fill appends each item's
+ * document to an array: the answer when the op commits. */
 static int
-rd_profiles(sreq *q, sresp *r, mx_err *err)
+read_array(sreq *q, sresp *r, int (*fill)(mx_op *, struct arr *, mx_err *), mx_err *err)
 {
 	mx_op *op;
 	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
 	if (rc)
 		return rc;
 	struct arr a = { json_array(), err, 0, 0, 0 };
-	if ((rc = end(op, mx_op_profiles_each(op, profile_one, &a, err), err)))
+	if ((rc = mx_op_end(op, fill(op, &a, err), err)))
 		json_decref(a.arr);
 	else
 		r->json = a.arr;
@@ -180,11 +169,32 @@ rd_profiles(sreq *q, sresp *r, mx_err *err)
 }
 
 static int
+profile_one(const mx_profile_row *row, void *arg)
+{
+	json_t *j = NULL;
+	struct arr *a = arg;
+	int rc = mx_json_profile(&j, row, NULL, a->err);
+	return add(a, j, rc);
+}
+
+static int
+profiles_fill(mx_op *op, struct arr *a, mx_err *err)
+{
+	return mx_op_profiles_each(op, profile_one, a, err);
+}
+
+static int
+rd_profiles(sreq *q, sresp *r, mx_err *err)
+{
+	return read_array(q, r, profiles_fill, err);
+}
+
+static int
 rd_policy(sreq *q, sresp *r, mx_err *err)
 {
 	mx_op *op;
 	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
-	return rc ? rc : end(op, mx_op_merged_policy(op, &r->json, err), err);
+	return rc ? rc : mx_op_end(op, mx_op_merged_policy(op, &r->json, err), err);
 }
 
 static int
@@ -196,86 +206,73 @@ rd_profile(sreq *q, sresp *r, mx_err *err)
 		return rc;
 	mx_profile_row row;
 	char *xml = NULL;
-	if ((rc = end(op, mx_op_profile_get(op, q->m->param[1], &row, &xml, err), err)) == 0)
+	if ((rc = mx_op_end(op, mx_op_profile_get(op, q->m->param[1], &row, &xml, err), err)) == 0)
 		rc = mx_json_profile(&r->json, &row, xml, err);
 	free(xml);
 	return rc;
 }
 
 static int
-rd_sysexts(sreq *q, sresp *r, mx_err *err)
+sysexts_fill(mx_op *op, struct arr *a, mx_err *err)
 {
-	mx_op *op;
-	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
-	if (rc)
-		return rc;
 	mx_sx_rec *recs = NULL;
 	size_t n = 0;
-	if ((rc = end(op, mx_op_sysexts(op, &recs, &n, err), err)))
-		return rc;
-	json_t *a = json_array();
+	int rc = mx_op_sysexts(op, &recs, &n, err);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *j;
-		if ((rc = mx_json_sysext(&j, &recs[i], err)) == 0)
-			json_array_append_new(a, j);
+		json_t *j = NULL;
+		rc = mx_json_sysext(&j, &recs[i], err);
+		add(a, j, rc);
 	}
 	free(recs);
-	if (rc)
-		json_decref(a);
-	else
-		r->json = a;
+	return rc;
+}
+
+static int
+rd_sysexts(sreq *q, sresp *r, mx_err *err)
+{
+	return read_array(q, r, sysexts_fill, err);
+}
+
+static int
+kexts_fill(mx_op *op, struct arr *a, mx_err *err)
+{
+	mx_kext *all = NULL;
+	int n = 0;
+	int rc = mx_op_kexts(op, &all, &n, err);
+	for (int i = 0; i < n && rc == 0; i++) {
+		json_t *j = NULL;
+		rc = mx_json_kext(&j, &all[i], err);
+		add(a, j, rc);
+	}
+	free(all);
 	return rc;
 }
 
 static int
 rd_kexts(sreq *q, sresp *r, mx_err *err)
 {
-	mx_op *op;
-	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
-	if (rc)
-		return rc;
-	mx_kext *all = NULL;
-	int n = 0;
-	if ((rc = end(op, mx_op_kexts(op, &all, &n, err), err)))
-		return rc;
-	json_t *a = json_array();
-	for (int i = 0; i < n && rc == 0; i++) {
-		json_t *j;
-		if ((rc = mx_json_kext(&j, &all[i], err)) == 0)
-			json_array_append_new(a, j);
-	}
-	free(all);
-	if (rc)
-		json_decref(a);
-	else
-		r->json = a;
-	return rc;
+	return read_array(q, r, kexts_fill, err);
 }
 
 static int
 alert_one(const mx_alert *al, void *arg)
 {
+	json_t *j = NULL;
 	struct arr *a = arg;
-	json_t *j;
 	int rc = mx_json_alert(&j, al, a->err);
-	if (rc == 0)
-		json_array_append_new(a->arr, j);
-	return rc;
+	return add(a, j, rc);
+}
+
+static int
+alerts_fill(mx_op *op, struct arr *a, mx_err *err)
+{
+	return mx_op_alerts_each(op, alert_one, a, err);
 }
 
 static int
 rd_alerts(sreq *q, sresp *r, mx_err *err)
 {
-	mx_op *op;
-	int rc = mx_op_begin(&op, q->e, q->dev, MX_OP_READ, err);
-	if (rc)
-		return rc;
-	struct arr a = { json_array(), err, 0, 0, 0 };
-	if ((rc = end(op, mx_op_alerts_each(op, alert_one, &a, err), err)))
-		json_decref(a.arr);
-	else
-		r->json = a.arr;
-	return rc;
+	return read_array(q, r, alerts_fill, err);
 }
 
 static int
@@ -318,7 +315,7 @@ rd_log(sreq *q, sresp *r, mx_err *err)
 	rc = mx_op_events_each(op, event_one, &a, err);
 	if (rc == 1)
 		rc = 0;
-	if ((rc = end(op, rc, err))) {
+	if ((rc = mx_op_end(op, rc, err))) {
 		json_decref(a.arr);
 		return rc;
 	}
@@ -340,7 +337,7 @@ rd_security(sreq *q, sresp *r, mx_err *err)
 	if (rc)
 		return rc;
 	mx_security_info si;
-	if ((rc = end(op, mx_op_security_info(op, &si, err), err)))
+	if ((rc = mx_op_end(op, mx_op_security_info(op, &si, err), err)))
 		return rc;
 	return mx_json_security_info(&r->json, &si, err);
 }

@@ -68,11 +68,11 @@ const serve_route serve_routes[R_NROUTES] = {
 };
 #undef D
 
-bool
-serve_valid_name(const char *s)
+/* 1 to max bytes, each a letter, a digit, '-', '_' or '.'. */
+static bool
+name_chars(const char *s, size_t n, size_t max)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > 63 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (n == 0 || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -84,18 +84,15 @@ serve_valid_name(const char *s)
 }
 
 bool
+serve_valid_name(const char *s)
+{
+	return name_chars(s, strlen(s), 63) && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+bool
 serve_valid_ident(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > 255 || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
+	return name_chars(s, strlen(s), 255) && s[0] != '.';
 }
 
 static int

@@ -17,16 +17,6 @@
 #include "macext/enroll.h"
 #include "macext/profile.h"
 
-static int
-end(mx_op *op, int rc, mx_err *err)
-{
-	if (rc) {
-		mx_op_abort(op);
-		return rc;
-	}
-	return mx_op_commit(op, err);
-}
-
 /* The JSON body (empty: {}) with only the members keys allows. */
 static int
 body(sreq *q, const char *const *keys, json_t **out, mx_err *err)
@@ -58,7 +48,7 @@ static int
 device_doc(mx_op *op, int rc, sresp *r, mx_err *err)
 {
 	mx_device d = *mx_op_device(op);
-	if ((rc = end(op, rc, err)))
+	if ((rc = mx_op_end(op, rc, err)))
 		return rc;
 	return mx_json_device(&r->json, &d, err);
 }
@@ -224,7 +214,7 @@ wr_profile_install(sreq *q, sresp *r, mx_err *err)
 			rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile install", NULL, err);
 		if (rc == 0)
 			rc = mx_op_profile_install(op, &p, mdm ? MX_VIA_MDM : MX_VIA_MANUAL, &row, err);
-		rc = end(op, rc, err);
+		rc = mx_op_end(op, rc, err);
 	}
 	mx_profile_import_free(&p);
 	if (rc)
@@ -261,7 +251,7 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 		rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile removal", NULL, err);
 	if (rc == 0)
 		rc = mx_op_profile_remove(op, q->m->param[1], mdm ? MX_VIA_MDM : MX_VIA_MANUAL, err);
-	if ((rc = end(op, rc, err)))
+	if ((rc = mx_op_end(op, rc, err)))
 		return rc;
 	r->json = json_pack("{s:s, s:b}", "identifier", q->m->param[1], "removed", 1);
 	return 0;
@@ -269,9 +259,10 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 
 /* ---- approvals ---- */
 
-/* The admin credentials of the body: required. */
+/* The admin credentials of the body (required), then a write op on the
+ * request's device. */
 static int
-admin_body(sreq *q, char *cred, size_t len, mx_err *err)
+admin_op(sreq *q, char *cred, size_t len, mx_op **op, mx_err *err)
 {
 	json_t *o;
 	int rc = body(q, cred_keys, &o, err);
@@ -282,7 +273,7 @@ admin_body(sreq *q, char *cred, size_t len, mx_err *err)
 	if (rc == 0 && cred[0] == '\0')
 		rc = MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "an administrator's \"user\" and"
 		    " \"password\" are required");
-	return rc;
+	return rc ? rc : mx_op_begin(op, q->e, q->dev, MX_OP_WRITE, err);
 }
 
 static int
@@ -290,11 +281,11 @@ wr_sysext_approve(sreq *q, sresp *r, mx_err *err)
 {
 	char cred[330];
 	mx_op *op;
-	int rc = admin_body(q, cred, sizeof cred, err);
-	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+	int rc = admin_op(q, cred, sizeof cred, &op, err);
+	if (rc)
 		return rc;
 	mx_sx_rec rec;
-	if ((rc = end(op, mx_op_sysext_approve(op, q->m->param[1], cred, &rec, err), err)))
+	if ((rc = mx_op_end(op, mx_op_sysext_approve(op, q->m->param[1], cred, &rec, err), err)))
 		return rc;
 	return mx_json_sysext(&r->json, &rec, err);
 }
@@ -304,11 +295,11 @@ wr_kext_approve(sreq *q, sresp *r, mx_err *err)
 {
 	char cred[330];
 	mx_op *op;
-	int rc = admin_body(q, cred, sizeof cred, err);
-	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
+	int rc = admin_op(q, cred, sizeof cred, &op, err);
+	if (rc)
 		return rc;
 	mx_kext_approve_result res;
-	if ((rc = end(op, mx_op_kext_approve(op, q->m->param[1], cred, &res, err), err)))
+	if ((rc = mx_op_end(op, mx_op_kext_approve(op, q->m->param[1], cred, &res, err), err)))
 		return rc;
 	json_t *k;
 	if ((rc = mx_json_kext(&k, &res.kext, err)))
@@ -433,7 +424,7 @@ wr_security(sreq *q, sresp *r, mx_err *err)
 		return rc;
 	if ((rc = mx_op_ssu_set(op, level, kuser, kremote, cred[0] ? cred : NULL, err)) == 0)
 		rc = mx_op_security_info(op, &si, err);
-	if ((rc = end(op, rc, err)))
+	if ((rc = mx_op_end(op, rc, err)))
 		return rc;
 	return mx_json_security_info(&r->json, &si, err);
 }
@@ -443,25 +434,13 @@ wr_security(sreq *q, sresp *r, mx_err *err)
 static int
 wr_mdm_command(sreq *q, sresp *r, mx_err *err)
 {
-	mx_mdm_request req;
 	if (q->len == 0)
 		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an MDM command plist");
-	int rc = mx_engine_mdm_request(q->e, q->body, q->len, "request body", &req, err);
+	char *xml;
+	uint32_t xl;
+	int rc = mx_engine_mdm_command(q->e, q->dev, q->body, q->len, "request body", &xml, &xl, err);
 	if (rc)
 		return rc;
-	mx_op *op;
-	plist_t resp = NULL;
-	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
-		rc = end(op, mx_op_mdm_command(op, &req, &resp, err), err);
-	mx_mdm_request_free(&req);
-	if (rc) {
-		plist_free(resp);
-		return rc;
-	}
-	char *xml = NULL;
-	uint32_t xl = 0;
-	plist_to_xml(resp, &xml, &xl);
-	plist_free(resp);
 	r->raw = xml;
 	r->rawlen = xl;
 	r->ctype = "application/xml";
@@ -487,7 +466,7 @@ wr_sysext_enabled(sreq *q, sresp *r, mx_err *err)
 	if (rc || (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
 		return rc;
 	mx_sx_rec rec;
-	if ((rc = end(op, mx_op_sysext_set_enabled(op, q->m->param[1], on, cred[0] ? cred : NULL,
+	if ((rc = mx_op_end(op, mx_op_sysext_set_enabled(op, q->m->param[1], on, cred[0] ? cred : NULL,
 	    &rec, err), err)))
 		return rc;
 	return mx_json_sysext(&r->json, &rec, err);
@@ -529,7 +508,7 @@ wr_sysext_activate(sreq *q, sresp *r, mx_err *err)
 	mx_op *op;
 	mx_sx_result res;
 	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
-		rc = end(op, mx_op_sysext_activate(op, req, replace, &res, err), err);
+		rc = mx_op_end(op, mx_op_sysext_activate(op, req, replace, &res, err), err);
 	mx_expiry expired = *mx_sx_request_expiry(req);
 	mx_sx_request_free(req);
 	if (rc)
@@ -558,7 +537,7 @@ wr_kext_load(sreq *q, sresp *r, mx_err *err)
 	static __thread mx_kext_load_report rep;   /* 80 KiB: not on a worker's stack */
 	const char *names[1] = { q->m->param[1] };
 	mx_device d = *mx_op_device(op);
-	if ((rc = end(op, mx_op_kext_load(op, names, 1, &rep, err), err)))
+	if ((rc = mx_op_end(op, mx_op_kext_load(op, names, 1, &rep, err), err)))
 		return rc;
 	if ((rc = mx_kext_load_error(&rep, &d, err)))
 		return rc;
@@ -590,7 +569,7 @@ wr_mdm_enroll(sreq *q, sresp *r, mx_err *err)
 		return rc;
 	mx_op *op;
 	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
-		rc = end(op, mx_op_mdm_enrol_record(op, &prof, q->body, q->len, method, approved, insecure,
+		rc = mx_op_end(op, mx_op_mdm_enrol_record(op, &prof, q->body, q->len, method, approved, insecure,
 		    "serve: mdm enroll", err), err);
 	if (rc == 0) {
 		r->status = 202;

@@ -193,6 +193,16 @@ mx_op_abort(mx_op *op)
 	op_free(op);
 }
 
+int
+mx_op_end(mx_op *op, int rc, mx_err *err)
+{
+	if (rc) {
+		mx_op_abort(op);
+		return rc;
+	}
+	return mx_op_commit(op, err);
+}
+
 const mx_device *
 mx_op_device(const mx_op *op)
 {

@@ -201,6 +201,27 @@ mx_mdm_request_free(mx_mdm_request *r)
 	memset(r, 0, sizeof *r);
 }
 
+int
+mx_engine_mdm_command(mx_engine *e, const char *device, const uint8_t *buf, size_t len,
+    const char *name, char **xml, uint32_t *xml_len, mx_err *err)
+{
+	*xml = NULL;
+	*xml_len = 0;
+	mx_mdm_request req;
+	int rc = mx_engine_mdm_request(e, buf, len, name, &req, err);
+	if (rc)
+		return rc;
+	mx_op *op;
+	plist_t resp = NULL;
+	if ((rc = mx_op_begin(&op, e, device, MX_OP_WRITE, err)) == 0)
+		rc = mx_op_end(op, mx_op_mdm_command(op, &req, &resp, err), err);
+	mx_mdm_request_free(&req);
+	if (rc == 0)
+		plist_to_xml(resp, xml, xml_len);
+	plist_free(resp);
+	return rc;
+}
+
 plist_t
 mx_mdm_error_chain(const mx_err *err)
 {

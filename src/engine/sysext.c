@@ -47,6 +47,14 @@ sx_load(struct sx *s, mx_op *op, mx_err *err)
 	return 0;
 }
 
+int
+sx_load_macos(struct sx *s, mx_op *op, mx_err *err)
+{
+	if (op->d.env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", op->d.name);
+	return sx_load(s, op, err);
+}
+
 void
 sx_free(struct sx *s)
 {
@@ -205,15 +213,24 @@ sx_unload(struct sx *s, mx_sx_rec *r, bool allow_defer, const char *why, const c
 
 /* ---- System Settings: Allow ---- */
 
+/* cred checked as an administrator of the device (*u); a wrong one is
+ * refused: logged as what, in a transaction of its own. */
+static int
+admin_check(mx_op *op, const char *cred, const char *what, const mx_user **u, mx_err *err)
+{
+	int rc = mx_auth_check_memo(&op->d, cred, true, eng_pw_memo(op->e), u, err);
+	if (rc == MX_EDENIED)
+		rc = mx_op_refuse(op, "user", what, err);
+	return rc;
+}
+
 int
 mx_op_sysext_approve(mx_op *op, const char *id, const char *cred, mx_sx_rec *out, mx_err *err)
 {
 	mx_device *d = &op->d;
 	int rc;
-	if (d->env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d->name);
 	struct sx s;
-	if ((rc = sx_load(&s, op, err)))
+	if ((rc = sx_load_macos(&s, op, err)))
 		return rc;
 	mx_sx_rec *r = sx_live_record(&s, id);
 	if (r == NULL) {
@@ -234,11 +251,8 @@ mx_op_sysext_approve(mx_op *op, const char *id, const char *cred, mx_sx_rec *out
 		goto out;
 	}
 	const mx_user *u;
-	if ((rc = mx_auth_check_memo(d, cred, true, eng_pw_memo(op->e), &u, err))) {
-		if (rc == MX_EDENIED)
-			rc = mx_op_refuse(op, "user", what, err);
+	if ((rc = admin_check(op, cred, what, &u, err)))
 		goto out;
-	}
 	if (mx_sx_decide(s.pol, r->team_id, r->identifier, r->category) == MX_SXV_USER_FORBIDDEN) {
 		rc = MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "%s cannot be allowed by a user: a "
 		    "configuration profile sets AllowUserOverrides to false and does not allow it", id);
@@ -266,10 +280,8 @@ mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cre
 {
 	mx_device *d = &op->d;
 	int rc;
-	if (d->env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d->name);
 	struct sx s;
-	if ((rc = sx_load(&s, op, err)))
+	if ((rc = sx_load_macos(&s, op, err)))
 		return rc;
 	mx_sx_rec *r = sx_live_record(&s, id);
 	for (size_t i = 0; r == NULL && i < s.n; i++)
@@ -298,11 +310,8 @@ mx_op_sysext_set_enabled(mx_op *op, const char *id, bool enable, const char *cre
 		goto out;
 	}
 	const mx_user *u;
-	if ((rc = mx_auth_check_memo(d, cred, true, eng_pw_memo(op->e), &u, err))) {
-		if (rc == MX_EDENIED)
-			rc = mx_op_refuse(op, "user", what, err);
+	if ((rc = admin_check(op, cred, what, &u, err)))
 		goto out;
-	}
 	char actor[80], why[200];
 	snprintf(actor, sizeof actor, "user:%s", u->name);
 	snprintf(why, sizeof why, "Login Items & Extensions switch turned %s by administrator %s",

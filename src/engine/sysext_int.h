@@ -22,6 +22,8 @@ struct sx {
 
 /* Loads the device's records, settings and merged policy. */
 int sx_load(struct sx *s, mx_op *op, mx_err *err);
+/* sx_load on a device running macOS (else MX_ESTATE, nothing loaded). */
+int sx_load_macos(struct sx *s, mx_op *op, mx_err *err);
 void sx_free(struct sx *s);
 /* Applies event ev to r (the transition table), logs it and saves r.  A
  * record that reaches uninstalling is removed with its staged copy. */

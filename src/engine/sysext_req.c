@@ -510,10 +510,8 @@ mx_op_sysext_deactivate(mx_op *op, const char *app_id, const char *ext_id, const
 	mx_device *d = &op->d;
 	int rc;
 	memset(out, 0, sizeof *out);
-	if (d->env != MX_ENV_MACOS)
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is not running macOS", d->name);
 	struct sx s;
-	if ((rc = sx_load(&s, op, err)))
+	if ((rc = sx_load_macos(&s, op, err)))
 		return rc;
 	const char *why = "deactivation request";
 	mx_sx_rec *r = sx_live_record(&s, ext_id);

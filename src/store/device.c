@@ -309,25 +309,15 @@ mx_store_device_delete(mx_store *st, int64_t id, mx_err *err)
 int
 mx_store_device_count(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "SELECT count(*) FROM devices", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "count devices");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "SELECT count(*) FROM devices", "count devices", out, err);
 }
 
-int
-mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *arg, mx_err *err)
+/* Calls fn with each device s (prepared, not cached: fn may itself use the
+ * store) selects, stopping at fn's first non-zero; finalizes s. */
+static int
+each_row(mx_store *st, sqlite3_stmt *s, int (*fn)(const mx_device *, void *), void *arg,
+    mx_err *err)
 {
-	sqlite3_stmt *s;
-	/* not cached: fn may itself use the store */
-	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices ORDER BY name", -1, &s,
-	    NULL) != SQLITE_OK)
-		return st_fail(st, err, "list devices");
 	int rc = 0, step;
 	mx_device d;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -340,6 +330,17 @@ mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *a
 		rc = st_fail(st, err, "list devices");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int
+mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *arg, mx_err *err)
+{
+	sqlite3_stmt *s;
+	/* not cached: fn may itself use the store */
+	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices ORDER BY name", -1, &s,
+	    NULL) != SQLITE_OK)
+		return st_fail(st, err, "list devices");
+	return each_row(st, s, fn, arg, err);
 }
 
 int
@@ -515,32 +516,13 @@ mx_store_device_page(mx_store *st, const char *after, const char *q, int limit,
 	else
 		sqlite3_bind_null(s, 2);
 	sqlite3_bind_int(s, 3, limit);
-	int rc = 0, step;
-	mx_device d;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((rc = read_device(st, s, &d, err)) || (rc = load_users(st, &d, err)))
-			break;
-		if ((rc = fn(&d, arg)))
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = st_fail(st, err, "list devices");
-	sqlite3_finalize(s);
-	return rc;
+	return each_row(st, s, fn, arg, err);
 }
 
 int
 mx_store_data_version(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "PRAGMA data_version", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "data_version");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "PRAGMA data_version", "data_version", out, err);
 }
 
 int
@@ -569,13 +551,5 @@ mx_store_event_feed(mx_store *st, int64_t after_id, int max,
 int
 mx_store_event_last(mx_store *st, int64_t *out, mx_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = st_prepare(st, &s, "SELECT coalesce(max(id), 0) FROM events", err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return st_fail(st, err, "last event");
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return st_int64(st, "SELECT coalesce(max(id), 0) FROM events", "last event", out, err);
 }

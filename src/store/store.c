@@ -164,6 +164,20 @@ st_exec(mx_store *st, const char *sql, mx_err *err)
 	return 0;
 }
 
+int
+st_int64(mx_store *st, const char *sql, const char *what, int64_t *out, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, sql, err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return st_fail(st, err, what);
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
 void
 st_text(sqlite3_stmt *s, int col, char *buf, size_t len)
 {

@@ -64,6 +64,9 @@ int st_prepare_iter(mx_store *st, sqlite3_stmt **out, bool *owned, const char *s
 void st_done_iter(sqlite3_stmt *s, bool owned);
 /* Runs a one-shot statement with no result rows. */
 int st_exec(mx_store *st, const char *sql, mx_err *err);
+/* The first column of the one row sql (a string literal, no parameters)
+ * answers; a missing row fails naming what. */
+int st_int64(mx_store *st, const char *sql, const char *what, int64_t *out, mx_err *err);
 /* Copies column text into buf (empty when NULL). */
 void st_text(sqlite3_stmt *s, int col, char *buf, size_t len);
 

@@ -124,11 +124,7 @@ cli_op(struct mx_cli *cli, enum mx_op_mode mode, mx_op **out, mx_err *err)
 int
 cli_end(mx_op *op, int rc, mx_err *err)
 {
-	if (rc) {
-		mx_op_abort(op);
-		return rc;
-	}
-	return mx_op_commit(op, err);
+	return mx_op_end(op, rc, err);
 }
 
 int

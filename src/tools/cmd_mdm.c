@@ -175,26 +175,14 @@ mdm_command(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		free(buf);
 		return rc;
 	}
-	mx_mdm_request req;
-	rc = mx_engine_mdm_request(cli->eng, buf, len, argv[1], &req, err);
+	char *xml;
+	uint32_t xl;
+	rc = mx_engine_mdm_command(cli->eng, cli->device_name, buf, len, argv[1], &xml, &xl, err);
 	free(buf);
 	if (rc)
 		return rc;
-	mx_op *op;
-	plist_t resp = NULL;
-	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)) == 0)
-		rc = cli_end(op, mx_op_mdm_command(op, &req, &resp, err), err);
-	mx_mdm_request_free(&req);
-	if (rc) {
-		plist_free(resp);
-		return rc;
-	}
-	char *xml = NULL;
-	uint32_t xl = 0;
-	plist_to_xml(resp, &xml, &xl);
 	cli_write(cli, xml, xl);
 	free(xml);
-	plist_free(resp);
 	return 0;
 }
 

@@ -133,6 +133,21 @@ sysext_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return rc;
 }
 
+/* What a change to one record prints: its document (--json), else
+ * "DONE ID: STATE". */
+static int
+print_rec(struct mx_cli *cli, const char *done, const char *id, const mx_sx_rec *r, mx_err *err)
+{
+	if (cli->quiet)
+		return 0;
+	if (cli->json) {
+		json_t *j;
+		return cli_json(cli, mx_json_sysext(&j, r, err), &j);
+	}
+	cli_out(cli, "%s %s: %s\n", done, id, mx_sx_state_name(r->state));
+	return 0;
+}
+
 /* The macOS 15 switch in General > Login Items & Extensions:
  * `sysext disable|enable EXT_ID --as USER:PASSWORD`. */
 static int
@@ -148,15 +163,7 @@ sysext_toggle(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_sx_rec r;
 	if ((rc = cli_end(op, mx_op_sysext_set_enabled(op, argv[1], enable, cred, &r, err), err)))
 		return rc;
-	if (cli->quiet)
-		return 0;
-	if (cli->json) {
-		json_t *j;
-		return cli_json(cli, mx_json_sysext(&j, &r, err), &j);
-	}
-	cli_out(cli, "%s %s: %s\n", enable ? "enabled" : "disabled", argv[1],
-	    mx_sx_state_name(r.state));
-	return 0;
+	return print_rec(cli, enable ? "enabled" : "disabled", argv[1], &r, err);
 }
 
 static const cli_verb sysext_verbs_v[] = {
@@ -189,12 +196,5 @@ cmd_sysext_approve(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_sx_rec r;
 	if ((rc = cli_end(op, mx_op_sysext_approve(op, argv[1], cred, &r, err), err)))
 		return rc;
-	if (cli->quiet)
-		return 0;
-	if (cli->json) {
-		json_t *j;
-		return cli_json(cli, mx_json_sysext(&j, &r, err), &j);
-	}
-	cli_out(cli, "allowed %s: %s\n", argv[1], mx_sx_state_name(r.state));
-	return 0;
+	return print_rec(cli, "allowed", argv[1], &r, err);
 }

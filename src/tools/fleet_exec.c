@@ -23,17 +23,6 @@
 #include "macext/profile.h"
 #include "fleet_step.h"
 
-/* Commits op when rc is 0, else aborts it; returns rc or the commit's. */
-static int
-end(mx_op *op, int rc, mx_err *err)
-{
-	if (rc) {
-		mx_op_abort(op);
-		return rc;
-	}
-	return mx_op_commit(op, err);
-}
-
 /* The line an Apple tool writes on stderr: the last one is kept. */
 static void __attribute__((format(printf, 2, 3)))
 say(struct fleet_outcome *o, const char *fmt, ...)
@@ -186,7 +175,7 @@ kext_install(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *
 		}
 	}
 	mx_kext k;
-	rc = end(op, mx_op_kext_install(op, imp, &k, err), err);
+	rc = mx_op_end(op, mx_op_kext_install(op, imp, &k, err), err);
 	free(scratch);
 	return rc;
 }
@@ -239,7 +228,7 @@ km_load(mx_engine *e, struct fleet_step_op *s, const char *device, struct fleet_
 		s->report = mx_xcalloc(1, sizeof *s->report);
 	mx_kext_load_report *r = s->report;
 	/* every attempt is kept, whatever its outcome */
-	if ((rc = end(op, mx_op_kext_load(op, s->names, s->n, r, err), err)))
+	if ((rc = mx_op_end(op, mx_op_kext_load(op, s->names, s->n, r, err), err)))
 		return rc;
 	if (legacy) {
 		int na = 0, nx = 0;
@@ -292,7 +281,7 @@ km_unload(mx_engine *e, struct fleet_step_op *s, const char *device, struct flee
 		mx_op_abort(op);
 		return no_kmutil(o, &d);
 	}
-	if ((rc = end(op, mx_op_kext_unload(op, s->names, s->n, err), err)) == 0 ||
+	if ((rc = mx_op_end(op, mx_op_kext_unload(op, s->names, s->n, err), err)) == 0 ||
 	    err->domain != MX_DOM_KMERROR)
 		return rc;
 	o->printed = true;
@@ -332,7 +321,7 @@ km_other(mx_engine *e, struct fleet_step_op *s, const char *device, struct fleet
 		uint8_t *kc = NULL;
 		size_t kclen = 0;
 		if ((rc = mx_op_kexts(op, &all, &n, err)) == 0)
-			rc = end(op, mx_op_auxkc(op, &kc, &kclen, err), err);
+			rc = mx_op_end(op, mx_op_auxkc(op, &kc, &kclen, err), err);
 		else
 			mx_op_abort(op);
 		free(kc);
@@ -340,22 +329,22 @@ km_other(mx_engine *e, struct fleet_step_op *s, const char *device, struct fleet
 		return rc;
 	}
 	case FS_KM_LOG:
-		return end(op, mx_op_events_each(op, no_event, NULL, err), err);
+		return mx_op_end(op, mx_op_events_each(op, no_event, NULL, err), err);
 	case FS_KM_REBUILD: {
 		mx_kext_rebuild_plan plan;
 		if ((rc = mx_op_kext_rebuild_plan(op, &plan, err)))
-			return end(op, rc, err);
+			return mx_op_end(op, rc, err);
 		bool none = plan.nadd == 0 && plan.ndel == 0;
 		mx_kext_rebuild_plan_free(&plan);
 		if (none)
-			return end(op, 0, err);
+			return mx_op_end(op, 0, err);
 		/* the authorisation dialog: an administrator's name and password (--as) */
 		if (s->cred == NULL) {
 			mx_op_abort(op);
 			say(o, "Error: user approval was not given\n");
 			return tool_fail(o, 1);
 		}
-		return end(op, mx_op_kext_rebuild_authorize(op, s->cred, err), err);
+		return mx_op_end(op, mx_op_kext_rebuild_authorize(op, s->cred, err), err);
 	}
 	default:             /* FS_KM_PANIC_MEDIC */
 		if ((rc = mx_op_kext_panic_medic(op, err))) {
@@ -450,7 +439,7 @@ bputil(mx_engine *e, struct fleet_step_op *s, const char *device, struct fleet_o
 		}
 	}
 	mx_security_info si;
-	return end(op, mx_op_security_info(op, &si, err), err);
+	return mx_op_end(op, mx_op_security_info(op, &si, err), err);
 }
 
 static int
@@ -466,7 +455,7 @@ sxctl(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 		size_t n = 0;
 		rc = s->kind == FS_SXCTL_GC ? mx_op_sysext_gc(op, &n, err) :
 		    mx_op_sysexts(op, &recs, &n, err);
-		rc = end(op, rc, err);
+		rc = mx_op_end(op, rc, err);
 		free(recs);
 		return rc;
 	}
@@ -478,11 +467,11 @@ sxctl(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 	}
 	if (s->kind == FS_SXCTL_DEVELOPER) {
 		bool on = s->b, now;
-		return end(op, mx_op_sysext_developer(op, s->a ? &on : NULL, &now, err), err);
+		return mx_op_end(op, mx_op_sysext_developer(op, s->a ? &on : NULL, &now, err), err);
 	}
 	if (s->kind == FS_SXCTL_RESET)
-		return end(op, mx_op_sysext_reset(op, NULL, err), err);
-	return end(op, mx_op_sysext_uninstall(op, s->id, s->id2, err), err);
+		return mx_op_end(op, mx_op_sysext_reset(op, NULL, err), err);
+	return mx_op_end(op, mx_op_sysext_uninstall(op, s->id, s->id2, err), err);
 }
 
 /* ---- the macext verbs ---- */
@@ -510,38 +499,38 @@ read_op(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 	case FS_SECURITY_SHOW:
 	case FS_CSRUTIL_AUTHROOT_STATUS: {
 		mx_security_info si;
-		return end(op, mx_op_security_info(op, &si, err), err);
+		return mx_op_end(op, mx_op_security_info(op, &si, err), err);
 	}
 	case FS_PROFILES_LIST:
-		return end(op, mx_op_profiles_each(op, no_profile, NULL, err), err);
+		return mx_op_end(op, mx_op_profiles_each(op, no_profile, NULL, err), err);
 	case FS_PROFILES_SHOW: {
 		mx_profile_row r;
 		char *xml = NULL;
-		rc = end(op, mx_op_profile_get(op, s->id, &r, &xml, err), err);
+		rc = mx_op_end(op, mx_op_profile_get(op, s->id, &r, &xml, err), err);
 		free(xml);
 		return rc;
 	}
 	case FS_SYSEXT_LIST: {
 		mx_sx_rec *recs = NULL;
 		size_t n;
-		rc = end(op, mx_op_sysexts(op, &recs, &n, err), err);
+		rc = mx_op_end(op, mx_op_sysexts(op, &recs, &n, err), err);
 		free(recs);
 		return rc;
 	}
 	case FS_KEXT_LIST: {
 		mx_kext *all = NULL;
 		int n;
-		rc = end(op, mx_op_kexts(op, &all, &n, err), err);
+		rc = mx_op_end(op, mx_op_kexts(op, &all, &n, err), err);
 		free(all);
 		return rc;
 	}
 	case FS_ALERTS:
-		return end(op, mx_op_alerts_each(op, alert_json, err, err), err);
+		return mx_op_end(op, mx_op_alerts_each(op, alert_json, err, err), err);
 	case FS_LOG:
-		return end(op, mx_op_events_each(op, no_event, NULL, err), err);
+		return mx_op_end(op, mx_op_events_each(op, no_event, NULL, err), err);
 	default: {             /* FS_SPCTL_GET */
 		mx_kext_consent_state c;
-		return end(op, mx_op_kext_consent_get(op, &c, err), err);
+		return mx_op_end(op, mx_op_kext_consent_get(op, &c, err), err);
 	}
 	}
 }
@@ -634,7 +623,7 @@ write_op(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 		rc = MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "step kind %d is not a write op", s->kind);
 		break;
 	}
-	rc = end(op, rc, err);
+	rc = mx_op_end(op, rc, err);
 	mx_sx_request_free(req);
 	return rc;
 }
