@@ -131,7 +131,7 @@ unit: deps
 
 cli: deps
 	@$(MAKE) --no-print-directory B=build-check SAN="$(CHECK_SAN)" OPT="-O1 -g" \
-	  build-check/macext links build-check/crash
+	  build-check/macext links build-check/crash build-check/mdmserver
 	@$(MAKE) --no-print-directory B=build build/crash
 	@B=build-check TESTS="$(if $(T),/$(T).sh)" sh tests/run.sh cli
 
