@@ -42,6 +42,7 @@ enum mx_pf_step_kind {
 	MX_PFS_INSTALL_KEXT, MX_PFS_INSTALL_PKG, MX_PFS_MDM_RESTART, MX_PFS_UPGRADE,
 	/* a person at the Mac */
 	MX_PFS_APPROVE, MX_PFS_RESTART, MX_PFS_RECOVERY_SECURITY,
+	MX_PFS_TOGGLE,               /* macOS 15: the switch in Login Items & Extensions */
 	MX_PFS_NKINDS
 };
 
@@ -56,7 +57,8 @@ typedef struct mx_pf_step {
 	bool load;                   /* install-kext: the installer loads it (default true) */
 	bool notify_user, rebuild_kernel_cache;   /* mdm-restart */
 	mx_version os;               /* upgrade */
-	bool standard_user;          /* approve/restart: as the standard user, not an admin */
+	bool standard_user;          /* approve/restart/toggle: as the standard user, not an admin */
+	bool enable;                 /* toggle: switch on (default off) */
 	enum mx_secpolicy level;     /* recovery-security */
 	bool kext_user, kext_remote;
 } mx_pf_step;

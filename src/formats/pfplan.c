@@ -304,7 +304,7 @@ static const struct { const char *key; enum mx_pf_step_kind kind; } step_keys[] 
 	{ "install-kext", MX_PFS_INSTALL_KEXT }, { "install-pkg", MX_PFS_INSTALL_PKG },
 	{ "mdm-restart", MX_PFS_MDM_RESTART }, { "upgrade", MX_PFS_UPGRADE },
 	{ "approve", MX_PFS_APPROVE }, { "restart", MX_PFS_RESTART },
-	{ "recovery-security", MX_PFS_RECOVERY_SECURITY },
+	{ "recovery-security", MX_PFS_RECOVERY_SECURITY }, { "toggle", MX_PFS_TOGGLE },
 };
 
 const char *
@@ -328,7 +328,8 @@ mx_pfplan_input_kind_name(enum mx_pf_input_kind k)
 bool
 mx_pfplan_step_is_person(enum mx_pf_step_kind k)
 {
-	return k == MX_PFS_APPROVE || k == MX_PFS_RESTART || k == MX_PFS_RECOVERY_SECURITY;
+	return k == MX_PFS_APPROVE || k == MX_PFS_RESTART || k == MX_PFS_RECOVERY_SECURITY ||
+	    k == MX_PFS_TOGGLE;
 }
 
 int
@@ -400,8 +401,10 @@ step_option(struct ctx *c, mx_pf_step *s, const char *key, yaml_node_t *v, const
 	if (k == MX_PFS_ACTIVATE && strcmp(key, "app") == 0)
 		return step_input(c, v, path, MASK(MX_PFI_APP) | MASK(MX_PFI_PKG), s);
 	if ((k == MX_PFS_ACTIVATE && strcmp(key, "extension") == 0) ||
-	    (k == MX_PFS_APPROVE && strcmp(key, "extension") == 0))
+	    ((k == MX_PFS_APPROVE || k == MX_PFS_TOGGLE) && strcmp(key, "extension") == 0))
 		return scalar(c, v, path, s->id, sizeof s->id);
+	if (k == MX_PFS_TOGGLE && strcmp(key, "enabled") == 0)
+		return boolean(c, v, path, &s->enable);
 	if (k == MX_PFS_INSTALL_KEXT && strcmp(key, "kext") == 0)
 		return step_input(c, v, path, MASK(MX_PFI_KEXT), s);
 	if (k == MX_PFS_INSTALL_KEXT && strcmp(key, "load") == 0)
@@ -412,8 +415,8 @@ step_option(struct ctx *c, mx_pf_step *s, const char *key, yaml_node_t *v, const
 		return boolean(c, v, path, &s->rebuild_kernel_cache);
 	if (k == MX_PFS_UPGRADE && strcmp(key, "macos") == 0)
 		return version(c, v, path, &s->os);
-	if ((k == MX_PFS_APPROVE || k == MX_PFS_RESTART || k == MX_PFS_RECOVERY_SECURITY) &&
-	    strcmp(key, "as") == 0)
+	if ((k == MX_PFS_APPROVE || k == MX_PFS_RESTART || k == MX_PFS_RECOVERY_SECURITY ||
+	    k == MX_PFS_TOGGLE) && strcmp(key, "as") == 0)
 		return who(c, v, path, s);
 	if (k == MX_PFS_RECOVERY_SECURITY && strcmp(key, "policy") == 0) {
 		char lv[16];
@@ -447,7 +450,8 @@ step_scalar(struct ctx *c, mx_pf_step *s, yaml_node_t *v, const char *path)
 	case MX_PFS_INSTALL_KEXT: return step_input(c, v, path, MASK(MX_PFI_KEXT), s);
 	case MX_PFS_INSTALL_PKG: return step_input(c, v, path, MASK(MX_PFI_PKG), s);
 	case MX_PFS_UPGRADE: return version(c, v, path, &s->os);
-	case MX_PFS_APPROVE: return scalar(c, v, path, s->id, sizeof s->id);
+	case MX_PFS_APPROVE:
+	case MX_PFS_TOGGLE: return scalar(c, v, path, s->id, sizeof s->id);
 	case MX_PFS_RESTART: return who(c, v, path, s);
 	default:
 		return fail(c, v, path, "takes a mapping of options");
@@ -486,12 +490,9 @@ parse_step(struct ctx *c, yaml_node_t *n, int i)
 			if (strcmp(key, step_keys[k].key) == 0)
 				break;
 		if (k == sizeof step_keys / sizeof step_keys[0]) {
-			if (strcmp(key, "toggle") == 0)
-				return fail(c, node(c, pr->key), path, "the macOS 15 System Settings toggle is"
-				    " not an engine operation yet (docs/preflight.md)");
 			return fail(c, node(c, pr->key), path, "unknown action '%s' (install-profile,"
 			    " remove-profile, install-app, activate, install-kext, install-pkg, mdm-restart,"
-			    " upgrade, approve, restart, recovery-security)", key);
+			    " upgrade, approve, restart, recovery-security, toggle)", key);
 		}
 		if (act)
 			return fail(c, node(c, pr->key), path, "one action per step ('%s' is a second)", key);
@@ -533,7 +534,7 @@ parse_step(struct ctx *c, yaml_node_t *n, int i)
 		return fail(c, v, ap, "names no input");
 	if (s->kind == MX_PFS_REMOVE_PROFILE && s->id[0] == '\0')
 		return fail(c, v, ap, "names no profile");
-	if (s->kind == MX_PFS_APPROVE && s->id[0] == '\0')
+	if ((s->kind == MX_PFS_APPROVE || s->kind == MX_PFS_TOGGLE) && s->id[0] == '\0')
 		return fail(c, v, ap, "names no extension (a bundle id)");
 	if (s->kind == MX_PFS_UPGRADE && s->os.major == 0)
 		return fail(c, v, ap, "names no macOS version");

@@ -615,6 +615,9 @@ write_op(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 		rc = mx_op_sysext_deactivate(op, s->id, s->id2, s->cred, &out.sx, err);
 		break;
 	case FS_SYSEXT_APPROVE: rc = mx_op_sysext_approve(op, s->id, s->cred, &out.rec, err); break;
+	case FS_SYSEXT_SET_ENABLED:
+		rc = mx_op_sysext_set_enabled(op, s->id, s->a, s->cred, &out.rec, err);
+		break;
 	case FS_KEXT_REMOVE: rc = mx_op_kext_remove(op, s->id, buf, sizeof buf, err); break;
 	case FS_KEXT_APPROVE:
 		rc = mx_op_kext_approve(op, s->id, s->cred, &out.approve, err);

@@ -214,12 +214,21 @@ parse_sysext(struct fleet_step_op *s, int argc, char **argv, mx_err *err)
 		s->id2 = argv[2];
 		return rc;
 	}
+	if (strcmp(v, "enable") == 0 || strcmp(v, "disable") == 0) {
+		s->kind = FS_SYSEXT_SET_ENABLED;
+		s->a = strcmp(v, "enable") == 0;
+		s->cred = arg_value(&argc, argv, "--as");
+		s->id = argv[argc > 1 ? 1 : 0];
+		return arg_check(argc, argv, 1, 1, s->a ? "macext sysext enable EXT_ID --as USER:PASSWORD" :
+		    "macext sysext disable EXT_ID --as USER:PASSWORD", err);
+	}
 	if (strcmp(v, "list") == 0) {
 		s->kind = FS_SYSEXT_LIST;
 		return arg_check(argc, argv, 0, 0, "macext sysext list [--json]", err);
 	}
 	return USAGE(err, "usage: macext sysext activate APP_ID EXT_ID [--on-replace replace|cancel]"
-	    " | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | list [--json]");
+	    " | deactivate APP_ID EXT_ID [--as USER:PASSWORD] | enable|disable EXT_ID"
+	    " --as USER:PASSWORD | list [--json]");
 }
 
 static int

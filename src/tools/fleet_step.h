@@ -25,6 +25,7 @@ enum fleet_kind {
 	FS_PROFILES_INSTALL, FS_PROFILES_REMOVE, FS_PROFILES_LIST, FS_PROFILES_SHOW,
 	FS_APP_INSTALL, FS_APP_DELETE,
 	FS_SYSEXT_ACTIVATE, FS_SYSEXT_DEACTIVATE, FS_SYSEXT_LIST, FS_SYSEXT_APPROVE,
+	FS_SYSEXT_SET_ENABLED,        /* sysext enable|disable ID: a = enable (the macOS 15 switch) */
 	FS_KEXT_INSTALL, FS_KEXT_REMOVE, FS_KEXT_LIST, FS_KEXT_APPROVE,
 	FS_ALERTS, FS_LOG, FS_DEVICE_SHOW,
 	/* kmutil, and the legacy tools (the pre-11 programs, or kmutil re-exec'd) */

@@ -157,6 +157,13 @@ from_moments(struct pf_run *r, struct pf_class *c)
 		    !strcmp(s->after, "removed") || !strcmp(s->after, "uninstalled") ||
 		    !strcmp(s->after, "installed"))
 			continue;
+		/* switched off on purpose by the plan's own macOS 15 toggle step */
+		bool switched_off = false;
+		for (int k = 0; k < p->nsteps && !strcmp(s->after, "activated_disabled"); k++)
+			switched_off |= p->steps[k].kind == MX_PFS_TOGGLE && !p->steps[k].enable &&
+			    !strcmp(p->steps[k].id, s->id);
+		if (switched_off)
+			continue;
 		const char *why = "";
 		for (int k = c->nmoments - 1; k >= 0 && !why[0]; k--)
 			if (c->m[k].mark == PF_MARK_NEEDED && c->m[k].code > 0)

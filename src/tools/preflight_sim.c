@@ -255,6 +255,11 @@ describe(const struct pf_run *r, const mx_pf_step *st, char *buf, size_t len)
 		snprintf(buf, len, "a person (%s) clicks Allow for %s", st->standard_user ?
 		    "standard user" : "administrator", st->id);
 		return;
+	case MX_PFS_TOGGLE:
+		snprintf(buf, len, "a person (%s) switches %s %s in Login Items & Extensions",
+		    st->standard_user ? "standard user" : "administrator", st->id,
+		    st->enable ? "on" : "off");
+		return;
 	default:
 		snprintf(buf, len, "%s %s%s", mx_pfplan_step_name(st->kind), in,
 		    st->manual ? " (by hand)" : (st->kind == MX_PFS_INSTALL_PROFILE ||
@@ -484,6 +489,9 @@ run_step(struct sim *s, int i, mx_err *err)
 		break;
 	case MX_PFS_RESTART:
 		run_simple(s, FS_RESTART, NULL, cred, false, false, &o);
+		break;
+	case MX_PFS_TOGGLE:
+		run_simple(s, FS_SYSEXT_SET_ENABLED, st->id, cred, st->enable, false, &o);
 		break;
 	case MX_PFS_RECOVERY_SECURITY:
 		if (s->c->arch != MX_ARCH_ARM64) {

@@ -159,6 +159,25 @@ t_json coverage_fda '[(c["need"].split(" ")[0], c["present"], c["well_formed"], 
     '[["Full", true, true, "cs"], ["login", false, false, null]]' \
     cat "$TMP/o.json"
 
+# the macOS 15 switch (toggle): a person switches the extension off; under the macOS 15
+# profile's NonRemovableFromUISystemExtensions the switch is refused and it stays on
+plan toggle.off 15.1 automated 'install-profile: cs' 'install-app: falcon' 'activate: falcon' \
+    'toggle: { extension: com.crowdstrike.falcon.Agent, as: admin }'
+plan toggle.locked 15.1 automated 'install-profile: cs' 'install-profile: cs15' 'install-app: falcon' \
+    'activate: falcon' 'toggle: com.crowdstrike.falcon.Agent'
+pfj toggle.off.yaml
+t_json toggle_disables '[(e["id"], e["after_plan"]) for e in j["classes"][0]["extensions"]]' \
+    '[["com.crowdstrike.falcon.Agent", "activated_disabled"]]' cat "$TMP/o.json"
+t_json toggle_off_is_not_never_loads '[f["code"] for f in j["findings"] if f["code"] in ("never-loads", "step-failed")]' \
+    '[]' cat "$TMP/o.json"
+pfj toggle.locked.yaml
+t_json toggle_refused_stays_on '[(e["id"], e["after_plan"]) for e in j["classes"][0]["extensions"]]' \
+    '[["com.crowdstrike.falcon.Agent", "activated_enabled"]]' cat "$TMP/o.json"
+t_json toggle_refused_names_key '["NonRemovableFromUISystemExtensions" in f["message"] for f in j["findings"] if f["code"]=="step-failed"]' \
+    '[true]' cat "$TMP/o.json"
+plan toggle.bad 15.1 automated 'toggle: { enabled: false }'
+t_exit 66 toggle_needs_extension "$MX" preflight toggle.bad.yaml --trust-anchor ca/root.pem
+
 # exit codes: 0 nothing for a person, 1 person steps, 2 blocking
 t_exit 0 exit_0_nothing_to_do "$MX" preflight race.no.yaml --trust-anchor ca/root.pem
 t_exit 2 exit_2_blocks "$MX" preflight refused.yes.yaml --trust-anchor ca/root.pem

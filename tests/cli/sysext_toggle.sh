@@ -68,3 +68,11 @@ t m14_activate "$MX" sysext activate com.northpolesec.santa com.northpolesec.san
 t m14_allow "$MX" approve sysext com.northpolesec.santa.daemon --as admin:pw
 t_exit 70 m14_no_switch "$MX" sysext disable com.northpolesec.santa.daemon --as admin:pw
 t_grep m14_says_why 'macOS 15' "$MX" sysext disable com.northpolesec.santa.daemon --as admin:pw
+
+# ---- the same switch as a fleet apply step, on every macOS 15 Mac of the fleet: switched off
+# where it may be, refused (and reported) under NonRemovableFromUISystemExtensions
+printf 'sysext disable com.northpolesec.santa.daemon --as admin:pw\nsysext disable com.crowdstrike.falcon.Agent --as admin:pw\n' > "$TMP/toggle.steps"
+MACEXT_DEVICE= "$MX" fleet apply "$TMP/toggle.steps" --devices 'name=m15' >/dev/null 2>&1
+check_eq fleet_step_disables "$(MACEXT_DEVICE=m15 sx_state com.northpolesec.santa.daemon)" activated_disabled
+MACEXT_DEVICE= "$MX" fleet apply "$TMP/toggle.steps" --devices 'name=cs15' >/dev/null 2>&1
+check_eq fleet_step_refused_under_nonremovable "$(MACEXT_DEVICE=cs15 sx_state com.crowdstrike.falcon.Agent)" activated_enabled
