@@ -408,8 +408,8 @@ mx_cas_path(mx_store *st, const char *hash, char *out, size_t len, mx_err *err)
  * content).  With contents the bytes read are kept there (w->n + 1 slots,
  * [0] for a one-file tree); without, each file is freed once hashed. */
 static int
-tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint8_t **contents,
-    size_t *lens, uint8_t d[32], mx_err *err)
+tree_digest_v(const char *root, const char *base, bool isdir, struct walk *w, uint8_t **contents,
+    size_t *lens, bool dir_sizes, uint8_t d[32], mx_err *err)
 {
 	if (w->n > 1)
 		qsort(w->v, w->n, sizeof *w->v, by_rel);
@@ -436,7 +436,7 @@ tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint
 		 * entries' bytes on tmpfs): it counts as 0, or a copy of a tree on
 		 * another file system would not have the tree's hash */
 		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", w->v[i].isdir ? 'd' : 'f', 0,
-		    w->v[i].isdir ? 0ull : (unsigned long long)w->v[i].size, 0);
+		    w->v[i].isdir && !dir_sizes ? 0ull : (unsigned long long)w->v[i].size, 0);
 		EVP_DigestUpdate(ctx, w->v[i].rel, strlen(w->v[i].rel) + 1);
 		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
 		if (!w->v[i].isdir) {
@@ -458,6 +458,13 @@ tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint
 	EVP_DigestFinal_ex(ctx, d, &dl);
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+static int
+tree_digest(const char *root, const char *base, bool isdir, struct walk *w, uint8_t **contents,
+    size_t *lens, uint8_t d[32], mx_err *err)
+{
+	return tree_digest_v(root, base, isdir, w, contents, lens, false, d, err);
 }
 
 int
@@ -612,6 +619,15 @@ mx_cas_verify(mx_store *st, const char *hash, bool *reread, mx_err *err)
 			*reread = true;
 		if ((rc = tree_digest(root, base, S_ISDIR(sb.st_mode), &w, NULL, NULL, d, err)) == 0) {
 			mx_hex_encode(got, d, 32);
+			/* a tree stored before 2026-12-02 was hashed with its directories'
+			 * st_size (the same file system then and now): still its hash */
+			if (strcmp(got, hash) != 0 && S_ISDIR(sb.st_mode) &&
+			    tree_digest_v(root, base, true, &w, NULL, NULL, true, d, err) == 0) {
+				char legacy[65];
+				mx_hex_encode(legacy, d, 32);
+				if (strcmp(legacy, hash) == 0)
+					snprintf(got, sizeof got, "%s", hash);
+			}
 			if (strcmp(got, hash) != 0)
 				rc = MX_FAIL(err, MX_ESIGNATURE, MX_NO_OFFSET, "%s: the stored bytes no "
 				    "longer have their content hash (they hash to %s)", root, got);

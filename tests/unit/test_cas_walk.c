@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <string.h>
 
 #include "cs_build.h"
 #include "harness.h"
@@ -179,5 +181,81 @@ MX_TEST(cas_verify_finds_changed_bytes)
 	long n = -1;
 	CHECK_EQ_INT(mx_cas_check(st, NULL, NULL, &n, &err), 0);
 	CHECK_EQ_INT(n, NCASE);
+	mx_store_close(st);
+}
+
+/* A tree stored before directories counted as size 0 in its hash (its
+ * directories' st_size went in) still verifies under that hash; changed
+ * bytes under it are still found. */
+static void
+legacy_hash(const char *root, const char *base, const char *const *rel, int n, char out[65])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, base, strlen(base) + 1);
+	for (int i = 0; i < n; i++) {
+		char full[1600], hdr[64];
+		struct stat sb;
+		snprintf(full, sizeof full, "%s/%s", root, rel[i]);
+		stat(full, &sb);
+		int hl = snprintf(hdr, sizeof hdr, "%c%c%llu%c", S_ISDIR(sb.st_mode) ? 'd' : 'f', 0,
+		    (unsigned long long)sb.st_size, 0);
+		EVP_DigestUpdate(ctx, rel[i], strlen(rel[i]) + 1);
+		EVP_DigestUpdate(ctx, hdr, (size_t)hl);
+		if (!S_ISDIR(sb.st_mode)) {
+			FILE *f = fopen(full, "rb");
+			char b[256];
+			size_t k = f ? fread(b, 1, sizeof b, f) : 0;
+			if (f)
+				fclose(f);
+			EVP_DigestUpdate(ctx, b, k);
+		}
+	}
+	uint8_t d[32];
+	unsigned dl;
+	EVP_DigestFinal_ex(ctx, d, &dl);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+MX_TEST(cas_verify_accepts_tree_hashed_with_dir_sizes)
+{
+	char dir[1024], state[1100], tree[1200], p[1300];
+	snprintf(dir, sizeof dir, "%s", mx_test_tmpdir());
+	snprintf(state, sizeof state, "%s/state", dir);
+	mx_store *st = NULL;
+	mx_err err = { 0 };
+	CHECK_EQ_INT(mx_store_open(&st, state, &err), 0);
+	if (st == NULL)
+		return;
+	snprintf(tree, sizeof tree, "%s/L.kext", dir);
+	mkdir(tree, 0755);
+	snprintf(p, sizeof p, "%s/Contents", tree);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/Contents/exe", tree);
+	tb_write_file(p, "0123456789abcdef", 16);
+	char hash[65], stored[1400], legacy[65];
+	CHECK_EQ_INT(mx_cas_put_tree(st, tree, hash, &err), 0);
+	CHECK_EQ_INT(mx_cas_path(st, hash, stored, sizeof stored, &err), 0);
+	static const char *const rel[] = { "Contents", "Contents/exe" };
+	legacy_hash(stored, "L.kext", rel, 2, legacy);
+	CHECK(strcmp(legacy, hash) != 0);
+	/* the entry as an older macext named it */
+	char from[1300], to[1300];
+	snprintf(from, sizeof from, "%s/cas/%.2s/%s", state, hash, hash);
+	snprintf(p, sizeof p, "%s/cas/%.2s", state, legacy);
+	mkdir(p, 0755);
+	snprintf(to, sizeof to, "%s/cas/%.2s/%s", state, legacy, legacy);
+	CHECK_EQ_INT(rename(from, to), 0);
+	usleep(150 * 1000);
+	CHECK_EQ_INT(mx_cas_verify(st, legacy, NULL, &err), 0);
+	snprintf(p, sizeof p, "%s/L.kext/Contents/exe", to);
+	tb_write_file(p, "0123456789abcdeF", 16);
+	mx_store_close(st);
+	CHECK_EQ_INT(mx_store_open(&st, state, &err), 0);
+	if (st == NULL)
+		return;
+	CHECK_EQ_INT(mx_cas_verify(st, legacy, NULL, &err), MX_ESIGNATURE);
 	mx_store_close(st);
 }
