@@ -26,9 +26,10 @@
 /* ---- the merged MDM policy ---- */
 
 typedef struct mx_kext_rule {
-	char team_id[32];           /* "" = unsigned kexts (the empty key) */
-	char bundle_id[256];        /* "" = every kext of team_id (AllowedTeamIdentifiers) */
-	char payload_uuid[64];
+	/* borrowed from the policy that holds the rule, valid until it is freed */
+	const char *team_id;        /* "" = unsigned kexts (the empty key); < 32 bytes */
+	const char *bundle_id;      /* "" = every kext of team_id (AllowedTeamIdentifiers); < 256 */
+	const char *payload_uuid;   /* the first payload naming it */
 } mx_kext_rule;
 
 struct mx_kext_index;
@@ -36,12 +37,11 @@ typedef struct mx_kext_policy {
 	int npayloads;              /* kernel-extension-policy payloads merged */
 	int overrides_true, overrides_false;        /* payloads setting AllowUserOverrides */
 	int nonadmin_true, nonadmin_false;          /* ... AllowNonAdminUserApprovals */
-	int nrules, cap;
-	mx_kext_rule *rules;        /* in merge order (first payload naming a rule keeps it) */
-	/* (team, bundle) -> rule and the teams limited to listed bundles, so
-	 * merging and lookups stay n log n with 100,000-entry allow lists
-	 * (issue 14 §8); owned, freed by mx_kext_policy_free; a policy is not
-	 * copied by value */
+	/* the rules in merge order and the teams limited to listed bundles;
+	 * merging appends, the (team, bundle) index is built when lookups
+	 * need it, so a merge nothing asks about costs no hashing (issue 14
+	 * §8).  Owned, freed by mx_kext_policy_free; a policy is not copied
+	 * by value, and is one thread's (lookups may build the index). */
 	struct mx_kext_index *ix;
 } mx_kext_policy;
 
@@ -66,6 +66,10 @@ bool mx_kext_policy_nonadmin_approvals(const mx_kext_policy *p);
  * rule that matched. */
 bool mx_kext_policy_allows(const mx_kext_policy *p, const char *team_id, const char *bundle_id,
     bool signed_ok, const mx_kext_rule **rule);
+/* The distinct rules, in merge order (the first payload naming a (team,
+ * bundle) keeps it): how many, and rule i of them (borrowed). */
+size_t mx_kext_policy_count(const mx_kext_policy *p);
+const mx_kext_rule *mx_kext_policy_rule(const mx_kext_policy *p, size_t i);
 
 /* ---- one kext ---- */
 

@@ -235,9 +235,11 @@ int mx_store_kext_policy_set(mx_store *st, int64_t device_id, const char *team_i
 int mx_store_kext_policy_allowed(mx_store *st, int64_t device_id, const char *team_id,
     const char *bundle_id, bool *out, mx_err *err);
 int mx_store_kext_policy_clear(mx_store *st, int64_t device_id, mx_err *err);
-/* kext_policy_mdm: replaced as a whole from the merged payloads. */
-int mx_store_kext_policy_mdm_replace(mx_store *st, int64_t device_id, const struct mx_kext_policy *p,
-    mx_err *err);
+/* kext_policy_mdm keeps only rows imported without their profiles (or
+ * kept by an earlier version): dropped at the device's next profile
+ * change, when the merged policy of its profiles takes over (made into
+ * rows at export).  No write when there are none. */
+int mx_store_kext_policy_mdm_drop(mx_store *st, int64_t device_id, mx_err *err);
 /* kext_load_history_v3: a path evaluated in boot session boot_uuid at now. */
 int mx_store_kext_history_seen(mx_store *st, int64_t device_id, const struct mx_kext *k,
     const char *boot_uuid, int64_t now, int flags, mx_err *err);

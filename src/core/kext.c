@@ -30,9 +30,26 @@
 /* ---- the merged policy ---- */
 
 struct mx_kext_index {
-	mx_strmap rules;        /* "TEAM\0BUNDLE" -> index in p->rules */
+	mx_kext_rule *rules;    /* in merge order; repeats too until deduped */
+	size_t n, cap;
+	mx_arena strings;       /* every rule's "TEAM\0BUNDLE\0", the payloads' UUIDs */
+	mx_strmap uuids;        /* payload UUID -> its copy in strings */
 	mx_strmap limited;      /* teams with a bundle-ID rule (AllowedKernelExtensions keys) */
+	/* built at the first lookup past SCAN_LOOKUPS, or when the rules are
+	 * listed: "TEAM\0BUNDLE" -> index in rules, which are then distinct */
+	mx_strmap index;
+	bool indexed;
+	unsigned scans;         /* lookups answered by a scan so far */
 };
+
+/* A rule's strings are cut to what a KextPolicy record keeps (the payload
+ * checks refuse longer ones before any is merged). */
+#define TEAM_MAX 31
+#define BUNDLE_MAX 255
+#define UUID_MAX 63
+/* A device's few kexts are looked up by scanning the rules (one pass, no
+ * hashing); more lookups than this pay for the index once. */
+#define SCAN_LOOKUPS 8
 
 void
 mx_kext_policy_init(mx_kext_policy *p)
@@ -45,74 +62,132 @@ mx_kext_policy_free(mx_kext_policy *p)
 {
 	if (p == NULL)
 		return;
-	free(p->rules);
 	if (p->ix != NULL) {
-		mx_strmap_free(&p->ix->rules);
+		free(p->ix->rules);
+		mx_arena_free(&p->ix->strings);
+		mx_strmap_free(&p->ix->uuids);
 		mx_strmap_free(&p->ix->limited);
+		mx_strmap_free(&p->ix->index);
 		free(p->ix);
 	}
 	memset(p, 0, sizeof *p);
 }
 
-/* s into out[0..len), cut to fit (snprintf's result without its cost:
- * this runs for every entry of an allow list). */
-static void
-copy_cut(char *out, size_t len, const char *s)
-{
-	size_t n = strnlen(s, len - 1);
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-/* The index key of (team, bundle): both strings with their NULs. */
-static size_t
-rule_key(char *out, size_t len, const char *team, const char *bundle)
-{
-	size_t tl = strlen(team), bl = strlen(bundle);
-	if (tl + bl + 2 > len)
-		return 0;
-	memcpy(out, team, tl + 1);
-	memcpy(out + tl + 1, bundle, bl + 1);
-	return tl + bl + 2;
-}
-
-static void
-add_rule(mx_kext_policy *p, const char *team, const char *bundle, const char *uuid)
+static struct mx_kext_index *
+index_of(mx_kext_policy *p)
 {
 	if (p->ix == NULL) {
 		p->ix = mx_xcalloc(1, sizeof *p->ix);
-		mx_strmap_init(&p->ix->rules);
+		mx_strmap_init(&p->ix->uuids);
 		mx_strmap_init(&p->ix->limited);
+		mx_strmap_init(&p->ix->index);
 	}
-	char key[sizeof p->rules[0].team_id + sizeof p->rules[0].bundle_id];
-	/* the stored rule is what fits the record: index that */
-	char t[sizeof p->rules[0].team_id], b[sizeof p->rules[0].bundle_id];
-	copy_cut(t, sizeof t, team);
-	copy_cut(b, sizeof b, bundle);
-	size_t kl = rule_key(key, sizeof key, t, b);
-	if (!mx_strmap_add(&p->ix->rules, key, kl, p->nrules, NULL))
-		return;   /* union: the first payload naming it keeps it */
-	if (p->nrules == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 8;
-		p->rules = mx_xrealloc(p->rules, (size_t)p->cap * sizeof *p->rules);
+	return p->ix;
+}
+
+/* Room for n more rules. */
+static void
+rules_reserve(struct mx_kext_index *ix, size_t n)
+{
+	if (ix->n + n <= ix->cap)
+		return;
+	size_t cap = ix->cap ? ix->cap : 8;
+	while (cap < ix->n + n)
+		cap *= 2;
+	ix->rules = mx_xrealloc(ix->rules, cap * sizeof *ix->rules);
+	ix->cap = cap;
+}
+
+/* Appends (team, bundle) for the payload whose UUID (kept) is uuid; a
+ * repeat is dropped when the index is built, or found second by a scan:
+ * either way the first payload naming it keeps it. */
+static void
+add_rule(struct mx_kext_index *ix, const char *team, const char *bundle, const char *uuid)
+{
+	char key[TEAM_MAX + BUNDLE_MAX + 2];
+	size_t tl = strnlen(team, TEAM_MAX), bl = strnlen(bundle, BUNDLE_MAX);
+	memcpy(key, team, tl);
+	key[tl] = '\0';
+	memcpy(key + tl + 1, bundle, bl);
+	const char *k = mx_arena_copy(&ix->strings, key, tl + 1 + bl);
+	rules_reserve(ix, 1);
+	ix->rules[ix->n++] = (mx_kext_rule){ k, k + tl + 1, uuid };
+	if (ix->indexed && !mx_strmap_add(&ix->index, k, tl + bl + 2, (int64_t)(ix->n - 1), NULL))
+		ix->n--;        /* indexed already: a repeat never enters */
+}
+
+/* The payload's UUID as the policy keeps it: the set's copy, one per
+ * payload. */
+static const char *
+keep_uuid(struct mx_kext_index *ix, const char *uuid)
+{
+	const char *u = uuid ? uuid : "";
+	int64_t at = (int64_t)mx_strmap_count(&ix->uuids);
+	mx_strmap_add(&ix->uuids, u, strnlen(u, UUID_MAX), at, &at);
+	return mx_strmap_at(&ix->uuids, (size_t)at)->k;
+}
+
+/* The index, built once: repeats dropped (the first kept), rules distinct. */
+static void
+index_build(struct mx_kext_index *ix)
+{
+	if (ix->indexed)
+		return;
+	mx_strmap_reserve(&ix->index, ix->n);
+	size_t w = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		mx_kext_rule r = ix->rules[i];
+		size_t kl = (size_t)(r.bundle_id - r.team_id) + strlen(r.bundle_id) + 1;
+		if (mx_strmap_add(&ix->index, r.team_id, kl, (int64_t)w, NULL))
+			ix->rules[w++] = r;
 	}
-	mx_kext_rule *r = &p->rules[p->nrules++];
-	memset(r, 0, sizeof *r);
-	memcpy(r->team_id, t, sizeof t);
-	memcpy(r->bundle_id, b, sizeof b);
-	copy_cut(r->payload_uuid, sizeof r->payload_uuid, uuid ? uuid : "");
+	ix->n = w;
+	ix->indexed = true;
 }
 
 /* The rule for (team, bundle) exactly, or NULL. */
 static const mx_kext_rule *
 rule_find(const mx_kext_policy *p, const char *team, const char *bundle)
 {
-	char key[sizeof p->rules[0].team_id + sizeof p->rules[0].bundle_id];
-	int64_t at;
-	size_t kl = rule_key(key, sizeof key, team, bundle);
-	if (p->ix == NULL || kl == 0 || !mx_strmap_get(&p->ix->rules, key, kl, &at))
+	struct mx_kext_index *ix = p->ix;
+	size_t tl = strnlen(team, TEAM_MAX + 1), bl = strnlen(bundle, BUNDLE_MAX + 1);
+	if (ix == NULL || tl > TEAM_MAX || bl > BUNDLE_MAX)
 		return NULL;
-	return &p->rules[at];
+	if (!ix->indexed && ix->scans < SCAN_LOOKUPS) {
+		ix->scans++;
+		for (size_t i = 0; i < ix->n; i++) {
+			const mx_kext_rule *r = &ix->rules[i];
+			if ((size_t)(r->bundle_id - r->team_id) == tl + 1 &&
+			    memcmp(r->team_id, team, tl) == 0 && strcmp(r->bundle_id, bundle) == 0)
+				return r;
+		}
+		return NULL;
+	}
+	index_build(ix);
+	char key[TEAM_MAX + BUNDLE_MAX + 2];
+	memcpy(key, team, tl);
+	key[tl] = '\0';
+	memcpy(key + tl + 1, bundle, bl);
+	key[tl + 1 + bl] = '\0';
+	int64_t at;
+	if (!mx_strmap_get(&ix->index, key, tl + bl + 2, &at))
+		return NULL;
+	return &ix->rules[at];
+}
+
+size_t
+mx_kext_policy_count(const mx_kext_policy *p)
+{
+	if (p->ix == NULL)
+		return 0;
+	index_build(p->ix);
+	return p->ix->n;
+}
+
+const mx_kext_rule *
+mx_kext_policy_rule(const mx_kext_policy *p, size_t i)
+{
+	return i < mx_kext_policy_count(p) ? &p->ix->rules[i] : NULL;
 }
 
 static int
@@ -199,6 +274,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 		return fail_at(err, "AllowedKernelExtensions", "expected dictionary, got %s",
 		    mx_plist_type_name(kexts));
 	plist_dict_iter it = NULL;
+	size_t total = nt;      /* rules this payload names, duplicates included */
 	if (kexts) {
 		plist_dict_new_iter(kexts, &it);
 		for (;;) {
@@ -219,6 +295,7 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 				return fail_at(err, where, "expected array, got %s", mx_plist_type_name(v));
 			}
 			uint32_t nb = plist_array_get_size(v);
+			total += nb;
 			plist_array_iter bi = NULL;
 			plist_array_new_iter(v, &bi);
 			for (uint32_t i = 0; i < nb; i++) {
@@ -253,12 +330,15 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 	if (ov == 0) p->overrides_false++;
 	if (na == 1) p->nonadmin_true++;
 	if (na == 0) p->nonadmin_false++;
+	struct mx_kext_index *ix = index_of(p);
+	rules_reserve(ix, total);
+	const char *uuid = keep_uuid(ix, payload_uuid);
 	if (teams) {
 		plist_array_new_iter(teams, &ai);
 		for (uint32_t i = 0; i < nt; i++) {
 			plist_t t = NULL;
 			plist_array_next_item(teams, ai, &t);
-			add_rule(p, plist_get_string_ptr(t, NULL), "", payload_uuid);
+			add_rule(ix, plist_get_string_ptr(t, NULL), "", uuid);
 		}
 		free(ai);
 	}
@@ -276,17 +356,14 @@ mx_kext_policy_add(mx_kext_policy *p, plist_t payload, const char *payload_uuid,
 			for (uint32_t i = 0; i < nb; i++) {
 				plist_t b = NULL;
 				plist_array_next_item(v, bi, &b);
-				add_rule(p, key, plist_get_string_ptr(b, NULL), payload_uuid);
+				add_rule(ix, key, plist_get_string_ptr(b, NULL), uuid);
 			}
 			free(bi);
 			/* a key of AllowedKernelExtensions limits its team to the
 			 * bundles it lists (Q1); one with an empty list adds no rule
 			 * and limits nothing */
-			if (nb > 0) {
-				char t[sizeof p->rules[0].team_id];
-				copy_cut(t, sizeof t, key);
-				mx_strmap_add_str(&p->ix->limited, t, 1);
-			}
+			if (nb > 0)
+				mx_strmap_add(&ix->limited, key, strnlen(key, TEAM_MAX), 1, NULL);
 			free(key);
 		}
 		free(it);

@@ -7,9 +7,53 @@
  * directory (src/store/import.c) before its one transaction, and takes its
  * clock and randomness from the engine.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
+
+static int
+cmp_rule(const void *a, const void *b)
+{
+	const mx_kext_rule *x = *(const mx_kext_rule *const *)a, *y = *(const mx_kext_rule *const *)b;
+	int c = strcmp(x->team_id, y->team_id);
+	return c ? c : strcmp(x->bundle_id, y->bundle_id);     /* "" (NULL) first, as SQLite */
+}
+
+/* kext_policy_mdm as syspolicyd writes it from the installed profiles: a
+ * row per distinct rule of the merged kernel-extension policy, bundle_id
+ * NULL for a team-wide one, in primary-key order (equal policies, equal
+ * bytes).  The store keeps no such rows (src/store/kext.c). */
+static int
+mdm_rows(mx_op *op, mx_kp_rows *out, mx_err *err)
+{
+	eng_kext_env e;
+	int rc = eng_kext_env_load(op, &e, err);
+	size_t n = rc ? 0 : mx_kext_policy_count(&e.policy);
+	if (n > 0) {
+		const mx_kext_rule **order = mx_xcalloc(n, sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = mx_kext_policy_rule(&e.policy, i);
+		qsort(order, n, sizeof *order, cmp_rule);
+		int nc = mx_kpdb_ncols(MX_KP_MDM);
+		out->v = mx_xcalloc(n * (size_t)nc, sizeof *out->v);
+		for (size_t i = 0; i < n; i++) {
+			const mx_kext_rule *r = order[i];
+			mx_sqlval *row = &out->v[i * (size_t)nc];
+			row[0] = (mx_sqlval){ .type = MX_SQL_TEXT, .s = mx_xstrdup(r->team_id) };
+			if (r->bundle_id[0])
+				row[1] = (mx_sqlval){ .type = MX_SQL_TEXT, .s = mx_xstrdup(r->bundle_id) };
+			else
+				row[1] = (mx_sqlval){ .type = MX_SQL_NULL };
+			row[2] = (mx_sqlval){ .type = MX_SQL_INT, .i = 1 };
+			row[3] = (mx_sqlval){ .type = MX_SQL_TEXT, .s = mx_xstrdup(r->payload_uuid) };
+		}
+		out->n = n;
+		free(order);
+	}
+	eng_kext_env_free(&e);
+	return rc;
+}
 
 int
 mx_op_devstate(mx_op *op, mx_devstate *out, bool *lp_valid, mx_err *err)
@@ -22,7 +66,13 @@ mx_op_devstate(mx_op *op, mx_devstate *out, bool *lp_valid, mx_err *err)
 		return rc;
 	if (lp_valid)
 		*lp_valid = valid;
-	return mx_devstate_gather(op->st, &op->d, as ? &lp : NULL, out, err);
+	if ((rc = mx_devstate_gather(op->st, &op->d, as ? &lp : NULL, out, err)))
+		return rc;
+	/* rows imported without their profiles describe the device until its
+	 * profiles change; otherwise the profiles' merged policy is the table */
+	if (out->kp.t[MX_KP_MDM].n == 0 && (rc = mdm_rows(op, &out->kp.t[MX_KP_MDM], err)))
+		mx_devstate_free(out);
+	return rc;
 }
 
 int

@@ -564,7 +564,7 @@ eng_kext_profiles_changed(mx_op *op, mx_err *err)
 	}
 	mx_kext *all = NULL;
 	int n = 0;
-	if ((rc = mx_store_kext_policy_mdm_replace(op->st, op->d.id, &e.policy, err)) ||
+	if ((rc = mx_store_kext_policy_mdm_drop(op->st, op->d.id, err)) ||
 	    (rc = mx_store_kext_list(op->st, op->d.id, &all, &n, err)))
 		goto out;
 	for (int i = 0; i < n; i++) {

@@ -84,6 +84,7 @@ put_count(struct obuf *b, uint8_t type, uint64_t n)
 
 struct obj {
 	plist_t node;           /* scalars and containers; NULL for a key string */
+	bool str;               /* a string or a key: s is all the writer reads */
 	const char *s;          /* strings and keys: the UTF-8 bytes */
 	size_t sl;
 	size_t ref0;            /* containers: their references at refs[ref0..) */
@@ -100,13 +101,13 @@ struct wr {
 };
 
 static uint64_t
-new_obj(struct wr *w, plist_t node, const char *s, size_t sl)
+new_obj(struct wr *w, plist_t node, bool str, const char *s, size_t sl)
 {
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 256;
 		w->o = mx_xrealloc(w->o, w->cap * sizeof *w->o);
 	}
-	w->o[w->n] = (struct obj){ node, s, sl, 0, 0 };
+	w->o[w->n] = (struct obj){ node, str, s, sl, 0, 0 };
 	return w->n++;
 }
 
@@ -116,9 +117,11 @@ static uint64_t
 string_obj(struct wr *w, plist_t node, const char *s, size_t sl)
 {
 	int64_t at;
-	if (!mx_strmap_add(&w->strings, s, sl, (int64_t)w->n, &at))
+	/* a value's bytes are the tree's, there until it is written; a key
+	 * is a copy freed at once, so the set keeps its own */
+	if (!(node ? mx_strmap_add_ref : mx_strmap_add)(&w->strings, s, sl, (int64_t)w->n, &at))
 		return (uint64_t)at;
-	return new_obj(w, node, NULL, sl);
+	return new_obj(w, node, true, node ? (s ? s : "") : NULL, sl);
 }
 
 static size_t
@@ -147,7 +150,7 @@ visit(struct wr *w, plist_t node, struct frame *st, int *sp, uint64_t *out)
 		*out = string_obj(w, node, s, (size_t)l);
 		return 0;
 	}
-	uint64_t o = new_obj(w, node, NULL, 0);
+	uint64_t o = new_obj(w, node, false, NULL, 0);
 	*out = o;
 	if (t != PLIST_ARRAY && t != PLIST_DICT)
 		return 0;
@@ -234,14 +237,10 @@ ascii(const char *s, size_t n)
 static int
 write_obj(struct wr *w, struct obuf *b, const struct obj *o, unsigned refsize)
 {
-	if (o->node == NULL || plist_get_node_type(o->node) == PLIST_STRING) {
+	if (o->str) {
+		/* (the bytes were read at the visit: the tree is not walked twice) */
 		const char *s = o->s;
 		size_t sl = o->sl;
-		if (o->node != NULL) {
-			uint64_t l = 0;
-			s = plist_get_string_ptr(o->node, &l);
-			sl = (size_t)l;
-		}
 		if (ascii(s, sl)) {
 			put_count(b, 0x50, sl);
 			put(b, s, sl);

@@ -7,6 +7,8 @@
  *   - kext_policy_mdm: a team-wide allowance (AllowedTeamIdentifiers) is a
  *     row with bundle_id NULL; the empty Team ID key of
  *     AllowedKernelExtensions (unsigned kexts) is team_id ''.  allowed = 1.
+ *     The rows are made from the profiles at export (mx_op_devstate); the
+ *     table keeps only imported rows (mx_store_kext_policy_mdm_drop).
  *   - kext_policy.flags = 1 for an approval in System Settings (the value
  *     seen on every 11+ capture); unsigned kexts have team_id ''.
  *   - kext_load_history_v3 timestamps are UTC 'YYYY-MM-DD HH:MM:SS';
@@ -19,7 +21,6 @@
 
 #include "macext/kext.h"
 #include "store_int.h"
-#include "macext/strmap.h"
 
 int
 mx_store_kext_put(mx_store *st, int64_t device_id, const mx_kext *k, mx_err *err)
@@ -219,156 +220,31 @@ mx_store_kext_policy_clear(mx_store *st, int64_t device_id, mx_err *err)
 	return st_write(st, s, "kext_policy", err);
 }
 
-#define MDM_CHUNK 64
-#define MDM_ROW "(?,?,?,1,?)"
-#define MDM_ROW4 MDM_ROW "," MDM_ROW "," MDM_ROW "," MDM_ROW
-#define MDM_ROW16 MDM_ROW4 "," MDM_ROW4 "," MDM_ROW4 "," MDM_ROW4
-#define MDM_INSERT "INSERT INTO kext_policy_mdm (device_id, team_id, bundle_id, allowed," \
-	" payload_uuid) VALUES "
-static const char MDM_INSERT_ONE[] = MDM_INSERT MDM_ROW;
-static const char MDM_INSERT_CHUNK[] = MDM_INSERT MDM_ROW16 "," MDM_ROW16 "," MDM_ROW16 ","
-    MDM_ROW16;
-_Static_assert(sizeof MDM_INSERT_CHUNK == sizeof MDM_INSERT + MDM_CHUNK * 12 - 1,
-    "MDM_INSERT_CHUNK holds MDM_CHUNK rows");
-
-/* Binds rule r as the row whose first parameter is at+1. */
-static void
-bind_rule(sqlite3_stmt *s, int at, int64_t device_id, const mx_kext_rule *r)
-{
-	sqlite3_bind_int64(s, at + 1, device_id);
-	sqlite3_bind_text(s, at + 2, r->team_id, -1, SQLITE_STATIC);
-	if (r->bundle_id[0])
-		sqlite3_bind_text(s, at + 3, r->bundle_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, at + 3);
-	sqlite3_bind_text(s, at + 4, r->payload_uuid, -1, SQLITE_STATIC);
-}
-
-/* kext_policy_mdm is rewritten from the merged payloads after every
- * profile change.  A 100,000-entry allow list is 100,000 rows, and an
- * install of any other profile merges it again: so the stored rows are
- * compared with the new policy and only the difference is written
- * (issue 14 §8), unless most rows go, when one DELETE and the inserts are
- * cheaper.  Rows: bundle_id NULL for a team-wide rule. */
+/* The MDM kext policy is the profiles' own: merged from their payloads
+ * when asked (src/engine/kext.c), never copied to a row per entry (a
+ * 530,000-entry allow list was 530,000 rows, most of its install; issue
+ * 14 §8).  kext_policy_mdm holds only rows that came without their
+ * profiles: a real Mac's KextPolicy imported, or what an earlier macext
+ * kept.  They describe the device until its profiles next change; then
+ * they go, and `device export` writes the merged policy instead. */
 int
-mx_store_kext_policy_mdm_replace(mx_store *st, int64_t device_id, const mx_kext_policy *p,
-    mx_err *err)
+mx_store_kext_policy_mdm_drop(mx_store *st, int64_t device_id, mx_err *err)
 {
 	sqlite3_stmt *s;
-	mx_strmap old;          /* "TEAM\0BUNDLE\0UUID" of every stored row */
-	mx_strmap_init(&old);
-	int rc = st_prepare(st, &s, "SELECT team_id, bundle_id, payload_uuid FROM kext_policy_mdm"
-	    " WHERE device_id = ?", err);
+	int rc = st_prepare(st, &s, "SELECT 1 FROM kext_policy_mdm WHERE device_id = ? LIMIT 1", err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, device_id);
-	int step;
-	char key[sizeof p->rules[0].team_id + sizeof p->rules[0].bundle_id +
-	    sizeof p->rules[0].payload_uuid];
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t k = 0;
-		for (int c = 0; c < 3; c++) {
-			const unsigned char *t = sqlite3_column_text(s, c);
-			size_t n = t ? (size_t)sqlite3_column_bytes(s, c) : 0;
-			if (k + n + 1 > sizeof key)
-				n = sizeof key - k - 1;
-			memcpy(key + k, t ? (const char *)t : "", n);
-			k += n;
-			key[k++] = '\0';
-		}
-		mx_strmap_add(&old, key, k, 0, NULL);
-	}
+	int step = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (step != SQLITE_DONE) {
-		mx_strmap_free(&old);
+	if (step == SQLITE_DONE)
+		return 0;               /* none: no write */
+	if (step != SQLITE_ROW)
 		return st_fail(st, err, "kext_policy_mdm");
-	}
-	/* which new rules are already stored, exactly */
-	size_t kept = 0;
-	bool *have = mx_xcalloc((size_t)p->nrules + 1, sizeof *have);
-	for (int i = 0; i < p->nrules; i++) {
-		const mx_kext_rule *r = &p->rules[i];
-		size_t tl = strlen(r->team_id), bl = strlen(r->bundle_id), ul = strlen(r->payload_uuid);
-		memcpy(key, r->team_id, tl + 1);
-		memcpy(key + tl + 1, r->bundle_id, bl + 1);
-		memcpy(key + tl + bl + 2, r->payload_uuid, ul + 1);
-		if (mx_strmap_get(&old, key, tl + bl + ul + 3, NULL)) {
-			have[i] = true;
-			kept++;
-		}
-	}
-	size_t stale = mx_strmap_count(&old) - kept;
-	bool rewrite = stale > kept;    /* most rows go: one DELETE, then insert all */
-	if (rewrite) {
-		if ((rc = st_prepare(st, &s, "DELETE FROM kext_policy_mdm WHERE device_id = ?", err)))
-			goto out;
-		sqlite3_bind_int64(s, 1, device_id);
-		if ((rc = st_write(st, s, "kext_policy_mdm", err)))
-			goto out;
-		memset(have, 0, ((size_t)p->nrules + 1) * sizeof *have);
-	} else if (stale > 0) {
-		/* the stored rows the new policy lacks */
-		mx_strmap keep;
-		mx_strmap_init(&keep);
-		for (int i = 0; i < p->nrules; i++) {
-			if (!have[i])
-				continue;
-			const mx_kext_rule *r = &p->rules[i];
-			size_t tl = strlen(r->team_id), bl = strlen(r->bundle_id);
-			size_t ul = strlen(r->payload_uuid);
-			memcpy(key, r->team_id, tl + 1);
-			memcpy(key + tl + 1, r->bundle_id, bl + 1);
-			memcpy(key + tl + bl + 2, r->payload_uuid, ul + 1);
-			mx_strmap_add(&keep, key, tl + bl + ul + 3, 0, NULL);
-		}
-		for (size_t e = 0; rc == 0 && e < mx_strmap_count(&old); e++) {
-			const mx_strmap_ent *o = mx_strmap_at(&old, e);
-			if (mx_strmap_get(&keep, o->k, o->kl, NULL))
-				continue;
-			const char *team = o->k, *bundle = team + strlen(team) + 1;
-			if ((rc = st_prepare(st, &s, "DELETE FROM kext_policy_mdm WHERE device_id = ?1"
-			    " AND team_id = ?2 AND bundle_id IS ?3", err)))
-				break;
-			sqlite3_bind_int64(s, 1, device_id);
-			sqlite3_bind_text(s, 2, team, -1, SQLITE_STATIC);
-			if (bundle[0])
-				sqlite3_bind_text(s, 3, bundle, -1, SQLITE_STATIC);
-			else
-				sqlite3_bind_null(s, 3);
-			rc = st_write(st, s, "kext_policy_mdm", err);
-		}
-		mx_strmap_free(&keep);
-		if (rc)
-			goto out;
-	}
-	/* the rules not stored yet, 64 rows to a statement: one row per
-	 * statement cost SQLite ~16,000 instructions of statement overhead
-	 * each (the rows of a 100,000-entry list).  Stale rows are gone, so
-	 * nothing conflicts: a plain INSERT */
-	int todo[MDM_CHUNK], nt = 0;
-	for (int i = 0; i < p->nrules && rc == 0; i++) {
-		if (have[i])
-			continue;
-		todo[nt++] = i;
-		if (nt < MDM_CHUNK)
-			continue;
-		if ((rc = st_prepare(st, &s, MDM_INSERT_CHUNK, err)) == 0) {
-			for (int k = 0; k < nt; k++)
-				bind_rule(s, 4 * k, device_id, &p->rules[todo[k]]);
-			rc = st_write(st, s, "kext_policy_mdm", err);
-		}
-		nt = 0;
-	}
-	for (int k = 0; rc == 0 && k < nt; k++) {       /* the last few, one row each */
-		if ((rc = st_prepare(st, &s, MDM_INSERT_ONE, err)) == 0) {
-			bind_rule(s, 0, device_id, &p->rules[todo[k]]);
-			rc = st_write(st, s, "kext_policy_mdm", err);
-		}
-	}
-out:
-	free(have);
-	mx_strmap_free(&old);
-	return rc;
+	if ((rc = st_prepare(st, &s, "DELETE FROM kext_policy_mdm WHERE device_id = ?", err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	return st_write(st, s, "kext_policy_mdm", err);
 }
 
 int

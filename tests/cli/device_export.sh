@@ -171,6 +171,26 @@ t_json real.sysext_from_db '[(r["bundle_id"], r["state"], r["container"]) for r 
 t_out real.kextpolicy_rows "$(sqlite3 "$KP" 'select * from kext_policy_mdm')" \
     sh -c "'$MX' --state '$TMP/s3' device export mac1 '$TMP/real-out' >/dev/null && sqlite3 '$TMP/real-out/var/db/SystemPolicyConfiguration/KextPolicy' 'select * from kext_policy_mdm'"
 t real.bundles_found test -f "$TMP/real-out/Library/Extensions/$VB.kext/Contents/MacOS/VBoxDrv"
+# those rows came without their profiles' owner: they describe the Mac until its profiles
+# change; then kext_policy_mdm is what the installed profiles allow (issue 14 §8)
+t real.edit_rows sqlite3 "$F/var/db/SystemPolicyConfiguration/KextPolicy" "INSERT INTO kext_policy_mdm VALUES ('X9E956P446',NULL,1,'FROM-A-PROFILE-NOT-COPIED')"
+t real.import_edited "$MX" --state "$TMP/s4" device import "$F" --name mac2
+t_out real.imported_rows_kept "VB5E2TV963|org.virtualbox.kext.VBoxDrv|1|6F0F2C58-3C5A-4D8E-9C7B-0E4B3A1D2C31
+X9E956P446||1|FROM-A-PROFILE-NOT-COPIED" \
+    sh -c "rm -rf '$TMP/real-out2' && '$MX' --state '$TMP/s4' device export mac2 '$TMP/real-out2' >/dev/null && sqlite3 '$TMP/real-out2/var/db/SystemPolicyConfiguration/KextPolicy' 'select * from kext_policy_mdm'"
+$PY - "$TMP/teams.mobileconfig" <<'EOF2'
+import plistlib, sys
+plistlib.dump(dict(PayloadType="Configuration", PayloadVersion=1, PayloadIdentifier="com.example.teams",
+    PayloadUUID="3D7A1C0E-2B4F-4A6D-8E9F-1A2B3C4D5E60", PayloadDisplayName="teams",
+    PayloadContent=[dict(PayloadType="com.apple.syspolicy.kernel-extension-policy",
+        PayloadIdentifier="com.example.teams.p", PayloadUUID="3D7A1C0E-2B4F-4A6D-8E9F-1A2B3C4D5E61",
+        PayloadVersion=1, AllowedTeamIdentifiers=["ABCDE12345"])]), open(sys.argv[1], "wb"))
+EOF2
+t real.enroll "$MX" --state "$TMP/s4" --device mac2 mdm enroll --method device --user-approved
+t real.kext_profile "$MX" --state "$TMP/s4" --device mac2 mdm install-profile "$TMP/teams.mobileconfig"
+t_out real.rows_from_profiles "ABCDE12345||1|3D7A1C0E-2B4F-4A6D-8E9F-1A2B3C4D5E61
+VB5E2TV963|org.virtualbox.kext.VBoxDrv|1|6F0F2C58-3C5A-4D8E-9C7B-0E4B3A1D2C31" \
+    sh -c "rm -rf '$TMP/real-out2' && '$MX' --state '$TMP/s4' device export mac2 '$TMP/real-out2' >/dev/null && sqlite3 '$TMP/real-out2/var/db/SystemPolicyConfiguration/KextPolicy' 'select * from kext_policy_mdm'"
 # a pre-10.15 KextPolicy without kext_load_history_v3.cdhash is Apple's too
 F2=$TMP/real2
 mkdir -p "$F2/var/db/SystemPolicyConfiguration"

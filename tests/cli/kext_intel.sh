@@ -88,8 +88,9 @@ if P=$(kx_profile kandji__VirtualBox.mobileconfig) && C=$(kx_profile kandji__cro
 	kx_state device.loaded_b org.virtualbox.kext.VBoxNetFlt loaded
 	# CrowdStrike's payload has no AllowUserOverrides: users cannot approve others
 	t device.profile_cs "$MX" mdm install-profile "$C"
+	# syspolicyd's kext_policy_mdm, as the exported KextPolicy has it (made from the profiles)
 	t_json device.kext_policy_mdm_teams 'sorted(set(r["team_id"] for r in j))' '["VB5E2TV963", "X9E956P446"]' \
-	    sh -c "sqlite3 -json '$MACEXT_STATE/macext.db' 'select team_id, bundle_id from kext_policy_mdm'"
+	    sh -c "rm -rf '$TMP/x1' && '$MX' device export intel-device '$TMP/x1' >/dev/null && sqlite3 -json '$TMP/x1/var/db/SystemPolicyConfiguration/KextPolicy' 'select team_id, bundle_id from kext_policy_mdm'"
 	t_exit 27 device.other_blocked kmutil load -b com.example.other
 	kx_state device.rejected_by_policy com.example.other rejected_by_policy
 	t_exit 77 device.user_cannot_override "$MX" approve kext com.example.other --as admin:pw
@@ -163,8 +164,8 @@ XML
 	t nonadmin.enroll "$MX" mdm enroll --method device --user-approved
 	t nonadmin.profile "$MX" mdm install-profile "$TMP/nonadmin.mobileconfig"
 	t nonadmin.bitdefender "$MX" mdm install-profile "$B"
-	t_json nonadmin.mdm_rows 'sorted([r["team_id"], r["bundle_id"]] for r in j)' '[["", "com.example.unsigned"], ["GUNFMW623Y", null]]' \
-	    sh -c "sqlite3 -json '$MACEXT_STATE/macext.db' 'select team_id, bundle_id from kext_policy_mdm where device_id = (select id from devices where name = \"intel-nonadmin\")'"
+	t_json nonadmin.mdm_rows '[[r["team_id"], r["bundle_id"]] for r in j]' '[["", "com.example.unsigned"], ["GUNFMW623Y", null]]' \
+	    sh -c "rm -rf '$TMP/x2' && '$MX' device export intel-nonadmin '$TMP/x2' >/dev/null && sqlite3 -json '$TMP/x2/var/db/SystemPolicyConfiguration/KextPolicy' 'select team_id, bundle_id from kext_policy_mdm'"
 	kx_forge com.example.other ABCDE12345
 	t nonadmin.install "$MX" kext install "$TMP/k/com.example.other.kext"
 	t_exit 27 nonadmin.load kmutil load -b com.example.other

@@ -120,7 +120,7 @@ MX_TEST(kext_policy_rejects_bad_payloads)
 		CHECK_EQ_INT(mx_kext_policy_add(&p, d, "U", &err), MX_EINVALID);
 		CHECK_EQ_STR(err.where, rows[i].where);
 		CHECK_EQ_INT(p.npayloads, 0);
-		CHECK_EQ_INT(p.nrules, 0);
+		CHECK_EQ_INT((int)mx_kext_policy_count(&p), 0);
 		plist_free(d);
 		mx_kext_policy_free(&p);
 	}

@@ -1,21 +1,15 @@
 /*
  * test_kext_store.c — KextPolicy tables and kext records in the store:
- * round trip of a kext record, kext_policy rows, kext_policy_mdm replaced
- * from a merged policy (team-wide rows with bundle_id NULL), history.
+ * round trip of a kext record, kext_policy rows, history; kext_policy_mdm
+ * keeps only imported rows, dropped at the next profile change (the
+ * merged policy's rows are made at export: tests/cli/device_export.sh).
  */
 #include <stdlib.h>
 
 #include "harness.h"
+#include "macext/devstate.h"
 #include "macext/kext.h"
 #include "macext/store.h"
-
-static plist_t
-pl(const char *xml)
-{
-	plist_t p = NULL;
-	plist_from_xml(xml, (uint32_t)strlen(xml), &p);
-	return p;
-}
 
 MX_TEST(kext_store_round_trip)
 {
@@ -65,14 +59,6 @@ MX_TEST(kext_store_round_trip)
 	    &allowed, &err), 0);
 	CHECK(!allowed);
 
-	mx_kext_policy p;
-	mx_kext_policy_init(&p);
-	plist_t pay = pl("<plist><dict><key>AllowedTeamIdentifiers</key><array><string>X9E956P446"
-	    "</string></array><key>AllowedKernelExtensions</key><dict><key></key><array><string>"
-	    "com.example.mydriver</string></array></dict></dict></plist>");
-	CHECK_EQ_INT(mx_kext_policy_add(&p, pay, "5671B4FB", &err), 0);
-	CHECK_EQ_INT(mx_store_kext_policy_mdm_replace(st, d.id, &p, &err), 0);
-	CHECK_EQ_INT(mx_store_kext_policy_mdm_replace(st, d.id, &p, &err), 0);
 	CHECK_EQ_INT(mx_store_kext_history_seen(st, d.id, &k, "BOOT-1", 1700000000, 1, &err), 0);
 	CHECK_EQ_INT(mx_store_kext_history_seen(st, d.id, &k, "BOOT-2", 1700000100, 4, &err), 0);
 	mx_kext *all;
@@ -85,105 +71,71 @@ MX_TEST(kext_store_round_trip)
 	CHECK_EQ_INT(n, 0);
 	free(all);
 	CHECK_EQ_INT(mx_store_commit(st, &err), 0);
-	plist_free(pay);
-	mx_kext_policy_free(&p);
 	mx_store_close(st);
 }
 
-/* The rows of kext_policy_mdm as "TEAM|BUNDLE|UUID" lines, sorted. */
 static int
-row_line(const char *const *cols, int n, void *arg)
+count_row(const char *const *cols, int n, void *arg)
 {
-	char *buf = arg;
-	size_t l = strlen(buf);
-	snprintf(buf + l, 8192 - l, "%s|%s|%s\n", cols[0], cols[1], cols[2]);
+	(void)cols;
+	(void)n;
+	(*(int *)arg)++;
 	return 0;
 }
 
-static int
-cmp_line(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-policy_of(mx_kext_policy *p, const char *xml, const char *uuid)
-{
-	plist_t d = pl(xml);
-	mx_err err = { 0 };
-	CHECK_EQ_INT(mx_kext_policy_add(p, d, uuid, &err), 0);
-	plist_free(d);
-}
-
-/* issue 14 §8: the rows are written as a difference; whatever the path,
- * the table ends up holding exactly the new policy. */
-MX_TEST(kext_store_mdm_replace_writes_the_difference)
+/* issue 14 §8: kext_policy_mdm holds only rows that came without their
+ * profiles (a real Mac's KextPolicy imported); the device's next profile
+ * change drops them, and a device without any costs no write. */
+MX_TEST(kext_store_mdm_rows_dropped_once)
 {
 	mx_store *st = NULL;
 	mx_err err = { 0 };
 	CHECK_EQ_INT(mx_store_open(&st, mx_test_tmpdir(), &err), 0);
 	if (st == NULL)
 		return;
-	mx_device d;
-	mx_env_in in = { 0 };
+	mx_device d, other;
+	mx_env_in in = { 0 }, in2 = { .random = { [1] = 1, [16] = 1 } };   /* another serial and UDID */
 	mx_device_init(&d, "m", MX_ARCH_X86_64, (mx_version){ 14, 0, 0 }, &in);
+	mx_device_init(&other, "o", MX_ARCH_X86_64, (mx_version){ 14, 0, 0 }, &in2);
 	CHECK_EQ_INT(mx_store_begin(st, &err), 0);
 	CHECK_EQ_INT(mx_store_device_insert(st, &d, &err), 0);
-	static const char *const steps[][2] = {
-		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
-		  "<string>BBBBBBBBBB</string><string>CCCCCCCCCC</string></array>"
-		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
-		  "<string>com.d.one</string></array></dict></dict>", "U1" },
-		/* the same again: nothing changes */
-		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
-		  "<string>BBBBBBBBBB</string><string>CCCCCCCCCC</string></array>"
-		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
-		  "<string>com.d.one</string></array></dict></dict>", "U1" },
-		/* most kept, one gone, one added: the incremental path */
-		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
-		  "<string>BBBBBBBBBB</string><string>EEEEEEEEEE</string></array>"
-		  "<key>AllowedKernelExtensions</key><dict><key>DDDDDDDDDD</key><array>"
-		  "<string>com.d.one</string></array></dict></dict>", "U1" },
-		/* every row's payload UUID changes: each is replaced */
-		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>AAAAAAAAAA</string>"
-		  "<string>BBBBBBBBBB</string><string>EEEEEEEEEE</string></array></dict>", "U2" },
-		/* almost everything goes: the rewrite path */
-		{ "<dict><key>AllowedTeamIdentifiers</key><array><string>FFFFFFFFFF</string></array>"
-		  "</dict>", "U3" },
-		{ "<dict/>", "U4" },
+	CHECK_EQ_INT(mx_store_device_insert(st, &other, &err), 0);
+	/* two imported rows on each: a team-wide one (bundle_id NULL) and a named kext */
+	mx_sqlval v[8] = {
+		{ .type = MX_SQL_TEXT, .s = "VB5E2TV963" }, { .type = MX_SQL_NULL },
+		{ .type = MX_SQL_INT, .i = 1 }, { .type = MX_SQL_TEXT, .s = "U1" },
+		{ .type = MX_SQL_TEXT, .s = "X9E956P446" }, { .type = MX_SQL_TEXT, .s = "com.cs.sensor" },
+		{ .type = MX_SQL_INT, .i = 1 }, { .type = MX_SQL_TEXT, .s = "U1" },
 	};
-	long writes_before_same = 0, writes_after_same = 0;
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		mx_kext_policy p;
-		mx_kext_policy_init(&p);
-		policy_of(&p, steps[i][0], steps[i][1]);
-		if (i == 1)
-			writes_before_same = mx_store_writes(st);
-		CHECK_EQ_INT(mx_store_kext_policy_mdm_replace(st, d.id, &p, &err), 0);
-		if (i == 1)
-			writes_after_same = mx_store_writes(st);
-		/* what the table must hold: the policy's rules, sorted */
-		char want[8192] = "", got[8192] = "";
-		char **lines = calloc((size_t)p.nrules + 1, sizeof *lines);
-		for (int r = 0; r < p.nrules; r++) {
-			char l[400];
-			snprintf(l, sizeof l, "%s|%s|%s\n", p.rules[r].team_id, p.rules[r].bundle_id,
-			    p.rules[r].payload_uuid);
-			lines[r] = strdup(l);
-		}
-		qsort(lines, (size_t)p.nrules, sizeof *lines, cmp_line);
-		for (int r = 0; r < p.nrules; r++) {
-			strcat(want, lines[r]);
-			free(lines[r]);
-		}
-		free(lines);
-		CHECK_EQ_INT(mx_store_query_rows(st, "SELECT team_id, coalesce(bundle_id, ''),"
-		    " payload_uuid FROM kext_policy_mdm ORDER BY 1, 2, 3", row_line, got, &err), 0);
-		if (strcmp(got, want) != 0)
-			mx_test_fail_at(__FILE__, __LINE__, "step %zu: rows\n%s, expected\n%s", i, got, want);
-		mx_kext_policy_free(&p);
+	mx_kpdb db;
+	memset(&db, 0, sizeof db);
+	db.t[MX_KP_MDM] = (mx_kp_rows){ 2, v };
+	CHECK_EQ_INT(mx_store_kpdb_insert(st, d.id, &db, &err), 0);
+	CHECK_EQ_INT(mx_store_kpdb_insert(st, other.id, &db, &err), 0);
+	int n = 0;
+	CHECK_EQ_INT(mx_store_query_rows(st, "SELECT 1 FROM kext_policy_mdm", count_row, &n, &err), 0);
+	CHECK_EQ_INT(n, 4);
+	long w0 = mx_store_writes(st);
+	CHECK_EQ_INT(mx_store_kext_policy_mdm_drop(st, d.id, &err), 0);
+	CHECK(mx_store_writes(st) > w0);
+	n = 0;
+	CHECK_EQ_INT(mx_store_query_rows(st, "SELECT 1 FROM kext_policy_mdm", count_row, &n, &err), 0);
+	CHECK_EQ_INT(n, 2);                     /* the other device keeps its rows */
+	long w1 = mx_store_writes(st);
+	CHECK_EQ_INT(mx_store_kext_policy_mdm_drop(st, d.id, &err), 0);
+	CHECK_EQ_INT(mx_store_writes(st) - w1, 0);      /* none left: no write */
+	mx_kpdb got;
+	CHECK_EQ_INT(mx_store_kpdb_gather(st, other.id, &got, &err), 0);
+	CHECK_EQ_INT((int)got.t[MX_KP_MDM].n, 2);
+	if (got.t[MX_KP_MDM].n != 2) {
+		mx_store_rollback(st);
+		mx_store_close(st);
+		return;
 	}
-	CHECK_EQ_INT(writes_after_same - writes_before_same, 0);   /* unchanged: no write */
+	/* in key order: VB5E2TV963's team-wide row (bundle_id NULL) first */
+	CHECK_EQ_STR(got.t[MX_KP_MDM].v[0].s, "VB5E2TV963");
+	CHECK(got.t[MX_KP_MDM].v[1].type == MX_SQL_NULL);
+	mx_kpdb_free(&got);
 	mx_store_rollback(st);
 	mx_store_close(st);
 }
