@@ -53,7 +53,7 @@ typedef struct mx_kp_rows {
 typedef struct mx_kpdb { mx_kp_rows t[MX_KP_NTABLES]; } mx_kpdb;
 
 #define MX_KPDB_MAX_BYTES (64u << 20)
-#define MX_KPDB_MAX_ROWS 100000          /* per table */
+#define MX_KPDB_MAX_ROWS (1 << 20)       /* per table: more than a 16 MiB profile can name */
 #define MX_KPDB_MAX_TEXT 4096            /* bytes per value */
 
 const char *mx_kpdb_table(int t);                  /* "kext_policy", ... */
