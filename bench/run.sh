@@ -147,7 +147,8 @@ fi
 # enrolled Mac against the CPU seconds of reading the same file in-process
 # (bench/parse.c: mx_profile_read_file), the median of 3 each.  Two shapes
 # forged by bench/bigprofile.py: one kext allow list (~530,000 entries,
-# each a row of kext_policy_mdm), and ~40,000 Wi-Fi payloads.
+# merged when asked, no store row each: docs/performance.md), and ~40,000
+# Wi-Fi payloads.
 cc $CFL -o "$W/parse" bench/parse.c "$B/libmacext.a" $LIBS || exit 1
 for shape in kext wifi; do
 	if [ "$shape" = kext ]; then
