@@ -3,13 +3,13 @@
 # (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libsodium libnghttp2 yaml-0.1
+PKGS     = libplist-2.0 libcrypto sqlite3 jansson libsodium yaml-0.1
 # Opened on first use by the verbs that need them, not linked (src/formats/dl.h):
 # with their own dependencies they are some 40 libraries every command would
-# load.  Their headers are still needed; programs that call them directly (the
+# load (libssl and libnghttp2 serve only the MDM agent).  Their headers are still needed; programs that call them directly (the
 # unit tests' HTTP clients, tests/unit/mdms_run.c and test_apns.c) also link
 # them (LDLIBS_DL): the shared code gets the same copy from dlopen then.
-PKGS_DL  = libarchive libcurl libmicrohttpd
+PKGS_DL  = libarchive libcurl libmicrohttpd libssl libnghttp2
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd \

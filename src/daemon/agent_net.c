@@ -15,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/dl_curl.h"
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include "daemon/dl_curl.h"
+#include "daemon/dl_ssl.h"
 
 #include "daemon/agent_int.h"
 
@@ -101,8 +102,8 @@ static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
 	(void)curl;
-	X509_STORE_set_flags(SSL_CTX_get_cert_store(sslctx), X509_V_FLAG_PARTIAL_CHAIN);
-	SSL_CTX_set_cert_verify_callback(sslctx, verify_pins, arg);
+	X509_STORE_set_flags(sym_SSL_CTX_get_cert_store(sslctx), X509_V_FLAG_PARTIAL_CHAIN);
+	sym_SSL_CTX_set_cert_verify_callback(sslctx, verify_pins, arg);
 	return CURLE_OK;
 }
 
@@ -115,8 +116,8 @@ global_init(void)
 int
 agent_net_init(mx_agent *a, mx_err *err)
 {
-	int rc = mx_dl_curl(err);
-	if (rc)
+	int rc;
+	if ((rc = mx_dl_curl(err)) || (rc = mx_dl_ssl(err)))
 		return rc;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, global_init);

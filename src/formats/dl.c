@@ -33,6 +33,7 @@ mx_dl_open(struct mx_dl_lib *lib)
 		snprintf(lib->msg, sizeof lib->msg, "%s, needed %s, cannot be loaded: %s"
 		    " (Debian package %s)", lib->soname, lib->purpose, why ? why : "dlopen failed",
 		    lib->package);
+		clear_slots(lib);
 		lib->rc = MX_EIO;
 		return;
 	}

@@ -5,11 +5,13 @@
  * and libmicrohttpd (`macext serve`) bring some 40 further libraries with
  * them (Kerberos, LDAP, ICU, libstdc++, GnuTLS); linking them made every
  * command pay for the loader resolving their symbols (docs/performance.md).
- * So the binary does not link them: the verbs that need one call its loader
- * (mx_dl_archive, mx_dl_curl, mx_dl_mhd), which dlopens the SONAME once
- * (pthread_once: `macext serve` and the agent are threaded) and fills a
- * table of function pointers named sym_<function>, typed from the library's
- * own header (__typeof__), so a call site reads sym_archive_read_new(a).
+ * libssl and libnghttp2 (the agent's TLS pin check and APNs stand-in) are
+ * smaller but as unneeded elsewhere.  So the binary links none of them: the
+ * verbs that need one call its loader (mx_dl_archive, mx_dl_curl, ...),
+ * which dlopens the SONAME once (pthread_once: `macext serve` and the agent
+ * are threaded) and fills a table of function pointers named sym_<function>,
+ * typed from the library's own header (__typeof__), so a call site reads
+ * sym_archive_read_new(a).
  * The pattern is systemd's dlopen for optional dependencies.  A program that
  * links the library anyway (unit tests, the conformance server) gets the
  * same copy from dlopen.
@@ -65,5 +67,7 @@ int mx_dl_result(const struct mx_dl_lib *lib, mx_err *err);
 int mx_dl_archive(mx_err *err);         /* dl_archive.h, libarchive.so.13 */
 int mx_dl_curl(mx_err *err);            /* daemon/dl_curl.h, libcurl.so.4 */
 int mx_dl_mhd(mx_err *err);             /* daemon/dl_mhd.h, libmicrohttpd.so.12 */
+int mx_dl_ssl(mx_err *err);             /* daemon/dl_ssl.h, libssl.so.3 */
+int mx_dl_nghttp2(mx_err *err);         /* daemon/dl_nghttp2.h, libnghttp2.so.14 */
 
 #endif
