@@ -126,6 +126,7 @@ struct xscan {
 	size_t nkeyst, capkeys;
 	size_t nkeys;
 	bool root_done;
+	bool utf8_ok;           /* the whole text is UTF-8: no element's text can fail */
 };
 
 static void
@@ -370,8 +371,11 @@ xtext(struct xscan *x, const uint8_t *nm, size_t nmlen, const uint8_t **txt, siz
 	*txt = x->b + start;
 	*txtlen = k - start;
 	/* the text must be UTF-8 (what macOS decodes and JSON can carry:
-	 * issue 14 §9) */
-	size_t bad = mx_utf8_bad_offset((const char *)x->b + start, k - start);
+	 * issue 14 §9).  When the whole document is (checked once, before the
+	 * scan), so is this run: it starts after '>' and ends at '<', ASCII
+	 * bytes no sequence spans */
+	size_t bad = x->utf8_ok ? k - start :
+	    mx_utf8_bad_offset((const char *)x->b + start, k - start);
 	if (bad < k - start)
 		return xfail(x, start + bad, "<%.*s> is not valid UTF-8 (byte 0x%02x)", (int)nmlen,
 		    (const char *)nm, x->b[start + bad]);
@@ -479,6 +483,7 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 	const uint8_t *nul = memchr(b, 0, len);
 	if (nul != NULL)
 		rc = xfail(x, (uint64_t)(nul - b), "NUL byte in XML");
+	x->utf8_ok = mx_utf8_valid((const char *)b, len);
 
 	while (x->i < x->len && rc == 0) {
 		uint8_t c = x->b[x->i];
@@ -655,7 +660,7 @@ xml_scan(const uint8_t *b, size_t len, const char *name, size_t *nkeys, mx_err *
 	/* what no element held (comments, the DOCTYPE) must be UTF-8 too:
 	 * macOS decodes the whole document before it parses */
 	size_t bad;
-	if (rc == 0 && (bad = mx_utf8_bad_offset((const char *)b, len)) < len)
+	if (rc == 0 && !x->utf8_ok && (bad = mx_utf8_bad_offset((const char *)b, len)) < len)
 		rc = xfail(x, bad, "not valid UTF-8 (byte 0x%02x)", b[bad]);
 	*nkeys = x->nkeys;
 	free(x->keys);
