@@ -17,10 +17,9 @@
 
 #include <openssl/x509.h>
 
+#include "daemon/agent_int.h"
 #include "daemon/dl_curl.h"
 #include "daemon/dl_ssl.h"
-
-#include "daemon/agent_int.h"
 
 typedef struct xfer {
 	CURL *easy;

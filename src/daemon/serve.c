@@ -7,7 +7,8 @@
  * documents (RFC 9457) for every failure, the page's embedded files, the
  * token in STATE/serve.token (0600, made at first start), and a clean stop
  * on SIGTERM/SIGINT.  The routes are serve_router.c's; handlers are
- * serve_read.c and serve_write.c.  docs/api.md.
+ * serve_read.c and serve_write.c.  docs/api.md.  libmicrohttpd is opened
+ * when serve starts (dl_mhd.h), not linked: other verbs never load it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/dl_mhd.h"
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "daemon/dl_mhd.h"
 #include "daemon/page.h"
 #include "daemon/serve_int.h"
 #include "macext/text.h"

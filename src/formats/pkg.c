@@ -12,7 +12,8 @@
  * they are decompressed under MX_PKG_MAX_PAYLOAD and read by libarchive's
  * cpio reader, every entry checked (paths, types, link targets, sizes,
  * duplicates) before the caller sees any; AppleDouble "._NAME" entries are
- * folded into NAME's extended attributes.
+ * folded into NAME's extended attributes.  libarchive is opened on the
+ * first read (dl_archive.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -103,15 +103,9 @@ emit_i(struct buf *b, intmax_t v)
 	emit_u(b, v < 0, v < 0 ? (uintmax_t)-(v + 1) + 1 : (uintmax_t)v);
 }
 
-/* Bytes that mx_text_escape copies as they are: printable ASCII but '\\'. */
-static const uint8_t plain_byte[256] = {
-	[0x20] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* '\\' */, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x7F */ 0,
-};
+/* Bytes that mx_text_escape copies as they are: printable ASCII but '\\'
+ * (0x5C). */
+static const uint8_t plain_byte[256] = { [0x20 ... 0x5B] = 1, [0x5D ... 0x7E] = 1 };
 
 static void
 emit_string(struct buf *b, const char *s, bool left, int width, int prec)
