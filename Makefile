@@ -3,7 +3,13 @@
 # (`make unit T=NAME` / `make cli T=NAME` run one);
 # `make run` is the demo; `make bench` and `make fuzz` are separate.
 CC      ?= cc
-PKGS     = libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2 yaml-0.1
+PKGS     = libplist-2.0 libcrypto sqlite3 jansson libsodium yaml-0.1
+# Opened on first use by the verbs that need them, not linked (src/formats/dl.h):
+# with their own dependencies they are some 40 libraries every command would
+# load (libssl and libnghttp2 serve only the MDM agent).  Their headers are still needed; programs that call them directly (the
+# unit tests' HTTP clients, tests/unit/mdms_run.c and test_apns.c) also link
+# them (LDLIBS_DL): the shared code gets the same copy from dlopen then.
+PKGS_DL  = libarchive libcurl libmicrohttpd libssl libnghttp2
 DEBS     = gcc make pkg-config libplist-dev libplist-utils libssl-dev openssl \
            libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev libsodium-dev libarchive-dev clang \
            python3 python3-macholib llvm-14 llvm-19 xxd \
@@ -14,8 +20,9 @@ SAN     ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
            -Wno-unused-parameter -Wno-format-truncation -Iinclude -Isrc -MMD -MP
 OPT     ?= -O2 -g
-CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS_DL  = $(shell pkg-config --libs $(PKGS_DL) 2>/dev/null)
 
 FORMATS_SRC = $(wildcard src/formats/*.c)
 CORE_SRC    = $(wildcard src/core/*.c)
@@ -74,7 +81,7 @@ links: $(B)/macext
 	@for l in $(LINKS); do ln -sf macext $(B)/$$l; done
 
 $(B)/unit: $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a
-	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL)
+	@echo '  LD  $@'; $(CC) $(SAN) -o $@ $(UNIT_OBJ) $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a $(LDLIBS_ALL) $(LDLIBS_DL)
 
 # The crash-safety driver (tests/stress/crash.c) links the CLI's commands like the unit tests
 $(B)/crash: tests/stress/crash.c $(TOOLS_NOMAIN_OBJ) $(B)/libmacext.a

@@ -48,7 +48,9 @@ echo "bench: work directory $W" >&2
 
 # ---- 1. policy decisions per second (pure core, one core) ----
 CFL="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc $(pkg-config --cflags libplist-2.0 openssl)"
-LIBS="$(pkg-config --libs libplist-2.0 openssl sqlite3 jansson libmicrohttpd libsodium libarchive libcurl libnghttp2 yaml-0.1) -lpthread -lm"
+# the Makefile's link (libarchive, libcurl, libmicrohttpd, libssl and libnghttp2
+# are opened on first use: src/formats/dl.h)
+LIBS="$(pkg-config --libs libplist-2.0 libcrypto sqlite3 jansson libsodium yaml-0.1) -lpthread -lm"
 if cc $CFL -o "$W/policy" bench/policy.c "$B/libmacext.a" $LIBS; then
 	"$W/policy" 20000000 > "$W/policy.out"
 	sx=$(awk '$1 == "sysext" { printf "%.1f", $2 / 1e6 }' "$W/policy.out")

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "daemon/agent_int.h"
+#include "daemon/dl_curl.h"
+#include "daemon/dl_ssl.h"
 
 typedef struct xfer {
 	CURL *easy;
@@ -101,37 +101,40 @@ static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
 	(void)curl;
-	X509_STORE_set_flags(SSL_CTX_get_cert_store(sslctx), X509_V_FLAG_PARTIAL_CHAIN);
-	SSL_CTX_set_cert_verify_callback(sslctx, verify_pins, arg);
+	X509_STORE_set_flags(sym_SSL_CTX_get_cert_store(sslctx), X509_V_FLAG_PARTIAL_CHAIN);
+	sym_SSL_CTX_set_cert_verify_callback(sslctx, verify_pins, arg);
 	return CURLE_OK;
 }
 
 static void
 global_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sym_curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int
 agent_net_init(mx_agent *a, mx_err *err)
 {
+	int rc;
+	if ((rc = mx_dl_curl(err)) || (rc = mx_dl_ssl(err)))
+		return rc;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, global_init);
 	struct agent_net *n = mx_xcalloc(1, sizeof *n);
-	n->multi = curl_multi_init();
-	n->share = curl_share_init();
+	n->multi = sym_curl_multi_init();
+	n->share = sym_curl_share_init();
 	if (n->multi == NULL || n->share == NULL) {
-		curl_multi_cleanup(n->multi);
-		curl_share_cleanup(n->share);
+		sym_curl_multi_cleanup(n->multi);
+		sym_curl_share_cleanup(n->share);
 		free(n);
 		return MX_FAIL(err, MX_ENOMEM, MX_NO_OFFSET, "libcurl multi/share handle");
 	}
 	/* everything runs on the network thread: no share locks needed */
-	curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	sym_curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	sym_curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	int maxc = a->o.max_connections > 0 ? a->o.max_connections : 64;
-	curl_multi_setopt(n->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)maxc);
-	curl_multi_setopt(n->multi, CURLMOPT_MAXCONNECTS, (long)maxc);
+	sym_curl_multi_setopt(n->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)maxc);
+	sym_curl_multi_setopt(n->multi, CURLMOPT_MAXCONNECTS, (long)maxc);
 	a->net = n;
 	return 0;
 }
@@ -144,19 +147,19 @@ agent_net_free(mx_agent *a)
 		return;
 	for (xfer *x = n->free_list, *nx; x; x = nx) {
 		nx = x->next;
-		curl_easy_cleanup(x->easy);
+		sym_curl_easy_cleanup(x->easy);
 		free(x->buf);
 		free(x);
 	}
 	for (xfer *x = n->wait_head, *nx; x; x = nx) {
 		nx = x->next;
-		curl_easy_cleanup(x->easy);
+		sym_curl_easy_cleanup(x->easy);
 		free(x->h.body);
 		free(x->buf);
 		free(x);
 	}
-	curl_multi_cleanup(n->multi);
-	curl_share_cleanup(n->share);
+	sym_curl_multi_cleanup(n->multi);
+	sym_curl_share_cleanup(n->share);
 	free(n);
 	a->net = NULL;
 }
@@ -167,43 +170,43 @@ start(mx_agent *a, xfer *x)
 	struct agent_net *n = a->net;
 	CURL *e = x->easy;
 	agent_dev *d = x->dev;
-	curl_easy_reset(e);
-	curl_easy_setopt(e, CURLOPT_URL, x->h.url);
-	curl_easy_setopt(e, CURLOPT_SHARE, n->share);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "MDM-OSX/1.0 mdmclient/1543");
+	sym_curl_easy_reset(e);
+	sym_curl_easy_setopt(e, CURLOPT_URL, x->h.url);
+	sym_curl_easy_setopt(e, CURLOPT_SHARE, n->share);
+	sym_curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	sym_curl_easy_setopt(e, CURLOPT_USERAGENT, "MDM-OSX/1.0 mdmclient/1543");
 	long tmo = (long)((a->o.timeout > 0 ? a->o.timeout : 30) * 1000);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo < 10000 ? tmo : 10000L);
-	x->hdrs = curl_slist_append(NULL, "Expect:");
+	sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
+	sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo < 10000 ? tmo : 10000L);
+	x->hdrs = sym_curl_slist_append(NULL, "Expect:");
 	char line[4200];
 	if (x->h.ctype) {
 		snprintf(line, sizeof line, "Content-Type: %s", x->h.ctype);
-		x->hdrs = curl_slist_append(x->hdrs, line);
+		x->hdrs = sym_curl_slist_append(x->hdrs, line);
 	}
 	if (x->h.signature[0]) {
 		snprintf(line, sizeof line, "Mdm-Signature: %s", x->h.signature);
-		x->hdrs = curl_slist_append(x->hdrs, line);
+		x->hdrs = sym_curl_slist_append(x->hdrs, line);
 	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 	if (x->h.method == NET_GET) {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		sym_curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	} else {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->h.len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->h.body ? (char *)x->h.body : "");
+		sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->h.len);
+		sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->h.body ? (char *)x->h.body : "");
 		if (x->h.method == NET_PUT)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+			sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
 	}
 	if (d->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (d->prof) {
 		int which = x->h.pin_set == 2 ? 1 : 0;
 		const char *pins = x->h.pin_set ? d->prof->pins_pem[which] : NULL;
@@ -213,27 +216,27 @@ start(mx_agent *a, xfer *x)
 			 * without this pin is never reused for it (curl matches
 			 * connections by their CA blob); verify_pins checks again */
 			struct curl_blob b = { (void *)pins, d->prof->pins_len[which], CURL_BLOB_NOCOPY };
-			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
-			curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
-			curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-			curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
-			curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
+			sym_curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+			sym_curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+			sym_curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+			sym_curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+			sym_curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, x);
 		} else if (d->prof->anchors_len) {
 			struct curl_blob b = { d->prof->anchors_pem, d->prof->anchors_len, CURL_BLOB_NOCOPY };
-			curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+			sym_curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 		}
 	}
 	if (x->h.mtls && d->key && d->cert) {
 		struct curl_blob c = { d->cert, d->cert_len, CURL_BLOB_NOCOPY };
 		struct curl_blob k = { d->key, d->key_len, CURL_BLOB_NOCOPY };
-		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &c);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "DER");
-		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &k);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "DER");
+		sym_curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &c);
+		sym_curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "DER");
+		sym_curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &k);
+		sym_curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "DER");
 	}
 	x->errbuf[0] = '\0';
 	a->in_flight++;
-	curl_multi_add_handle(n->multi, e);
+	sym_curl_multi_add_handle(n->multi, e);
 }
 
 void
@@ -245,7 +248,7 @@ agent_net_send(mx_agent *a, agent_dev *d, agent_http *h)
 		n->free_list = x->next;
 	} else {
 		x = mx_xcalloc(1, sizeof *x);
-		x->easy = curl_easy_init();
+		x->easy = sym_curl_easy_init();
 	}
 	x->dev = d;
 	x->h = *h;
@@ -273,13 +276,13 @@ finish(mx_agent *a, xfer *x, CURLcode res)
 	CURL *e = x->easy;
 	long status = 0;
 	char *ct = NULL;
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+	sym_curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	sym_curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
 	char ctype[128];
 	snprintf(ctype, sizeof ctype, "%s", ct ? ct : "");
-	curl_multi_remove_handle(n->multi, e);
+	sym_curl_multi_remove_handle(n->multi, e);
 	a->in_flight--;
-	curl_slist_free_all(x->hdrs);
+	sym_curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
 	free(x->h.body);
 	x->h.body = NULL;
@@ -297,7 +300,7 @@ finish(mx_agent *a, xfer *x, CURLcode res)
 		bool pinned = x->h.pin_set && d->prof && !d->insecure &&
 		    d->prof->pins_pem[x->h.pin_set == 2 ? 1 : 0];
 		MX_FAIL(&err, MX_EIO, MX_NO_OFFSET, "%s (curl %d)%s",
-		    x->errbuf[0] ? x->errbuf : curl_easy_strerror(res), (int)res,
+		    x->errbuf[0] ? x->errbuf : sym_curl_easy_strerror(res), (int)res,
 		    pinned && res == CURLE_PEER_FAILED_VERIFICATION ? "; the profile pins this URL to"
 		    " certificates the server's chain does not hold" : "");
 		status = 0;
@@ -329,22 +332,22 @@ void
 agent_net_poll(mx_agent *a, int timeout_ms)
 {
 	struct agent_net *n = a->net;
-	curl_multi_perform(n->multi, &n->running);
+	sym_curl_multi_perform(n->multi, &n->running);
 	CURLMsg *m;
 	int left;
-	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
+	while ((m = sym_curl_multi_info_read(n->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		xfer *x = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		sym_curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		finish(a, x, m->data.result);
 	}
-	curl_multi_poll(n->multi, NULL, 0, timeout_ms, NULL);
+	sym_curl_multi_poll(n->multi, NULL, 0, timeout_ms, NULL);
 }
 
 void
 agent_net_wakeup(mx_agent *a)
 {
 	if (a->net)
-		curl_multi_wakeup(a->net->multi);
+		sym_curl_multi_wakeup(a->net->multi);
 }

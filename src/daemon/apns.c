@@ -21,12 +21,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include "daemon/agent_int.h"
 #include "daemon/apns.h"
+#include "daemon/dl_nghttp2.h"
+#include "daemon/dl_ssl.h"
 
 #define MAX_CONNS 64
 #define MAX_BODY APNS_MAX_BODY
@@ -228,7 +228,7 @@ h2_answer(struct agent_apns *srv, conn *c, struct h2stream *st)
 		  NGHTTP2_NV_FLAG_NONE },
 	};
 	nghttp2_data_provider dp = { .source.ptr = st, .read_callback = h2_read_body };
-	nghttp2_submit_response(c->h2, st->id, hdrs, st->reply.body[0] ? 3 : 2,
+	sym_nghttp2_submit_response(c->h2, st->id, hdrs, st->reply.body[0] ? 3 : 2,
 	    st->reply.body[0] ? &dp : NULL);
 }
 
@@ -266,17 +266,17 @@ static void
 h2_start(conn *c)
 {
 	nghttp2_session_callbacks *cb;
-	nghttp2_session_callbacks_new(&cb);
-	nghttp2_session_callbacks_set_send_callback(cb, h2_send);
-	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, h2_begin);
-	nghttp2_session_callbacks_set_on_header_callback(cb, h2_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2_data);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_frame);
-	nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2_close);
-	nghttp2_session_server_new(&c->h2, cb, c);
-	nghttp2_session_callbacks_del(cb);
+	sym_nghttp2_session_callbacks_new(&cb);
+	sym_nghttp2_session_callbacks_set_send_callback(cb, h2_send);
+	sym_nghttp2_session_callbacks_set_on_begin_headers_callback(cb, h2_begin);
+	sym_nghttp2_session_callbacks_set_on_header_callback(cb, h2_header);
+	sym_nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2_data);
+	sym_nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2_frame);
+	sym_nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2_close);
+	sym_nghttp2_session_server_new(&c->h2, cb, c);
+	sym_nghttp2_session_callbacks_del(cb);
 	nghttp2_settings_entry iv[1] = { { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100 } };
-	nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 1);
+	sym_nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 1);
 	c->proto = P_H2;
 }
 
@@ -284,16 +284,16 @@ h2_start(conn *c)
 static int
 h2_feed(struct agent_apns *srv, conn *c)
 {
-	ssize_t n = nghttp2_session_mem_recv(c->h2, c->in, c->inlen);
+	ssize_t n = sym_nghttp2_session_mem_recv(c->h2, c->in, c->inlen);
 	if (n < 0)
 		return -1;
 	c->inlen = 0;
 	for (struct h2stream *st = c->streams; st; st = st->next)
 		if (st->reply.status == -1)
 			h2_answer(srv, c, st);
-	if (nghttp2_session_send(c->h2) != 0)
+	if (sym_nghttp2_session_send(c->h2) != 0)
 		return -1;
-	return nghttp2_session_want_read(c->h2) || nghttp2_session_want_write(c->h2) ? 0 : -1;
+	return sym_nghttp2_session_want_read(c->h2) || sym_nghttp2_session_want_write(c->h2) ? 0 : -1;
 }
 
 /* ---- HTTP/1.1 ---- */
@@ -334,13 +334,13 @@ conn_free(conn *c)
 	if (c == NULL)
 		return;
 	if (c->h2)
-		nghttp2_session_del(c->h2);
+		sym_nghttp2_session_del(c->h2);
 	while (c->streams) {
 		struct h2stream *n = c->streams->next;
 		free(c->streams);
 		c->streams = n;
 	}
-	SSL_free(c->ssl);
+	sym_SSL_free(c->ssl);
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -353,22 +353,22 @@ io_read(conn *c)
 		return -1;
 	if (c->ssl) {
 		if (!c->handshaken) {
-			int r = SSL_accept(c->ssl);
+			int r = sym_SSL_accept(c->ssl);
 			if (r != 1) {
-				int e = SSL_get_error(c->ssl, r);
+				int e = sym_SSL_get_error(c->ssl, r);
 				ERR_clear_error();
 				return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 			}
 			c->handshaken = true;
 			const unsigned char *alpn = NULL;
 			unsigned int al = 0;
-			SSL_get0_alpn_selected(c->ssl, &alpn, &al);
+			sym_SSL_get0_alpn_selected(c->ssl, &alpn, &al);
 			if (al == 2 && memcmp(alpn, "h2", 2) == 0)
 				h2_start(c);
 		}
-		int r = SSL_read(c->ssl, c->in + c->inlen, (int)(sizeof c->in - c->inlen));
+		int r = sym_SSL_read(c->ssl, c->in + c->inlen, (int)(sizeof c->in - c->inlen));
 		if (r <= 0) {
-			int e = SSL_get_error(c->ssl, r);
+			int e = sym_SSL_get_error(c->ssl, r);
 			ERR_clear_error();
 			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 		}
@@ -390,9 +390,9 @@ io_write(conn *c)
 	while (c->outlen > 0) {
 		ssize_t w;
 		if (c->ssl) {
-			int r = SSL_write(c->ssl, c->out, (int)c->outlen);
+			int r = sym_SSL_write(c->ssl, c->out, (int)c->outlen);
 			if (r <= 0) {
-				int e = SSL_get_error(c->ssl, r);
+				int e = sym_SSL_get_error(c->ssl, r);
 				ERR_clear_error();
 				return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 			}
@@ -436,7 +436,7 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	(void)ssl;
 	(void)arg;
 	static const unsigned char prefs[] = "\x02h2\x08http/1.1";
-	if (SSL_select_next_proto((unsigned char **)out, outlen, prefs, sizeof prefs - 1, in, inlen)
+	if (sym_SSL_select_next_proto((unsigned char **)out, outlen, prefs, sizeof prefs - 1, in, inlen)
 	    != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	return SSL_TLSEXT_ERR_OK;
@@ -475,8 +475,8 @@ apns_main(void *arg)
 					abort();
 				c->fd = fd;
 				if (s->ctx) {
-					c->ssl = SSL_new(s->ctx);
-					SSL_set_fd(c->ssl, fd);
+					c->ssl = sym_SSL_new(s->ctx);
+					sym_SSL_set_fd(c->ssl, fd);
 				}
 				s->conns[slot] = c;
 			}
@@ -505,6 +505,9 @@ agent_apns_start(struct agent_apns **out, struct mx_agent *a, const char *listen
     const char *cert, const char *key, mx_err *err)
 {
 	*out = NULL;
+	int rc;
+	if ((rc = mx_dl_ssl(err)) || (rc = mx_dl_nghttp2(err)))
+		return rc;
 	char host[256];
 	snprintf(host, sizeof host, "%s", listen_at);
 	char *colon = strrchr(host, ':');
@@ -542,23 +545,24 @@ agent_apns_start(struct agent_apns **out, struct mx_agent *a, const char *listen
 	    ((struct sockaddr_in *)&ss)->sin_port);
 	fcntl(s->lfd, F_SETFL, fcntl(s->lfd, F_GETFL) | O_NONBLOCK);
 	if (cert && key) {
-		s->ctx = SSL_CTX_new(TLS_server_method());
-		if (s->ctx == NULL || SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1) {
+		s->ctx = sym_SSL_CTX_new(sym_TLS_server_method());
+		if (s->ctx == NULL || sym_SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1 ||
+		    sym_SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1) {
 			char why[256];
 			ERR_error_string_n(ERR_get_error(), why, sizeof why);
 			ERR_clear_error();
-			SSL_CTX_free(s->ctx);
+			sym_SSL_CTX_free(s->ctx);
 			close(s->lfd);
 			free(s);
 			return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "APNs stand-in TLS %s / %s: %s",
 			    cert, key, why);
 		}
-		SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
-		SSL_CTX_set_alpn_select_cb(s->ctx, alpn_select, NULL);
+		/* SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION), a macro over SSL_CTX_ctrl */
+		sym_SSL_CTX_ctrl(s->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
+		sym_SSL_CTX_set_alpn_select_cb(s->ctx, alpn_select, NULL);
 	}
 	if (pipe(s->wake) != 0) {
-		SSL_CTX_free(s->ctx);
+		sym_SSL_CTX_free(s->ctx);
 		close(s->lfd);
 		free(s);
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "pipe: %s", strerror(errno));
@@ -583,7 +587,7 @@ agent_apns_stop(struct agent_apns *s)
 	close(s->wake[0]);
 	close(s->wake[1]);
 	close(s->lfd);
-	SSL_CTX_free(s->ctx);
+	sym_SSL_CTX_free(s->ctx);
 	free(s);
 }
 

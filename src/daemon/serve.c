@@ -7,7 +7,8 @@
  * documents (RFC 9457) for every failure, the page's embedded files, the
  * token in STATE/serve.token (0600, made at first start), and a clean stop
  * on SIGTERM/SIGINT.  The routes are serve_router.c's; handlers are
- * serve_read.c and serve_write.c.  docs/api.md.
+ * serve_read.c and serve_write.c.  docs/api.md.  libmicrohttpd is opened
+ * when serve starts (dl_mhd.h), not linked: other verbs never load it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "daemon/dl_mhd.h"
 #include "daemon/page.h"
 #include "daemon/serve_int.h"
 #include "macext/text.h"
@@ -145,24 +146,24 @@ problem_body(int status, const mx_err *e, size_t *len)
 static void
 common_headers(struct MHD_Response *r)
 {
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	sym_MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	sym_MHD_add_response_header(r, "Cache-Control", "no-store");
+	sym_MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 }
 
 static enum MHD_Result
 send_buf(struct MHD_Connection *c, int status, const char *ctype, char *buf, size_t len,
     const char *allow)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", ctype);
+	struct MHD_Response *r = sym_MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	sym_MHD_add_response_header(r, "Content-Type", ctype);
 	common_headers(r);
 	if (allow)
-		MHD_add_response_header(r, "Allow", allow);
+		sym_MHD_add_response_header(r, "Allow", allow);
 	if (status == 401)
-		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"macext\"");
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
+		sym_MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"macext\"");
+	enum MHD_Result ret = sym_MHD_queue_response(c, (unsigned)status, r);
+	sym_MHD_destroy_response(r);
 	return ret;
 }
 
@@ -249,11 +250,11 @@ host_ok(serve_srv *s, const char *host)
 static int
 origin_check(serve_srv *s, struct MHD_Connection *c, mx_err *err)
 {
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *host = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	if (!host_ok(s, host))
 		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "Host '%.80s' is not this daemon's"
 		    " (it answers to %s)", host ? host : "", s->hosts[0]);
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *origin = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	if (origin) {
 		char want[128];
 		snprintf(want, sizeof want, "http://%s", host ? host : "");
@@ -261,7 +262,7 @@ origin_check(serve_srv *s, struct MHD_Connection *c, mx_err *err)
 			return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "cross-origin request from '%.80s'"
 			    " refused", origin);
 	}
-	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *sfs = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
 		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET, "cross-site request (Sec-Fetch-Site: %.20s)"
 		    " refused", sfs);
@@ -271,12 +272,12 @@ origin_check(serve_srv *s, struct MHD_Connection *c, mx_err *err)
 static bool
 token_ok(serve_srv *s, struct MHD_Connection *c)
 {
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *a = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (a && strncasecmp(a, "Bearer ", 7) == 0) {
 		a += 7;
 		return strlen(a) == 64 && CRYPTO_memcmp(a, s->token, 64) == 0;
 	}
-	return session_ok(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "macext_session"));
+	return session_ok(s, sym_MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "macext_session"));
 }
 
 /* ---- requests ---- */
@@ -329,16 +330,16 @@ serve_asset(struct MHD_Connection *c, const char *method, const char *url)
 		MX_FAIL(&err, MX_ENOTFOUND, MX_NO_OFFSET, "no such page file");
 		return send_problem(c, 404, &err, NULL);
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->bytes,
+	struct MHD_Response *r = sym_MHD_create_response_from_buffer(a->len, (void *)a->bytes,
 	    MHD_RESPMEM_PERSISTENT);
-	MHD_add_response_header(r, "Content-Type", a->content_type);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-cache");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'; "
+	sym_MHD_add_response_header(r, "Content-Type", a->content_type);
+	sym_MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	sym_MHD_add_response_header(r, "Cache-Control", "no-cache");
+	sym_MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	sym_MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'; "
 	    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
-	enum MHD_Result ret = MHD_queue_response(c, 200, r);
-	MHD_destroy_response(r);
+	enum MHD_Result ret = sym_MHD_queue_response(c, 200, r);
+	sym_MHD_destroy_response(r);
 	return ret;
 }
 
@@ -363,19 +364,19 @@ respond(serve_srv *s, struct MHD_Connection *c, const struct rctx *x, sresp *out
 		buf = NULL;
 		len = 0;
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf ? buf : (void *)"",
+	struct MHD_Response *r = sym_MHD_create_response_from_buffer(len, buf ? buf : (void *)"",
 	    buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (len)
-		MHD_add_response_header(r, "Content-Type", ctype);
+		sym_MHD_add_response_header(r, "Content-Type", ctype);
 	common_headers(r);
 	if (out->link[0])
-		MHD_add_response_header(r, "Link", out->link);
+		sym_MHD_add_response_header(r, "Link", out->link);
 	if (out->cookie[0])
-		MHD_add_response_header(r, "Set-Cookie", out->cookie);
+		sym_MHD_add_response_header(r, "Set-Cookie", out->cookie);
 	if (out->location[0])
-		MHD_add_response_header(r, "Location", out->location);
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)out->status, r);
-	MHD_destroy_response(r);
+		sym_MHD_add_response_header(r, "Location", out->location);
+	enum MHD_Result ret = sym_MHD_queue_response(c, (unsigned)out->status, r);
+	sym_MHD_destroy_response(r);
 	return ret;
 }
 
@@ -393,7 +394,7 @@ dispatch(serve_srv *s, struct MHD_Connection *c, struct rctx *x, const char *met
 	char qbuf[4096];
 	struct qb q = { qbuf, 0, sizeof qbuf, false };
 	qbuf[0] = '\0';
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	sym_MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
 	if (q.over) {
 		MX_FAIL(&err, MX_EINVALID, MX_NO_OFFSET, "the query is longer than %zu bytes", q.cap);
 		return send_problem(c, 400, &err, NULL);
@@ -402,8 +403,8 @@ dispatch(serve_srv *s, struct MHD_Connection *c, struct rctx *x, const char *met
 	if (e == NULL)
 		return send_problem(c, serve_status_for(&err), &err, NULL);
 	sreq rq = { s, &x->m, x->m.param[0], qbuf, x->body, x->len, e,
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Macext-Admin"),
-		MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "macext_session") };
+		sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Macext-Admin"),
+		sym_MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "macext_session") };
 	sresp out = { .status = 200 };
 	serve_handler h = serve_handler_for(x->m.route->id);
 	/* SQLite has one writer: workers that queued on its lock would sleep in
@@ -428,8 +429,8 @@ dispatch(serve_srv *s, struct MHD_Connection *c, struct rctx *x, const char *met
 		struct MHD_Response *r = serve_sse_response(s, c, out.sse == 2 ? rq.dev : NULL, &err);
 		if (r == NULL)
 			return send_problem(c, serve_status_for(&err), &err, NULL);
-		enum MHD_Result ret = MHD_queue_response(c, 200, r);
-		MHD_destroy_response(r);
+		enum MHD_Result ret = sym_MHD_queue_response(c, 200, r);
+		sym_MHD_destroy_response(r);
 		return ret;
 	}
 	if ((x->m.route->flags & SR_MUTATES) || s->o->debug)
@@ -467,7 +468,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			    " 'Authorization: Bearer TOKEN' (STATE/serve.token) or the session cookie");
 			return send_problem(c, 401, &err, NULL);
 		}
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *cl = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl) {
 			char *end = NULL;
 			errno = 0;
@@ -637,6 +638,9 @@ int
 mx_serve_run(const mx_serve_options *o, mx_err *err)
 {
 	static serve_srv srv;
+	int rc = mx_dl_mhd(err);
+	if (rc)
+		return rc;
 	serve_srv *s = &srv;
 	memset(s, 0, sizeof *s);
 	s->o = o;
@@ -648,7 +652,6 @@ mx_serve_run(const mx_serve_options *o, mx_err *err)
 
 	struct sockaddr_storage ss;
 	bool loopback = false;
-	int rc;
 	if ((rc = parse_listen(s, o->listen, &ss, &loopback, err)))
 		return rc;
 	/* creates and migrates the state before any worker opens it */
@@ -675,7 +678,7 @@ mx_serve_run(const mx_serve_options *o, mx_err *err)
 	int threads = o->threads > 0 ? o->threads : ncpu < 2 ? 2 : ncpu > 64 ? 64 : (int)ncpu;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	s->mhd = sym_MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(o->max_connections > 0 ? o->max_connections : 4096),
@@ -690,17 +693,17 @@ mx_serve_run(const mx_serve_options *o, mx_err *err)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "cannot listen on %s: %s", o->listen,
 		    strerror(errno));
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *di = sym_MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : 0;
 	set_hosts(s);
 	if ((rc = serve_sse_start(s, err)) != 0) {
-		MHD_stop_daemon(s->mhd);
+		sym_MHD_stop_daemon(s->mhd);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return rc;
 	}
 	if (o->mdm && (rc = mx_agent_start(&s->agent, s->dir, &o->agent, err)) != 0) {
 		serve_sse_stop(s);
-		MHD_stop_daemon(s->mhd);
+		sym_MHD_stop_daemon(s->mhd);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return rc;
 	}
@@ -727,7 +730,7 @@ mx_serve_run(const mx_serve_options *o, mx_err *err)
 	if (s->agent)
 		mx_agent_stop(s->agent);
 	s->agent = NULL;
-	MHD_stop_daemon(s->mhd);
+	sym_MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
 	serve_sse_free(s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -18,7 +18,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <microhttpd.h>
+#include "daemon/dl_mhd.h"
 
 #include "daemon/serve_int.h"
 #include "macext/text.h"
@@ -174,7 +174,7 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 		fill(st);
 	if (st->off == st->len) {
 		st->suspended = true;
-		MHD_suspend_connection(st->c);
+		sym_MHD_suspend_connection(st->c);
 		pthread_mutex_unlock(&h->mu);
 		return 0;
 	}
@@ -224,7 +224,7 @@ serve_sse_response(serve_srv *s, struct MHD_Connection *c, const char *device, m
 	st->next = h->head;
 	/* EventSource reconnecting: resume after the last change it saw, if the
 	 * ring still holds what came since (a daemon restarted numbers anew) */
-	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	const char *last = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
 	int64_t lid;
 	if (last && mx_parse_i64(last, 0, INT64_MAX, &lid) && (uint64_t)lid < h->head &&
 	    (uint64_t)lid + 1 + SSE_RING >= h->head)
@@ -236,11 +236,11 @@ serve_sse_response(serve_srv *s, struct MHD_Connection *c, const char *device, m
 	h->streams = st;
 	h->nstreams++;
 	pthread_mutex_unlock(&h->mu);
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, st,
+	struct MHD_Response *r = sym_MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, st,
 	    stream_free);
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	sym_MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	sym_MHD_add_response_header(r, "Cache-Control", "no-store");
+	sym_MHD_add_response_header(r, "X-Accel-Buffering", "no");
 	return r;
 }
 
@@ -259,7 +259,7 @@ feed_one(int64_t id, const char *device, const char *what, void *arg)
 static bool
 client_gone(struct stream *st)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->c,
+	const union MHD_ConnectionInfo *ci = sym_MHD_get_connection_info(st->c,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL)
 		return false;
@@ -285,7 +285,7 @@ wake(struct serve_sse *h, bool all)
 			st->ended = true;
 		if (all || st->ended || st->next < h->head || now - st->last_ms >= h->keepalive_ms) {
 			st->suspended = false;
-			MHD_resume_connection(st->c);
+			sym_MHD_resume_connection(st->c);
 		}
 	}
 }

@@ -21,8 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "formats/dl_archive.h"
 
 #include "daemon/serve_int.h"
 
@@ -50,18 +49,18 @@ serve_rmtree(const char *dir)
 static int
 unpack(struct archive *a, const char *dir, mx_err *err)
 {
-	struct archive *w = archive_write_disk_new();
+	struct archive *w = sym_archive_write_disk_new();
 	/* entries are placed under dir by their (checked) relative names: the
 	 * written path is absolute, so libarchive's NOABSOLUTEPATHS check is ours */
-	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	sym_archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
 	struct archive_entry *en;
 	uint64_t total = 0;
 	long n = 0;
 	int rc = 0, r;
-	while ((r = archive_read_next_header(a, &en)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(en);
-		mode_t type = archive_entry_filetype(en);
+	while ((r = sym_archive_read_next_header(a, &en)) == ARCHIVE_OK) {
+		const char *name = sym_archive_entry_pathname(en);
+		mode_t type = sym_archive_entry_filetype(en);
 		if (name == NULL || name[0] == '/' || strstr(name, "..") != NULL) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "archive entry %ld: a path that leaves"
 			    " the archive", n);
@@ -72,13 +71,13 @@ unpack(struct archive *a, const char *dir, mx_err *err)
 			    " directories and symbolic links", n);
 			break;
 		}
-		if (archive_entry_hardlink(en)) {
+		if (sym_archive_entry_hardlink(en)) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "archive entry %ld: hard links are"
 			    " refused", n);
 			break;
 		}
 		if (type == AE_IFLNK) {
-			const char *t = archive_entry_symlink(en);
+			const char *t = sym_archive_entry_symlink(en);
 			if (t == NULL || t[0] == '/' || strstr(t, "..") != NULL) {
 				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "archive entry %ld: a symbolic link"
 				    " out of the bundle", n);
@@ -90,7 +89,7 @@ unpack(struct archive *a, const char *dir, mx_err *err)
 			    SERVE_UNPACK_ENTRIES);
 			break;
 		}
-		int64_t sz = archive_entry_size_is_set(en) ? archive_entry_size(en) : 0;
+		int64_t sz = sym_archive_entry_size_is_set(en) ? sym_archive_entry_size(en) : 0;
 		if (sz < 0 || (total += (uint64_t)sz) > SERVE_UNPACK_MAX) {
 			rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "the archive unpacks to more than %llu"
 			    " bytes", (unsigned long long)SERVE_UNPACK_MAX);
@@ -101,41 +100,41 @@ unpack(struct archive *a, const char *dir, mx_err *err)
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "archive entry %ld: path too long", n);
 			break;
 		}
-		archive_entry_set_pathname(en, path);
-		archive_entry_set_perm(en, archive_entry_perm(en) & 0755);
-		if (archive_write_header(w, en) != ARCHIVE_OK) {
+		sym_archive_entry_set_pathname(en, path);
+		sym_archive_entry_set_perm(en, sym_archive_entry_perm(en) & 0755);
+		if (sym_archive_write_header(w, en) != ARCHIVE_OK) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "archive entry %ld: %s", n,
-			    archive_error_string(w));
+			    sym_archive_error_string(w));
 			break;
 		}
 		const void *buf;
 		size_t len;
 		int64_t off;
 		uint64_t got = 0;
-		while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		while ((r = sym_archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 			if ((got += len) > SERVE_UNPACK_MAX) {
 				r = ARCHIVE_FATAL;
 				break;
 			}
-			if (archive_write_data_block(w, buf, len, off) != ARCHIVE_OK) {
+			if (sym_archive_write_data_block(w, buf, len, off) != ARCHIVE_OK) {
 				r = ARCHIVE_FATAL;
 				break;
 			}
 		}
 		if (r != ARCHIVE_EOF) {
 			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "archive entry %ld: %s", n,
-			    archive_error_string(a) ? archive_error_string(a) : "cannot be unpacked");
+			    sym_archive_error_string(a) ? sym_archive_error_string(a) : "cannot be unpacked");
 			break;
 		}
-		archive_write_finish_entry(w);
+		sym_archive_write_finish_entry(w);
 	}
 	if (rc == 0 && r != ARCHIVE_EOF)
 		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body is not an archive libarchive"
-		    " reads: %s", archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		    " reads: %s", sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown format");
 	if (rc == 0 && n == 0)
 		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the archive is empty");
-	archive_write_close(w);
-	archive_write_free(w);
+	sym_archive_write_close(w);
+	sym_archive_write_free(w);
 	return rc;
 }
 
@@ -147,24 +146,26 @@ serve_unpack(serve_srv *s, const uint8_t *buf, size_t len, const char *suffix, c
 	if (len == 0)
 		return MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body must be an archive (tar, tar.gz,"
 		    " zip) holding one %s", suffix);
+	int rc = mx_dl_archive(err);
+	if (rc)
+		return rc;
 	const char *tmp = getenv("TMPDIR");
 	char tmpl[PATH_MAX];
 	snprintf(tmpl, sizeof tmpl, "%s/macext-upload-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(tmpl) == NULL)
 		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "cannot make a temporary directory: %s",
 		    strerror(errno));
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_cpio(a);
-	int rc;
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+	struct archive *a = sym_archive_read_new();
+	sym_archive_read_support_filter_all(a);
+	sym_archive_read_support_format_tar(a);
+	sym_archive_read_support_format_zip(a);
+	sym_archive_read_support_format_cpio(a);
+	if (sym_archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
 		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "the body is not an archive: %s",
-		    archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown format");
 	else
 		rc = unpack(a, tmpl, err);
-	archive_read_free(a);
+	sym_archive_read_free(a);
 	char found[PATH_MAX] = "";
 	int nfound = 0, nother = 0;
 	if (rc == 0) {

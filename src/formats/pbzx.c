@@ -18,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "formats/dl_archive.h"
 
 #include "macext/pkg.h"
 #include "macext/rd.h"
@@ -32,28 +31,28 @@ static int
 xz_chunk(const uint8_t *in, size_t n, uint64_t off, uint8_t *out, size_t *len, size_t cap,
     mx_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = sym_archive_read_new();
 	struct archive_entry *e;
 	int rc = 0;
 	if (a == NULL)
 		return MX_FAIL(err, MX_ENOMEM, off, "pbzx: out of memory");
-	archive_read_support_filter_xz(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, in, n) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK ||
-	    archive_filter_code(a, 0) != ARCHIVE_FILTER_XZ) {
+	sym_archive_read_support_filter_xz(a);
+	sym_archive_read_support_format_raw(a);
+	if (sym_archive_read_open_memory(a, in, n) != ARCHIVE_OK ||
+	    sym_archive_read_next_header(a, &e) != ARCHIVE_OK ||
+	    sym_archive_filter_code(a, 0) != ARCHIVE_FILTER_XZ) {
 		rc = MX_FAIL(err, MX_EFORMAT, off, "pbzx: chunk is not an xz stream: %s",
-		    archive_error_string(a) ? archive_error_string(a) : "unknown");
+		    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown");
 	} else {
 		size_t start = *len;
 		for (;;) {
 			size_t room = cap - *len;
 			size_t want = room < 65536 ? room + 1 : 65536;   /* one byte past the cap tells */
 			uint8_t tmp[65536];
-			la_ssize_t got = archive_read_data(a, tmp, want);
+			la_ssize_t got = sym_archive_read_data(a, tmp, want);
 			if (got < 0) {
 				rc = MX_FAIL(err, MX_EFORMAT, off, "pbzx: xz chunk: %s",
-				    archive_error_string(a) ? archive_error_string(a) : "corrupt");
+				    sym_archive_error_string(a) ? sym_archive_error_string(a) : "corrupt");
 				break;
 			}
 			if (got == 0)
@@ -67,7 +66,7 @@ xz_chunk(const uint8_t *in, size_t n, uint64_t off, uint8_t *out, size_t *len, s
 			*len += (size_t)got;
 		}
 	}
-	archive_read_free(a);
+	sym_archive_read_free(a);
 	return rc;
 }
 
@@ -86,6 +85,8 @@ mx_pbzx_decode(const uint8_t *buf, size_t len, size_t cap, uint8_t **out, size_t
 		return rc;
 	if (memcmp(magic, "pbzx", 4) != 0)
 		return MX_FAIL(err, MX_EFORMAT, 0, "pbzx: bad magic");
+	if ((rc = mx_dl_archive(err)))          /* the xz chunks */
+		return rc;
 	if ((rc = mx_rd_u64be(&rd, &flags, err)))
 		return rc;
 	/* the output grows as chunks arrive, never past cap */

@@ -12,14 +12,14 @@
  * they are decompressed under MX_PKG_MAX_PAYLOAD and read by libarchive's
  * cpio reader, every entry checked (paths, types, link targets, sizes,
  * duplicates) before the caller sees any; AppleDouble "._NAME" entries are
- * folded into NAME's extended attributes.
+ * folded into NAME's extended attributes.  libarchive is opened on the
+ * first read (dl_archive.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "formats/dl_archive.h"
 
 #include "macext/pkg.h"
 #include "macext/sysextdb.h"
@@ -111,18 +111,18 @@ static int
 inflate_all(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, const char *name,
     mx_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = sym_archive_read_new();
 	struct archive_entry *e;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
+	sym_archive_read_support_filter_all(a);
+	sym_archive_read_support_format_raw(a);
 	int rc = 0;
 	*out = NULL;
 	*olen = 0;
 	size_t cap = 0;
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		rc = MX_FAIL(err, MX_EFORMAT, 0, "%s: %s", name, archive_error_string(a) ?
-		    archive_error_string(a) : "unreadable");
+	if (sym_archive_read_open_memory(a, buf, len) != ARCHIVE_OK ||
+	    sym_archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		rc = MX_FAIL(err, MX_EFORMAT, 0, "%s: %s", name, sym_archive_error_string(a) ?
+		    sym_archive_error_string(a) : "unreadable");
 	}
 	while (rc == 0) {
 		if (*olen == cap) {
@@ -134,18 +134,18 @@ inflate_all(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, const c
 			cap = cap ? cap * 2 : 1 << 20;
 			*out = mx_xrealloc(*out, cap + 1);
 		}
-		la_ssize_t n = archive_read_data(a, *out + *olen, cap + 1 - *olen > cap - *olen ?
+		la_ssize_t n = sym_archive_read_data(a, *out + *olen, cap + 1 - *olen > cap - *olen ?
 		    cap - *olen : cap + 1 - *olen);
 		if (n < 0) {
-			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: %s", name, archive_error_string(a) ?
-			    archive_error_string(a) : "corrupt");
+			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: %s", name, sym_archive_error_string(a) ?
+			    sym_archive_error_string(a) : "corrupt");
 			break;
 		}
 		if (n == 0)
 			break;
 		*olen += (size_t)n;
 	}
-	archive_read_free(a);
+	sym_archive_read_free(a);
 	if (rc) {
 		free(*out);
 		*out = NULL;
@@ -214,6 +214,8 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 {
 	memset(out, 0, sizeof *out);
 	int rc;
+	if ((rc = mx_dl_archive(err)))
+		return rc;
 	uint8_t *cpio = NULL;
 	size_t clen = 0;
 	if (len >= 4 && memcmp(buf, "pbzx", 4) == 0) {
@@ -228,23 +230,23 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 		return rc;
 	}
 	out->buf = cpio;
-	struct archive *a = archive_read_new();
-	archive_read_support_format_cpio(a);
+	struct archive *a = sym_archive_read_new();
+	sym_archive_read_support_format_cpio(a);
 	struct archive_entry *ae;
 	size_t cap = 0, total = 0;
-	if (archive_read_open_memory(a, cpio, clen) != ARCHIVE_OK)
+	if (sym_archive_read_open_memory(a, cpio, clen) != ARCHIVE_OK)
 		rc = MX_FAIL(err, MX_EFORMAT, 0, "%s: not a cpio archive: %s", name,
-		    archive_error_string(a) ? archive_error_string(a) : "unknown");
+		    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown");
 	while (rc == 0) {
-		int r = archive_read_next_header(a, &ae);
+		int r = sym_archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: cpio: %s", name,
-			    archive_error_string(a) ? archive_error_string(a) : "unreadable entry");
+			    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unreadable entry");
 			break;
 		}
-		const char *raw = archive_entry_pathname(ae);
+		const char *raw = sym_archive_entry_pathname(ae);
 		char path[1024];
 		if (raw == NULL || !clean_path(path, sizeof path, raw)) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: entry \"%.200s\" is not a relative"
@@ -265,9 +267,9 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 		mx_pkg_entry e;
 		memset(&e, 0, sizeof e);
 		snprintf(e.path, sizeof e.path, "%s", path);
-		e.mode = archive_entry_perm(ae) & 07777;
-		const char *hl = archive_entry_hardlink(ae);
-		mode_t ft = archive_entry_filetype(ae);
+		e.mode = sym_archive_entry_perm(ae) & 07777;
+		const char *hl = sym_archive_entry_hardlink(ae);
+		mode_t ft = sym_archive_entry_filetype(ae);
 		if (hl) {
 			char t2[1024];
 			mx_pkg_entry *src = clean_path(t2, sizeof t2, hl) ? find(out, t2) : NULL;
@@ -283,7 +285,7 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 		} else if (ft == AE_IFDIR) {
 			e.type = MX_PKG_DIR;
 		} else if (ft == AE_IFLNK) {
-			const char *tg = archive_entry_symlink(ae);
+			const char *tg = sym_archive_entry_symlink(ae);
 			if (tg == NULL || strlen(tg) >= sizeof e.link || !link_inside(path, tg)) {
 				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: %s: a symbolic link to"
 				    " \"%.200s\", out of the payload", name, path, tg ? tg : "");
@@ -292,7 +294,7 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 			e.type = MX_PKG_LINK;
 			snprintf(e.link, sizeof e.link, "%s", tg);
 		} else if (ft == AE_IFREG) {
-			la_int64_t sz = archive_entry_size(ae);
+			la_int64_t sz = sym_archive_entry_size(ae);
 			if (sz < 0 || (uint64_t)sz > MX_PKG_MAX_PAYLOAD - total) {
 				rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: %s: %lld bytes, over the"
 				    " payload cap", name, path, (long long)sz);
@@ -301,7 +303,7 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 			e.type = MX_PKG_FILE;
 			e.len = (size_t)sz;
 			e.data = mx_xmalloc(e.len ? e.len : 1);
-			la_ssize_t got = e.len ? archive_read_data(a, (void *)e.data, e.len) : 0;
+			la_ssize_t got = e.len ? sym_archive_read_data(a, (void *)e.data, e.len) : 0;
 			if (got < 0 || (size_t)got != e.len) {
 				free((void *)e.data);
 				rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: %s: truncated data", name, path);
@@ -319,7 +321,7 @@ mx_pkg_tree_read(mx_pkg_tree *out, const uint8_t *buf, size_t len, const char *n
 		}
 		out->entries[out->nentries++] = e;
 	}
-	archive_read_free(a);
+	sym_archive_read_free(a);
 	/* every file's parent directories must be directories of the payload */
 	for (size_t i = 0; rc == 0 && i < out->nentries; i++) {
 		char parent[1024];
@@ -422,34 +424,37 @@ mx_pkg_read(mx_pkg **out, const uint8_t *buf, size_t len, const char *name, mx_e
 		    name, len, MX_PKG_MAX_BYTES >> 20);
 	if (len < 28 || memcmp(buf, "xar!", 4) != 0)
 		return MX_FAIL(err, MX_EFORMAT, 0, "%s: not a flat package (no xar header)", name);
+	int rc = mx_dl_archive(err);
+	if (rc)
+		return rc;
 	mx_pkg *p = mx_xcalloc(1, sizeof *p);
-	struct archive *a = archive_read_new();
-	archive_read_support_format_xar(a);
+	struct archive *a = sym_archive_read_new();
+	sym_archive_read_support_format_xar(a);
 	struct archive_entry *ae;
-	int rc = 0, cap = 0;
+	int cap = 0;
 	size_t total = 0;
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+	if (sym_archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
 		rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: xar: %s", name,
-		    archive_error_string(a) ? archive_error_string(a) : "unreadable TOC");
+		    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unreadable TOC");
 	while (rc == 0) {
-		int r = archive_read_next_header(a, &ae);
+		int r = sym_archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: xar TOC: %s", name,
-			    archive_error_string(a) ? archive_error_string(a) : "unreadable");
+			    sym_archive_error_string(a) ? sym_archive_error_string(a) : "unreadable");
 			break;
 		}
-		const char *raw = archive_entry_pathname(ae);
+		const char *raw = sym_archive_entry_pathname(ae);
 		char mname[512];
 		if (raw == NULL || !clean_path(mname, sizeof mname, raw)) {
 			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "%s: member \"%.200s\" is not a relative"
 			    " path (absolute, \"..\" or not text)", name, raw ? raw : "");
 			break;
 		}
-		if (archive_entry_filetype(ae) != AE_IFREG || !wanted(mname))
+		if (sym_archive_entry_filetype(ae) != AE_IFREG || !wanted(mname))
 			continue;
-		la_int64_t sz = archive_entry_size(ae);
+		la_int64_t sz = sym_archive_entry_size(ae);
 		if (sz < 0 || (uint64_t)sz > MX_PKG_MAX_BYTES - total) {
 			rc = MX_FAIL(err, MX_ETOOBIG, MX_NO_OFFSET, "%s: %s: %lld bytes, over the cap", name,
 			    mname, (long long)sz);
@@ -467,18 +472,18 @@ mx_pkg_read(mx_pkg **out, const uint8_t *buf, size_t len, const char *name, mx_e
 		snprintf(m->name, sizeof m->name, "%s", mname);
 		m->len = (size_t)sz;
 		m->data = mx_xmalloc(m->len + 1);
-		la_ssize_t got = m->len ? archive_read_data(a, m->data, m->len) : 0;
+		la_ssize_t got = m->len ? sym_archive_read_data(a, m->data, m->len) : 0;
 		if (got < 0 || (size_t)got != m->len) {
 			free(m->data);
 			rc = MX_FAIL(err, MX_EFORMAT, MX_NO_OFFSET, "%s: %s: %s", name, mname,
-			    got < 0 && archive_error_string(a) ? archive_error_string(a) : "truncated");
+			    got < 0 && sym_archive_error_string(a) ? sym_archive_error_string(a) : "truncated");
 			break;
 		}
 		m->data[m->len] = '\0';
 		total += m->len;
 		p->nm++;
 	}
-	archive_read_free(a);
+	sym_archive_read_free(a);
 	const struct member *dist = rc == 0 ? member(p, "Distribution") : NULL;
 	if (rc == 0 && dist) {
 		p->dist = dist->data;

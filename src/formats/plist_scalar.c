@@ -195,13 +195,25 @@ mx_plist_check_date(const uint8_t *t, size_t n, char *buf, size_t len)
 const char *
 mx_plist_check_data(const uint8_t *t, size_t n, char *buf, size_t len)
 {
+	/* each byte's class by table: base64 letters, digits and case mix
+	 * unpredictably, and a chain of range compares mispredicted per byte */
+	enum { BAD, WS, B64, PAD };
+	static const uint8_t cls[256] = {
+		[' '] = WS, ['\t'] = WS, ['\r'] = WS, ['\n'] = WS,
+		['A' ... 'Z'] = B64, ['a' ... 'z'] = B64, ['0' ... '9'] = B64, ['+'] = B64, ['/'] = B64,
+		['='] = PAD,
+	};
 	size_t chars = 0, pad = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = t[i];
-		if (ws(c))
+		uint8_t k = cls[c];
+		if (k == B64 && pad == 0) {
+			chars++;
 			continue;
-		bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || digit(c) || c == '+' ||
-		    c == '/';
+		}
+		if (k == WS)
+			continue;
+		bool b64 = k == B64;
 		if (c == '=') {
 			pad++;
 			chars++;

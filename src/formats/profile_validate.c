@@ -80,10 +80,17 @@ void
 mx_strings_add(mx_strings *s, const char *fmt, ...)
 {
 	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
+	if (strchr(fmt, '%') == NULL) {
+		/* a fixed sentence: what vsnprintf would write, without it */
+		size_t l = strnlen(fmt, sizeof buf - 1);
+		memcpy(buf, fmt, l);
+		buf[l] = '\0';
+	} else {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof buf, fmt, ap);
+		va_end(ap);
+	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 8;
 		s->v = mx_xrealloc(s->v, s->cap * sizeof *s->v);
@@ -200,12 +207,18 @@ find_key(const mx_schema_keyset *ks, const char *name)
 {
 	if (ks == NULL)
 		return NULL;
+	/* the first two bytes as one number (the NUL of an empty name counts
+	 * as both): one comparison per schema key, rarely true, so the scan's
+	 * branches predict; most names differ there */
+	const unsigned char *nu = (const unsigned char *)name;
+	unsigned want = nu[0] | (nu[0] ? (unsigned)nu[1] << 8 : 0);
 	const mx_schema_key *any = NULL;
 	for (size_t i = 0; i < ks->n; i++) {
-		const char *kn = ks->v[i].name;   /* first letters first: most keys differ there */
-		if (kn[0] == name[0] && strcmp(kn, name) == 0)
+		const unsigned char *kn = (const unsigned char *)ks->v[i].name;
+		unsigned have = kn[0] | (kn[0] ? (unsigned)kn[1] << 8 : 0);
+		if (have == want && strcmp((const char *)kn, name) == 0)
 			return &ks->v[i];
-		if (kn[0] == 'A' && strcmp(kn, "ANY") == 0)
+		if (have == ('A' | 'N' << 8) && strcmp((const char *)kn, "ANY") == 0)
 			any = &ks->v[i];
 	}
 	return any;
@@ -778,6 +791,19 @@ mx_profile_validate(const mx_profile *p, mx_version os, mx_problems *out)
 
 /* ---- what a Mac does with a payload ---- */
 
+/* snprintf(buf + *n, cap - *n, "%s%s", a, b) and *n += what it returns, by
+ * hand (once per listed team or bundle ID); *n < cap - 1 on entry. */
+static void
+cat2(char *buf, size_t cap, size_t *n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), room = cap - *n - 1;
+	size_t ca = la < room ? la : room, cb = lb < room - ca ? lb : room - ca;
+	memcpy(buf + *n, a, ca);
+	memcpy(buf + *n + ca, b, cb);
+	buf[*n + ca + cb] = '\0';
+	*n += la + lb;
+}
+
 static void
 list_dict(mx_strings *out, plist_t pl, const char *key, const char *verb, const char *types_key)
 {
@@ -800,10 +826,7 @@ list_dict(mx_strings *out, plist_t pl, const char *key, const char *verb, const 
 		for (uint32_t i = 0; plist_get_node_type(arr) == PLIST_ARRAY &&
 		    i < plist_array_get_size(arr) && n + 1 < sizeof ids; i++) {
 			const char *b = mx_plist_str(plist_array_get_item(arr, i));
-			int w = snprintf(ids + n, sizeof ids - n, "%s%s", n ? ", " : "", b ? b : "?");
-			if (w < 0)
-				break;
-			n += (size_t)w;
+			cat2(ids, sizeof ids, &n, n ? ", " : "", b ? b : "?");
 		}
 		plist_t ta = types && plist_get_node_type(types) == PLIST_DICT ?
 		    plist_dict_get_item(types, team) : NULL;
@@ -812,10 +835,7 @@ list_dict(mx_strings *out, plist_t pl, const char *key, const char *verb, const 
 			for (uint32_t i = 0; ta && plist_get_node_type(ta) == PLIST_ARRAY &&
 			    i < plist_array_get_size(ta) && m + 1 < sizeof tl; i++) {
 				const char *t = mx_plist_str(plist_array_get_item(ta, i));
-				int w = snprintf(tl + m, sizeof tl - m, "%s%s", m ? ", " : "", t ? t : "?");
-				if (w < 0)
-					break;
-				m += (size_t)w;
+				cat2(tl, sizeof tl, &m, m ? ", " : "", t ? t : "?");
 			}
 		}
 		if (team[0] == '\0')
@@ -848,10 +868,7 @@ list_teams(mx_strings *out, plist_t pl, const char *what, const char *types_key)
 		for (uint32_t k = 0; ta && plist_get_node_type(ta) == PLIST_ARRAY &&
 		    k < plist_array_get_size(ta) && m + 1 < sizeof tl; k++) {
 			const char *s = mx_plist_str(plist_array_get_item(ta, k));
-			int w = snprintf(tl + m, sizeof tl - m, "%s%s", m ? ", " : "", s ? s : "?");
-			if (w < 0)
-				break;
-			m += (size_t)w;
+			cat2(tl, sizeof tl, &m, m ? ", " : "", s ? s : "?");
 		}
 		if (types_key)
 			mx_strings_add(out, "allows every %s of team %s (%s)", what, t, tl[0] ? tl : "all types");
@@ -883,8 +900,6 @@ mx_profile_payload_describe(const mx_profile *p, size_t i, mx_version os, mx_str
 	const char *type = mx_profile_payload_type(p, i);
 	plist_t pl = mx_profile_payload(p, i);
 	const mx_schema_payload *sp = mx_schema_find(type);
-	char osname[24];
-	vstr(os, osname, sizeof osname);
 	if (sp == NULL) {
 		mx_strings_add(out, "not in Apple's schema: installed as written, keys unchecked");
 		return;
@@ -894,6 +909,8 @@ mx_profile_payload_describe(const mx_profile *p, size_t i, mx_version os, mx_str
 		return;
 	}
 	if (vcmp(sp->introduced, os) > 0) {
+		char osname[24];
+		vstr(os, osname, sizeof osname);
 		mx_strings_add(out, "ignored: needs macOS %s (this Mac runs %s)", sp->introduced, osname);
 		return;
 	}
@@ -903,11 +920,13 @@ mx_profile_payload_describe(const mx_profile *p, size_t i, mx_version os, mx_str
 	}
 	if (!sp->allow_manual_install || sp->user_approved_mdm || sp->user_enrollment == MX_UE_FORBIDDEN) {
 		char how[300];
-		snprintf(how, sizeof how, "installs only via %s%s%s%s",
-		    sp->allow_manual_install ? "manual install or MDM" : "MDM",
-		    sp->user_approved_mdm ? " on a user-approved enrollment" : "",
-		    sp->supervised ? ", supervised" : "",
-		    sp->user_enrollment == MX_UE_FORBIDDEN ? "; refused on User Enrollment" : "");
+		size_t n = 0;
+		cat2(how, sizeof how, &n, "installs only via ",
+		    sp->allow_manual_install ? "manual install or MDM" : "MDM");
+		cat2(how, sizeof how, &n, sp->user_approved_mdm ? " on a user-approved enrollment" : "",
+		    sp->supervised ? ", supervised" : "");
+		cat2(how, sizeof how, &n, sp->user_enrollment == MX_UE_FORBIDDEN ?
+		    "; refused on User Enrollment" : "", "");
 		mx_strings_add(out, "%s", how);
 	} else {
 		mx_strings_add(out, "installs by hand or via MDM");

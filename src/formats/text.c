@@ -70,7 +70,17 @@ mx_utf8_bad_offset(const char *s, size_t n)
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0;
 	while (i < n) {
-		/* runs of ASCII, the common case, without decoding */
+		/* runs of ASCII, the common case, without decoding: eight bytes
+		 * at a time while none has its top bit set */
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i == n)
+			break;
 		if (p[i] < 0x80) {
 			i++;
 			continue;

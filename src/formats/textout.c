@@ -21,7 +21,9 @@
 #include "macext/err.h"
 #include "macext/text.h"
 
-struct buf { char *p; size_t n, cap; };
+/* The output under construction.  It may start in the caller's stack
+ * array (heap false): the first growth past it moves it to the heap. */
+struct buf { char *p; size_t n, cap; bool heap; };
 
 static void
 grow(struct buf *b, size_t more)
@@ -31,7 +33,15 @@ grow(struct buf *b, size_t more)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->n + more + 1)
 		cap *= 2;
-	b->p = mx_xrealloc(b->p, cap);
+	if (b->heap) {
+		b->p = mx_xrealloc(b->p, cap);
+	} else {
+		char *q = mx_xmalloc(cap);
+		if (b->n)
+			memcpy(q, b->p, b->n);
+		b->p = q;
+		b->heap = true;
+	}
 	b->cap = cap;
 }
 
@@ -47,12 +57,19 @@ append(struct buf *b, const char *s, size_t n)
 enum lenmod { L_NONE, L_HH, L_H, L_L, L_LL, L_Z, L_J, L_T, L_BIG };
 
 /* Lays out one non-%s conversion spec (NUL-terminated, its * arguments in
- * star[0..nstar)) with the next argument, of type T (read once). */
+ * star[0..nstar)) with the next argument, of type T (read once): into a
+ * local buffer, and only when that is too small a second time in place. */
 #define EMIT(T) do { \
 	T v = va_arg(ap, T); \
-	int need_ = nstar == 0 ? snprintf(NULL, 0, spec, v) : nstar == 1 ? \
-	    snprintf(NULL, 0, spec, star[0], v) : snprintf(NULL, 0, spec, star[0], star[1], v); \
-	if (need_ > 0) { \
+	char tmp_[128]; \
+	int need_ = nstar == 0 ? snprintf(tmp_, sizeof tmp_, spec, v) : nstar == 1 ? \
+	    snprintf(tmp_, sizeof tmp_, spec, star[0], v) : \
+	    snprintf(tmp_, sizeof tmp_, spec, star[0], star[1], v); \
+	if (need_ > 0 && (size_t)need_ < sizeof tmp_) { \
+		grow(b, (size_t)need_); \
+		memcpy(b->p + b->n, tmp_, (size_t)need_ + 1); \
+		b->n += (size_t)need_; \
+	} else if (need_ > 0) { \
 		grow(b, (size_t)need_); \
 		if (nstar == 0) \
 			snprintf(b->p + b->n, (size_t)need_ + 1, spec, v); \
@@ -64,14 +81,61 @@ enum lenmod { L_NONE, L_HH, L_H, L_L, L_LL, L_Z, L_J, L_T, L_BIG };
 	} \
 } while (0)
 
+/* %d, %i and %u with a length modifier and nothing else (no flag, width or
+ * precision) are laid out here: the digits printf would write. */
+static void
+emit_u(struct buf *b, bool neg, uintmax_t mag)
+{
+	char d[24];
+	size_t k = sizeof d;
+	do
+		d[--k] = (char)('0' + mag % 10);
+	while ((mag /= 10) != 0);
+	if (neg)
+		d[--k] = '-';
+	append(b, d + k, sizeof d - k);
+}
+
+static void
+emit_i(struct buf *b, intmax_t v)
+{
+	/* the magnitude of INTMAX_MIN, without overflowing */
+	emit_u(b, v < 0, v < 0 ? (uintmax_t)-(v + 1) + 1 : (uintmax_t)v);
+}
+
+/* Bytes that mx_text_escape copies as they are: printable ASCII but '\\'
+ * (0x5C). */
+static const uint8_t plain_byte[256] = { [0x20 ... 0x5B] = 1, [0x5D ... 0x7E] = 1 };
+
 static void
 emit_string(struct buf *b, const char *s, bool left, int width, int prec)
 {
 	if (s == NULL)
 		s = "(null)";
+	/* the common case: nothing to escape, so the text is the bytes */
+	const uint8_t *u = (const uint8_t *)s;
+	size_t l = 0, lim = prec >= 0 ? (size_t)prec : SIZE_MAX;
+	while (l < lim && plain_byte[u[l]])
+		l++;
+	if (l == lim || u[l] == '\0') {
+		size_t pad = width > 0 && (size_t)width > l ? (size_t)width - l : 0;
+		grow(b, l + pad);
+		if (!left) {
+			memset(b->p + b->n, ' ', pad);
+			b->n += pad;
+		}
+		memcpy(b->p + b->n, s, l);
+		b->n += l;
+		if (left) {
+			memset(b->p + b->n, ' ', pad);
+			b->n += pad;
+		}
+		b->p[b->n] = '\0';
+		return;
+	}
 	char *cut = NULL;
 	if (prec >= 0) {
-		size_t l = strnlen(s, (size_t)prec);
+		l = strnlen(s, (size_t)prec);
 		cut = mx_xmalloc(l + 1);
 		memcpy(cut, s, l);
 		cut[l] = '\0';
@@ -94,10 +158,9 @@ emit_string(struct buf *b, const char *s, bool left, int width, int prec)
 	free(cut);
 }
 
-char *
-mx_text_vformat(const char *fmt, va_list ap0)
+static void
+vformat(struct buf *b, const char *fmt, va_list ap0)
 {
-	struct buf bb = { 0 }, *b = &bb;
 	va_list ap;
 	va_copy(ap, ap0);
 	append(b, "", 0);
@@ -147,6 +210,7 @@ mx_text_vformat(const char *fmt, va_list ap0)
 			}
 		}
 		enum lenmod lm = L_NONE;
+		const char *lmstart = p;
 		if (p[0] == 'h' && p[1] == 'h')
 			lm = L_HH, p += 2;
 		else if (p[0] == 'l' && p[1] == 'l')
@@ -164,6 +228,8 @@ mx_text_vformat(const char *fmt, va_list ap0)
 		else if (*p == 'L')
 			lm = L_BIG, p++;
 		char conv = *p;
+		/* "%" + length modifier + conversion: nothing else to lay out */
+		bool bare = lmstart == start + 1;
 		if (conv == '\0') {
 			append(b, start, strlen(start));
 			break;
@@ -182,6 +248,18 @@ mx_text_vformat(const char *fmt, va_list ap0)
 			emit_string(b, va_arg(ap, const char *), left, width, prec);
 			break;
 		case 'd': case 'i':
+			if (bare && lm != L_T && lm != L_BIG) {
+				switch (lm) {
+				case L_HH: emit_i(b, (signed char)va_arg(ap, int)); break;
+				case L_H: emit_i(b, (short)va_arg(ap, int)); break;
+				case L_L: emit_i(b, va_arg(ap, long)); break;
+				case L_LL: emit_i(b, va_arg(ap, long long)); break;
+				case L_Z: emit_i(b, va_arg(ap, ssize_t)); break;
+				case L_J: emit_i(b, va_arg(ap, intmax_t)); break;
+				default: emit_i(b, va_arg(ap, int)); break;
+				}
+				break;
+			}
 			switch (lm) {
 			case L_L: EMIT(long); break;
 			case L_LL: EMIT(long long); break;
@@ -192,6 +270,18 @@ mx_text_vformat(const char *fmt, va_list ap0)
 			}
 			break;
 		case 'u': case 'o': case 'x': case 'X':
+			if (conv == 'u' && bare && lm != L_T && lm != L_BIG) {
+				switch (lm) {
+				case L_HH: emit_u(b, false, (unsigned char)va_arg(ap, unsigned int)); break;
+				case L_H: emit_u(b, false, (unsigned short)va_arg(ap, unsigned int)); break;
+				case L_L: emit_u(b, false, va_arg(ap, unsigned long)); break;
+				case L_LL: emit_u(b, false, va_arg(ap, unsigned long long)); break;
+				case L_Z: emit_u(b, false, va_arg(ap, size_t)); break;
+				case L_J: emit_u(b, false, va_arg(ap, uintmax_t)); break;
+				default: emit_u(b, false, va_arg(ap, unsigned int)); break;
+				}
+				break;
+			}
 			switch (lm) {
 			case L_L: EMIT(unsigned long); break;
 			case L_LL: EMIT(unsigned long long); break;
@@ -219,7 +309,14 @@ mx_text_vformat(const char *fmt, va_list ap0)
 		}
 	}
 	va_end(ap);
-	return b->p;
+}
+
+char *
+mx_text_vformat(const char *fmt, va_list ap)
+{
+	struct buf b = { NULL, 0, 0, true };
+	vformat(&b, fmt, ap);
+	return b.p;
 }
 
 char *
@@ -235,10 +332,14 @@ mx_text_format(const char *fmt, ...)
 int
 mx_text_vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	char *s = mx_text_vformat(fmt, ap);
-	size_t n = strlen(s);
-	int rc = fwrite(s, 1, n, f) == n ? (int)n : -1;
-	free(s);
+	/* a line of output fits the stack; a longer one moves to the heap */
+	char first[1024];
+	struct buf b = { first, 0, sizeof first, false };
+	vformat(&b, fmt, ap);
+	size_t n = strlen(b.p);   /* as printed before: up to a NUL from %c */
+	int rc = fwrite(b.p, 1, n, f) == n ? (int)n : -1;
+	if (b.heap)
+		free(b.p);
 	return rc;
 }
 
@@ -269,7 +370,7 @@ mx_text_plist_xml(FILE *f, const char *xml)
 	 * written as is; the text of each <key> and <string> is data, escaped
 	 * like every name (libplist writes & < > in it as entities, so the
 	 * next '<' ends it) */
-	struct buf bb = { 0 }, *b = &bb;
+	struct buf bb = { NULL, 0, 0, true }, *b = &bb;
 	append(b, "", 0);
 	const char *p = xml;
 	while (*p) {

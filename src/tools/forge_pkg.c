@@ -18,8 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "formats/dl_archive.h"
 
 #include "macext/forge.h"
 #include "macext/rd.h"
@@ -38,14 +37,14 @@ struct ad { const char *rel; char name[128]; const char *value; };
 static int
 mem_open(struct archive **a, bool cpio, const char *filter, mx_err *err)
 {
-	*a = archive_write_new();
-	if (cpio ? archive_write_set_format_cpio_odc(*a) : archive_write_set_format_raw(*a))
-		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s", archive_error_string(*a));
+	*a = sym_archive_write_new();
+	if (cpio ? sym_archive_write_set_format_cpio_odc(*a) : sym_archive_write_set_format_raw(*a))
+		return MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s", sym_archive_error_string(*a));
 	if (filter && strcmp(filter, "gzip") == 0)
-		archive_write_add_filter_gzip(*a);
+		sym_archive_write_add_filter_gzip(*a);
 	else if (filter && strcmp(filter, "xz") == 0)
-		archive_write_add_filter_xz(*a);
-	archive_write_set_bytes_in_last_block(*a, 1);
+		sym_archive_write_add_filter_xz(*a);
+	sym_archive_write_set_bytes_in_last_block(*a, 1);
 	return 0;
 }
 
@@ -61,18 +60,18 @@ static int
 entry(struct archive *a, const char *path, mode_t type, mode_t perm, const void *data, size_t n,
     const char *link, mx_err *err)
 {
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_filetype(e, type);
-	archive_entry_set_perm(e, perm);
-	archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)n : 0);
+	struct archive_entry *e = sym_archive_entry_new();
+	sym_archive_entry_set_pathname(e, path);
+	sym_archive_entry_set_filetype(e, type);
+	sym_archive_entry_set_perm(e, perm);
+	sym_archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)n : 0);
 	if (link)
-		archive_entry_set_symlink(e, link);
-	archive_entry_set_mtime(e, 1700000000, 0);
-	int rc = archive_write_header(a, e) == ARCHIVE_OK &&
-	    (type != AE_IFREG || n == 0 || archive_write_data(a, data, n) == (la_ssize_t)n) ? 0 :
-	    MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s: %s", path, archive_error_string(a));
-	archive_entry_free(e);
+		sym_archive_entry_set_symlink(e, link);
+	sym_archive_entry_set_mtime(e, 1700000000, 0);
+	int rc = sym_archive_write_header(a, e) == ARCHIVE_OK &&
+	    (type != AE_IFREG || n == 0 || sym_archive_write_data(a, data, n) == (la_ssize_t)n) ? 0 :
+	    MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s: %s", path, sym_archive_error_string(a));
+	sym_archive_entry_free(e);
 	return rc;
 }
 
@@ -178,14 +177,14 @@ cpio_of(mx_wbuf *out, const char *root, const char *comp, const struct ad *ads, 
 	mx_wbuf raw = { 0 };
 	bool gz = strcmp(comp, "gzip") == 0;
 	int rc = mem_open(&a, true, gz ? "gzip" : NULL, err);
-	if (rc == 0 && archive_write_open(a, gz ? out : &raw, NULL, wb_write, NULL) != ARCHIVE_OK)
-		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s", archive_error_string(a));
+	if (rc == 0 && sym_archive_write_open(a, gz ? out : &raw, NULL, wb_write, NULL) != ARCHIVE_OK)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: %s", sym_archive_error_string(a));
 	if (rc == 0)
 		rc = entry(a, ".", AE_IFDIR, 0755, NULL, 0, NULL, err);
 	if (rc == 0 && root)
 		rc = add_tree(a, root, "", ads, nad, nfiles, bytes, 0, err);
-	archive_write_close(a);
-	archive_write_free(a);
+	sym_archive_write_close(a);
+	sym_archive_write_free(a);
 	if (rc || gz) {
 		mx_wbuf_free(&raw);
 		return rc;
@@ -206,16 +205,16 @@ cpio_of(mx_wbuf *out, const char *root, const char *comp, const struct ad *ads, 
 		mx_wbuf xz = { 0 };
 		struct archive *x;
 		rc = mem_open(&x, false, "xz", err);
-		struct archive_entry *e = archive_entry_new();
-		archive_entry_set_pathname(e, "data");
-		archive_entry_set_filetype(e, AE_IFREG);
-		if (rc == 0 && (archive_write_open(x, &xz, NULL, wb_write, NULL) != ARCHIVE_OK ||
-		    archive_write_header(x, e) != ARCHIVE_OK ||
-		    archive_write_data(x, raw.p + off, n) != (la_ssize_t)n))
-			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: xz: %s", archive_error_string(x));
-		archive_entry_free(e);
-		archive_write_close(x);
-		archive_write_free(x);
+		struct archive_entry *e = sym_archive_entry_new();
+		sym_archive_entry_set_pathname(e, "data");
+		sym_archive_entry_set_filetype(e, AE_IFREG);
+		if (rc == 0 && (sym_archive_write_open(x, &xz, NULL, wb_write, NULL) != ARCHIVE_OK ||
+		    sym_archive_write_header(x, e) != ARCHIVE_OK ||
+		    sym_archive_write_data(x, raw.p + off, n) != (la_ssize_t)n))
+			rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "forge pkg: xz: %s", sym_archive_error_string(x));
+		sym_archive_entry_free(e);
+		sym_archive_write_close(x);
+		sym_archive_write_free(x);
 		bool more = off + n < raw.len;
 		mx_put_u64be(h, n | (more ? 1ull << 24 : 0));
 		mx_wbuf_put(out, h, 8);
@@ -258,7 +257,7 @@ forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	bool component_only = arg_flag(&argc, argv, "--component");
 	bool force = arg_flag(&argc, argv, "--force");
 	int rc = arg_check(argc, argv, 1, 1, USAGE, err);
-	if (rc)
+	if (rc || (rc = mx_dl_archive(err)))
 		return rc;
 	if (id == NULL || (root && payload_file))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "usage: %s", USAGE);
@@ -334,13 +333,13 @@ forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	static const char bom[] = "BOMStore\0\0\0\1";
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", argv[1]);
-	struct archive *a = archive_write_new();
-	archive_write_set_format_xar(a);
-	archive_write_set_option(a, "xar", "toc-checksum", "sha1");
-	archive_write_set_option(a, "xar", "checksum", "sha1");
-	archive_write_set_option(a, "xar", "compression", "none");
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK)
-		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, archive_error_string(a));
+	struct archive *a = sym_archive_write_new();
+	sym_archive_write_set_format_xar(a);
+	sym_archive_write_set_option(a, "xar", "toc-checksum", "sha1");
+	sym_archive_write_set_option(a, "xar", "checksum", "sha1");
+	sym_archive_write_set_option(a, "xar", "compression", "none");
+	if (sym_archive_write_open_filename(a, tmp) != ARCHIVE_OK)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, sym_archive_error_string(a));
 	char m[600];
 	const char *pfx = component_only ? "" : comp_name;
 #define MEMBER(leaf, ptr, len) (snprintf(m, sizeof m, "%s%s%s", pfx, pfx[0] ? "/" : "", leaf), \
@@ -358,9 +357,9 @@ forge_pkg_cmd(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	if (rc == 0 && scripts)
 		rc = MEMBER("Scripts", scr.p, scr.len);
 #undef MEMBER
-	if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
-		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, archive_error_string(a));
-	archive_write_free(a);
+	if (sym_archive_write_close(a) != ARCHIVE_OK && rc == 0)
+		rc = MX_FAIL(err, MX_EIO, MX_NO_OFFSET, "%s: %s", tmp, sym_archive_error_string(a));
+	sym_archive_write_free(a);
 	mx_wbuf_free(&payload);
 	mx_wbuf_free(&scr);
 	if (rc == 0 && rename(tmp, argv[1]) != 0)

@@ -1,7 +1,8 @@
 # startup.sh — what main() sets up before any command: usage/help, random
 # bytes (kernel getrandom, or the MACEXT_SEED stream), and OpenSSL's
 # configuration (the system openssl.cnf is skipped; an explicit
-# OPENSSL_CONF is still read).  docs/performance.md.
+# OPENSSL_CONF is still read), and the libraries opened on first use
+# rather than linked (src/formats/dl.h).  docs/performance.md.
 . "$(dirname "$0")/lib.sh"
 
 # ---- usage and help: unchanged text, exit codes ----
@@ -63,3 +64,63 @@ activate = 1
 EOF
 t_exit 69 openssl_conf_is_read env OPENSSL_CONF="$TMP/null.cnf" \
     "$MX" codesign verify "$TMP/K.kext" --trust-anchor "$TMP/ca/root.pem"
+
+# ---- libraries opened on first use (src/formats/dl.h): not linked, not
+# loaded by a command that does not need them, loaded by one that does, and
+# a clear error when one is missing ----
+LAZY='libcurl|libarchive|libmicrohttpd|libssl|libnghttp2'
+needed=$(readelf -d "$MX" | grep NEEDED)
+check lazy_libs_not_linked sh -c '! printf "%s" "$1" | grep -Eq "$2"' sh "$needed" "$LAZY"
+check crypto_still_linked sh -c 'printf "%s" "$1" | grep -q "libcrypto.so"' sh "$needed"
+"$MX" --state "$TMP/l" device create lazy >/dev/null
+LD_DEBUG=files "$MX" --state "$TMP/l" device show >/dev/null 2>"$TMP/ld-show"
+check device_show_loads_none sh -c '! grep -Eq "file=($2)" "$1"' sh "$TMP/ld-show" "$LAZY"
+check device_show_ld_debug_read grep -q 'file=libsqlite3.so.0' "$TMP/ld-show"
+mkdir -p "$TMP/root/Library" && echo hi > "$TMP/root/Library/a.txt"
+LD_DEBUG=files "$MX" forge pkg "$TMP/a.pkg" --identifier com.example.lazy --version 1.0 \
+    --root "$TMP/root" >/dev/null 2>"$TMP/ld-pkg"
+check forge_pkg_made [ -s "$TMP/a.pkg" ]
+check forge_pkg_dlopens_libarchive grep -q 'file=libarchive.so.13 .*dynamically loaded' "$TMP/ld-pkg"
+check forge_pkg_loads_no_curl sh -c '! grep -Eq "file=(libcurl|libmicrohttpd)" "$1"' sh "$TMP/ld-pkg"
+
+# a library that is not there: an LD_PRELOAD shim makes dlopen of one SONAME
+# fail the way a missing file does (the sanitizer runtime then is not first)
+cat > "$TMP/hide.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+void *dlopen(const char *file, int flags)
+{
+	static void *(*next)(const char *, int);
+	if (next == NULL)
+		next = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	const char *hide = getenv("HIDE_SONAME");
+	char gone[512];
+	if (file && hide && strcmp(file, hide) == 0) {
+		snprintf(gone, sizeof gone, "/nonexistent/%s", file);
+		file = gone;
+	}
+	return next(file, flags);
+}
+C
+if cc -shared -fPIC -o "$TMP/hide.so" "$TMP/hide.c" 2>"$TMP/cc.err"; then
+	hid() { _h=$1; shift; HIDE_SONAME=$_h LD_PRELOAD="$TMP/hide.so" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS}:verify_asan_link_order=0" "$@"; }
+	t_exit 74 missing_libarchive_exit hid libarchive.so.13 "$MX" forge pkg "$TMP/b.pkg" \
+	    --identifier com.example.lazy --version 1.0 --root "$TMP/root"
+	check_re missing_libarchive_message '^macext: .*libarchive\.so\.13, needed to read and write packages and archives, cannot be loaded: .*No such file.*\(Debian package libarchive13\)' "$ERR"
+	check missing_libarchive_no_file [ ! -e "$TMP/b.pkg" ]
+	t_exit 74 missing_libarchive_expand hid libarchive.so.13 "$MX" pkg expand "$TMP/a.pkg" "$TMP/x"
+	check_re missing_libarchive_expand_message 'libarchive\.so\.13, needed' "$ERR"
+	t missing_libarchive_device_show_works hid libarchive.so.13 "$MX" --state "$TMP/l" device show
+	t_exit 74 missing_libmicrohttpd_serve hid libmicrohttpd.so.12 "$MX" --state "$TMP/l" serve \
+	    --listen 127.0.0.1:0
+	check_re missing_libmicrohttpd_message 'libmicrohttpd\.so\.12, needed by macext serve, cannot be loaded: .*\(Debian package libmicrohttpd12\)' "$ERR"
+	t_exit 74 missing_libcurl_agent hid libcurl.so.4 "$MX" --state "$TMP/l" mdm agent --until idle
+	check_re missing_libcurl_message 'libcurl\.so\.4, needed by the MDM agent .*\(Debian package libcurl4\)' "$ERR"
+	t agent_with_libcurl "$MX" --state "$TMP/l" mdm agent --until idle
+else
+	skip missing_library "cc could not build the dlopen shim: $(cat "$TMP/cc.err")"
+fi

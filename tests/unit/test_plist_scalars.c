@@ -68,6 +68,13 @@ static const struct {
 	{ "data", "aGV*bG8=", false, "not base64" },
 	{ "data", "aG=sbG8=", false, "'=' inside" },
 	{ "data", "aGVsbG8\xc3\xa9", false, "not base64" },
+	/* every class of byte (the check reads a table): padding then
+	 * whitespace, all the other letters, too much padding, a letter after it */
+	{ "data", "aGVsbA==\n\t ", true, NULL },
+	{ "data", "+/+/\t\r\n09AZazxy", true, NULL },
+	{ "data", "aGVs====", false, "more than two '='" },
+	{ "data", "aGVsbA=x", false, "'=' inside" },
+	{ "data", "aGVs\x7f", false, "byte 0x7f at position 4" },
 };
 
 MX_TEST(plist_scalar_table)

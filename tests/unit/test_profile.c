@@ -56,6 +56,12 @@ static const struct {
 	{ "duplicate_key_path", "<plist><dict><key>Outer</key><array><dict/><dict><key>x</key><true/><key>x</key><true/></dict></array></dict></plist>", MX_EFORMAT, "Outer[1].x" },
 	{ "same_key_other_dicts", "<plist><array><dict><key>a</key><true/></dict><dict><key>a</key><true/></dict></array></plist>", 0, NULL },
 	{ "duplicate_by_entity", "<plist><dict><key>a&amp;b</key><true/><key>a&#38;b</key><true/></dict></plist>", MX_EFORMAT, "duplicate" },
+	/* the other ways two key texts are one key in libplist's tree (the scan
+	 * compares texts; the tree is then counted) */
+	{ "duplicate_by_cdata", "<plist><dict><key>ab</key><true/><key><![CDATA[ab]]></key><true/></dict></plist>", MX_EFORMAT, "duplicate dictionary key" },
+	{ "duplicate_by_comment", "<plist><dict><key>ab</key><true/><key>a<!-- x -->b</key><true/></dict></plist>", MX_EFORMAT, "duplicate dictionary key" },
+	{ "duplicate_by_entity_nested", "<plist><array><dict><key>x</key><dict><key>&lt;</key><true/><key>&#60;</key><true/></dict></dict></array></plist>", MX_EFORMAT, "duplicate dictionary key" },
+	{ "entities_distinct", "<plist><dict><key>a&amp;b</key><true/><key>a&amp;c</key><true/><key>a</key><dict><key>&lt;</key><false/></dict></dict></plist>", 0, NULL },
 	{ "unclosed", "<plist><dict><key>a</key><string>x</string>", MX_EFORMAT, "truncated" },
 	{ "mismatched", "<plist><dict></array></plist>", MX_EFORMAT, "closed by" },
 	{ "key_without_value", "<plist><dict><key>a</key></dict></plist>", MX_EFORMAT, "key without a value" },
@@ -165,6 +171,52 @@ MX_TEST(plist_depth_limits)
 			    cases[i].bin ? "binary" : "xml", cases[i].depth, rc, err.msg);
 		if (rc != 0)
 			CHECK(strstr(err.msg, "nesting deeper than 512") != NULL);
+		plist_free(p);
+		free(b);
+	}
+}
+
+/* XML of a dict holding, under "k" (literal) or "&#107;" (an entity: the
+ * tree is walked), an array of rows arrays of cols <true/>: 2 + rows +
+ * rows * cols values.  Rows keep each array short (libplist grows an array
+ * by a fixed step, which the sanitizer's realloc makes quadratic). */
+static uint8_t *
+many_xml(size_t rows, size_t cols, bool entity_key, size_t *len)
+{
+	const char *head = entity_key ? "<plist><dict><key>&#107;</key><array>" :
+	    "<plist><dict><key>k</key><array>";
+	size_t hl = strlen(head), cap = hl + rows * (15 + cols * 7) + 64;
+	uint8_t *b = malloc(cap), *q = b;
+	memcpy(q, head, hl), q += hl;
+	for (size_t r = 0; r < rows; r++) {
+		memcpy(q, "<array>", 7), q += 7;
+		for (size_t i = 0; i < cols; i++)
+			memcpy(q, "<true/>", 7), q += 7;
+		memcpy(q, "</array>", 8), q += 8;
+	}
+	memcpy(q, "</array></dict></plist>", 23), q += 23;
+	*len = (size_t)(q - b);
+	return b;
+}
+
+/* The node cap holds for XML whether the nodes are counted by the scan
+ * (literal keys) or by walking the tree (a key with an entity). */
+MX_TEST(plist_xml_node_cap)
+{
+	for (int entity = 0; entity < 2; entity++) {
+		size_t len;
+		/* 1,001,002 values */
+		uint8_t *b = many_xml(1000, 1000, entity, &len);
+		mx_err err = { 0 };
+		plist_t p = NULL;
+		CHECK_EQ_INT(mx_plist_parse(&p, b, len, "many", &err), MX_ETOOBIG);
+		CHECK(p == NULL);
+		CHECK(strstr(err.msg, "more than 1000000 plist nodes") != NULL);
+		free(b);
+		/* 999,002: under the cap */
+		b = many_xml(998, 1000, entity, &len);
+		CHECK_EQ_INT(mx_plist_parse(&p, b, len, "some", &err), 0);
+		CHECK(p != NULL && plist_array_get_size(plist_dict_get_item(p, "k")) == 998);
 		plist_free(p);
 		free(b);
 	}

@@ -4,7 +4,11 @@
  * class of byte it changes, losslessness by decoding the escape again,
  * truncation like snprintf) and strict decimal numbers.
  */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 #include "harness.h"
 #include "macext/text.h"
@@ -207,5 +211,100 @@ MX_TEST(text_format_matches_printf_but_escapes_strings)
 		got = mx_text_format(esc[i].fmt, esc[i].arg);
 		CHECK_EQ_STR(got, esc[i].want);
 		free(got);
+	}
+}
+
+/* The ASCII fast path of mx_utf8_bad_offset (eight bytes at a time) still
+ * finds the first bad byte: every utf8_cases sequence at every offset
+ * 0..17 with 0..24 ASCII bytes after it (the sequence falls at each
+ * position of a word), and one bad byte at each position of a long run. */
+MX_TEST(text_utf8_word_scan_finds_same_offset)
+{
+	char buf[80];
+	for (size_t c = 0; c < sizeof utf8_cases / sizeof utf8_cases[0]; c++) {
+		size_t n = utf8_cases[c].n;
+		for (size_t pre = 0; pre < 18; pre++)
+			for (size_t post = 0; post < 25; post++) {
+				memset(buf, 'a', pre);
+				memcpy(buf + pre, utf8_cases[c].s, n);
+				memset(buf + pre + n, 'b', post);
+				size_t total = pre + n + post;
+				/* the ASCII around the sequence is good: a bad offset, if
+				 * any, lies inside the sequence */
+				size_t got = mx_utf8_bad_offset(buf, total);
+				if (utf8_cases[c].ok && got != total)
+					mx_test_fail_at(__FILE__, __LINE__, "%s at %zu+%zu: bad at %zu", utf8_cases[c].name,
+					    pre, post, got);
+				if (!utf8_cases[c].ok && (got < pre || got >= pre + n))
+					mx_test_fail_at(__FILE__, __LINE__, "%s at %zu+%zu: bad at %zu, not in [%zu, %zu)",
+					    utf8_cases[c].name, pre, post, got, pre, pre + n);
+			}
+	}
+	/* a long ASCII run with one bad byte at each position */
+	char big[200];
+	for (size_t at = 0; at < sizeof big; at++) {
+		memset(big, 'x', sizeof big);
+		big[at] = (char)0xff;
+		CHECK_EQ_INT(mx_utf8_bad_offset(big, sizeof big), at);
+	}
+	memset(big, 'x', sizeof big);
+	CHECK_EQ_INT(mx_utf8_bad_offset(big, sizeof big), sizeof big);
+	CHECK_EQ_INT(mx_utf8_bad_offset(big, 0), 0);
+}
+
+/* mx_text_format's fast paths (bare %d/%i/%u with any length modifier laid
+ * out by hand, strings with nothing to escape copied, a stack buffer for
+ * mx_text_printf) give what snprintf gives: extremes of every integer type,
+ * strings of every byte, widths and precisions, and outputs longer than
+ * any internal buffer. */
+MX_TEST(text_format_fast_paths_match_snprintf)
+{
+	char want[9000];
+	char *got;
+#define SAME(...) do { snprintf(want, sizeof want, __VA_ARGS__); got = mx_text_format(__VA_ARGS__); \
+	CHECK_EQ_STR(got, want); free(got); } while (0)
+	SAME("%d %i %d %d", 0, -1, INT_MIN, INT_MAX);
+	SAME("%u %u", 0u, UINT_MAX);
+	SAME("%hhd %hhd %hhu %hd %hu", 300, -129, 511u, 70000, 70000u);
+	SAME("%ld %ld %lu", LONG_MIN, LONG_MAX, ULONG_MAX);
+	SAME("%lld %lld %llu", LLONG_MIN, LLONG_MAX, ULLONG_MAX);
+	SAME("%zu %zd %zd", SIZE_MAX, (ssize_t)-1, (ssize_t)SSIZE_MAX);
+	SAME("%jd %jd %ju", INTMAX_MIN, INTMAX_MAX, UINTMAX_MAX);
+	SAME("%td %5d|%-5d|%05d|%+d|% d|%.3d|%x|%lx", (ptrdiff_t)-7, 42, 42, 42, 42, 42, 42, 255u, 255ul);
+	SAME("[%s] [%10s] [%-10s] [%.2s] [%.0s] [%.20s] [%s]", "plain", "pad", "left", "cut", "none",
+	    "short", "");
+	SAME("%s=%d;%s=%zu", "a", 1, "b", (size_t)2);
+	SAME("%400d|%-300s|%s", 7, "w", "");
+	static char longs[8200];
+	memset(longs, 'q', sizeof longs - 1);
+	SAME("%s/%s", longs, "end");
+	SAME("%.5000s|%d", longs, 3);
+#undef SAME
+	/* every byte in a string: escaped exactly as mx_text_escape does */
+	for (int c = 1; c < 256; c++) {
+		char s[4] = { 'a', (char)c, 'z', 0 };
+		char *e = mx_text_escape_dup(s);
+		snprintf(want, sizeof want, "<%s>", e);
+		got = mx_text_format("<%s>", s);
+		if (strcmp(got, want) != 0)
+			mx_test_fail_at(__FILE__, __LINE__, "byte 0x%02x: \"%s\", expected \"%s\"", c, got, want);
+		free(got);
+		free(e);
+	}
+	/* mx_text_fprintf through its stack buffer and past it */
+	FILE *f = tmpfile();
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ_INT(mx_text_fprintf(f, "%s|%d\n", "short", 5), 8);
+		CHECK_EQ_INT(mx_text_fprintf(f, "%s\n", longs), (int)sizeof longs);
+		CHECK_EQ_INT(mx_text_fprintf(f, "[%s]", "a\nb"), 6);
+		rewind(f);
+		static char back[8300];
+		size_t n = fread(back, 1, sizeof back, f);
+		CHECK_EQ_INT(n, 8 + sizeof longs + 6);
+		CHECK(memcmp(back, "short|5\n", 8) == 0);
+		CHECK(memcmp(back + 8, longs, sizeof longs - 1) == 0);
+		CHECK(memcmp(back + 8 + sizeof longs, "[a\\nb]", 6) == 0);
+		fclose(f);
 	}
 }
