@@ -646,6 +646,14 @@ int mx_engine_devstate_import(mx_engine *e, const mx_devstate *s, int64_t *devic
 
 /* Alerts on screen now, oldest first; fn's non-zero return stops. */
 int mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg, mx_err *err);
+/* The user closes alert id (OK, Not Now, the close box; `macext alerts
+ * dismiss`): it leaves the screen, what it was about stays (a kext still
+ * awaits approval; the next attempt shows a new alert).  kind and subject
+ * (NULL: any) must be the alert's, so an id reused by a newer alert is not
+ * closed unseen (MX_ESTATE).  Only while macOS runs (MX_ESTATE); MX_ENOTFOUND
+ * when the screen has no such alert.  *out (may be NULL) gets the alert. */
+int mx_op_alert_dismiss(mx_op *op, int64_t id, const char *kind, const char *subject,
+    mx_alert *out, mx_err *err);
 /* The event log, oldest first. */
 int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err);
 
@@ -693,6 +701,18 @@ void mx_fleet_sel_free(mx_fleet_sel *s);
  * a {value: devices} object).  *out is the caller's. */
 int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
     mx_err *err);
+
+/* One device's part of the summary, what `device list --json` and GET
+ * /api/v1/devices add to each device ("summary"): kext_states and
+ * sysext_states (how many of its kexts and system extension records are in
+ * each state), alerts (how many on screen, by kind) and user_actions (by
+ * mx_alert_user_action), each a {value: count} object.  Reads e's store in
+ * the read transaction open on it (from mx_engine_device_each or _page's
+ * fn).  *out is the caller's. */
+int mx_engine_device_summary(mx_engine *e, const mx_device *d, json_t **out, mx_err *err);
+/* A `device list --json` item: d's device document with its "summary"
+ * (mx_engine_device_summary), under the same condition. */
+int mx_json_device_item(mx_engine *e, const mx_device *d, json_t **out, mx_err *err);
 
 /* The signature of a stored bundle (a path in the content store, from
  * mx_cas_path) as operations verify it for a trust anchor (a content hash,

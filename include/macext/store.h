@@ -109,6 +109,13 @@ int mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind,
     const char *subject, mx_err *err);
 int mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
     void *arg, mx_err *err);
+/* The number of device_id's kexts ("kexts") and system extension records
+ * ("sysext") in each state, by table then state name; fn's non-zero return
+ * stops and is returned.  Runs in the caller's transaction. */
+int mx_store_device_states(mx_store *st, int64_t device_id,
+    int (*fn)(const char *table, const char *state, int64_t n, void *), void *arg, mx_err *err);
+/* Removes alert id of device_id; MX_ENOTFOUND when the device has no such alert. */
+int mx_store_alert_remove_id(mx_store *st, int64_t device_id, int64_t id, mx_err *err);
 
 /* ---- blobs: small content-addressed byte strings (profile bodies, AuxKC) ---- */
 int mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65],

@@ -427,6 +427,53 @@ mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind, const c
 }
 
 int
+mx_store_device_states(mx_store *st, int64_t device_id,
+    int (*fn)(const char *table, const char *state, int64_t n, void *), void *arg, mx_err *err)
+{
+	/* each a walk of the table's primary key prefix (device_id, ...) */
+	static const char *const sql[2] = {
+		"SELECT state, count(*) FROM kexts WHERE device_id = ? GROUP BY state ORDER BY state",
+		"SELECT state, count(*) FROM sysext WHERE device_id = ? GROUP BY state ORDER BY state",
+	};
+	static const char *const table[2] = { "kexts", "sysext" };
+	int rc = 0;
+	for (int t = 0; t < 2 && rc == 0; t++) {
+		sqlite3_stmt *s;
+		bool owned;
+		if ((rc = st_prepare_iter(st, &s, &owned, sql[t], err)))
+			return rc;
+		sqlite3_bind_int64(s, 1, device_id);
+		int step;
+		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(s, 0);
+			if ((rc = fn(table[t], v ? v : "", sqlite3_column_int64(s, 1), arg)))
+				break;
+		}
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = st_fail(st, err, "count states");
+		st_done_iter(s, owned);
+	}
+	return rc;
+}
+
+int
+mx_store_alert_remove_id(mx_store *st, int64_t device_id, int64_t id, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "DELETE FROM alerts WHERE device_id = ? AND id = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = st_write(st, s, "remove alert", err)))
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no alert %lld on this device",
+		    (long long)id);
+	return 0;
+}
+
+int
 mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
     void *arg, mx_err *err)
 {
