@@ -57,7 +57,7 @@ rd_mdm(sreq *q, sresp *r, mx_err *err)
 	return 0;
 }
 
-struct page { json_t *arr; int n, limit; char last[64]; mx_err *err; };
+struct page { json_t *arr; int n, limit; char last[64]; mx_engine *e; mx_err *err; };
 
 static int
 page_one(const mx_device *d, void *arg)
@@ -68,7 +68,7 @@ page_one(const mx_device *d, void *arg)
 		return 1;
 	}
 	json_t *j;
-	int rc = mx_json_device(&j, d, p->err);
+	int rc = mx_json_device_item(p->e, d, &j, p->err);
 	if (rc)
 		return rc;
 	json_array_append_new(p->arr, j);
@@ -91,7 +91,7 @@ rd_devices(sreq *q, sresp *r, mx_err *err)
 		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "?after: expected a device name");
 	if ((f = serve_query_get(q->query, "q", text, sizeof text, err)) < 0)
 		return -f;
-	struct page p = { json_array(), 0, limit, "", err };
+	struct page p = { json_array(), 0, limit, "", q->e, err };
 	rc = mx_engine_device_page(q->e, after, text, limit + 1, page_one, &p, err);
 	if (rc == 1)
 		rc = 0;

@@ -391,3 +391,64 @@ out:
 	free(all.id);
 	return rc;
 }
+
+/* ---- one device's summary (device list items) ---- */
+
+static void
+bump(json_t *o, const char *key, json_int_t n)
+{
+	json_t *v = json_object_get(o, key);
+	json_object_set_new(o, key, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+struct dsum { json_t *kext, *sx, *alerts, *actions; };
+
+static int
+state_one(const char *table, const char *state, int64_t n, void *arg)
+{
+	struct dsum *s = arg;
+	json_object_set_new(strcmp(table, "kexts") == 0 ? s->kext : s->sx, state[0] ? state : "(none)",
+	    json_integer((json_int_t)n));
+	return 0;
+}
+
+static int
+alert_one(const mx_alert *a, void *arg)
+{
+	struct dsum *s = arg;
+	char buf[256];
+	bump(s->alerts, a->kind[0] ? a->kind : "(none)", 1);
+	bump(s->actions, mx_alert_user_action(a, buf, sizeof buf), 1);
+	return 0;
+}
+
+int
+mx_engine_device_summary(mx_engine *e, const mx_device *d, json_t **out, mx_err *err)
+{
+	struct dsum s = { json_object(), json_object(), json_object(), json_object() };
+	int rc = mx_store_device_states(e->st, d->id, state_one, &s, err);
+	if (rc == 0)
+		rc = mx_store_alert_each(e->st, d->id, alert_one, &s, err);
+	if (rc) {
+		json_decref(s.kext); json_decref(s.sx); json_decref(s.alerts); json_decref(s.actions);
+		*out = NULL;
+		return rc;
+	}
+	*out = json_pack("{s:o, s:o, s:o, s:o}", "kext_states", s.kext, "sysext_states", s.sx,
+	    "alerts", s.alerts, "user_actions", s.actions);
+	return 0;
+}
+
+int
+mx_json_device_item(mx_engine *e, const mx_device *d, json_t **out, mx_err *err)
+{
+	json_t *sum;
+	int rc = mx_json_device(out, d, err);
+	if (rc == 0 && (rc = mx_engine_device_summary(e, d, &sum, err)) == 0)
+		json_object_set_new(*out, "summary", sum);
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}

@@ -93,7 +93,8 @@ list_one(const mx_device *d, void *arg)
 	struct list_ctx *lc = arg;
 	if (lc->arr) {
 		json_t *j;
-		int rc = mx_json_device(&j, d, lc->err);
+		/* the device document and its summary: the API's device list items */
+		int rc = mx_json_device_item(lc->cli->eng, d, &j, lc->err);
 		if (rc)
 			return rc;
 		json_array_append_new(lc->arr, j);
