@@ -494,6 +494,13 @@ int mx_op_profile_install(mx_op *op, const mx_profile_import *p, enum mx_via via
     mx_profile_row *out, mx_err *err);
 /* Removes a profile (MX_EDENIED by hand for an MDM-installed one), with the reactions. */
 int mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err *err);
+/* A person removes a profile (System Settings' "−", `profiles remove --as`):
+ * one that MDM installed is refused at once (MX_EDENIED, the message of
+ * mx_op_profile_remove), as macOS offers no removal of it, without asking
+ * for a password; otherwise an administrator authenticates (cred; a failure
+ * is mx_op_auth's refusal) and the profile is removed. */
+int mx_op_profile_remove_by_user(mx_op *op, const char *identifier, const char *cred,
+    mx_err *err);
 /* Installed profiles in install order; fn's non-zero return stops. */
 int mx_op_profiles_each(mx_op *op, int (*fn)(const mx_profile_row *, void *), void *arg,
     mx_err *err);

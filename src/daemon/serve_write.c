@@ -199,10 +199,8 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 	mx_op *op;
 	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
 		return rc;
-	if (!mdm)
-		rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile removal", NULL, err);
-	if (rc == 0)
-		rc = mx_op_profile_remove(op, q->m->param[1], mdm ? MX_VIA_MDM : MX_VIA_MANUAL, err);
+	rc = mdm ? mx_op_profile_remove(op, q->m->param[1], MX_VIA_MDM, err) :
+	    mx_op_profile_remove_by_user(op, q->m->param[1], cred[0] ? cred : NULL, err);
 	if ((rc = mx_op_end(op, rc, err)))
 		return rc;
 	r->json = json_pack("{s:s, s:b}", "identifier", q->m->param[1], "removed", 1);

@@ -256,8 +256,9 @@ mx_op_alert_dismiss(mx_op *op, int64_t id, const char *kind, const char *subject
 	/* the id of a withdrawn alert may have gone to a new one: the caller
 	 * names the one it saw */
 	if ((kind && strcmp(kind, f.a.kind) != 0) || (subject && strcmp(subject, f.a.subject) != 0))
-		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "alert %lld is now \"%s\" (%s), not the"
-		    " alert named", (long long)id, f.a.title, f.a.kind);
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "alert %lld is now \"%s\" (%s %s), not"
+		    " the alert the request names: it was left on screen", (long long)id, f.a.title,
+		    f.a.kind, f.a.subject);
 	if ((rc = mx_store_alert_remove_id(op->st, op->d.id, id, err)))
 		return rc;
 	char what[1400];
