@@ -9,7 +9,7 @@ import { renderPane } from './panes.js';
 import { renderOff, renderRecovery } from './power.js';
 import { ENVIRONMENT } from './model.js';
 
-export const isAuthError = (e) => e.status === 401 || /authentication failed|wrong password|no user|not an administrator/i.test(e.message || '');
+export const isAuthError = (e) => e.status === 401 || e.inSheet || /authentication failed|wrong password|no user|not an administrator/i.test(e.message || '');
 
 // an alert's identity: the store may give a new alert the id of a withdrawn one
 const alertKey = (a) => `${a.id}|${a.kind}|${a.subject}|${a.title}`;
@@ -112,19 +112,28 @@ export class DeviceView {
 	}
 
 	// ---- actions ----
-	async act(method, path, body) {
-		const r = await api.request(method, `${this.base}${path}`, body);
+	async act(method, path, body, headers) {
+		const r = await api.request(method, `${this.base}${path}`, body, headers);
 		await this.refresh();
 		return r.data;
 	}
 	// An administrator action: the sheet, then the request with the credentials.
 	// A refusal that is not about the name or password (a policy, the state)
 	// closes the sheet and shows the reason in its own; resolves null then.
+	// opts.upload: body is a file (a profile) and the credentials go in the
+	// X-Macext-Admin header, with Content-Type opts.upload.
 	admin(what, method, path, body = {}, opts = {}) {
 		let refusal = null;
 		return adminAuth({ app: opts.app || 'System Settings', what, users: this.device.users || [], button: opts.button,
 			act: async (user, password) => {
-				try { return await this.act(method, path, { ...body, user, password }); } catch (e) {
+				try {
+					if (!opts.upload) return await this.act(method, path, { ...body, user, password });
+					// a header carries Latin-1 only
+					if (/[^\x20-\x7e\xa0-\xff]/.test(user + password)) {
+						throw Object.assign(new Error('This name or password has characters a request header cannot carry; use macext profiles install --as.'), { inSheet: true });
+					}
+					return await this.act(method, path, body, { 'Content-Type': opts.upload, 'X-Macext-Admin': `${user}:${password}` });
+				} catch (e) {
 					if (isAuthError(e)) throw e;
 					refusal = e;
 					return null;
@@ -206,12 +215,25 @@ export class DeviceView {
 			buttons: acts.map((x) => ({ label: x, value: x, primary: x === primary, cancel: /^(OK|Cancel|Not Now)$/.test(x) && x !== primary })),
 		});
 		const choice = v || 'dismiss';
+		// any button closes it, as on macOS: it leaves the screen, what it is about stays
 		this.dismiss(a);
+		await this.closeAlert(a);
 		if (/^Open/.test(choice)) {
 			const pane = a.kind === 'sysext-blocked' && /Login Items/.test(a.text || '') ? 'extensions' : 'privacy';
 			this.nav.go(this.nav.macHash(this.name, pane));
 		} else if (choice === 'Restart') {
 			await this.powerRequest('restart', 'restart');
+		}
+	}
+	// POST …/alerts/ID/dismiss naming the alert shown (an id a newer alert
+	// took is left alone: 409); one already gone (404) is fine.
+	async closeAlert(a) {
+		try {
+			await this.act('POST', `/alerts/${encodeURIComponent(a.id)}/dismiss`, { kind: a.kind, subject: a.subject });
+			return true;
+		} catch (e) {
+			if (e.status !== 404 && e.status !== 409) toast(`The alert could not be closed: ${e.message}`, 'error');
+			return false;
 		}
 	}
 	dismiss(a) {
