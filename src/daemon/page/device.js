@@ -46,7 +46,7 @@ export class DeviceView {
 	async fetchAll() {
 		const g = (p) => api.get(`${this.base}${p}`);
 		const [device, kexts, sysexts, alerts, security, profiles, policy] = await Promise.all([
-			g(''), g('/kexts').catch(() => []), g('/sysexts').catch(() => []), g('/alerts').catch(() => []),
+			g(''), g('/kexts').catch(() => []), g('/sysexts').catch(() => []), g('/alerts').catch(() => this.alerts),
 			g('/security').catch(() => null), g('/profiles').catch(() => []), g('/profiles/policy').catch(() => null)]);
 		Object.assign(this, { device, kexts: kexts || [], sysexts: sysexts || [], alerts: alerts || [], security, profiles: profiles || [], policy });
 		const sig = JSON.stringify([device, kexts, sysexts, alerts, security, profiles, policy]);
@@ -188,6 +188,11 @@ export class DeviceView {
 	// ---- alerts: each one new on screen is shown once as a dialog ----
 	showAlerts() {
 		if (!this.device || this.device.environment !== 'macos') return;
+		// an alert no longer on screen is forgotten: one alike later (the
+		// store may give it the same id) is a new one, shown again
+		const live = new Set(this.alerts.map(alertKey));
+		for (const set of [this.shown, this.dismissed]) for (const k of [...set]) if (!live.has(k)) set.delete(k);
+		this.saveDismissed();
 		for (const a of this.alerts) {
 			const k = alertKey(a);
 			if (this.shown.has(k) || this.dismissed.has(k)) continue;
@@ -215,9 +220,9 @@ export class DeviceView {
 			buttons: acts.map((x) => ({ label: x, value: x, primary: x === primary, cancel: /^(OK|Cancel|Not Now)$/.test(x) && x !== primary })),
 		});
 		const choice = v || 'dismiss';
-		// any button closes it, as on macOS: it leaves the screen, what it is about stays
+		// seen on this page; it stays on the Mac's screen until Close in
+		// Alerts takes it off (closeAlert): looking at a Mac changes nothing
 		this.dismiss(a);
-		await this.closeAlert(a);
 		if (/^Open/.test(choice)) {
 			const pane = a.kind === 'sysext-blocked' && /Login Items/.test(a.text || '') ? 'extensions' : 'privacy';
 			this.nav.go(this.nav.macHash(this.name, pane));
@@ -225,8 +230,9 @@ export class DeviceView {
 			await this.powerRequest('restart', 'restart');
 		}
 	}
-	// POST …/alerts/ID/dismiss naming the alert shown (an id a newer alert
-	// took is left alone: 409); one already gone (404) is fine.
+	// Close in Alerts: the Mac's user closes the alert (POST …/alerts/ID/
+	// dismiss, naming the alert shown: an id a newer alert took is left
+	// alone, 409); one already gone (404) is fine.
 	async closeAlert(a) {
 		try {
 			await this.act('POST', `/alerts/${encodeURIComponent(a.id)}/dismiss`, { kind: a.kind, subject: a.subject });
@@ -236,9 +242,7 @@ export class DeviceView {
 			return false;
 		}
 	}
-	dismiss(a) {
-		this.dismissed.add(alertKey(a));
-		try { sessionStorage.setItem(this.dismissKey, JSON.stringify([...this.dismissed])); } catch { /* private mode */ }
-	}
+	dismiss(a) { this.dismissed.add(alertKey(a)); this.saveDismissed(); }
+	saveDismissed() { try { sessionStorage.setItem(this.dismissKey, JSON.stringify([...this.dismissed])); } catch { /* private mode */ } }
 	replay(a) { const k = alertKey(a); this.dismissed.delete(k); this.shown.add(k); this.queue.unshift(a); this.nextAlert(); }
 }

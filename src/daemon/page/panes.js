@@ -291,13 +291,13 @@ function enableSheet(v) {
 // ---- Alerts: what `macext alerts` has on screen ----
 function notifications(root, v) {
 	frame(root, 'Alerts',
-		h('p', { class: 'pane-intro' }, 'The dialogs and notices on this Mac’s screen now. Each new one opens as a dialog; any of its buttons closes it.'),
+		h('p', { class: 'pane-intro' }, 'The dialogs and notices on this Mac’s screen now. Each new one opens here as a dialog; Close takes one off the Mac’s screen, as its user pressing OK would.'),
 		group('On screen', ...(v.alerts.length ? v.alerts.map((a) => {
 			const x = alertAction(a); const [who, tone] = WHO[x.who];
 			return row(h('span', { class: 'row-main' }, h('strong', {}, a.title), h('small', { class: 'clamp' }, a.text)),
 				badge(`${who}`, tone),
 				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `al:${a.id}` }, onclick: () => v.replay(a) }, 'Show…'),
-				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `alclose:${a.id}` }, 'aria-label': `Close alert: ${a.title}`,
+				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `alclose:${a.id}` }, 'aria-label': `Close alert: ${a.title}${a.subject ? ` (${a.subject})` : ''}`,
 					onclick: async () => {
 						v.dismiss(a);
 						await v.closeAlert(a);
@@ -306,7 +306,7 @@ function notifications(root, v) {
 						(next || document.getElementById('pane')).focus();
 					} }, 'Close'));
 		}) : [row(h('span', { class: 'muted' }, 'Nothing is on screen.'))])),
-		h('p', { class: 'pane-note muted' }, 'Closing an alert takes it off the screen, as OK does; what it is about stays (a kernel extension still waits to be allowed).'));
+		h('p', { class: 'pane-note muted' }, 'What an alert is about stays when it is closed: a kernel extension still waits to be allowed, and asks again at its next load.'));
 }
 
 // ---- the event log, paged (GET …/log?limit=&after=) ----
