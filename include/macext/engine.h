@@ -709,17 +709,18 @@ void mx_fleet_sel_free(mx_fleet_sel *s);
 int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
     mx_err *err);
 
-/* One device's part of the summary, what `device list --json` and GET
- * /api/v1/devices add to each device ("summary"): kext_states and
- * sysext_states (how many of its kexts and system extension records are in
- * each state), alerts (how many on screen, by kind) and user_actions (by
- * mx_alert_user_action), each a {value: count} object.  Reads e's store in
- * the read transaction open on it (from mx_engine_device_each or _page's
- * fn).  *out is the caller's. */
-int mx_engine_device_summary(mx_engine *e, const mx_device *d, json_t **out, mx_err *err);
-/* A `device list --json` item: d's device document with its "summary"
- * (mx_engine_device_summary), under the same condition. */
-int mx_json_device_item(mx_engine *e, const mx_device *d, json_t **out, mx_err *err);
+/* The items of `device list --json` and GET /api/v1/devices, in name order,
+ * read in one snapshot: each device's document (mx_json_device) with its
+ * "summary" — kext_states and sysext_states (how many of its kexts and system
+ * extension records are in each state), alerts (how many on screen, by kind)
+ * and user_actions (by the fleet summary's words, mx_alert_user_action), each
+ * a {value: count} object.  limit > 0: at most limit devices with a name
+ * after after (NULL or "": from the first) and q (NULL or "": any) a
+ * case-insensitive substring of the name or serial, as mx_engine_device_page;
+ * limit <= 0: every device.  *out (an array) is the caller's, to dump:
+ * the items of devices with nothing to count share one summary object. */
+int mx_engine_device_list(mx_engine *e, const char *after, const char *q, int limit, json_t **out,
+    mx_err *err);
 
 /* The signature of a stored bundle (a path in the content store, from
  * mx_cas_path) as operations verify it for a trust anchor (a content hash,
