@@ -3,9 +3,13 @@
 # wrk (Debian's wrk) at 64 connections, side by side with the same work
 # through the CLI, one process per request:
 #   - GET one device (/api/v1/devices/m-000001)          target >= 20,000/s, p99 < 5 ms
-#   - GET the fleet page of 100 (/api/v1/devices?limit=100&after=m-050000)
+#   - GET the fleet page of 100 (/api/v1/devices?limit=100&after=m-050000), and a page of
+#     100 Macs that each have a blocked kext and its alert (after=m-040000): the items'
+#     summaries then count something
 #   - POST approve: each request allows a different Mac's blocked kext
 #   - the daemon's peak RSS (VmHWM) after all of it, over a 100,000-device fleet: < 200 MiB
+#   - POST /api/v1/fleet/devices: 1,000 Macs in one request (one transaction), on a
+#     daemon of its own over a fresh state
 # BENCH_SERVE_DEVICES (100000) sizes the fleet; BENCH_QUICK=1 uses 20,000.
 # The first 50,000 Macs (m-000001...) get a kext blocked awaiting approval
 # (fleet apply: kext install, kmutil load -> 27).
@@ -58,6 +62,16 @@ wrkrun() { # OUT DURATION URL [APPROVE-ID]
 	tail -n 1 "$_o"
 }
 jf() { python3 -c "import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$1" "$2"; }
+# the daemon's CPU time (utime + stime), ms
+cpums() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) * 1000 / t }' "/proc/$SPID/stat"; }
+# cpureq OUT DURATION URL: wrk at 4 connections; prints the daemon's CPU ms per request
+cpureq() {
+	_c0=$(cpums)
+	THREADS=2 wrk -t2 -c4 -d"$2" -s bench/serve.lua "$3" > "$1" 2>&1
+	_c1=$(cpums)
+	_n=$(tail -n 1 "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests'])")
+	awk -v a="$_c0" -v b="$_c1" -v n="$_n" 'BEGIN { printf "%.3f", (b - a) / n }'
+}
 curl -s "$U/api/v1/devices/m-000001" >/dev/null   # warm: each worker opens its engine at first use
 wrkrun "$SV/w0" 2s "$U/api/v1/devices/m-000001" >/dev/null
 J=$(wrkrun "$SV/w1" 10s "$U/api/v1/devices/m-000001")
@@ -71,6 +85,25 @@ rps=$(jf "$J" '"%.0f" % (j["requests"] / j["seconds"])'); p99=$(jf "$J" '"%.2f" 
 bad=$(jf "$J" 'j["non2xx"] + j["errors"]')
 row "serve: GET the fleet page of 100 of $SN devices, 64 connections" "$rps req/s, p99 $p99 ms ($bad not 200)" "-" "-" \
     "wrk -t2 -c64 -d10s 'http://127.0.0.1:PORT/api/v1/devices?limit=100&after=m-050000'"
+J=$(wrkrun "$SV/w2b" 10s "$U/api/v1/devices?limit=100&after=m-040000")
+rps=$(jf "$J" '"%.0f" % (j["requests"] / j["seconds"])'); p99=$(jf "$J" '"%.2f" % j["p99_ms"]')
+bad=$(jf "$J" 'j["non2xx"] + j["errors"]')
+row "serve: GET a fleet page of 100 Macs each with a blocked kext and its alert, 64 connections" "$rps req/s, p99 $p99 ms ($bad not 200)" "-" "-" \
+    "wrk -t2 -c64 -d10s 'http://127.0.0.1:PORT/api/v1/devices?limit=100&after=m-040000'"
+# CPU per request, at 4 connections (less noisy than a rate on shared cores); and what one view
+# of the page's All Macs costs: a page of 50 now, and the 1 + 3 x 50 requests it took before
+# the device list items carried a summary (the page, then each Mac's kexts, sysexts, alerts)
+c100e=$(cpureq "$SV/c1" 5s "$U/api/v1/devices?limit=100&after=m-050000")
+c100k=$(cpureq "$SV/c2" 5s "$U/api/v1/devices?limit=100&after=m-040000")
+row "serve: daemon CPU per GET of a fleet page of 100, Macs without / with a blocked kext and its alert" \
+    "$c100e / $c100k ms" "-" "-" "utime+stime of the daemon / requests, wrk -t2 -c4 -d5s"
+c50=$(cpureq "$SV/c3" 5s "$U/api/v1/devices?limit=50&after=m-040000")
+ck=$(cpureq "$SV/c4" 5s "$U/api/v1/devices/m-040001/kexts")
+cs=$(cpureq "$SV/c5" 5s "$U/api/v1/devices/m-040001/sysexts")
+ca=$(cpureq "$SV/c6" 5s "$U/api/v1/devices/m-040001/alerts")
+row "serve: daemon CPU for one view of All Macs (50 Macs with a blocked kext and its alert)" \
+    "$(awk -v p="$c50" -v k="$ck" -v s="$cs" -v a="$ca" 'BEGIN { printf "%.2f ms in 1 request (the 151 requests of page + 3 per Mac: %.2f ms)", p, p + 50 * (k + s + a) }')" "-" "-" \
+    "GET /api/v1/devices?limit=50 (and GET .../kexts, .../sysexts, .../alerts)"
 J=$(wrkrun "$SV/w3" 5s "$U" com.example.approve.kext)
 rps=$(jf "$J" '"%.0f" % (j["requests"] / j["seconds"])'); p99=$(jf "$J" '"%.2f" % j["p99_ms"]')
 bad=$(jf "$J" 'j["non2xx"] + j["errors"]'); nreq=$(jf "$J" 'j["requests"]')
@@ -96,6 +129,32 @@ rss=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SPID/status")
 row "serve: daemon peak RSS, $SN-device fleet, after the rows above" "$rss MiB" "< 200 MiB" "$(ok "$rss" 200 "<=")" \
     "grep VmHWM /proc/PID/status"
 kill -TERM "$SPID"; wait "$SPID" || echo "bench: serve did not stop cleanly" >&2
+# many Macs in one request: a daemon of its own over a fresh state, 3 requests of 1,000
+"$MX" --state "$SV/b" fleet create --count 1 --mix 'x86_64:12.7:none=100%' --prefix seed >/dev/null || exit 1
+"$MX" --state "$SV/b" serve --listen 127.0.0.1:0 --ready-file "$SV/ready-b.json" 2>"$SV/serve-b.log" &
+BPID=$!
+_i=0; while [ ! -s "$SV/ready-b.json" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+python3 - "$SV/ready-b.json" "$SV/b/serve.token" > "$SV/bulk" <<'PY'
+import json, sys, time, urllib.request
+port, token = json.load(open(sys.argv[1]))["port"], open(sys.argv[2]).read().strip()
+times = []
+for k in range(3):
+    body = json.dumps({"count": 1000, "prefix": "bulk", "start": 1 + 1000 * k, "template": {
+        "arch": "arm64", "macos": "15.1", "users": [{"name": "admin", "password": "admin", "admin": True}]}})
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/fleet/devices" % port, body.encode(),
+                                 {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    t = time.time()
+    r = urllib.request.urlopen(req)
+    n = json.load(r)["created"]
+    times.append(time.time() - t)
+    assert r.status == 201 and n == 1000
+times.sort()
+print("%.2f" % times[1])
+PY
+row "serve: POST /api/v1/fleet/devices, 1,000 Macs in one request (one transaction; median of 3)" \
+    "$(awk '{ printf "%.2f s (%.0f devices/s)", $1, 1000 / $1 }' "$SV/bulk")" "-" "-" \
+    "POST /api/v1/fleet/devices {\"count\": 1000, \"prefix\", \"start\", \"template\"}"
+kill -TERM "$BPID"; wait "$BPID" || echo "bench: the second serve did not stop cleanly" >&2
 # the same work through the CLI, one process per request
 s=$(timeit 100 "" "$MX" --state "$SV/s" device show m-000001 --json)
 rate=$(awk -v s="$s" 'BEGIN { printf "%.0f", 1 / s }')

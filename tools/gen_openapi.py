@@ -15,7 +15,7 @@ rows = re.findall(r'\{ (R_\w+), "(\w+)", ((?:D )?"[^"]*"|D), ([^,]+), ([^,]+), (
                   r'\s*"((?:[^"\\]|\\.)*)"', tbl, re.S)
 CT = {"json": "application/json", "plist": "application/x-plist",
       "mobileconfig": "application/x-apple-aspen-config", "archive": "application/octet-stream"}
-CREATED = ("R_DEVICES_POST", "R_PROFILES_POST", "R_KEXTS_POST", "R_APPS_POST")
+CREATED = ("R_DEVICES_POST", "R_PROFILES_POST", "R_KEXTS_POST", "R_APPS_POST", "R_FLEET_DEVICES_POST")
 paths = {}
 for rid, meth, pat, flags, bmax, btype, summ in rows:
     pat = pat.strip()

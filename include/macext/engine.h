@@ -494,6 +494,13 @@ int mx_op_profile_install(mx_op *op, const mx_profile_import *p, enum mx_via via
     mx_profile_row *out, mx_err *err);
 /* Removes a profile (MX_EDENIED by hand for an MDM-installed one), with the reactions. */
 int mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err *err);
+/* A person removes a profile (System Settings' "−", `profiles remove --as`):
+ * one that MDM installed is refused at once (MX_EDENIED, the message of
+ * mx_op_profile_remove), as macOS offers no removal of it, without asking
+ * for a password; otherwise an administrator authenticates (cred; a failure
+ * is mx_op_auth's refusal) and the profile is removed. */
+int mx_op_profile_remove_by_user(mx_op *op, const char *identifier, const char *cred,
+    mx_err *err);
 /* Installed profiles in install order; fn's non-zero return stops. */
 int mx_op_profiles_each(mx_op *op, int (*fn)(const mx_profile_row *, void *), void *arg,
     mx_err *err);
@@ -646,6 +653,14 @@ int mx_engine_devstate_import(mx_engine *e, const mx_devstate *s, int64_t *devic
 
 /* Alerts on screen now, oldest first; fn's non-zero return stops. */
 int mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg, mx_err *err);
+/* The user closes alert id (OK, Not Now, the close box; `macext alerts
+ * dismiss`): it leaves the screen, what it was about stays (a kext still
+ * awaits approval; the next attempt shows a new alert).  kind and subject
+ * (NULL: any) must be the alert's, so an id reused by a newer alert is not
+ * closed unseen (MX_ESTATE).  Only while macOS runs (MX_ESTATE); MX_ENOTFOUND
+ * when the screen has no such alert.  *out (may be NULL) gets the alert. */
+int mx_op_alert_dismiss(mx_op *op, int64_t id, const char *kind, const char *subject,
+    mx_alert *out, mx_err *err);
 /* The event log, oldest first. */
 int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err);
 
@@ -692,6 +707,19 @@ void mx_fleet_sel_free(mx_fleet_sel *s);
  * restart_pending, kext_states, sysext_states, alerts, user_actions (each
  * a {value: devices} object).  *out is the caller's. */
 int mx_engine_fleet_summary(mx_engine *e, const int64_t *ids, size_t n, json_t **out,
+    mx_err *err);
+
+/* The items of `device list --json` and GET /api/v1/devices, in name order,
+ * read in one snapshot: each device's document (mx_json_device) with its
+ * "summary" — kext_states and sysext_states (how many of its kexts and system
+ * extension records are in each state), alerts (how many on screen, by kind)
+ * and user_actions (by the fleet summary's words, mx_alert_user_action), each
+ * a {value: count} object.  limit > 0: at most limit devices with a name
+ * after after (NULL or "": from the first) and q (NULL or "": any) a
+ * case-insensitive substring of the name or serial, as mx_engine_device_page;
+ * limit <= 0: every device.  *out (an array) is the caller's, to dump:
+ * the items of devices with nothing to count share one summary object. */
+int mx_engine_device_list(mx_engine *e, const char *after, const char *q, int limit, json_t **out,
     mx_err *err);
 
 /* The signature of a stored bundle (a path in the content store, from

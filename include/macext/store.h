@@ -109,6 +109,20 @@ int mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind,
     const char *subject, mx_err *err);
 int mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
     void *arg, mx_err *err);
+/* What device list items' summaries count, for the devices ids[0..n) (ids
+ * NULL: every device), in one statement: fn(device_id, 0, state, NULL) for
+ * each of their kexts, fn(device_id, 1, state, NULL) for each system
+ * extension record, fn(device_id, 2, kind, ACTION) for each alert on screen,
+ * ACTION being action_sql (an SQL expression over the alerts table's columns:
+ * the fleet summary's; the same at every call: the statement is kept) for
+ * that alert.  Rows come in no particular order;
+ * fn's non-zero return stops and is returned.  Runs in the caller's
+ * transaction. */
+int mx_store_device_summaries(mx_store *st, const int64_t *ids, size_t n, const char *action_sql,
+    int (*fn)(int64_t device_id, int what, const char *key, const char *action, void *), void *arg,
+    mx_err *err);
+/* Removes alert id of device_id; MX_ENOTFOUND when the device has no such alert. */
+int mx_store_alert_remove_id(mx_store *st, int64_t device_id, int64_t id, mx_err *err);
 
 /* ---- blobs: small content-addressed byte strings (profile bodies, AuxKC) ---- */
 int mx_store_blob_put(mx_store *st, const uint8_t *data, size_t len, char out_hash[65],

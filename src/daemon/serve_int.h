@@ -68,6 +68,10 @@ serve_handler serve_handler_for(enum serve_route_id id);
 int serve_read_handler(enum serve_route_id id, serve_handler *out);
 int serve_write_handler(enum serve_route_id id, serve_handler *out);
 
+/* Creating Macs (serve_devices.c): POST /api/v1/devices, POST /api/v1/fleet/devices. */
+int serve_device_create(sreq *q, sresp *r, mx_err *err);
+int serve_fleet_devices(sreq *q, sresp *r, mx_err *err);
+
 /* The HTTP status for an error (docs/api.md's table). */
 int serve_status_for(const mx_err *e);
 

@@ -57,26 +57,6 @@ rd_mdm(sreq *q, sresp *r, mx_err *err)
 	return 0;
 }
 
-struct page { json_t *arr; int n, limit; char last[64]; mx_err *err; };
-
-static int
-page_one(const mx_device *d, void *arg)
-{
-	struct page *p = arg;
-	if (p->n == p->limit) {
-		p->n++;             /* one more than asked: there is a next page */
-		return 1;
-	}
-	json_t *j;
-	int rc = mx_json_device(&j, d, p->err);
-	if (rc)
-		return rc;
-	json_array_append_new(p->arr, j);
-	snprintf(p->last, sizeof p->last, "%s", d->name);
-	p->n++;
-	return 0;
-}
-
 static int
 rd_devices(sreq *q, sresp *r, mx_err *err)
 {
@@ -91,15 +71,14 @@ rd_devices(sreq *q, sresp *r, mx_err *err)
 		return MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "?after: expected a device name");
 	if ((f = serve_query_get(q->query, "q", text, sizeof text, err)) < 0)
 		return -f;
-	struct page p = { json_array(), 0, limit, "", err };
-	rc = mx_engine_device_page(q->e, after, text, limit + 1, page_one, &p, err);
-	if (rc == 1)
-		rc = 0;
-	if (rc) {
-		json_decref(p.arr);
+	/* one more than asked: is there a next page */
+	json_t *arr;
+	if ((rc = mx_engine_device_list(q->e, after, text, limit + 1, &arr, err)))
 		return rc;
-	}
-	if (p.n > limit) {
+	if (json_array_size(arr) > (size_t)limit) {
+		json_array_remove(arr, (size_t)limit);
+		const char *last = json_string_value(json_object_get(json_array_get(arr,
+		    (size_t)limit - 1), "name"));
 		char qe[400] = "";
 		if (text[0]) {
 			size_t k = 0;
@@ -109,9 +88,9 @@ rd_devices(sreq *q, sresp *r, mx_err *err)
 				    *s == '.' || *s == '_' ? "%c" : "%%%02X", *s);
 		}
 		snprintf(r->link, sizeof r->link, "</api/v1/devices?limit=%d&after=%s%s%s>; rel=\"next\"",
-		    limit, p.last, text[0] ? "&q=" : "", qe);
+		    limit, last ? last : "", text[0] ? "&q=" : "", qe);
 	}
-	r->json = p.arr;
+	r->json = arr;
 	return 0;
 }
 

@@ -65,6 +65,10 @@ const serve_route serve_routes[R_NROUTES] = {
 	  "kmutil load -b ID (the states reached are kept; KMErrorDomain problem when it did not load)" },
 	{ R_MDM_ENROLL, "POST", D "/mdm/enroll", SR_MUTATES, SR_BODY_PLIST, "mobileconfig",
 	  "mdm enroll --profile (body: the enrolment profile; ?method=&user_approved=&insecure=)" },
+	{ R_ALERT_DISMISS, "POST", D "/alerts/{id}/dismiss", SR_MUTATES, SR_BODY_JSON, "json",
+	  "alerts dismiss ID: the user closes the alert ({\"kind\", \"subject\"} optional guards)" },
+	{ R_FLEET_DEVICES_POST, "POST", "/api/v1/fleet/devices", SR_MUTATES, SR_BODY_BULK, "json",
+	  "device create for up to 1000 Macs in one transaction (devices, or count + template)" },
 };
 #undef D
 

@@ -25,7 +25,7 @@ enum serve_route_id {
 	R_KEXTS_GET, R_KEXTS_POST, R_KEXT_APPROVE, R_APPS_POST,
 	R_ALERTS, R_LOG, R_SECURITY_GET, R_SECURITY_POST,
 	R_RESTART, R_SHUTDOWN, R_POWER_ON, R_RECOVERY, R_MDM_COMMAND,
-	R_SYSEXT_ACTIVATE, R_KEXT_LOAD, R_MDM_ENROLL,
+	R_SYSEXT_ACTIVATE, R_KEXT_LOAD, R_MDM_ENROLL, R_ALERT_DISMISS, R_FLEET_DEVICES_POST,
 	R_NROUTES
 };
 
@@ -39,6 +39,8 @@ enum serve_route_id {
 #define SR_BODY_JSON  (64u << 10)
 #define SR_BODY_PLIST (4u << 20)
 #define SR_BODY_ARCHIVE (64u << 20)
+#define SR_BODY_BULK  (4u << 20)     /* POST /api/v1/fleet/devices: up to SR_BULK_MAX devices */
+#define SR_BULK_MAX   1000
 
 typedef struct serve_route {
 	enum serve_route_id id;

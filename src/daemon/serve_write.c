@@ -16,6 +16,7 @@
 #include "daemon/serve_int.h"
 #include "macext/enroll.h"
 #include "macext/profile.h"
+#include "macext/text.h"
 
 /* The JSON body (empty: {}) with only the members keys allows. */
 static int
@@ -96,86 +97,6 @@ wr_session_delete(sreq *q, sresp *r, mx_err *err)
 /* ---- devices ---- */
 
 static int
-wr_device_create(sreq *q, sresp *r, mx_err *err)
-{
-	static const char *const keys[] = { "name", "arch", "macos", "sip", "serial", "users", NULL };
-	json_t *o;
-	int rc = body(q, keys, &o, err);
-	if (rc)
-		return rc;
-	const char *name, *arch, *os, *sip, *serial;
-	mx_device_spec spec = { .arch = MX_ARCH_ARM64, .os = { 15, 1, 0 }, .why = "serve: device create" };
-	mx_user_spec users[MX_MAX_USERS];
-	json_t *ua = json_object_get(o, "users");
-	if ((rc = serve_json_str(o, "name", 63, &name, err)) ||
-	    (rc = serve_json_str(o, "arch", 16, &arch, err)) ||
-	    (rc = serve_json_str(o, "macos", 16, &os, err)) ||
-	    (rc = serve_json_str(o, "sip", 3, &sip, err)) ||
-	    (rc = serve_json_str(o, "serial", 32, &serial, err)))
-		goto out;
-	if (name == NULL) {
-		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"name\": required");
-		goto out;
-	}
-	spec.name = name;
-	spec.serial = serial;
-	if ((rc = mx_engine_device_spec_check(&spec, err)) ||
-	    (arch && (rc = mx_arch_parse(&spec.arch, arch, err))) ||
-	    (os && (rc = mx_version_parse(&spec.os, os, err))))
-		goto out;
-	if (spec.arch == MX_ARCH_ARM64 && spec.os.major < 11) {
-		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"macos\": %s does not run on Apple silicon"
-		    " (11.0 or later)", os);
-		goto out;
-	}
-	if (sip && strcmp(sip, "on") && strcmp(sip, "off")) {
-		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"sip\": expected \"on\" or \"off\"");
-		goto out;
-	}
-	spec.sip_off = sip && strcmp(sip, "off") == 0;
-	if (ua) {
-		if (!json_is_array(ua) || json_array_size(ua) > MX_MAX_USERS) {
-			rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\": expected an array of at"
-			    " most %d {name, password, admin}", MX_MAX_USERS);
-			goto out;
-		}
-		static const char *const ukeys[] = { "name", "password", "admin", NULL };
-		for (size_t i = 0; i < json_array_size(ua); i++) {
-			json_t *u = json_array_get(ua, i);
-			const char *un, *pw;
-			bool admin = false;
-			if (!json_is_object(u)) {
-				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\"[%zu]: expected an object", i);
-				goto out;
-			}
-			if ((rc = serve_json_only(u, ukeys, err)) ||
-			    (rc = serve_json_str(u, "name", 63, &un, err)) ||
-			    (rc = serve_json_str(u, "password", 255, &pw, err)) ||
-			    (rc = serve_json_bool(u, "admin", &admin, NULL, err)))
-				goto out;
-			if (un == NULL || *un == '\0' || strchr(un, ':') || pw == NULL) {
-				rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "\"users\"[%zu]: a name (no ':') and"
-				    " a password", i);
-				goto out;
-			}
-			users[i] = (mx_user_spec){ un, pw, NULL, admin };
-		}
-		spec.nusers = (int)json_array_size(ua);
-		spec.users = users;
-	}
-	mx_device d;
-	if ((rc = mx_engine_device_spec_check(&spec, err)) ||
-	    (rc = mx_engine_device_create(q->e, &spec, &d, err)))
-		goto out;
-	r->status = 201;
-	snprintf(r->location, sizeof r->location, "/api/v1/devices/%s", d.name);
-	rc = mx_json_device(&r->json, &d, err);
-out:
-	json_decref(o);
-	return rc;
-}
-
-static int
 wr_device_delete(sreq *q, sresp *r, mx_err *err)
 {
 	mx_device d;
@@ -184,6 +105,37 @@ wr_device_delete(sreq *q, sresp *r, mx_err *err)
 		return rc;
 	serve_sse_note(q->srv, d.name, "device deleted");
 	r->json = json_pack("{s:s, s:b}", "name", d.name, "deleted", 1);
+	return 0;
+}
+
+/* ---- alerts ---- */
+
+/* The user closes an alert: {"kind"?, "subject"?} must be the alert's
+ * when given (the page names the alert it showed). */
+static int
+wr_alert_dismiss(sreq *q, sresp *r, mx_err *err)
+{
+	static const char *const keys[] = { "kind", "subject", NULL };
+	json_t *o;
+	const char *kind, *subject;
+	int rc = body(q, keys, &o, err);
+	if (rc)
+		return rc;
+	int64_t id = 0;
+	if ((rc = serve_json_str(o, "kind", 47, &kind, err)) == 0 &&
+	    (rc = serve_json_str(o, "subject", 255, &subject, err)) == 0 &&
+	    !mx_parse_i64(q->m->param[1], 1, INT64_MAX, &id))
+		rc = MX_FAIL(err, MX_EINVALID, MX_NO_OFFSET, "path segment 6: expected an alert id"
+		    " (a whole number, `id` in GET .../alerts)");
+	mx_op *op;
+	mx_alert a;
+	if (rc == 0 && (rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)) == 0)
+		rc = mx_op_end(op, mx_op_alert_dismiss(op, id, kind, subject, &a, err), err);
+	json_decref(o);
+	json_t *j;
+	if (rc || (rc = mx_json_alert(&j, &a, err)))
+		return rc;
+	r->json = json_pack("{s:I, s:b, s:o}", "id", (json_int_t)a.id, "dismissed", 1, "alert", j);
 	return 0;
 }
 
@@ -247,10 +199,8 @@ wr_profile_remove(sreq *q, sresp *r, mx_err *err)
 	mx_op *op;
 	if ((rc = mx_op_begin(&op, q->e, q->dev, MX_OP_WRITE, err)))
 		return rc;
-	if (!mdm)
-		rc = mx_op_auth(op, cred[0] ? cred : NULL, true, "manual profile removal", NULL, err);
-	if (rc == 0)
-		rc = mx_op_profile_remove(op, q->m->param[1], mdm ? MX_VIA_MDM : MX_VIA_MANUAL, err);
+	rc = mdm ? mx_op_profile_remove(op, q->m->param[1], MX_VIA_MDM, err) :
+	    mx_op_profile_remove_by_user(op, q->m->param[1], cred[0] ? cred : NULL, err);
 	if ((rc = mx_op_end(op, rc, err)))
 		return rc;
 	r->json = json_pack("{s:s, s:b}", "identifier", q->m->param[1], "removed", 1);
@@ -591,7 +541,7 @@ serve_write_handler(enum serve_route_id id, serve_handler *out)
 {
 	static const struct { enum serve_route_id id; serve_handler h; } t[] = {
 		{ R_SESSION_POST, wr_session }, { R_SESSION_DELETE, wr_session_delete },
-		{ R_DEVICES_POST, wr_device_create }, { R_DEVICE_DELETE, wr_device_delete },
+		{ R_DEVICES_POST, serve_device_create }, { R_DEVICE_DELETE, wr_device_delete },
 		{ R_PROFILES_POST, wr_profile_install }, { R_PROFILE_DELETE, wr_profile_remove },
 		{ R_SYSEXT_APPROVE, wr_sysext_approve }, { R_SYSEXT_ENABLED, wr_sysext_enabled },
 		{ R_KEXT_APPROVE, wr_kext_approve }, { R_KEXTS_POST, serve_upload_kext },
@@ -599,7 +549,8 @@ serve_write_handler(enum serve_route_id id, serve_handler *out)
 		{ R_RESTART, wr_restart }, { R_SHUTDOWN, wr_shutdown }, { R_POWER_ON, wr_power_on },
 		{ R_RECOVERY, wr_recovery }, { R_MDM_COMMAND, wr_mdm_command },
 		{ R_SYSEXT_ACTIVATE, wr_sysext_activate }, { R_KEXT_LOAD, wr_kext_load },
-		{ R_MDM_ENROLL, wr_mdm_enroll },
+		{ R_MDM_ENROLL, wr_mdm_enroll }, { R_ALERT_DISMISS, wr_alert_dismiss },
+		{ R_FLEET_DEVICES_POST, serve_fleet_devices },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].id == id) {

@@ -225,6 +225,52 @@ mx_op_alerts_each(mx_op *op, int (*fn)(const mx_alert *, void *), void *arg, mx_
 	return mx_store_alert_each(op->st, op->d.id, fn, arg, err);
 }
 
+struct alert_find { int64_t id; mx_alert a; bool found; };
+
+static int
+alert_find_one(const mx_alert *a, void *arg)
+{
+	struct alert_find *f = arg;
+	if (a->id == f->id) {
+		f->a = *a;
+		f->found = true;
+	}
+	return 0;
+}
+
+int
+mx_op_alert_dismiss(mx_op *op, int64_t id, const char *kind, const char *subject, mx_alert *out,
+    mx_err *err)
+{
+	if (op->d.env != MX_ENV_MACOS)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "%s is %s: its alerts are on screen only"
+		    " while macOS runs", op->d.name, op->d.env == MX_ENV_OFF ? "shut down" :
+		    "in recoveryOS");
+	struct alert_find f = { id, { 0 }, false };
+	int rc = mx_store_alert_each(op->st, op->d.id, alert_find_one, &f, err);
+	if (rc)
+		return rc;
+	if (!f.found)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no alert %lld on %s's screen (`macext"
+		    " alerts` lists them)", (long long)id, op->d.name);
+	/* the id of a withdrawn alert may have gone to a new one: the caller
+	 * names the one it saw */
+	if ((kind && strcmp(kind, f.a.kind) != 0) || (subject && strcmp(subject, f.a.subject) != 0))
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "alert %lld is now \"%s\" (%s %s), not"
+		    " the alert the request names: it was left on screen", (long long)id, f.a.title,
+		    f.a.kind, f.a.subject);
+	if ((rc = mx_store_alert_remove_id(op->st, op->d.id, id, err)))
+		return rc;
+	char what[1400];
+	snprintf(what, sizeof what, "alert %lld \"%s\" closed (%s%s%s); what it was about is"
+	    " unchanged", (long long)id, f.a.title, f.a.kind, f.a.subject[0] ? " " : "", f.a.subject);
+	if ((rc = mx_op_event(op, "user", what, "the user closed the alert", err)))
+		return rc;
+	if (out)
+		*out = f.a;
+	return 0;
+}
+
 int
 mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg, mx_err *err)
 {

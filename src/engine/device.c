@@ -16,6 +16,9 @@ valid_name(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 63)
 		return false;
+	/* "." and "..": no route of the API, no page could name the device */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
 	for (; *s; s++)
 		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9')
 		    && *s != '-' && *s != '_' && *s != '.')
@@ -28,7 +31,8 @@ mx_engine_device_spec_check(const mx_device_spec *spec, mx_err *err)
 {
 	if (!valid_name(spec->name))
 		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET,
-		    "bad device name '%s': use letters, digits, '-', '_' and '.' (at most 63)",
+		    "bad device name '%s': use letters, digits, '-', '_' and '.' (at most 63; not"
+		    " '.' or '..')",
 		    spec->name ? spec->name : "");
 	if (spec->arch == MX_ARCH_ARM64 && spec->os.major < 11) {
 		char os[16];

@@ -391,3 +391,124 @@ out:
 	free(all.id);
 	return rc;
 }
+
+/* ---- device list items: each device with its summary ---- */
+
+/* The summary objects of a device exist once it has something to count:
+ * every device with nothing shares one empty summary (most of a fleet's
+ * page, and no allocation for it). */
+struct item { int64_t id; json_t *doc, *kext, *sx, *alerts, *actions; };
+struct items { json_t *arr, *empty; struct item *v; size_t n, cap; mx_err *err; };
+
+static json_t *
+summary_new(json_t **kext, json_t **sx, json_t **alerts, json_t **actions)
+{
+	*kext = json_object(); *sx = json_object(); *alerts = json_object(); *actions = json_object();
+	return json_pack("{s:O, s:O, s:O, s:O}", "kext_states", *kext, "sysext_states", *sx,
+	    "alerts", *alerts, "user_actions", *actions);
+}
+
+static int
+item_one(const mx_device *d, void *arg)
+{
+	struct items *it = arg;
+	json_t *j;
+	int rc = mx_json_device(&j, d, it->err);
+	if (rc)
+		return rc;
+	if (it->n == it->cap) {
+		it->cap = it->cap ? 2 * it->cap : 128;
+		it->v = mx_xrealloc(it->v, it->cap * sizeof *it->v);
+	}
+	it->v[it->n++] = (struct item){ .id = d->id, .doc = j };
+	json_object_set(j, "summary", it->empty);
+	json_array_append_new(it->arr, j);
+	return 0;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void
+bump(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key[0] ? key : "(none)");
+	if (v)
+		json_integer_set(v, json_integer_value(v) + 1);
+	else
+		json_object_set_new(o, key[0] ? key : "(none)", json_integer(1));
+}
+
+static int
+count_one(int64_t device_id, int what, const char *key, const char *action, void *arg)
+{
+	struct items *it = arg;
+	struct item k = { .id = device_id };
+	struct item *x = bsearch(&k, it->v, it->n, sizeof *it->v, by_id);
+	if (x == NULL)
+		return 0;                /* a device the page does not hold (every device: none) */
+	if (x->kext == NULL)
+		json_object_set_new(x->doc, "summary", summary_new(&x->kext, &x->sx, &x->alerts,
+		    &x->actions));
+	if (what == 0) {
+		bump(x->kext, key);
+	} else if (what == 1) {
+		bump(x->sx, key);
+	} else {
+		bump(x->alerts, key);
+		bump(x->actions, action ? action : "");
+	}
+	return 0;
+}
+
+int
+mx_engine_device_list(mx_engine *e, const char *after, const char *q, int limit, json_t **out,
+    mx_err *err)
+{
+	*out = NULL;
+	if (e->op)
+		return MX_FAIL(err, MX_ESTATE, MX_NO_OFFSET, "an operation is already open");
+	json_t *k, *x, *a, *u;
+	struct items it = { json_array(), summary_new(&k, &x, &a, &u), NULL, 0, 0, err };
+	json_decref(k); json_decref(x); json_decref(a); json_decref(u);
+	int rc = mx_store_begin_read(e->st, err);
+	if (rc) {
+		json_decref(it.arr);
+		json_decref(it.empty);
+		return rc;
+	}
+	rc = limit > 0 ? mx_store_device_page(e->st, after, q, limit, item_one, &it, err) :
+	    mx_store_device_each(e->st, item_one, &it, err);
+	/* the counts of the page's devices in one statement (every device's when
+	 * the list is whole): a page is one request's work, not one per Mac */
+	int64_t *ids = NULL;
+	if (rc == 0 && it.n) {
+		if (limit > 0) {
+			ids = mx_xcalloc(it.n, sizeof *ids);
+			for (size_t i = 0; i < it.n; i++)
+				ids[i] = it.v[i].id;
+		}
+		qsort(it.v, it.n, sizeof *it.v, by_id);
+		rc = mx_store_device_summaries(e->st, ids, it.n, ACTION_SQL, count_one, &it, err);
+	}
+	if (rc)
+		mx_store_rollback(e->st);
+	else
+		rc = mx_store_commit(e->st, err);
+	for (size_t i = 0; i < it.n; i++) {
+		json_decref(it.v[i].kext); json_decref(it.v[i].sx);
+		json_decref(it.v[i].alerts); json_decref(it.v[i].actions);
+	}
+	json_decref(it.empty);
+	free(it.v);
+	free(ids);
+	if (rc)
+		json_decref(it.arr);
+	else
+		*out = it.arr;
+	return rc;
+}

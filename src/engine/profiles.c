@@ -237,6 +237,13 @@ mx_op_profile_install(mx_op *op, const mx_profile_import *imp, enum mx_via via,
 	return 0;
 }
 
+static int
+mdm_owned(const char *identifier, mx_err *err)
+{
+	return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
+	    "profile '%s' was installed by MDM; only the MDM server can remove it", identifier);
+}
+
 int
 mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err *err)
 {
@@ -261,8 +268,7 @@ mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err 
 		return rc;
 	}
 	if (!via_mdm && strcmp(row.source, "mdm") == 0)
-		return MX_FAIL(err, MX_EDENIED, MX_NO_OFFSET,
-		    "profile '%s' was installed by MDM; only the MDM server can remove it", identifier);
+		return mdm_owned(identifier, err);
 	if ((rc = mx_store_profile_remove(op->st, op->d.id, identifier, NULL, err)))
 		return rc;
 	char what[512];
@@ -272,6 +278,24 @@ mx_op_profile_remove(mx_op *op, const char *identifier, enum mx_via via, mx_err 
 	    (rc = eng_profiles_changed(op, err)))
 		return rc;
 	return 0;
+}
+
+int
+mx_op_profile_remove_by_user(mx_op *op, const char *identifier, const char *cred, mx_err *err)
+{
+	mx_profile_row row;
+	mx_err e2;
+	mx_err_clear(&e2);
+	int rc = mx_store_profile_get(op->st, op->d.id, identifier, &row, &e2);
+	if (rc == 0 && strcmp(row.source, "mdm") == 0)
+		return mdm_owned(identifier, err);
+	if (rc && rc != MX_ENOTFOUND) {
+		*err = e2;
+		return rc;
+	}
+	if ((rc = mx_op_auth(op, cred, true, "manual profile removal", NULL, err)))
+		return rc;
+	return mx_op_profile_remove(op, identifier, MX_VIA_MANUAL, err);
 }
 
 /* ---- reads ---- */

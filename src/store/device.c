@@ -314,9 +314,11 @@ mx_store_device_count(mx_store *st, int64_t *out, mx_err *err)
 
 /* Calls fn with each device s (prepared, not cached: fn may itself use the
  * store) selects, stopping at fn's first non-zero; finalizes s. */
+/* The devices of s's rows; s is finalized after, or reset when it is a
+ * cached statement (owned false: st_prepare_iter's). */
 static int
-each_row(mx_store *st, sqlite3_stmt *s, int (*fn)(const mx_device *, void *), void *arg,
-    mx_err *err)
+each_row(mx_store *st, sqlite3_stmt *s, bool owned, int (*fn)(const mx_device *, void *),
+    void *arg, mx_err *err)
 {
 	int rc = 0, step;
 	mx_device d;
@@ -328,7 +330,7 @@ each_row(mx_store *st, sqlite3_stmt *s, int (*fn)(const mx_device *, void *), vo
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = st_fail(st, err, "list devices");
-	sqlite3_finalize(s);
+	st_done_iter(s, owned);
 	return rc;
 }
 
@@ -340,7 +342,7 @@ mx_store_device_each(mx_store *st, int (*fn)(const mx_device *, void *), void *a
 	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices ORDER BY name", -1, &s,
 	    NULL) != SQLITE_OK)
 		return st_fail(st, err, "list devices");
-	return each_row(st, s, fn, arg, err);
+	return each_row(st, s, true, fn, arg, err);
 }
 
 int
@@ -427,6 +429,69 @@ mx_store_alert_remove(mx_store *st, int64_t device_id, const char *kind, const c
 }
 
 int
+mx_store_device_summaries(mx_store *st, const int64_t *ids, size_t n, const char *action_sql,
+    int (*fn)(int64_t device_id, int what, const char *key, const char *action, void *), void *arg,
+    mx_err *err)
+{
+	/* the page's ids as one JSON array bound once: each table is walked by
+	 * its primary key or index prefix (device_id, ...) for each of them */
+	char **sql = &st->summary_sql[ids ? 0 : 1];
+	if (*sql == NULL) {
+		const char *in = ids ? " WHERE device_id IN (SELECT value FROM json_each(?1))" : "";
+		*sql = sqlite3_mprintf("SELECT device_id, 0, state, NULL FROM kexts%s"
+		    " UNION ALL SELECT device_id, 1, state, NULL FROM sysext%s"
+		    " UNION ALL SELECT device_id, 2, kind, %s FROM alerts%s", in, in, action_sql, in);
+		if (*sql == NULL)
+			return MX_FAIL(err, MX_ENOMEM, MX_NO_OFFSET, "device summaries: out of memory");
+	}
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, *sql, err);
+	if (rc)
+		return rc;
+	char *list = NULL;
+	if (ids) {
+		size_t cap = n * 21 + 3, k = 0;
+		list = mx_xcalloc(1, cap);
+		list[k++] = '[';
+		for (size_t i = 0; i < n; i++)
+			k += (size_t)snprintf(list + k, cap - k, "%s%lld", i ? "," : "", (long long)ids[i]);
+		list[k++] = ']';
+		sqlite3_bind_text(s, 1, list, (int)k, SQLITE_STATIC);
+	}
+	rc = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 2);
+		if ((rc = fn(sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), key ? key : "",
+		    (const char *)sqlite3_column_text(s, 3), arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = st_fail(st, err, "device summaries");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);   /* list is freed next */
+	free(list);
+	return rc;
+}
+
+int
+mx_store_alert_remove_id(mx_store *st, int64_t device_id, int64_t id, mx_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = st_prepare(st, &s, "DELETE FROM alerts WHERE device_id = ? AND id = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, device_id);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = st_write(st, s, "remove alert", err)))
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return MX_FAIL(err, MX_ENOTFOUND, MX_NO_OFFSET, "no alert %lld on this device",
+		    (long long)id);
+	return 0;
+}
+
+int
 mx_store_alert_each(mx_store *st, int64_t device_id, int (*fn)(const mx_alert *, void *),
     void *arg, mx_err *err)
 {
@@ -505,18 +570,22 @@ mx_store_device_page(mx_store *st, const char *after, const char *q, int limit,
 {
 	sqlite3_stmt *s;
 	/* name > after uses the UNIQUE index on name: a page costs its rows, not
-	 * the fleet's; q is a case-insensitive substring of the name or serial */
-	if (sqlite3_prepare_v2(st->db, "SELECT " DEVICE_COLS " FROM devices WHERE name > ?1"
+	 * the fleet's; q is a case-insensitive substring of the name or serial.
+	 * Kept prepared (a page is the daemon's most frequent list); fn may use
+	 * the store, even this query (st_prepare_iter prepares a fresh one) */
+	bool owned;
+	int prc = st_prepare_iter(st, &s, &owned, "SELECT " DEVICE_COLS " FROM devices WHERE name > ?1"
 	    " AND (?2 IS NULL OR instr(lower(name), lower(?2)) > 0 OR instr(lower(serial), lower(?2)) > 0)"
-	    " ORDER BY name LIMIT ?3", -1, &s, NULL) != SQLITE_OK)
-		return st_fail(st, err, "list devices");
+	    " ORDER BY name LIMIT ?3", err);
+	if (prc)
+		return prc;
 	sqlite3_bind_text(s, 1, after ? after : "", -1, SQLITE_TRANSIENT);
 	if (q && *q)
 		sqlite3_bind_text(s, 2, q, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 2);
 	sqlite3_bind_int(s, 3, limit);
-	return each_row(st, s, fn, arg, err);
+	return each_row(st, s, owned, fn, arg, err);
 }
 
 int

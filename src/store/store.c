@@ -477,6 +477,8 @@ mx_store_close(mx_store *st)
 	for (int i = 0; i < ST_CACHE && st->cache[i].sql; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
+	sqlite3_free(st->summary_sql[0]);
+	sqlite3_free(st->summary_sql[1]);
 	free(st);
 }
 

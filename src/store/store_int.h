@@ -39,6 +39,9 @@ struct mx_store {
 	 * entries' identity (mx_cas_verify) */
 	struct { uint8_t id[32]; char hash[65]; bool valid; } verified_memo[ST_TREE_MEMO];
 	unsigned verified_next;
+	/* mx_store_device_summaries' two statements (some devices, every
+	 * device), built at first use: st_prepare keeps them by address */
+	char *summary_sql[2];
 };
 
 /* Forgets the remembered device. */

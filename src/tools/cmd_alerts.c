@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "macext/text.h"
 #include "tools.h"
 
 struct alerts_ctx { struct mx_cli *cli; json_t *arr; int n; mx_err *err; };
@@ -34,10 +35,49 @@ alert_one(const mx_alert *a, void *arg)
 	return 0;
 }
 
+/* `macext alerts dismiss ID`: the user closes the alert (OK, Not Now, the
+ * close box); what it was about stays as it is. */
+static int
+alerts_dismiss(struct mx_cli *cli, int argc, char **argv, mx_err *err)
+{
+	int rc = arg_check(argc, argv, 1, 1, "macext alerts dismiss ID [--json]", err);
+	if (rc)
+		return rc;
+	int64_t id;
+	if (!mx_parse_i64(argv[1], 1, INT64_MAX, &id))
+		return MX_FAIL(err, MX_EUSAGE, MX_NO_OFFSET, "alerts dismiss: expected an alert id (the"
+		    " number `macext alerts` shows in brackets), got '%.100s'", argv[1]);
+	mx_op *op;
+	if ((rc = cli_op(cli, MX_OP_WRITE, &op, err)))
+		return rc;
+	mx_alert a;
+	if ((rc = cli_end(op, mx_op_alert_dismiss(op, id, NULL, NULL, &a, err), err)) || cli->quiet)
+		return rc;
+	json_t *j;
+	if ((rc = mx_json_alert(&j, &a, err)))
+		return rc;
+	if (cli->json) {
+		cli_json_print(cli, json_pack("{s:I, s:b, s:o}", "id", (json_int_t)a.id, "dismissed", 1,
+		    "alert", j));
+		return 0;
+	}
+	json_decref(j);
+	cli_out(cli, "dismissed alert [%lld] %s\n", (long long)a.id, a.title);
+	return 0;
+}
+
+static const cli_verb alerts_verbs_v[] = {
+	{ "dismiss", alerts_dismiss, CLI_ACT },
+};
+const cli_verbs alerts_verbs = CLI_VERBS("alerts", alerts_verbs_v,
+    "macext alerts [--json] | macext alerts dismiss ID [--json]");
+
 int
 cmd_alerts(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 {
-	int rc = arg_check(argc, argv, 0, 0, "macext alerts [--json]", err);
+	if (argc >= 2 && argv[1][0] != '-')
+		return cli_dispatch(cli, &alerts_verbs, argc, argv, err);
+	int rc = arg_check(argc, argv, 0, 0, "macext alerts [--json] | macext alerts dismiss ID", err);
 	mx_op *op;
 	if (rc || (rc = cli_op(cli, MX_OP_READ, &op, err)))
 		return rc;

@@ -85,26 +85,15 @@ device_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	return cli_device_out(cli, &d, err);
 }
 
-struct list_ctx { struct mx_cli *cli; json_t *arr; int n; mx_err *err; };
-
 static int
 list_one(const mx_device *d, void *arg)
 {
-	struct list_ctx *lc = arg;
-	if (lc->arr) {
-		json_t *j;
-		int rc = mx_json_device(&j, d, lc->err);
-		if (rc)
-			return rc;
-		json_array_append_new(lc->arr, j);
-	} else {
-		char os[16];
-		mx_version_str(d->os, os, sizeof os);
-		cli_out(lc->cli, "%-20s %-7s %-8s %-12s SIP %-8s %-10s %s\n", d->name, mx_arch_name(d->arch),
-		    os, d->serial, mx_device_sip_enabled(d) ? "enabled" : "disabled",
-		    mx_enroll_name(d->enroll), mx_env_name(d->env));
-	}
-	lc->n++;
+	struct mx_cli *cli = arg;
+	char os[16];
+	mx_version_str(d->os, os, sizeof os);
+	cli_out(cli, "%-20s %-7s %-8s %-12s SIP %-8s %-10s %s\n", d->name, mx_arch_name(d->arch),
+	    os, d->serial, mx_device_sip_enabled(d) ? "enabled" : "disabled",
+	    mx_enroll_name(d->enroll), mx_env_name(d->env));
 	return 0;
 }
 
@@ -114,18 +103,16 @@ device_list(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	int rc = arg_check(argc, argv, 0, 0, "macext device list [--json]", err);
 	if (rc || (rc = cli_store(cli, err)))
 		return rc;
-	struct list_ctx lc = { cli, cli->json ? json_array() : NULL, 0, err };
-	if (!cli->json)
-		cli_out(cli, "%-20s %-7s %-8s %-12s %-12s %-10s %s\n", "NAME", "ARCH", "MACOS",
-		    "SERIAL", "SIP", "MDM", "RUNNING");
-	rc = mx_engine_device_each(cli->eng, list_one, &lc, err);
 	if (cli->json) {
-		if (rc == 0)
-			cli_json_print(cli, lc.arr);
-		else
-			json_decref(lc.arr);
+		/* each device with its summary: the items of GET /api/v1/devices */
+		json_t *arr;
+		if ((rc = mx_engine_device_list(cli->eng, NULL, NULL, 0, &arr, err)) == 0)
+			cli_json_print(cli, arr);
+		return rc;
 	}
-	return rc;
+	cli_out(cli, "%-20s %-7s %-8s %-12s %-12s %-10s %s\n", "NAME", "ARCH", "MACOS",
+	    "SERIAL", "SIP", "MDM", "RUNNING");
+	return mx_engine_device_each(cli->eng, list_one, cli, err);
 }
 
 static int

@@ -238,9 +238,7 @@ profiles_remove(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 	mx_op *op;
 	if (rc || (rc = cli_op(cli, MX_OP_WRITE, &op, err)))
 		return rc;
-	if ((rc = mx_op_auth(op, cred, true, "manual profile removal", NULL, err)) == 0)
-		rc = mx_op_profile_remove(op, argv[1], MX_VIA_MANUAL, err);
-	if ((rc = cli_end(op, rc, err)))
+	if ((rc = cli_end(op, mx_op_profile_remove_by_user(op, argv[1], cred, err), err)))
 		return rc;
 	if (!cli->json)
 		cli_out(cli, "removed %s\n", argv[1]);

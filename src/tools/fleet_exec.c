@@ -604,10 +604,7 @@ write_op(mx_engine *e, struct fleet_step_op *s, const char *device, mx_err *err)
 		if ((rc = mx_op_auth(op, s->cred, true, "manual profile install", NULL, err)) == 0)
 			rc = mx_op_profile_install(op, &im->profile, MX_VIA_MANUAL, &out.row, err);
 		break;
-	case FS_PROFILES_REMOVE:
-		if ((rc = mx_op_auth(op, s->cred, true, "manual profile removal", NULL, err)) == 0)
-			rc = mx_op_profile_remove(op, s->id, MX_VIA_MANUAL, err);
-		break;
+	case FS_PROFILES_REMOVE: rc = mx_op_profile_remove_by_user(op, s->id, s->cred, err); break;
 	case FS_APP_INSTALL: rc = mx_op_app_install(op, &im->app, &out.app, err); break;
 	case FS_APP_DELETE: rc = mx_op_app_delete(op, s->id, s->cred, buf, sizeof buf, err); break;
 	case FS_SYSEXT_ACTIVATE: rc = mx_op_sysext_activate(op, req, s->a, &out.sx, err); break;

@@ -278,6 +278,9 @@ static int
 parse_reads(struct fleet_step_op *s, int argc, char **argv, mx_err *err)
 {
 	if (strcmp(argv[0], "alerts") == 0) {
+		/* an alert's id is one device's: closing one is not a fleet step */
+		if (argc > 1 && strcmp(argv[1], "dismiss") == 0)
+			return not_a_step("alerts", "dismiss", err);
 		s->kind = FS_ALERTS;
 		return arg_check(argc, argv, 0, 0, "macext alerts [--json]", err);
 	}

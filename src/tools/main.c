@@ -40,7 +40,7 @@ static const struct command commands[] = {
 	{ "sysext",   cmd_sysext,   &sysext_verbs,   0, "activate|deactivate|list|disable|enable  system extensions" },
 	{ "kext",     cmd_kext,     &kext_verbs,     0, "install|list  kernel extensions" },
 	{ "pkg",      cmd_pkg,      &pkg_verbs,      0, "expand|install  flat installer packages (.pkg)" },
-	{ "alerts",   cmd_alerts,   NULL, CLI_LIST, "dialogs and notices the user sees now" },
+	{ "alerts",   cmd_alerts,   &alerts_verbs, CLI_LIST, "[dismiss ID]  dialogs and notices the user sees now" },
 	{ "approve",  cmd_approve,  &approve_verbs,  0, "sysext|kext ID --as USER:PASSWORD  System Settings Allow" },
 	{ "codesign", cmd_codesign, &codesign_verbs, 0, "verify PATH  code signatures" },
 	{ "forge",    cmd_forge,    &forge_verbs,    0, "ca|kext|sysext|dext|app|pkg  signed test material" },
@@ -80,6 +80,8 @@ read_only_verb(const char *cmd, int argc, char **argv)
 		{ "alerts", NULL }, { "log", NULL },
 	};
 	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (strcmp(cmd, "alerts") == 0 && sub && strcmp(sub, "dismiss") == 0)
+		return false;
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		if (strcmp(cmd, verbs[i].cmd) != 0)
 			continue;
@@ -110,7 +112,9 @@ verb_rows(struct mx_cli *cli, json_t *arr, const struct command *c, size_t n, bo
 	for (size_t i = 0; i < n; i++) {
 		char prog[64];
 		snprintf(prog, sizeof prog, "%s%s", apple ? "" : "macext ", c[i].name);
-		if (c[i].verbs == NULL)
+		/* a command with verbs that also runs without one (alerts) has a
+		 * shape of its own other than CLI_ACT, the table's zero */
+		if (c[i].verbs == NULL || c[i].shape != CLI_ACT)
 			verb_row(cli, arr, prog, NULL, c[i].shape);
 		for (size_t k = 0; c[i].verbs && k < c[i].verbs->n; k++)
 			verb_row(cli, arr, prog, c[i].verbs->v[k].name, c[i].verbs->v[k].shape);

@@ -70,7 +70,7 @@ int cli_dispatch(struct mx_cli *cli, const cli_verbs *t, int argc, char **argv, 
 const char *cli_shape_name(enum cli_shape s);
 /* The verb tables of the commands that have verbs (one per command file). */
 extern const cli_verbs device_verbs, profiles_verbs, app_verbs, sysext_verbs, kext_verbs,
-    pkg_verbs, approve_verbs, codesign_verbs, forge_verbs, fleet_verbs, store_verbs,
+    pkg_verbs, approve_verbs, alerts_verbs, codesign_verbs, forge_verbs, fleet_verbs, store_verbs,
     security_verbs, mdm_verbs, kmutil_verbs;
 
 /* ---- context ---- */

@@ -16,6 +16,12 @@ t_exit 68 duplicate_name "$MX" device create mac1
 t_exit 64 bad_os "$MX" device create mac3 --os 11.x
 t_exit 64 arm_too_old "$MX" device create mac3 --arch arm64 --os 10.15.7
 t_exit 64 bad_arch "$MX" device create mac3 --arch ppc
+# names no API route or page could name (the serve_router fuzz target found them)
+t_exit 64 name_dotdot "$MX" device create ..
+t_exit 64 name_dot "$MX" device create .
+t_grep name_dot_says "bad device name '.': use letters, digits, '-', '_' and '.' \(at most 63; not '.' or '..'\)" \
+    "$MX" device create .
+t_exit 64 name_slash "$MX" device create a/b
 t_exit 64 bad_flag "$MX" device create mac3 --frobnicate
 t_exit 64 ambiguous_device "$MX" device show
 t_exit 67 unknown_device "$MX" device show nosuch

@@ -56,6 +56,15 @@ t_json hand.still_mdm '[[p["identifier"], p["source"]] for p in j]' '[["com.exam
     "$MX" profiles list --json
 t_json hand.lock_stays 'j["kernel_extensions"]["AllowUserOverrides"]' false "$MX" profiles policy --json
 t_exit 77 hand.remove_refused "$MX" profiles remove com.example.managed --as admin:pw
+# refused before any password is asked (macOS offers no removal of it): the
+# same answer without --as or with a wrong one, and no refusal logged
+nlog=$("$MX" log | wc -l)
+t_grep hand.remove_says_why "profile 'com.example.managed' was installed by MDM; only the MDM server can remove it" \
+    "$MX" profiles remove com.example.managed
+t_exit 77 hand.remove_refused_without_password "$MX" profiles remove com.example.managed
+t_grep hand.remove_wrong_password_same_answer "only the MDM server can remove it" \
+    "$MX" profiles remove com.example.managed --as admin:wrong
+check hand.remove_refusal_not_logged [ "$("$MX" log | wc -l)" = "$nlog" ]
 t mdm.may_replace_its_own "$MX" mdm install-profile "$TMP/mdm.mobileconfig"
 
 # ---- the user's profile: MDM may neither replace nor remove it

@@ -42,6 +42,8 @@ check no_wal_left test ! -e "$RO/macext.db-wal" -a ! -e "$RO/macext.db-shm"
 t ro_digest "$MX" --state "$RO" store digest
 before=$OUT
 t ro_device_list "$MX" --state "$RO" device list
+t_json ro_device_list_summaries '[sorted(x["summary"]) for x in j]' '[["alerts", "kext_states", "sysext_states", "user_actions"]]' \
+    "$MX" --state "$RO" device list --json
 t_json ro_device_show 'j["name"]' mac "$MX" --state "$RO" device show --json
 t_grep ro_store_check '^ok: 1 devices' "$MX" --state "$RO" store check
 t ro_profiles_list "$MX" --state "$RO" profiles list
@@ -55,6 +57,8 @@ t ro_kextstat env MACEXT_STATE="$RO" kextstat
 t_exit 74 ro_write_refused "$MX" --state "$RO" device create mac2
 t_grep ro_write_message "the state directory $RO is read-only" "$MX" --state "$RO" device create mac2
 t_exit 74 ro_profile_install_refused "$MX" --state "$RO" mdm unenroll
+t_exit 74 ro_alerts_dismiss_refused "$MX" --state "$RO" alerts dismiss 1
+t_grep ro_alerts_dismiss_message "is read-only" "$MX" --state "$RO" alerts dismiss 1
 t_grep ro_install_message "is read-only" "$MX" --state "$RO" mdm unenroll
 umount "$RO"
 t_out state_unchanged "$before" "$MX" --state "$S" store digest

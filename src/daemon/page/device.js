@@ -9,7 +9,7 @@ import { renderPane } from './panes.js';
 import { renderOff, renderRecovery } from './power.js';
 import { ENVIRONMENT } from './model.js';
 
-export const isAuthError = (e) => e.status === 401 || /authentication failed|wrong password|no user|not an administrator/i.test(e.message || '');
+export const isAuthError = (e) => e.status === 401 || e.inSheet || /authentication failed|wrong password|no user|not an administrator/i.test(e.message || '');
 
 // an alert's identity: the store may give a new alert the id of a withdrawn one
 const alertKey = (a) => `${a.id}|${a.kind}|${a.subject}|${a.title}`;
@@ -46,7 +46,7 @@ export class DeviceView {
 	async fetchAll() {
 		const g = (p) => api.get(`${this.base}${p}`);
 		const [device, kexts, sysexts, alerts, security, profiles, policy] = await Promise.all([
-			g(''), g('/kexts').catch(() => []), g('/sysexts').catch(() => []), g('/alerts').catch(() => []),
+			g(''), g('/kexts').catch(() => []), g('/sysexts').catch(() => []), g('/alerts').catch(() => this.alerts),
 			g('/security').catch(() => null), g('/profiles').catch(() => []), g('/profiles/policy').catch(() => null)]);
 		Object.assign(this, { device, kexts: kexts || [], sysexts: sysexts || [], alerts: alerts || [], security, profiles: profiles || [], policy });
 		const sig = JSON.stringify([device, kexts, sysexts, alerts, security, profiles, policy]);
@@ -112,19 +112,28 @@ export class DeviceView {
 	}
 
 	// ---- actions ----
-	async act(method, path, body) {
-		const r = await api.request(method, `${this.base}${path}`, body);
+	async act(method, path, body, headers) {
+		const r = await api.request(method, `${this.base}${path}`, body, headers);
 		await this.refresh();
 		return r.data;
 	}
 	// An administrator action: the sheet, then the request with the credentials.
 	// A refusal that is not about the name or password (a policy, the state)
 	// closes the sheet and shows the reason in its own; resolves null then.
+	// opts.upload: body is a file (a profile) and the credentials go in the
+	// X-Macext-Admin header, with Content-Type opts.upload.
 	admin(what, method, path, body = {}, opts = {}) {
 		let refusal = null;
 		return adminAuth({ app: opts.app || 'System Settings', what, users: this.device.users || [], button: opts.button,
 			act: async (user, password) => {
-				try { return await this.act(method, path, { ...body, user, password }); } catch (e) {
+				try {
+					if (!opts.upload) return await this.act(method, path, { ...body, user, password });
+					// a header carries Latin-1 only
+					if (/[^\x20-\x7e\xa0-\xff]/.test(user + password)) {
+						throw Object.assign(new Error('This name or password has characters a request header cannot carry; use macext profiles install --as.'), { inSheet: true });
+					}
+					return await this.act(method, path, body, { 'Content-Type': opts.upload, 'X-Macext-Admin': `${user}:${password}` });
+				} catch (e) {
 					if (isAuthError(e)) throw e;
 					refusal = e;
 					return null;
@@ -179,6 +188,11 @@ export class DeviceView {
 	// ---- alerts: each one new on screen is shown once as a dialog ----
 	showAlerts() {
 		if (!this.device || this.device.environment !== 'macos') return;
+		// an alert no longer on screen is forgotten: one alike later (the
+		// store may give it the same id) is a new one, shown again
+		const live = new Set(this.alerts.map(alertKey));
+		for (const set of [this.shown, this.dismissed]) for (const k of [...set]) if (!live.has(k)) set.delete(k);
+		this.saveDismissed();
 		for (const a of this.alerts) {
 			const k = alertKey(a);
 			if (this.shown.has(k) || this.dismissed.has(k)) continue;
@@ -206,6 +220,8 @@ export class DeviceView {
 			buttons: acts.map((x) => ({ label: x, value: x, primary: x === primary, cancel: /^(OK|Cancel|Not Now)$/.test(x) && x !== primary })),
 		});
 		const choice = v || 'dismiss';
+		// seen on this page; it stays on the Mac's screen until Close in
+		// Alerts takes it off (closeAlert): looking at a Mac changes nothing
 		this.dismiss(a);
 		if (/^Open/.test(choice)) {
 			const pane = a.kind === 'sysext-blocked' && /Login Items/.test(a.text || '') ? 'extensions' : 'privacy';
@@ -214,9 +230,19 @@ export class DeviceView {
 			await this.powerRequest('restart', 'restart');
 		}
 	}
-	dismiss(a) {
-		this.dismissed.add(alertKey(a));
-		try { sessionStorage.setItem(this.dismissKey, JSON.stringify([...this.dismissed])); } catch { /* private mode */ }
+	// Close in Alerts: the Mac's user closes the alert (POST …/alerts/ID/
+	// dismiss, naming the alert shown: an id a newer alert took is left
+	// alone, 409); one already gone (404) is fine.
+	async closeAlert(a) {
+		try {
+			await this.act('POST', `/alerts/${encodeURIComponent(a.id)}/dismiss`, { kind: a.kind, subject: a.subject });
+			return true;
+		} catch (e) {
+			if (e.status !== 404 && e.status !== 409) toast(`The alert could not be closed: ${e.message}`, 'error');
+			return false;
+		}
 	}
+	dismiss(a) { this.dismissed.add(alertKey(a)); this.saveDismissed(); }
+	saveDismissed() { try { sessionStorage.setItem(this.dismissKey, JSON.stringify([...this.dismissed])); } catch { /* private mode */ } }
 	replay(a) { const k = alertKey(a); this.dismissed.delete(k); this.shown.add(k); this.queue.unshift(a); this.nextAlert(); }
 }

@@ -1,11 +1,13 @@
 // fleet.js — All Macs: the fleet summary and a searchable table of the
 // devices, one page at a time (GET /api/v1/devices?limit=&after=&q=, the
 // Link header's next cursor), so 100,000 Macs are never loaded at once.
-// Each row shows the Mac's extensions' states and who must act; a change
-// event for a Mac on the page refreshes that row only.
+// Each row shows the Mac's extensions' states and who must act, from the
+// summary each device list item carries: one request draws a page.  A
+// change event for a Mac on the page reads the page again (debounced) and
+// redraws the rows in place.
 import * as api from './api.js';
 import { h, clear, badge, glyph } from './ui.js';
-import { KEXT_STATE, SYSEXT_STATE, ENVIRONMENT, WHO, label, tally, actions, chipName, isLive } from './model.js';
+import { KEXT_STATE, SYSEXT_STATE, ENVIRONMENT, WHO, label, summaryActions, chipName, isLive } from './model.js';
 
 const PAGE = 50;
 const SUMMARY_WHO = [
@@ -16,7 +18,7 @@ export class FleetView {
 	constructor(root, route, nav) {
 		this.root = root; this.nav = nav; this.q = route.q || '';
 		this.cursors = ['']; this.page = 0; this.next = null;
-		this.rows = new Map();      // name → { tr, device, detail }
+		this.rows = new Map();      // name → { tr, device }
 		this.summaryTimer = 0; this.reloadTimer = 0;
 		this.build();
 	}
@@ -82,23 +84,33 @@ export class FleetView {
 		this.status.textContent = r.n ? `Macs ${r.first}–${r.last}${!this.q && this.total !== undefined ? ` of ${this.total}` : ''}` : '';
 	}
 
-	async loadPage() {
-		this.status.textContent = 'Loading…';
+	// One request: the page's devices, each with its summary.  again: a
+	// re-read of the page in view (a change event); the rows are redrawn in
+	// place and the focused Mac keeps the focus.
+	async loadPage(again = false) {
+		if (!again) this.status.textContent = 'Loading…';
 		let page;
 		try {
 			page = await api.devices({ q: this.q, after: this.cursors[this.page], limit: PAGE });
 		} catch (e) { this.status.textContent = e.message; return; }
+		const focused = document.activeElement && this.tbody.contains(document.activeElement)
+			? document.activeElement.closest('tr')?.dataset.name : null;
 		this.next = page.next;
-		clear(this.tbody); this.rows.clear();
-		if (!page.items.length) {
-			this.tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, this.q ? `No Mac matches “${this.q}”.` : 'No Macs yet. Create one with macext device create, or POST /api/v1/devices.')));
+		const same = again && page.items.length === this.rows.size && page.items.every((d) => this.rows.has(d.name));
+		if (same) {
+			for (const d of page.items) { this.rows.get(d.name).device = d; this.renderRow(d.name); }
+		} else {
+			clear(this.tbody); this.rows.clear();
+			if (!page.items.length) {
+				this.tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, this.q ? `No Mac matches “${this.q}”.` : 'No Macs yet. Create one with macext device create, or POST /api/v1/devices.')));
+			}
+			for (const d of page.items) this.addRow(d);
 		}
-		for (const d of page.items) this.addRow(d);
+		if (focused && this.rows.has(focused)) this.rows.get(focused).tr.querySelector('a')?.focus();
 		this.range = { first: this.page * PAGE + 1, last: this.page * PAGE + page.items.length, n: page.items.length };
 		this.showStatus();
 		this.prev.disabled = this.page === 0;
 		this.nextBtn.disabled = !this.next;
-		this.details(page.items.map((d) => d.name));
 	}
 
 	async turn(dir) {
@@ -112,7 +124,7 @@ export class FleetView {
 	addRow(d) {
 		const tr = h('tr', { class: 'fleet-row', dataset: { name: d.name } });
 		tr.addEventListener('click', (e) => { if (!e.target.closest('a')) this.nav.go(this.nav.macHash(d.name)); });
-		this.rows.set(d.name, { tr, device: d, detail: null });
+		this.rows.set(d.name, { tr, device: d });
 		this.renderRow(d.name);
 		this.tbody.append(tr);
 	}
@@ -120,60 +132,36 @@ export class FleetView {
 	renderRow(name) {
 		const r = this.rows.get(name);
 		if (!r) return;
-		const d = r.device, x = r.detail;
+		const d = r.device, x = d.summary || {};
 		const [envText, envTone] = ENVIRONMENT[d.environment] || [d.environment, 'gray'];
-		const states = (list, table) => {
-			if (!x) return h('span', { class: 'muted' }, '…');
-			const live = list.filter(isLive);
+		// {state: count}, the states still in use, in name order
+		const states = (counts, table) => {
+			const live = Object.entries(counts || {}).filter(([s]) => isLive({ state: s })).sort((a, b) => a[0].localeCompare(b[0]));
 			if (!live.length) return h('span', { class: 'muted' }, 'None');
-			return h('span', { class: 'badges' }, tally(live).map(([s, n]) => { const [t, tone] = label(table, s); return badge(n > 1 ? `${n} ${t}` : t, tone); }));
+			return h('span', { class: 'badges' }, live.map(([s, n]) => { const [t, tone] = label(table, s); return badge(n > 1 ? `${n} ${t}` : t, tone); }));
 		};
-		let who;
-		if (!x) who = h('span', { class: 'muted' }, '…');
-		else {
-			const acts = actions(d, x.alerts);
-			who = acts.length ? h('span', { class: 'badges' }, acts.map((a) => badge(a.text, WHO[a.who][1])))
-				: h('span', { class: 'muted' }, 'No one');
-		}
+		const acts = summaryActions(d);
+		const who = acts.length ? h('span', { class: 'badges' }, acts.map((a) => badge(a.text, WHO[a.who][1])))
+			: h('span', { class: 'muted' }, 'No one');
 		clear(r.tr).append(
 			h('th', { scope: 'row' }, h('a', { href: this.nav.macHash(d.name), class: 'mac-link' }, h('span', { class: 'mac-icon' }, glyph('laptop')), d.name)),
 			h('td', { class: 'nowrap' }, chipName(d)),
 			h('td', {}, d.os),
 			h('td', {}, badge(envText, envTone)),
-			h('td', {}, states(x ? x.kexts : [], KEXT_STATE)),
-			h('td', {}, states(x ? x.sysexts : [], SYSEXT_STATE)),
+			h('td', {}, states(x.kext_states, KEXT_STATE)),
+			h('td', {}, states(x.sysext_states, SYSEXT_STATE)),
 			h('td', {}, who));
-	}
-
-	// Each row's extensions and alerts, a few requests at a time.
-	async details(names) {
-		const queue = [...names];
-		const one = async (name) => {
-			const base = api.dev(name);
-			try {
-				const [kexts, sysexts, alerts] = await Promise.all([
-					api.get(`${base}/kexts`), api.get(`${base}/sysexts`), api.get(`${base}/alerts`)]);
-				const r = this.rows.get(name);
-				if (!r) return;
-				r.detail = { kexts: kexts || [], sysexts: sysexts || [], alerts: alerts || [] };
-				this.renderRow(name);
-			} catch { /* a Mac deleted meanwhile: its row goes at the next reload */ }
-		};
-		const worker = async () => { while (queue.length) await one(queue.shift()); };
-		await Promise.all([worker(), worker(), worker(), worker()]);
 	}
 
 	onChange(ev) {
 		clearTimeout(this.summaryTimer);
 		this.summaryTimer = setTimeout(() => this.loadSummary(), 250);
-		const r = ev && this.rows.get(ev.device);
-		if (r) {
-			api.get(api.dev(ev.device)).then((d) => { r.device = d; this.renderRow(ev.device); this.details([ev.device]); })
-				.catch(() => this.scheduleReload());
-		} else {
-			this.scheduleReload();
-		}
+		// a Mac on the page changed, or one may have come or gone: the page again
+		this.scheduleReload(ev && this.rows.has(ev.device) ? 150 : 500);
 	}
-	scheduleReload() { clearTimeout(this.reloadTimer); this.reloadTimer = setTimeout(() => this.loadPage(), 500); }
+	scheduleReload(ms = 500) {
+		if (this.reloadTimer) return;     // one read for a burst of changes
+		this.reloadTimer = setTimeout(() => { this.reloadTimer = 0; this.loadPage(true); }, ms);
+	}
 	close() { clearTimeout(this.summaryTimer); clearTimeout(this.reloadTimer); }
 }

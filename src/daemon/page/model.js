@@ -70,23 +70,32 @@ export const WHO = {
 	other: ['Attention', 'gray'],
 };
 
-// Everyone who must act on one device, from its alerts and restart flag.
-export function actions(device, alerts = []) {
+// Who must act on a Mac of the fleet table, from its device list item: the
+// summary's user_actions (the words of `fleet summary`, src/engine/
+// fleet_select.c) in the page's words, the restart it waits for, and what
+// its extensions' states still ask for when the alert was closed (the kext
+// still waits to be allowed: closing an alert changes nothing else).
+const SUMMARY_ACTION = [
+	[/^restart the Mac$/, 'restart', 'Restart the Mac'],
+	[/recoveryOS/, 'recovery', 'recoveryOS: lower security, restart'],
+	[/policy forbids/, 'none', 'None: the policy forbids approval'],
+	[/^allow in System Settings/, 'admin', 'Administrator approval'],
+	[/^administrator authentication/, 'admin', 'Administrator authentication'],
+];
+export function summaryActions(d) {
+	const s = (d && d.summary) || {};
 	const out = [], seen = new Set();
-	for (const a of alerts) {
-		const x = alertAction(a);
-		const k = `${x.who}:${x.text}`;
-		if (!seen.has(k)) { seen.add(k); out.push(x); }
+	const push = (who, text) => { const k = `${who}:${text}`; if (!seen.has(k)) { seen.add(k); out.push({ who, text }); } };
+	for (const text of Object.keys(s.user_actions || {})) {
+		const hit = SUMMARY_ACTION.find(([re]) => re.test(text));
+		if (hit) push(hit[1], hit[2]);
+		else push('other', (/^other: \S+ \((.*)\)$/.exec(text) || [])[1] || text);
 	}
-	if (device && device.restart_pending && !out.some((x) => x.who === 'restart')) out.push({ who: 'restart', text: 'Restart the Mac' });
+	const k = s.kext_states || {}, x = s.sysext_states || {};
+	if (k.awaiting_user_approval || x.activated_waiting_for_user) push('admin', 'Administrator approval');
+	if (k.blocked_by_security_policy) push('recovery', 'recoveryOS: lower security, restart');
+	if (d && d.restart_pending) push('restart', 'Restart the Mac');
 	return out;
-}
-
-// Counts of states: [['loaded', 2], ...] in a stable order.
-export function tally(items, key = 'state') {
-	const m = new Map();
-	for (const x of items || []) m.set(x[key], (m.get(x[key]) || 0) + 1);
-	return [...m.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
 // A sysext's own name for people: its app's name, else the bundle id's tail.

@@ -2,6 +2,8 @@
 // Extensions (the system extensions by category; macOS 15's switch that
 // disables one), Device Management (profiles and their payloads), Privacy &
 // Security (Allow for blocked system software), Alerts, and the event log.
+// Files go up from here as the API takes them: a profile (Device
+// Management's Install Profile…), a kext or an app as an archive.
 import * as api from './api.js';
 import { h, clear, badge, group, row, toggle, sheet, message, tile, glyph, fmtTime, toast } from './ui.js';
 import { KEXT_STATE, SYSEXT_STATE, POLICY, label, categoryName, osAtLeast, sysextTitle, isLive, chipName, alertAction, WHO } from './model.js';
@@ -16,6 +18,35 @@ function frame(root, title, ...body) {
 	h('div', { class: 'pane-body' }, ...body));
 }
 const kv = (k, v) => row(h('span', { class: 'row-label' }, k), h('span', { class: 'row-value' }, v));
+
+// A button that opens the file chooser; onfile(File) runs with the choice.
+function fileButton(text, { accept, key, label, onfile }) {
+	const input = h('input', { type: 'file', accept, hidden: true, tabindex: '-1' });
+	const btn = h('button', { type: 'button', class: 'btn', dataset: { key }, 'aria-label': label || false, onclick: () => input.click() }, text);
+	input.addEventListener('change', async () => {
+		const f = input.files && input.files[0];
+		input.value = '';
+		if (!f) return;
+		btn.disabled = true;
+		btn.textContent = 'Installing…';
+		try { await onfile(f); } finally { if (btn.isConnected) { btn.disabled = false; btn.textContent = text; } }
+	});
+	return [btn, input];
+}
+
+const MiB = 1 << 20;
+// An archive (tar, tar.gz, zip) holding one bundle, to POST path; the
+// document the daemon answers, or null after saying why not.
+async function uploadArchive(v, file, path, what) {
+	if (file.size > 64 * MiB) { await message(`“${file.name}” is too large.`, 'An archive of at most 64 MiB can be installed.'); return null; }
+	try {
+		return await v.act('POST', path, file, { 'Content-Type': 'application/octet-stream' });
+	} catch (e) {
+		await message(`${what} could not be installed.`, e.message);
+		return null;
+	}
+}
+const ARCHIVES = '.tar,.tgz,.tar.gz,.zip,application/x-tar,application/gzip,application/zip';
 const stateBadge = (table, s) => { const [t, tone] = label(table, s); return badge(t, tone); };
 
 export function renderPane(root, v, pane) {
@@ -54,7 +85,13 @@ function extensions(root, v) {
 			? 'Extensions add functionality to your Mac. Turn an extension off to disable it; an administrator’s name and password are needed.'
 			: `On macOS ${d.os} system extensions are allowed in Privacy & Security; macOS 15 adds the switches here.`),
 		groups.length ? groups : group('Extensions', row(h('span', { class: 'muted' }, 'No system extensions are installed on this Mac.'))),
-		terminated(v));
+		terminated(v),
+		group('Applications', row(h('span', { class: 'row-main' }, h('span', {}, 'Install an app in /Applications'),
+			h('small', {}, 'An archive (.zip, .tar or .tar.gz) holding one .app. Its system extensions are activated when the app asks for them.')),
+		...fileButton('Install App…', { accept: ARCHIVES, key: 'install-app', onfile: async (f) => {
+			const r = await uploadArchive(v, f, '/apps', `“${f.name}”`);
+			if (r) toast(`Installed ${r.path} (${r.system_extensions} system extension${r.system_extensions === 1 ? '' : 's'} inside).`);
+		} }))));
 }
 
 function terminated(v) {
@@ -113,6 +150,9 @@ async function setEnabled(v, x, want, locked) {
 }
 
 // ---- General › Device Management: profiles and their payloads ----
+// Install Profile… (a .mobileconfig, after an administrator authenticates)
+// and Remove… of a profile installed by hand; one MDM installed is refused
+// by the daemon at once, with the reason, and no password is asked.
 function profiles(root, v) {
 	const list = v.profiles || [];
 	frame(root, 'Device Management',
@@ -120,13 +160,49 @@ function profiles(root, v) {
 			? 'This Mac is managed: profiles installed by its MDM server configure it.' : 'Profiles installed on this Mac.'),
 		list.length ? group('Profiles', ...list.map((p) => {
 			const types = Array.isArray(p.payload_types) ? p.payload_types : [];
-			const open = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Details of ${p.display_name || p.identifier}`,
+			const name = p.display_name || p.identifier;
+			const open = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Details of ${name}`,
 				dataset: { key: `pr:${p.identifier}` }, onclick: () => profileSheet(p) }, 'Details…');
+			const rm = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Remove ${name}`,
+				dataset: { key: `prrm:${p.identifier}` }, onclick: () => removeProfile(v, p) }, 'Remove…');
 			return row(h('span', { class: 'row-main' }, h('span', { class: 'row-icon' }, tile('badge', 'gray')),
-				h('span', {}, h('strong', {}, p.display_name || p.identifier),
+				h('span', {}, h('strong', {}, name),
 					h('small', {}, `${p.organization ? `${p.organization} · ` : ''}${types.length} ${types.length === 1 ? 'payload' : 'payloads'} · ${p.source === 'mdm' ? 'installed by MDM' : 'installed by hand'}`))),
-			p.signer ? badge('Verified', 'green') : badge('Unsigned', 'gray'), open);
-		})) : group('Profiles', row(h('span', { class: 'muted' }, 'No profiles are installed.'))));
+			p.signer ? badge('Verified', 'green') : badge('Unsigned', 'gray'), open, rm);
+		})) : group('Profiles', row(h('span', { class: 'muted' }, 'No profiles are installed.'))),
+		group(null, row(h('span', { class: 'row-main' }, h('span', {}, 'Install a configuration profile'),
+			h('small', {}, 'A .mobileconfig (XML, binary or signed). An administrator’s name and password are needed; some payloads only an MDM server may install.')),
+		...fileButton('Install Profile…', { accept: '.mobileconfig,.plist,application/x-apple-aspen-config', key: 'install-profile', onfile: (f) => installProfile(v, f) }))));
+}
+
+async function installProfile(v, file) {
+	if (file.size > 4 * MiB) { await message(`“${file.name}” is too large.`, 'A profile of at most 4 MiB can be installed.'); return; }
+	const r = await v.admin(`install the profile “${file.name}”`, 'POST', '/profiles', file,
+		{ app: 'Device Management', button: 'Install', upload: 'application/x-apple-aspen-config', refused: `“${file.name}” was not installed.` });
+	if (r) toast(`Installed the profile “${r.display_name || r.identifier}”.`);
+}
+
+async function removeProfile(v, p) {
+	const name = p.display_name || p.identifier;
+	const path = `/profiles/${enc(p.identifier)}`;
+	if (p.source === 'mdm') {
+		// only its MDM server removes it: the daemon says so without a password
+		try { await v.act('DELETE', path, {}); } catch (e) {
+			v.render();
+			await message(`“${name}” cannot be removed.`, e.message);
+			return;
+		}
+		v.render();
+		toast(`Removed the profile “${name}”.`);
+		return;
+	}
+	const ok = await sheet({ icon: tile('badge', 'gray'), title: `Are you sure you want to remove the profile “${name}”?`,
+		text: 'The settings it installed stop applying to this Mac.',
+		buttons: [{ label: 'Cancel', cancel: true }, { label: 'Remove', primary: true, destructive: true }] });
+	if (!ok) return;
+	const r = await v.admin(`remove the profile “${name}”`, 'DELETE', path, {},
+		{ app: 'Device Management', button: 'Remove', refused: `“${name}” was not removed.` });
+	if (r) toast(`Removed the profile “${name}”.`);
 }
 
 function profileSheet(p) {
@@ -181,8 +257,28 @@ function privacy(root, v) {
 		group('Security', ...(rows.length ? rows : [row(h('span', { class: 'muted' }, 'No system software is waiting to be allowed.'))])),
 		group('Kernel Extensions', ...(v.kexts.length ? v.kexts.map((k) => row(
 			h('span', { class: 'row-main' }, h('strong', {}, k.bundle_id), h('small', {}, `${k.developer_name || k.team_id} · ${k.version} · ${k.signature}${k.approval && k.approval !== 'none' ? ` · approved (${k.approval})` : ''}`)),
-			stateBadge(KEXT_STATE, k.state))) : [row(h('span', { class: 'muted' }, 'No kernel extensions are installed.'))])),
+			stateBadge(KEXT_STATE, k.state),
+			k.state === 'installed' ? h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `load:${k.bundle_id}` },
+				'aria-label': `Load ${k.bundle_id}`, onclick: () => loadKext(v, k) }, 'Load') : null)) : [row(h('span', { class: 'muted' }, 'No kernel extensions are installed.'))]),
+		row(h('span', { class: 'row-main' }, h('span', {}, 'Install a kernel extension in /Library/Extensions'),
+			h('small', {}, 'An archive (.tar, .tar.gz or .zip) holding one .kext. It loads once it is allowed, as macOS decides.')),
+		...fileButton('Install Kernel Extension…', { accept: ARCHIVES, key: 'install-kext', onfile: async (f) => {
+			const r = await uploadArchive(v, f, '/kexts', `“${f.name}”`);
+			if (r) toast(`Installed ${r.bundle_id || 'the kernel extension'} in /Library/Extensions.`);
+		} }))),
 		sec);
+}
+
+// kmutil load -b ID: what it reached is kept; a kext that needs approval or
+// a restart answers KMErrorDomain (the Mac's alert says what to do).
+async function loadKext(v, k) {
+	try {
+		await v.act('POST', `/kexts/${enc(k.bundle_id)}/load`, {});
+		toast(`${k.bundle_id} is loaded.`);
+	} catch (e) {
+		if (e.domain === 'KMErrorDomain') toast(e.message);
+		else await message(`${k.bundle_id} could not be loaded.`, e.message);
+	}
 }
 
 function enableSheet(v) {
@@ -195,13 +291,22 @@ function enableSheet(v) {
 // ---- Alerts: what `macext alerts` has on screen ----
 function notifications(root, v) {
 	frame(root, 'Alerts',
-		h('p', { class: 'pane-intro' }, 'The dialogs and notices on this Mac’s screen now. Each new one opens as a dialog.'),
+		h('p', { class: 'pane-intro' }, 'The dialogs and notices on this Mac’s screen now. Each new one opens here as a dialog; Close takes one off the Mac’s screen, as its user pressing OK would.'),
 		group('On screen', ...(v.alerts.length ? v.alerts.map((a) => {
 			const x = alertAction(a); const [who, tone] = WHO[x.who];
 			return row(h('span', { class: 'row-main' }, h('strong', {}, a.title), h('small', { class: 'clamp' }, a.text)),
 				badge(`${who}`, tone),
-				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `al:${a.id}` }, onclick: () => v.replay(a) }, 'Show…'));
-		}) : [row(h('span', { class: 'muted' }, 'Nothing is on screen.'))])));
+				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `al:${a.id}` }, onclick: () => v.replay(a) }, 'Show…'),
+				h('button', { type: 'button', class: 'btn btn-small', dataset: { key: `alclose:${a.id}` }, 'aria-label': `Close alert: ${a.title}${a.subject ? ` (${a.subject})` : ''}`,
+					onclick: async () => {
+						v.dismiss(a);
+						await v.closeAlert(a);
+						// the focus goes to the next alert's Close, else to the pane
+						const next = root.querySelector('[data-key^="alclose:"]');
+						(next || document.getElementById('pane')).focus();
+					} }, 'Close'));
+		}) : [row(h('span', { class: 'muted' }, 'Nothing is on screen.'))])),
+		h('p', { class: 'pane-note muted' }, 'What an alert is about stays when it is closed: a kernel extension still waits to be allowed, and asks again at its next load.'));
 }
 
 // ---- the event log, paged (GET …/log?limit=&after=) ----

@@ -4,15 +4,20 @@
  * then a body.  The path goes through serve_route_match (identifiers
  * percent-decoded and validated), the query through the limit/after/q
  * parsers, the body through the JSON object, credential, member and type
- * checks every handler uses.  Never a crash, a read past the input or a
- * leak; a matched route's identifiers are always valid names.  The daemon
- * file is compiled in here: the fuzz build links only libmacext.
+ * checks every handler uses, and through the checks of POST
+ * /api/v1/fleet/devices (src/daemon/serve_devices.c: a list of devices or a
+ * count with a template, every member as the single route checks it, names
+ * given twice).  Never a crash, a read past the input or a leak; a matched
+ * route's identifiers are always valid names; an accepted bulk body names
+ * 1 to SR_BULK_MAX valid, distinct devices.  The daemon files are compiled
+ * in here: the fuzz build links only libmacext.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../../src/daemon/serve_router.c"
+#include "../../../src/daemon/serve_devices.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,6 +68,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		serve_body_cred(o, cred, sizeof cred, &err);
 		serve_json_str(o, "policy", 16, &s, &err);
 		serve_json_bool(o, "enabled", &b, NULL, &err);
+		/* the bulk create body (nothing is written: only its checks run) */
+		dev_req *dr;
+		size_t n;
+		if (requests_of(o, &dr, &n, &err) == 0) {
+			if (n < 1 || n > SR_BULK_MAX)
+				abort();
+			for (size_t i = 0; i < n; i++)
+				if (!serve_valid_name(dr[i].spec.name) ||
+				    mx_engine_device_spec_check(&dr[i].spec, &err) != 0)
+					abort();
+			if (no_twice(dr, n, &err) == 0)
+				for (size_t i = 1; i < n && n < 64; i++)
+					for (size_t k = 0; k < i; k++)
+						if (strcmp(dr[i].spec.name, dr[k].spec.name) == 0)
+							abort();
+			free(dr);
+		}
 		json_decref(o);
 	}
 	free(method);
