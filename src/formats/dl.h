@@ -50,6 +50,22 @@ struct mx_dl_lib {
 #define MX_DL_DEFINE(f) __typeof__(f) *sym_##f;
 #define MX_DL_ENTRY(f) { #f, (void *)&sym_##f },
 
+/* One library's file (dl_curl.c, ...): the sym_ pointers of SYMS (an
+ * X-macro list), its table, and its loader int LOADER(mx_err *), which opens
+ * SONAME (shipped by PACKAGE; PURPOSE completes "needed ") once. */
+#define MX_DL_LIBRARY(LOADER, SYMS, SONAME, PACKAGE, PURPOSE) \
+	SYMS(MX_DL_DEFINE) \
+	static const struct mx_dl_sym LOADER##_syms[] = { SYMS(MX_DL_ENTRY) }; \
+	static struct mx_dl_lib LOADER##_lib = { .soname = SONAME, .package = PACKAGE, \
+	    .purpose = PURPOSE, .syms = LOADER##_syms, \
+	    .nsyms = sizeof LOADER##_syms / sizeof LOADER##_syms[0], .once = PTHREAD_ONCE_INIT }; \
+	static void LOADER##_open(void) { mx_dl_open(&LOADER##_lib); } \
+	int LOADER(mx_err *err) \
+	{ \
+		pthread_once(&LOADER##_lib.once, LOADER##_open); \
+		return mx_dl_result(&LOADER##_lib, err); \
+	}
+
 /* Opens lib->soname (RTLD_NOW: a missing function shows here, not at a call)
  * and resolves every symbol into its slot; records 0 or an error naming the
  * library in lib->rc and lib->msg.  Run it once, through lib->once: nothing
