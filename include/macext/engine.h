@@ -666,6 +666,11 @@ int mx_op_events_each(mx_op *op, int (*fn)(const mx_event *, void *), void *arg,
 
 /* ==== fleets: filters, selections, the summary (engine/fleet_select.c) ==== */
 
+/* The name of a fleet's Mac number n (of 1..last): PREFIX-NNNNNN, zero
+ * padded to six digits or to last's width (`fleet create`, POST
+ * /api/v1/fleet/devices). */
+void mx_fleet_device_name(char *out, size_t len, const char *prefix, long n, long last);
+
 /* A device filter: comma-separated terms that must all hold (docs/fleet.md):
  *   name=GLOB (or a bare GLOB)   arch=arm64|x86_64     os>=V os<V os=V ...
  *   enroll=none|user|device|automated (| for several; enroll!=none)

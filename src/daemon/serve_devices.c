@@ -262,9 +262,6 @@ requests_of(json_t *o, dev_req **out, size_t *n, mx_err *err)
 			return rc;
 		}
 	}
-	int width = 6;
-	for (long last = start + (long)want - 1; last >= 1000000; last /= 10)
-		width++;
 	for (size_t i = 0; i < want && rc == 0; i++) {
 		if (list) {
 			if ((rc = spec_of(json_array_get(list, i), true, &dr[i], err))) {
@@ -276,7 +273,8 @@ requests_of(json_t *o, dev_req **out, size_t *n, mx_err *err)
 		}
 		dr[i] = t;
 		dr[i].spec.users = t.spec.nusers ? dr[i].users : NULL;
-		snprintf(dr[i].name, sizeof dr[i].name, "%s-%0*ld", prefix, width, start + (long)i);
+		mx_fleet_device_name(dr[i].name, sizeof dr[i].name, prefix, start + (long)i,
+		    start + (long)want - 1);
 		dr[i].spec.name = dr[i].name;
 	}
 	if (rc) {

@@ -512,3 +512,12 @@ mx_engine_device_list(mx_engine *e, const char *after, const char *q, int limit,
 		*out = it.arr;
 	return rc;
 }
+
+void
+mx_fleet_device_name(char *out, size_t len, const char *prefix, long n, long last)
+{
+	int width = 6;
+	for (long c = last; c >= 1000000; c /= 10)
+		width++;
+	snprintf(out, len, "%s-%0*ld", prefix, width, n);
+}

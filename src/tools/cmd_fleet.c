@@ -280,9 +280,6 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		return rc;
 	mx_user_spec uspec[MX_MAX_USERS];
 	cred_specs(creds, ncreds, uspec);
-	int width = 6;
-	for (long c = count; c >= 1000000; c /= 10)
-		width++;
 	struct fleet_progress pg;
 	fleet_progress_init(&pg, stderr, "fleet create");
 	double t0 = fleet_now_s();
@@ -295,7 +292,7 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 			break;
 		for (long i = done; i < done + n && rc == 0; i++) {
 			char name[64];
-			snprintf(name, sizeof name, "%s-%0*ld", prefix, width, i + 1);
+			mx_fleet_device_name(name, sizeof name, prefix, i + 1, count);
 			rc = create_one(cli, name, &m[mix_pick(m, nm, i, count)], uspec, ncreds,
 			    anchor_hash, err);
 		}
@@ -325,8 +322,11 @@ fleet_create(struct mx_cli *cli, int argc, char **argv, mx_err *err)
 		    "prefix", prefix, "mix", mix, "seconds", secs));
 		return 0;
 	}
-	cli_out(cli, "created %ld devices %s-%0*d..%s-%0*ld in %.2f s (%.0f devices/s)\n", done, prefix,
-	    width, 1, prefix, width, count, secs, secs > 0 ? (double)done / secs : 0.0);
+	char first[64], last[64];
+	mx_fleet_device_name(first, sizeof first, prefix, 1, count);
+	mx_fleet_device_name(last, sizeof last, prefix, count, count);
+	cli_out(cli, "created %ld devices %s..%s in %.2f s (%.0f devices/s)\n", done, first, last,
+	    secs, secs > 0 ? (double)done / secs : 0.0);
 	for (int k = 0; k < nm; k++)
 		cli_out(cli, "  %-40s %8ld\n", m[k].label, m[k].count);
 	return 0;
